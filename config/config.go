@@ -1,0 +1,280 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/go-playground/validator/v10"
+)
+
+// DefaultWebhookPath is the webhook path the Python original shipped with.
+// It is published in that project's README, so it is not a secret.
+const DefaultWebhookPath = "/webhook/secret-0c68fb14-bb0d-41ca-a53f-a8ba0ea08fae"
+
+// HealthPath is the built-in health route; WEBHOOK_PATH may not take it.
+const HealthPath = "/health"
+
+// Config is the validated configuration of the daemon.
+type Config struct {
+	// WebhookPath is the exact, secret path that serves the traffic totals.
+	WebhookPath string `env:"WEBHOOK_PATH" validate:"webhookpath"`
+	// StartDay is the day of the month the billing cycle resets on.
+	StartDay int `env:"START_DAY" validate:"min=1,max=31"`
+	// Port is the TCP port the HTTP server listens on.
+	Port int `env:"PORT" validate:"min=1,max=65535"`
+	// ListenHost is the IP address to listen on; empty means all.
+	ListenHost string `env:"LISTEN_HOST" validate:"omitempty,ip"`
+	// PollInterval is the time between two reads of vnstat.
+	PollInterval time.Duration `env:"POLL_INTERVAL" validate:"min=1s"`
+	// Interfaces, when not empty, replaces the automatic interface choice.
+	Interfaces []string `env:"INTERFACES" validate:"unique,dive,ifname"`
+	// VnstatBin is the vnstat command, a path or a name looked up in PATH.
+	VnstatBin string `env:"VNSTAT_BIN" validate:"required"`
+	// VnstatDBDir, when set, is passed to vnstat as --dbdir.
+	VnstatDBDir string `env:"VNSTAT_DBDIR" validate:"omitempty,dir"`
+	// VnstatTimeout bounds one run of vnstat.
+	VnstatTimeout time.Duration `env:"VNSTAT_TIMEOUT" validate:"min=1s"`
+	// LogLevel is the lowest level that is logged.
+	LogLevel slog.Level `env:"LOG_LEVEL"`
+	// LogFormat is "text" (tint) or "json".
+	LogFormat string `env:"LOG_FORMAT" validate:"oneof=text json"`
+}
+
+// Addr is the address the HTTP server listens on, host:port.
+func (c Config) Addr() string {
+	return net.JoinHostPort(c.ListenHost, strconv.Itoa(c.Port))
+}
+
+// DefaultWebhook reports whether the webhook uses the published default path.
+func (c Config) DefaultWebhook() bool {
+	return c.WebhookPath == DefaultWebhookPath
+}
+
+// LogValue lists the configuration for the start-up log line, with the
+// webhook path masked.
+func (c Config) LogValue() slog.Value {
+	ifaces := "automatic"
+	if len(c.Interfaces) > 0 {
+		ifaces = strings.Join(c.Interfaces, ",")
+	}
+	dbdir := c.VnstatDBDir
+	if dbdir == "" {
+		dbdir = "(vnstat's setting)"
+	}
+	return slog.GroupValue(
+		slog.String("webhook_path", "(hidden)"),
+		slog.Int("start_day", c.StartDay),
+		slog.String("addr", c.Addr()),
+		slog.Duration("poll_interval", c.PollInterval),
+		slog.String("interfaces", ifaces),
+		slog.String("vnstat_bin", c.VnstatBin),
+		slog.String("vnstat_dbdir", dbdir),
+		slog.Duration("vnstat_timeout", c.VnstatTimeout),
+		slog.String("log_level", c.LogLevel.String()),
+		slog.String("log_format", c.LogFormat),
+	)
+}
+
+// Var describes one setting: its environment variable, its flag, its
+// default and what values it allows.
+type Var struct {
+	// Name is the environment variable.
+	Name string
+	// Flag is the command-line flag that overrides the variable.
+	Flag string
+	// Default is the value used when neither is given.
+	Default string
+	// Allowed says, for people, which values are accepted.
+	Allowed string
+	// Usage is a short description for -h.
+	Usage string
+}
+
+// Vars lists every setting in the order they are validated and documented.
+func Vars() []Var {
+	return []Var{
+		{"WEBHOOK_PATH", "webhook-path", DefaultWebhookPath,
+			"a path starting with / made of letters, digits and -._~!$&'()*+,;=:@/ (no whitespace, ?, # or %; no empty, . or .. segments), other than / and " + HealthPath,
+			"secret path that serves the traffic totals"},
+		{"START_DAY", "start-day", "1", "an integer from 1 to 31 (a day the month lacks means its last day)",
+			"day of the month the billing cycle resets on"},
+		{"PORT", "port", "50000", "an integer from 1 to 65535", "TCP port to listen on"},
+		{"LISTEN_HOST", "listen-host", "", "an IP address, or empty for all interfaces", "IP address to listen on"},
+		{"POLL_INTERVAL", "poll-interval", "5m", "a Go duration of at least 1s, such as 30s or 5m", "time between two reads of vnstat"},
+		{"INTERFACES", "interfaces", "", "comma-separated interface names (1 to 15 characters, no whitespace or /), each once; empty for the automatic choice",
+			"interfaces to report instead of the automatic choice"},
+		{"VNSTAT_BIN", "vnstat-bin", "vnstat", "a command name or path, not empty", "vnstat command"},
+		{"VNSTAT_DBDIR", "vnstat-dbdir", "", "an existing directory, or empty for vnstat's own setting", "vnstat database directory, passed as --dbdir"},
+		{"VNSTAT_TIMEOUT", "vnstat-timeout", "30s", "a Go duration of at least 1s", "time limit for one run of vnstat"},
+		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error", "lowest level logged"},
+		{"LOG_FORMAT", "log-format", "text", "text or json", "log format"},
+	}
+}
+
+// Error is a setting that was refused.
+type Error struct {
+	// Var is the environment variable.
+	Var string
+	// Value is the value given, or a description of it when the value
+	// itself must not be printed.
+	Value string
+	// Allowed says which values are accepted.
+	Allowed string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("invalid %s %s: allowed: %s", e.Var, e.Value, e.Allowed)
+}
+
+// Load reads the settings through getenv (os.Getenv, or a lookup that puts
+// flags first) and validates them. The error, if any, is an *Error for the
+// first refused variable in the order of Vars.
+func Load(getenv func(string) string) (Config, error) {
+	vars := Vars()
+	raw := make(map[string]string, len(vars))
+	allowed := make(map[string]string, len(vars))
+	for _, v := range vars {
+		val := getenv(v.Name)
+		if val == "" {
+			val = v.Default
+		}
+		raw[v.Name] = val
+		allowed[v.Name] = v.Allowed
+	}
+	refuse := func(name string) error {
+		return &Error{Var: name, Value: shown(name, raw[name]), Allowed: allowed[name]}
+	}
+
+	c := Config{
+		WebhookPath: raw["WEBHOOK_PATH"],
+		ListenHost:  raw["LISTEN_HOST"],
+		VnstatBin:   raw["VNSTAT_BIN"],
+		VnstatDBDir: raw["VNSTAT_DBDIR"],
+		LogFormat:   raw["LOG_FORMAT"],
+	}
+	// Values that need converting first; a value that does not convert is
+	// refused the same way as one that fails validation.
+	var err error
+	if c.StartDay, err = strconv.Atoi(raw["START_DAY"]); err != nil {
+		return Config{}, refuse("START_DAY")
+	}
+	if c.Port, err = strconv.Atoi(raw["PORT"]); err != nil {
+		return Config{}, refuse("PORT")
+	}
+	if c.PollInterval, err = time.ParseDuration(raw["POLL_INTERVAL"]); err != nil {
+		return Config{}, refuse("POLL_INTERVAL")
+	}
+	if c.VnstatTimeout, err = time.ParseDuration(raw["VNSTAT_TIMEOUT"]); err != nil {
+		return Config{}, refuse("VNSTAT_TIMEOUT")
+	}
+	if c.LogLevel, err = parseLevel(raw["LOG_LEVEL"]); err != nil {
+		return Config{}, refuse("LOG_LEVEL")
+	}
+	if s := strings.TrimSpace(raw["INTERFACES"]); s != "" {
+		for _, name := range strings.Split(s, ",") {
+			c.Interfaces = append(c.Interfaces, strings.TrimSpace(name))
+		}
+	}
+
+	if err := newValidator().Struct(c); err != nil {
+		var verrs validator.ValidationErrors
+		if !errors.As(err, &verrs) || len(verrs) == 0 {
+			return Config{}, fmt.Errorf("validating configuration: %w", err)
+		}
+		failed := make(map[string]bool, len(verrs))
+		for _, fe := range verrs {
+			failed[fe.Field()] = true
+		}
+		for _, v := range vars {
+			if failed[v.Name] {
+				return Config{}, refuse(v.Name)
+			}
+		}
+		return Config{}, fmt.Errorf("validating configuration: %w", err)
+	}
+	return c, nil
+}
+
+// newValidator returns a validator that names fields by their variable and
+// knows the checks specific to this program.
+func newValidator() *validator.Validate {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	v.RegisterTagNameFunc(func(f reflect.StructField) string {
+		return f.Tag.Get("env")
+	})
+	// Registration fails only for an empty tag or a nil function.
+	_ = v.RegisterValidation("webhookpath", func(fl validator.FieldLevel) bool {
+		return validWebhookPath(fl.Field().String())
+	})
+	_ = v.RegisterValidation("ifname", func(fl validator.FieldLevel) bool {
+		return validIfname(fl.Field().String())
+	})
+	return v
+}
+
+// validWebhookPath reports whether p can be matched exactly against the
+// path of a request: only characters that need no percent-encoding, no
+// segments a client or proxy would rewrite, and no built-in route.
+func validWebhookPath(p string) bool {
+	if !strings.HasPrefix(p, "/") || p == "/" || p == HealthPath {
+		return false
+	}
+	for _, r := range p {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		case strings.ContainsRune("-._~!$&'()*+,;=:@/", r):
+		default:
+			return false
+		}
+	}
+	for _, seg := range strings.Split(p[1:], "/") {
+		if seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return !strings.Contains(p, "//")
+}
+
+// validIfname reports whether name can be a Linux interface name.
+func validIfname(name string) bool {
+	if name == "" || len(name) > 15 {
+		return false
+	}
+	for _, r := range name {
+		if unicode.IsSpace(r) || r == '/' || !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	switch s {
+	case "debug":
+		return slog.LevelDebug, nil
+	case "info":
+		return slog.LevelInfo, nil
+	case "warn":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return 0, fmt.Errorf("unknown level %q", s)
+}
+
+// shown is how a refused value appears in an error. The webhook path is a
+// secret even when it is malformed, so only its length is shown.
+func shown(name, value string) string {
+	if name == "WEBHOOK_PATH" {
+		return fmt.Sprintf("(value hidden, %d bytes)", len(value))
+	}
+	return strconv.Quote(value)
+}
+

@@ -1,0 +1,46 @@
+package monitor
+
+import "time"
+
+// Cycle is a billing cycle. Dates are civil dates, held as midnight UTC so
+// that they compare and format without a time zone; which zone they were
+// taken in is the caller's business (the process's local zone, which must be
+// the zone vnstat writes its daily rows in).
+type Cycle struct {
+	// Start is the first day of the cycle.
+	Start time.Time
+	// Today is the day the cycle was computed for; the cycle's totals run
+	// from Start through Today.
+	Today time.Time
+	// Next is the first day of the following cycle.
+	Next time.Time
+}
+
+// CycleAt returns the billing cycle that contains the local date of now,
+// for a cycle that resets on startDay (1..31). In a month without that day
+// the cycle resets on the month's last day.
+func CycleAt(now time.Time, startDay int) Cycle {
+	y, m, d := now.Date()
+	today := civil(y, m, d)
+	start := resetDay(y, m, startDay)
+	if d < start.Day() {
+		start = resetDay(y, m-1, startDay)
+	}
+	sy, sm, _ := start.Date()
+	return Cycle{Start: start, Today: today, Next: resetDay(sy, sm+1, startDay)}
+}
+
+// resetDay is the day the cycle resets on in month m of year y (m may be out
+// of range; time.Date normalises it).
+func resetDay(y int, m time.Month, startDay int) time.Time {
+	first := civil(y, m, 1)
+	days := first.AddDate(0, 1, -1).Day()
+	return civil(first.Year(), first.Month(), min(startDay, days))
+}
+
+func civil(y int, m time.Month, d int) time.Time {
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// DateFormat formats civil dates as the API and vnstat write them.
+const DateFormat = time.DateOnly

@@ -1,0 +1,137 @@
+// Package vnstattest builds real vnstat databases for tests: `vnstatd
+// --initdb` makes an empty database and the sqlite3 command inserts
+// interfaces and their daily and monthly rows, so that tests can run the real
+// vnstat against data whose sums they know.
+package vnstattest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Iface is an interface to put in a database.
+type Iface struct {
+	// Name is the interface name.
+	Name string
+	// Created is when vnstat started tracking it.
+	Created time.Time
+	// Updated is when vnstat last wrote it; its location is the zone the
+	// vnstat that reads the database must run in.
+	Updated time.Time
+	// Days are the daily rows; only the date part of Date counts.
+	Days []Day
+}
+
+// Day is one daily row.
+type Day struct {
+	Date   time.Time
+	RX, TX uint64
+}
+
+// Sum returns the bytes of the rows dated from begin through end, both
+// civil dates (only their year, month and day count).
+func (i Iface) Sum(begin, end time.Time) (rx, tx uint64) {
+	b, e := dateOf(begin), dateOf(end)
+	for _, d := range i.Days {
+		if dd := dateOf(d.Date); dd >= b && dd <= e {
+			rx += d.RX
+			tx += d.TX
+		}
+	}
+	return rx, tx
+}
+
+// Tools reports why vnstat databases cannot be built here, or "" when they
+// can: vnstatd, vnstat and sqlite3 must be in PATH.
+func Tools() string {
+	for _, tool := range []string{"vnstatd", "vnstat", "sqlite3"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return tool + " is not installed (apt-get install vnstat sqlite3)"
+		}
+	}
+	return ""
+}
+
+// Build makes a vnstat database in dir (which must exist) holding ifaces
+// and returns the path of the vnstat config file it wrote there, whose
+// DatabaseDir is dir.
+func Build(ctx context.Context, dir string, ifaces []Iface) (string, error) {
+	conf := filepath.Join(dir, "vnstat.conf")
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf("DatabaseDir %q\n", dir)), 0o644); err != nil {
+		return "", fmt.Errorf("writing vnstat config: %w", err)
+	}
+	if err := run(ctx, nil, "vnstatd", "--initdb", "--config", conf); err != nil {
+		return "", err
+	}
+	var sql strings.Builder
+	sql.WriteString("BEGIN;\n")
+	for n, iface := range ifaces {
+		id := n + 1
+		var rxTotal, txTotal uint64
+		months := map[string][2]uint64{}
+		var monthOrder []string
+		for _, d := range iface.Days {
+			rxTotal += d.RX
+			txTotal += d.TX
+			m := fmt.Sprintf("%04d-%02d-01", d.Date.Year(), d.Date.Month())
+			if _, ok := months[m]; !ok {
+				monthOrder = append(monthOrder, m)
+			}
+			months[m] = [2]uint64{months[m][0] + d.RX, months[m][1] + d.TX}
+		}
+		fmt.Fprintf(&sql, "INSERT INTO interface(id,name,alias,active,created,updated,rxcounter,txcounter,rxtotal,txtotal) VALUES(%d,'%s','',1,'%s','%s',0,0,%d,%d);\n",
+			id, iface.Name, iface.Created.Format(time.DateTime), iface.Updated.Format(time.DateTime), rxTotal, txTotal)
+		for _, d := range iface.Days {
+			fmt.Fprintf(&sql, "INSERT INTO day(interface,date,rx,tx) VALUES(%d,'%s',%d,%d);\n", id, d.Date.Format(time.DateOnly), d.RX, d.TX)
+		}
+		for _, m := range monthOrder {
+			fmt.Fprintf(&sql, "INSERT INTO month(interface,date,rx,tx) VALUES(%d,'%s',%d,%d);\n", id, m, months[m][0], months[m][1])
+		}
+	}
+	sql.WriteString("COMMIT;\n")
+	if err := run(ctx, strings.NewReader(sql.String()), "sqlite3", "-bail", filepath.Join(dir, "vnstat.db")); err != nil {
+		return "", err
+	}
+	return conf, nil
+}
+
+// Series returns one daily row per day for the n days that end on last,
+// oldest first, with byte counts that grow with the day and differ between
+// directions and seeds. With big set they exceed 2^32 per day, so that
+// sums need 64 bits.
+func Series(last time.Time, n int, seed uint64, big bool) []Day {
+	days := make([]Day, 0, n)
+	for i := n - 1; i >= 0; i-- {
+		k := uint64(n - i)
+		rx := seed*1_000_003 + k*7_919_237 + 12_345
+		tx := seed*500_009 + k*3_141_593 + 678
+		if big {
+			rx = rx*4099 + 1<<33
+			tx = tx*2053 + 1<<32
+		}
+		days = append(days, Day{Date: last.AddDate(0, 0, -i), RX: rx, TX: tx})
+	}
+	return days
+}
+
+func dateOf(t time.Time) string { return t.Format(time.DateOnly) }
+
+func run(ctx context.Context, stdin *strings.Reader, name string, args ...string) error {
+	cmd := exec.CommandContext(ctx, name, args...)
+	if stdin != nil {
+		cmd.Stdin = stdin
+	}
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("running %s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(out.String()))
+	}
+	return nil
+}
