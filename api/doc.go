@@ -1,0 +1,10 @@
+// Package api serves vnstat-exporter's HTTP interface: the secret webhook
+// path with the billing cycle's totals, and /health.
+//
+// The Handler matches routes itself, on the request's path exactly as the
+// client escaped it, instead of through http.ServeMux: ServeMux cleans paths
+// and redirects, which would let variants of the secret path (a trailing
+// slash, a // or .. segment) reach it or behave differently from an unknown
+// path. Every response is JSON with Cache-Control: no-store, and no
+// response or log line carries the secret path; logs name routes.
+package api

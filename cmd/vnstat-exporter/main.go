@@ -1,0 +1,117 @@
+// Command vnstat-exporter serves, over HTTP, how much traffic the host's
+// network interfaces have received and sent since the current billing cycle
+// began, as counted by vnstat.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/lmittmann/tint"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/vnstat-exporter/vnstat-exporter/api"
+	"github.com/vnstat-exporter/vnstat-exporter/config"
+	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run is the program; it returns the exit code: 0 after a clean shutdown,
+// 1 when the service fails, 2 for bad usage or configuration.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("vnstat-exporter", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	lookup := config.Flags(fs, getenv)
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, "vnstat-exporter", version)
+		return 0
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "vnstat-exporter: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	cfg, err := config.Load(lookup)
+	if err != nil {
+		fmt.Fprintln(stderr, "vnstat-exporter:", err)
+		return 2
+	}
+
+	logger := newLogger(cfg, stderr)
+	if err := serve(ctx, cfg, logger); err != nil {
+		logger.Error("exiting", "err", err)
+		return 1
+	}
+	return 0
+}
+
+func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+	logger.Info("starting vnstat-exporter", "version", version, "config", cfg)
+	if cfg.DefaultWebhook() {
+		logger.Warn("WEBHOOK_PATH is the default published in the original README, so anyone can guess it; set a secret one")
+	}
+
+	// Listen first, so that a port in use ends the program at once.
+	ln, err := net.Listen("tcp", cfg.Addr())
+	if err != nil {
+		return fmt.Errorf("listening: %w", err)
+	}
+
+	runner := &vnstatsrc.ExecRunner{Timeout: cfg.VnstatTimeout}
+	client := vnstatsrc.NewClient(cfg.VnstatBin, cfg.VnstatDBDir, runner, logger.With("component", "vnstat"))
+	poller := monitor.NewPoller(monitor.PollerConfig{
+		StartDay:   cfg.StartDay,
+		Interfaces: cfg.Interfaces,
+		Interval:   cfg.PollInterval,
+	}, client, &monitor.NetlinkLister{SysClassNet: "/sys/class/net"}, nil, logger.With("component", "poller"))
+	handler := api.NewHandler(poller, cfg.WebhookPath, cfg.PollInterval, nil, logger.With("component", "api"))
+	server := api.NewServer(ln, handler, logger.With("component", "http"))
+
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return poller.Run(ctx) })
+	g.Go(func() error { return server.Run(ctx) })
+	err = g.Wait()
+	logger.Info("stopped")
+	return err
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	}
+	return slog.New(tint.NewHandler(w, &tint.Options{Level: cfg.LogLevel, NoColor: !isTerminal(w)}))
+}
+
+// isTerminal reports whether w is a character device, where colour helps.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

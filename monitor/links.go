@@ -1,0 +1,105 @@
+package monitor
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+
+	"github.com/vishvananda/netlink"
+)
+
+// Link is what interface selection needs to know of a network link.
+type Link struct {
+	// Name is the kernel's name of the link.
+	Name string
+	// Index is the kernel's interface index.
+	Index int
+	// Kind is netlink's link type: "device" for a plain driver-backed
+	// link, or "bond", "bridge", "veth", "tuntap", "wireguard", ...
+	Kind string
+	// MasterIndex is the index of the bond or bridge the link is enslaved
+	// to, or 0.
+	MasterIndex int
+	// ParentBus is the bus of the device behind the link ("pci", "usb",
+	// "virtio", ...), empty for a virtual link.
+	ParentBus string
+	// Loopback is set for the loopback link.
+	Loopback bool
+}
+
+// LinkLister lists the host's links.
+type LinkLister interface {
+	Links() ([]Link, error)
+}
+
+// NetlinkLister lists links over rtnetlink.
+type NetlinkLister struct {
+	// SysClassNet is where sysfs shows network devices, normally
+	// /sys/class/net; it is consulted for links whose parent device the
+	// kernel does not report over netlink (kernels before 5.16).
+	SysClassNet string
+}
+
+var _ LinkLister = (*NetlinkLister)(nil)
+
+// Links lists the links of the network namespace the process is in.
+func (n *NetlinkLister) Links() ([]Link, error) {
+	nls, err := netlink.LinkList()
+	if err != nil {
+		return nil, fmt.Errorf("listing links over netlink: %w", err)
+	}
+	links := make([]Link, 0, len(nls))
+	for _, nl := range nls {
+		a := nl.Attrs()
+		l := Link{
+			Name:        a.Name,
+			Index:       a.Index,
+			Kind:        nl.Type(),
+			MasterIndex: a.MasterIndex,
+			ParentBus:   a.ParentDevBus,
+			Loopback:    a.Flags&net.FlagLoopback != 0,
+		}
+		if l.ParentBus == "" && n.SysClassNet != "" {
+			if _, err := os.Stat(filepath.Join(n.SysClassNet, a.Name, "device")); err == nil {
+				l.ParentBus = "sysfs"
+			}
+		}
+		links = append(links, l)
+	}
+	return links, nil
+}
+
+// Skip is a link left out of the automatic choice, and why.
+type Skip struct {
+	Name   string
+	Reason string
+}
+
+// selectLinks picks the links whose traffic is the host's own: physical
+// NICs and bonds. Slaves of a bond are left out (the bond counts their
+// traffic); a NIC enslaved to a bridge stays in (the bridge is virtual).
+// Names mean nothing here: only what the kernel says of each link.
+func selectLinks(links []Link) (chosen []string, skipped []Skip) {
+	bonds := make(map[int]string)
+	for _, l := range links {
+		if l.Kind == "bond" {
+			bonds[l.Index] = l.Name
+		}
+	}
+	for _, l := range links {
+		switch bond, enslaved := bonds[l.MasterIndex]; {
+		case l.Kind == "bond":
+			chosen = append(chosen, l.Name)
+		case l.Loopback:
+			skipped = append(skipped, Skip{l.Name, "loopback"})
+		case l.ParentBus == "":
+			skipped = append(skipped, Skip{l.Name, "virtual (" + l.Kind + ")"})
+		case enslaved && l.MasterIndex != 0:
+			skipped = append(skipped, Skip{l.Name, "slave of bond " + bond})
+		default:
+			chosen = append(chosen, l.Name)
+		}
+	}
+	return chosen, skipped
+}

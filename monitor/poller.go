@@ -1,0 +1,294 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/bits"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc"
+)
+
+// Vnstat reads vnstat's daily rows from a civil date on.
+type Vnstat interface {
+	Daily(ctx context.Context, begin time.Time) (*vnstatsrc.Report, error)
+}
+
+var _ Vnstat = (*vnstatsrc.Client)(nil)
+
+// Result is the outcome of a good poll: the cycle's totals.
+type Result struct {
+	// Cycle is the billing cycle the totals are for; they run from
+	// Cycle.Start through Cycle.Today.
+	Cycle Cycle
+	// InBytes and OutBytes are the sums over Interfaces.
+	InBytes, OutBytes uint64
+	// Interfaces are the reported interfaces with their own sums.
+	Interfaces []IfaceTotal
+	// UpdatedAt is vnstat's newest write among the reported interfaces.
+	UpdatedAt time.Time
+	// PolledAt is when the poll ran.
+	PolledAt time.Time
+	// Incomplete explains, per interface, why its sum misses days of the
+	// cycle; empty when every sum is whole.
+	Incomplete []string
+	// Missing explains, per interface named in INTERFACES, why it is not
+	// reported.
+	Missing []string
+}
+
+// IfaceTotal is one interface's traffic in the cycle.
+type IfaceTotal struct {
+	Name              string
+	InBytes, OutBytes uint64
+	// Updated is when vnstat last wrote this interface.
+	Updated time.Time
+}
+
+// State is what the poller knows after its latest poll. A State is never
+// changed once published.
+type State struct {
+	// Result is the last good result, nil before the first.
+	Result *Result
+	// LastPoll is when the latest poll ran, zero before the first.
+	LastPoll time.Time
+	// Err is why the latest poll failed, nil if it succeeded.
+	Err error
+}
+
+// PollerConfig is what the Poller needs from the configuration.
+type PollerConfig struct {
+	// StartDay is the day of the month the cycle resets on.
+	StartDay int
+	// Interfaces, when not empty, replaces the automatic choice.
+	Interfaces []string
+	// Interval is the time between polls.
+	Interval time.Duration
+}
+
+// Poller reads vnstat every interval and keeps the latest State.
+type Poller struct {
+	cfg    PollerConfig
+	vnstat Vnstat
+	links  LinkLister
+	now    func() time.Time
+	logger *slog.Logger
+
+	state atomic.Pointer[State]
+
+	// Owned by the goroutine that polls; used to log a change once.
+	lastChoice string
+	lastNotes  string
+}
+
+// NewPoller returns a Poller. A nil now means time.Now; a nil logger
+// discards.
+func NewPoller(cfg PollerConfig, v Vnstat, links LinkLister, now func() time.Time, logger *slog.Logger) *Poller {
+	if now == nil {
+		now = time.Now
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	p := &Poller{cfg: cfg, vnstat: v, links: links, now: now, logger: logger}
+	p.state.Store(&State{})
+	return p
+}
+
+// State returns the latest State; it is safe for concurrent use.
+func (p *Poller) State() *State {
+	return p.state.Load()
+}
+
+// Run polls at once and then every interval until ctx is cancelled, when it
+// returns nil. A failed poll is recorded in the State, not returned.
+func (p *Poller) Run(ctx context.Context) error {
+	t := time.NewTicker(p.cfg.Interval)
+	defer t.Stop()
+	for {
+		_ = p.Poll(ctx)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Poll reads vnstat once, publishes the new State and returns the poll's
+// error, if any. Polls must not run concurrently.
+func (p *Poller) Poll(ctx context.Context) error {
+	now := p.now()
+	res, err := p.poll(ctx, now)
+	prev := p.state.Load()
+	next := &State{Result: prev.Result, LastPoll: now, Err: err}
+	if err != nil {
+		if ctx.Err() != nil {
+			// Shutting down: the poll was cut short, not failed.
+			return err
+		}
+		p.logger.Error("poll failed; keeping the last good result", "err", err, "have_result", prev.Result != nil)
+	} else {
+		next.Result = res
+		p.logger.Info("polled vnstat",
+			"cycle_start", res.Cycle.Start.Format(DateFormat), "through", res.Cycle.Today.Format(DateFormat),
+			"in_bytes", res.InBytes, "out_bytes", res.OutBytes, "interfaces", len(res.Interfaces))
+		for _, m := range res.Missing {
+			p.logger.Error("interface not reported", "problem", m)
+		}
+	}
+	p.state.Store(next)
+	return err
+}
+
+func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, error) {
+	cycle := CycleAt(now, p.cfg.StartDay)
+	links, err := p.links.Links()
+	if err != nil {
+		return nil, err
+	}
+	report, err := p.vnstat.Daily(ctx, cycle.Start)
+	if err != nil {
+		return nil, fmt.Errorf("reading vnstat: %w", err)
+	}
+	names, missing, err := p.choose(links, report)
+	if err != nil {
+		return nil, err
+	}
+	res, err := total(report, names, cycle)
+	if err != nil {
+		return nil, err
+	}
+	res.PolledAt = now
+	res.Missing = missing
+	return res, nil
+}
+
+// choose returns the vnstat interfaces to report: those named in
+// INTERFACES, or the physical NICs vnstat tracks. missing lists the named
+// interfaces that cannot be reported.
+func (p *Poller) choose(links []Link, report *vnstatsrc.Report) (names, missing []string, err error) {
+	inDB := make(map[string]bool, len(report.Interfaces))
+	var dbNames []string
+	for _, i := range report.Interfaces {
+		inDB[i.Name] = true
+		dbNames = append(dbNames, i.Name)
+	}
+	onHost := make(map[string]bool, len(links))
+	for _, l := range links {
+		onHost[l.Name] = true
+	}
+
+	if len(p.cfg.Interfaces) > 0 {
+		for _, n := range p.cfg.Interfaces {
+			switch {
+			case !onHost[n]:
+				missing = append(missing, n+": no such interface on this host")
+			case !inDB[n]:
+				missing = append(missing, n+": not in vnstat's database (add it with: vnstat --add -i "+n+")")
+			default:
+				names = append(names, n)
+			}
+		}
+		if len(names) == 0 {
+			return nil, nil, fmt.Errorf("no interface to report: %s", strings.Join(missing, "; "))
+		}
+		p.logChoice(names, "INTERFACES", nil, nil)
+		return names, missing, nil
+	}
+
+	chosen, skipped := selectLinks(links)
+	var notes []string
+	for _, n := range chosen {
+		if inDB[n] {
+			names = append(names, n)
+		} else {
+			notes = append(notes, n+": physical NIC that vnstat does not track (add it with: vnstat --add -i "+n+")")
+		}
+	}
+	for _, n := range dbNames {
+		if !onHost[n] {
+			notes = append(notes, n+": in vnstat's database but not on this host")
+		}
+	}
+	p.logChoice(names, "automatic", skipped, notes)
+	if len(names) == 0 {
+		why := "no physical NIC found"
+		if len(chosen) > 0 {
+			why = "vnstat tracks none of the physical NICs " + strings.Join(chosen, ", ")
+		}
+		return nil, nil, fmt.Errorf("no interface to report: %s (vnstat's database has: %s; set INTERFACES to choose)",
+			why, strings.Join(dbNames, ", "))
+	}
+	return names, nil, nil
+}
+
+// logChoice logs the interfaces chosen, and warnings about the others,
+// when they differ from the previous poll's.
+func (p *Poller) logChoice(names []string, how string, skipped []Skip, notes []string) {
+	if choice := how + ":" + strings.Join(names, ","); choice != p.lastChoice {
+		p.lastChoice = choice
+		left := make([]string, 0, len(skipped))
+		for _, s := range skipped {
+			left = append(left, s.Name+" ("+s.Reason+")")
+		}
+		p.logger.Info("interfaces chosen", "how", how, "interfaces", names, "left_out", left)
+	}
+	if joined := strings.Join(notes, "\n"); joined != p.lastNotes {
+		p.lastNotes = joined
+		for _, n := range notes {
+			p.logger.Warn("interface not reported", "note", n)
+		}
+	}
+}
+
+// total sums the daily rows of the named interfaces over the cycle.
+func total(report *vnstatsrc.Report, names []string, cycle Cycle) (*Result, error) {
+	res := &Result{Cycle: cycle}
+	for _, iface := range report.Interfaces {
+		if !slices.Contains(names, iface.Name) {
+			continue
+		}
+		t := IfaceTotal{Name: iface.Name, Updated: iface.Updated}
+		var first time.Time
+		for _, d := range iface.Days {
+			if d.Date.Before(cycle.Start) || d.Date.After(cycle.Today) {
+				continue
+			}
+			if first.IsZero() {
+				first = d.Date
+			}
+			var c1, c2 uint64
+			t.InBytes, c1 = bits.Add64(t.InBytes, d.RX, 0)
+			t.OutBytes, c2 = bits.Add64(t.OutBytes, d.TX, 0)
+			if c1|c2 != 0 {
+				return nil, errors.New("summing vnstat's daily rows: total exceeds 2^64 bytes")
+			}
+		}
+		if iface.Created.Before(cycle.Start) && (first.IsZero() || first.After(cycle.Start)) {
+			since := "no daily rows in the cycle"
+			if !first.IsZero() {
+				since = "daily rows start on " + first.Format(DateFormat)
+			}
+			res.Incomplete = append(res.Incomplete, fmt.Sprintf(
+				"%s: vnstat tracks it since %s but its %s, after the cycle start %s (vnstat's DailyDays too small, or vnstatd was not running)",
+				iface.Name, iface.Created.Format(DateFormat), since, cycle.Start.Format(DateFormat)))
+		}
+		var c1, c2 uint64
+		res.InBytes, c1 = bits.Add64(res.InBytes, t.InBytes, 0)
+		res.OutBytes, c2 = bits.Add64(res.OutBytes, t.OutBytes, 0)
+		if c1|c2 != 0 {
+			return nil, errors.New("summing vnstat's daily rows: total exceeds 2^64 bytes")
+		}
+		if iface.Updated.After(res.UpdatedAt) {
+			res.UpdatedAt = iface.Updated
+		}
+		res.Interfaces = append(res.Interfaces, t)
+	}
+	return res, nil
+}
