@@ -190,7 +190,9 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		failed := make(map[string]bool, len(verrs))
 		for _, fe := range verrs {
-			failed[fe.Field()] = true
+			// Elements of a list are named like INTERFACES[1].
+			name, _, _ := strings.Cut(fe.Field(), "[")
+			failed[name] = true
 		}
 		for _, v := range vars {
 			if failed[v.Name] {

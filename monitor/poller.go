@@ -28,7 +28,7 @@ type Result struct {
 	Cycle Cycle
 	// InBytes and OutBytes are the sums over Interfaces.
 	InBytes, OutBytes uint64
-	// Interfaces are the reported interfaces with their own sums.
+	// Interfaces are the reported interfaces with their own sums, by name.
 	Interfaces []IfaceTotal
 	// UpdatedAt is vnstat's newest write among the reported interfaces.
 	UpdatedAt time.Time
@@ -290,5 +290,6 @@ func total(report *vnstatsrc.Report, names []string, cycle Cycle) (*Result, erro
 		}
 		res.Interfaces = append(res.Interfaces, t)
 	}
+	slices.SortFunc(res.Interfaces, func(a, b IfaceTotal) int { return strings.Compare(a.Name, b.Name) })
 	return res, nil
 }

@@ -1,0 +1,230 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadDefaults(t *testing.T) {
+	got, err := Load(env(nil))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	want := Config{
+		WebhookPath:   DefaultWebhookPath,
+		StartDay:      1,
+		Port:          50000,
+		PollInterval:  5 * time.Minute,
+		VnstatBin:     "vnstat",
+		VnstatTimeout: 30 * time.Second,
+		LogLevel:      slog.LevelInfo,
+		LogFormat:     "text",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("defaults (-want +got):\n%s", diff)
+	}
+	if !got.DefaultWebhook() {
+		t.Error("DefaultWebhook() = false for the default path")
+	}
+	if got.Addr() != ":50000" {
+		t.Errorf("Addr() = %q, want :50000", got.Addr())
+	}
+}
+
+func TestLoadValid(t *testing.T) {
+	dir := t.TempDir()
+	got, err := Load(env(map[string]string{
+		"WEBHOOK_PATH":   "/hook/a-B_c.d~e!$&'()*+,;=:@",
+		"START_DAY":      "31",
+		"PORT":           "8080",
+		"LISTEN_HOST":    "::1",
+		"POLL_INTERVAL":  "1s",
+		"INTERFACES":     " eth0, wlo1 ,enx00e04c680001",
+		"VNSTAT_BIN":     "/usr/local/bin/vnstat",
+		"VNSTAT_DBDIR":   dir,
+		"VNSTAT_TIMEOUT": "2m",
+		"LOG_LEVEL":      "debug",
+		"LOG_FORMAT":     "json",
+	}))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	want := Config{
+		WebhookPath:   "/hook/a-B_c.d~e!$&'()*+,;=:@",
+		StartDay:      31,
+		Port:          8080,
+		ListenHost:    "::1",
+		PollInterval:  time.Second,
+		Interfaces:    []string{"eth0", "wlo1", "enx00e04c680001"},
+		VnstatBin:     "/usr/local/bin/vnstat",
+		VnstatDBDir:   dir,
+		VnstatTimeout: 2 * time.Minute,
+		LogLevel:      slog.LevelDebug,
+		LogFormat:     "json",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("config (-want +got):\n%s", diff)
+	}
+	if got.Addr() != "[::1]:8080" {
+		t.Errorf("Addr() = %q, want [::1]:8080", got.Addr())
+	}
+	if got.DefaultWebhook() {
+		t.Error("DefaultWebhook() = true for a custom path")
+	}
+}
+
+func TestLoadRefuses(t *testing.T) {
+	notDir := t.TempDir() + "/file"
+	tests := []struct {
+		name, key, value string
+	}{
+		{"webhook without slash", "WEBHOOK_PATH", "webhook/x"},
+		{"webhook root", "WEBHOOK_PATH", "/"},
+		{"webhook health", "WEBHOOK_PATH", "/health"},
+		{"webhook space", "WEBHOOK_PATH", "/web hook"},
+		{"webhook tab", "WEBHOOK_PATH", "/web\thook"},
+		{"webhook query", "WEBHOOK_PATH", "/webhook?x=1"},
+		{"webhook fragment", "WEBHOOK_PATH", "/webhook#x"},
+		{"webhook percent", "WEBHOOK_PATH", "/web%20hook"},
+		{"webhook dot-dot", "WEBHOOK_PATH", "/a/../b"},
+		{"webhook dot", "WEBHOOK_PATH", "/a/./b"},
+		{"webhook double slash", "WEBHOOK_PATH", "/a//b"},
+		{"webhook unicode", "WEBHOOK_PATH", "/wébhook"},
+		{"start day zero", "START_DAY", "0"},
+		{"start day 32", "START_DAY", "32"},
+		{"start day negative", "START_DAY", "-1"},
+		{"start day word", "START_DAY", "first"},
+		{"start day float", "START_DAY", "1.5"},
+		{"port zero", "PORT", "0"},
+		{"port too big", "PORT", "65536"},
+		{"port word", "PORT", "http"},
+		{"listen host name", "LISTEN_HOST", "localhost"},
+		{"listen host cidr", "LISTEN_HOST", "10.0.0.0/8"},
+		{"poll interval short", "POLL_INTERVAL", "999ms"},
+		{"poll interval negative", "POLL_INTERVAL", "-5m"},
+		{"poll interval no unit", "POLL_INTERVAL", "300"},
+		{"interfaces empty name", "INTERFACES", "eth0,,wlo1"},
+		{"interfaces too long", "INTERFACES", "abcdefghijklmnop"},
+		{"interfaces slash", "INTERFACES", "eth0/1"},
+		{"interfaces space", "INTERFACES", "eth 0"},
+		{"interfaces twice", "INTERFACES", "eth0,eth0"},
+		{"dbdir missing", "VNSTAT_DBDIR", "/nonexistent/vnstat"},
+		{"dbdir is a file", "VNSTAT_DBDIR", notDir},
+		{"timeout zero", "VNSTAT_TIMEOUT", "0s"},
+		{"timeout word", "VNSTAT_TIMEOUT", "soon"},
+		{"log level", "LOG_LEVEL", "verbose"},
+		{"log level case", "LOG_LEVEL", "INFO"},
+		{"log format", "LOG_FORMAT", "yaml"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.value == notDir {
+				if err := writeFile(notDir); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := Load(env(map[string]string{tt.key: tt.value}))
+			var cerr *Error
+			if !errors.As(err, &cerr) {
+				t.Fatalf("Load(%s=%q) error = %v, want *Error", tt.key, tt.value, err)
+			}
+			msg := err.Error()
+			if cerr.Var != tt.key || !strings.Contains(msg, tt.key) {
+				t.Errorf("error %q does not name %s", msg, tt.key)
+			}
+			if !strings.Contains(msg, "allowed: ") || cerr.Allowed == "" {
+				t.Errorf("error %q does not say what is allowed", msg)
+			}
+			if strings.Contains(msg, "\n") {
+				t.Errorf("error %q is not one line", msg)
+			}
+			if tt.key == "WEBHOOK_PATH" {
+				if !strings.Contains(msg, "value hidden") || len(tt.value) > 8 && strings.Contains(msg, tt.value) {
+					t.Errorf("error %q shows the webhook path", msg)
+				}
+			} else if !strings.Contains(msg, `"`+tt.value+`"`) {
+				t.Errorf("error %q does not show the value %q", msg, tt.value)
+			}
+		})
+	}
+}
+
+func TestLoadReportsFirstVariable(t *testing.T) {
+	_, err := Load(env(map[string]string{"PORT": "0", "START_DAY": "0", "LOG_FORMAT": "xml"}))
+	var cerr *Error
+	if !errors.As(err, &cerr) || cerr.Var != "START_DAY" {
+		t.Fatalf("error = %v, want START_DAY refused first", err)
+	}
+}
+
+func TestFlagsOverrideEnvironment(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want int
+	}{
+		{"default", nil, nil, 50000},
+		{"env", nil, map[string]string{"PORT": "8080"}, 8080},
+		{"flag", []string{"-port", "9090"}, nil, 9090},
+		{"flag over env", []string{"-port=9090"}, map[string]string{"PORT": "8080"}, 9090},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := flag.NewFlagSet("test", flag.ContinueOnError)
+			lookup := Flags(fs, env(tt.env))
+			if err := fs.Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			c, err := Load(lookup)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Port != tt.want {
+				t.Errorf("Port = %d, want %d", c.Port, tt.want)
+			}
+		})
+	}
+}
+
+func TestFlagsListEverySetting(t *testing.T) {
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	Flags(fs, env(nil))
+	for _, v := range Vars() {
+		f := fs.Lookup(v.Flag)
+		if f == nil {
+			t.Errorf("no flag for %s", v.Name)
+			continue
+		}
+		if f.DefValue != v.Default || !strings.Contains(f.Usage, "$"+v.Name) {
+			t.Errorf("flag -%s: default %q usage %q; want default %q and the variable named", v.Flag, f.DefValue, f.Usage, v.Default)
+		}
+	}
+}
+
+func TestLogValueHidesWebhookPath(t *testing.T) {
+	c, err := Load(env(map[string]string{"WEBHOOK_PATH": "/very-secret-path"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := c.LogValue().String(); strings.Contains(s, "very-secret-path") {
+		t.Errorf("LogValue shows the webhook path: %s", s)
+	}
+}
+
+func writeFile(path string) error {
+	return os.WriteFile(path, []byte("x"), 0o644)
+}
