@@ -279,4 +279,3 @@ func shown(name, value string) string {
 	}
 	return strconv.Quote(value)
 }
-

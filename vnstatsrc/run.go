@@ -110,18 +110,21 @@ func (e *RunError) Unwrap() error { return e.Err }
 // boundedBuffer keeps at most max bytes. On overflow it calls onFull and
 // fails the write, or, with no onFull, drops the excess and carries on so
 // the writer is never blocked.
+//
+// The buffer is a field, not embedded: an embedded bytes.Buffer would give
+// boundedBuffer a ReadFrom method, which io.Copy prefers to Write.
 type boundedBuffer struct {
-	bytes.Buffer
+	buf    bytes.Buffer
 	max    int
 	onFull func()
 }
 
 func (b *boundedBuffer) Write(p []byte) (int, error) {
-	room := b.max - b.Len()
+	room := b.max - b.buf.Len()
 	if len(p) <= room {
-		return b.Buffer.Write(p)
+		return b.buf.Write(p)
 	}
-	b.Buffer.Write(p[:max(room, 0)])
+	b.buf.Write(p[:max(room, 0)])
 	if b.onFull == nil {
 		return len(p), nil
 	}
@@ -130,3 +133,6 @@ func (b *boundedBuffer) Write(p []byte) (int, error) {
 }
 
 var errOutputFull = errors.New("output bound reached")
+
+func (b *boundedBuffer) Bytes() []byte  { return b.buf.Bytes() }
+func (b *boundedBuffer) String() string { return b.buf.String() }
