@@ -1,0 +1,274 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+)
+
+const secret = "/webhook/s3cret-path-for-tests"
+
+// fakeState is a StateSource holding a State that tests replace.
+type fakeState struct{ p atomic.Pointer[monitor.State] }
+
+var _ StateSource = (*fakeState)(nil)
+
+func (f *fakeState) State() *monitor.State { return f.p.Load() }
+
+func newFake(st *monitor.State) *fakeState {
+	f := &fakeState{}
+	f.p.Store(st)
+	return f
+}
+
+var (
+	polled     = time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
+	goodResult = &monitor.Result{
+		Cycle: monitor.Cycle{
+			Start: time.Date(2026, time.November, 1, 0, 0, 0, 0, time.UTC),
+			Today: time.Date(2026, time.November, 30, 0, 0, 0, 0, time.UTC),
+			Next:  time.Date(2026, time.December, 1, 0, 0, 0, 0, time.UTC),
+		},
+		InBytes:  1074266112, // 1024.50 MiB
+		OutBytes: 2148270080, // 2048.75 MiB
+		Interfaces: []monitor.IfaceTotal{
+			{Name: "eth0", InBytes: 1073741824, OutBytes: 2147483648},
+			{Name: "wlo1", InBytes: 524288, OutBytes: 786432},
+		},
+		UpdatedAt: polled.Add(-5 * time.Minute),
+		PolledAt:  polled,
+	}
+)
+
+func do(t *testing.T, h http.Handler, method, target string) *httptest.ResponseRecorder {
+	t.Helper()
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(method, target, nil))
+	if cc := w.Header().Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("%s %s: Cache-Control = %q", method, target, cc)
+	}
+	if ct := w.Header().Get("Content-Type"); ct != "application/json" {
+		t.Errorf("%s %s: Content-Type = %q", method, target, ct)
+	}
+	return w
+}
+
+func TestWebhook(t *testing.T) {
+	h := NewHandler(newFake(&monitor.State{Result: goodResult, LastPoll: polled}), secret, 5*time.Minute, func() time.Time { return polled }, nil)
+	w := do(t, h, http.MethodGet, secret)
+	if w.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", w.Code, w.Body)
+	}
+	want := `{"start_date":"2026-11-01","in":1024.50,"out":2048.75,"end_date":"2026-11-30",` +
+		`"in_bytes":1074266112,"out_bytes":2148270080,` +
+		`"interfaces":[{"name":"eth0","in_bytes":1073741824,"out_bytes":2147483648},{"name":"wlo1","in_bytes":524288,"out_bytes":786432}],` +
+		`"updated_at":"2026-11-30T11:55:00Z","polled_at":"2026-11-30T12:00:00Z"}` + "\n"
+	if got := w.Body.String(); got != want {
+		t.Errorf("body\n got %s\nwant %s", got, want)
+	}
+
+	head := do(t, h, http.MethodHead, secret)
+	if head.Code != http.StatusOK || head.Header().Get("Content-Length") != w.Header().Get("Content-Length") {
+		t.Errorf("HEAD: status %d, Content-Length %q, want 200 and %q", head.Code, head.Header().Get("Content-Length"), w.Header().Get("Content-Length"))
+	}
+}
+
+func TestWebhookIncompleteAndMissing(t *testing.T) {
+	res := *goodResult
+	res.Incomplete = []string{"eth0: daily rows start on 2026-11-10"}
+	res.Missing = []string{"eth9: no such interface on this host"}
+	h := NewHandler(newFake(&monitor.State{Result: &res}), secret, time.Minute, func() time.Time { return polled }, nil)
+	var body map[string]any
+	if err := json.Unmarshal(do(t, h, http.MethodGet, secret).Body.Bytes(), &body); err != nil {
+		t.Fatal(err)
+	}
+	if inc, _ := body["incomplete"].([]any); len(inc) != 1 {
+		t.Errorf("incomplete = %v", body["incomplete"])
+	}
+	if m, _ := body["missing"].([]any); len(m) != 1 {
+		t.Errorf("missing = %v", body["missing"])
+	}
+}
+
+func TestWebhookBeforeFirstGoodPoll(t *testing.T) {
+	tests := []struct {
+		name string
+		st   *monitor.State
+		want string
+	}{
+		{"no poll yet", &monitor.State{}, "no traffic data yet"},
+		{"first poll failed", &monitor.State{LastPoll: polled, Err: errors.New("running vnstat: exit status 1")}, "exit status 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := NewHandler(newFake(tt.st), secret, time.Minute, nil, nil)
+			w := do(t, h, http.MethodGet, secret)
+			var body map[string]any
+			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+				t.Fatal(err)
+			}
+			msg, _ := body["error"].(string)
+			if w.Code != http.StatusServiceUnavailable || !strings.Contains(msg, tt.want) || len(body) != 1 {
+				t.Errorf("status %d body %s; want 503 with only an error containing %q", w.Code, w.Body, tt.want)
+			}
+		})
+	}
+}
+
+func TestWebhookCachesEncodingPerResult(t *testing.T) {
+	f := newFake(&monitor.State{Result: goodResult})
+	h := NewHandler(f, secret, time.Minute, func() time.Time { return polled }, nil)
+	first := do(t, h, http.MethodGet, secret).Body.String()
+	cached := h.body.Load()
+	if again := do(t, h, http.MethodGet, secret).Body.String(); again != first || h.body.Load() != cached {
+		t.Error("same result encoded twice")
+	}
+	next := *goodResult
+	next.InBytes += 1 << 20
+	f.p.Store(&monitor.State{Result: &next})
+	if got := do(t, h, http.MethodGet, secret).Body.String(); got == first || !strings.Contains(got, `"in":1025.50`) {
+		t.Errorf("new result served stale body %s", got)
+	}
+}
+
+func TestHealth(t *testing.T) {
+	interval := 5 * time.Minute
+	incomplete := *goodResult
+	incomplete.Incomplete = []string{"eth0: daily rows start on 2026-11-10"}
+	missing := *goodResult
+	missing.Missing = []string{"eth9: no such interface on this host"}
+	tests := []struct {
+		name   string
+		st     *monitor.State
+		now    time.Time
+		status int
+		want   string // in "status", then in "error" or "warnings"
+	}{
+		{"ok", &monitor.State{Result: goodResult, LastPoll: polled}, polled.Add(time.Minute), 200, "ok"},
+		{"no poll yet", &monitor.State{}, polled, 503, "vnstat has not been read yet"},
+		{"first poll failed", &monitor.State{LastPoll: polled, Err: errors.New("vnstat: not found")}, polled, 503, "no successful poll yet: vnstat: not found"},
+		{"last poll failed", &monitor.State{Result: goodResult, LastPoll: polled.Add(interval), Err: errors.New("database is locked")}, polled.Add(interval), 503, "last poll failed: database is locked"},
+		{"poller stuck", &monitor.State{Result: goodResult, LastPoll: polled}, polled.Add(2*interval + time.Second), 503, "older than two poll intervals"},
+		{"two intervals is not stuck yet", &monitor.State{Result: goodResult, LastPoll: polled}, polled.Add(2 * interval), 200, "ok"},
+		{"named interface missing", &monitor.State{Result: &missing, LastPoll: polled}, polled, 503, "eth9: no such interface"},
+		{"incomplete history", &monitor.State{Result: &incomplete, LastPoll: polled}, polled, 200, "daily rows start on 2026-11-10"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := NewHandler(newFake(tt.st), secret, interval, func() time.Time { return tt.now }, nil)
+			w := do(t, h, http.MethodGet, HealthPath)
+			var body healthBody
+			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+				t.Fatal(err)
+			}
+			if w.Code != tt.status {
+				t.Errorf("status %d, want %d: %s", w.Code, tt.status, w.Body)
+			}
+			switch {
+			case tt.status == 503:
+				if body.Status != "error" || !strings.Contains(body.Error, tt.want) {
+					t.Errorf("body %s: want status error with %q", w.Body, tt.want)
+				}
+			case tt.want == "ok":
+				if body.Status != "ok" || body.Error != "" || body.LastSuccess == "" || body.VnstatUpdatedAt != "2026-11-30T11:55:00Z" {
+					t.Errorf("body %s: want ok with the poll and vnstat times", w.Body)
+				}
+			default:
+				if body.Status != "degraded" || len(body.Warnings) != 1 || !strings.Contains(body.Warnings[0], tt.want) {
+					t.Errorf("body %s: want degraded with warning %q", w.Body, tt.want)
+				}
+			}
+			if _, err := time.Parse(time.RFC3339, body.Timestamp); err != nil {
+				t.Errorf("timestamp %q: %v", body.Timestamp, err)
+			}
+		})
+	}
+}
+
+func TestRoutes(t *testing.T) {
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	h := NewHandler(newFake(&monitor.State{Result: goodResult, LastPoll: polled}), secret, time.Minute, func() time.Time { return polled }, logger)
+	notFound := do(t, h, http.MethodGet, "/nope")
+	if notFound.Code != http.StatusNotFound {
+		t.Fatalf("unknown path: %d", notFound.Code)
+	}
+	tests := []struct {
+		name, method, target string
+		status               int
+	}{
+		{"webhook", "GET", secret, 200},
+		{"webhook with a query", "GET", secret + "?x=1", 200},
+		{"health", "GET", "/health", 200},
+		{"POST webhook", "POST", secret, 405},
+		{"DELETE health", "DELETE", "/health", 405},
+		{"root", "GET", "/", 404},
+		{"trailing slash", "GET", secret + "/", 404},
+		{"prefix", "GET", secret[:len(secret)-1], 404},
+		{"longer", "GET", secret + "x", 404},
+		{"upper case", "GET", strings.ToUpper(secret), 404},
+		{"percent-encoded", "GET", strings.Replace(secret, "s3cret", "%733cret", 1), 404},
+		{"double slash", "GET", "/" + secret, 404},
+		{"dot-dot", "GET", "/health/.." + secret, 404},
+		{"dot", "GET", "/webhook/./s3cret-path-for-tests", 404},
+		{"health slash", "GET", "/health/", 404},
+		{"parent", "GET", "/webhook/", 404},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := do(t, h, tt.method, tt.target)
+			if w.Code != tt.status {
+				t.Errorf("%s %s: status %d, want %d", tt.method, tt.target, w.Code, tt.status)
+			}
+			if tt.status == 404 && w.Body.String() != notFound.Body.String() {
+				t.Errorf("404 body %q differs from an unknown path's %q", w.Body, notFound.Body)
+			}
+			if tt.status == 405 && w.Header().Get("Allow") != "GET, HEAD" {
+				t.Errorf("405 without Allow")
+			}
+			if tt.status != 200 && strings.Contains(w.Body.String(), "s3cret") {
+				t.Errorf("response shows the secret: %s", w.Body)
+			}
+		})
+	}
+	if strings.Contains(logs.String(), "s3cret") {
+		t.Errorf("logs show the secret path:\n%s", logs.String())
+	}
+	if !strings.Contains(logs.String(), "route=webhook") {
+		t.Errorf("requests not logged by route:\n%s", logs.String())
+	}
+}
+
+// TestMiB checks the two-decimal MiB encoding against exact rational
+// arithmetic, rounding half up.
+func TestMiB(t *testing.T) {
+	cases := []uint64{0, 1, 5242, 5243, 1 << 20, 1<<20 + 5242, 1<<20 + 5243, 1074266112, 1<<40 - 1, 1<<63 - 1, 1<<64 - 1}
+	for i := uint64(0); i < 2000; i++ {
+		cases = append(cases, i*104857+i%7)
+	}
+	for _, b := range cases {
+		// round(b*100/2^20) = floor((b*100 + 2^19) / 2^20)
+		q := new(big.Int).SetUint64(b)
+		q.Mul(q, big.NewInt(100)).Add(q, big.NewInt(1<<19)).Rsh(q, 20)
+		whole, frac := new(big.Int).QuoRem(q, big.NewInt(100), new(big.Int))
+		want := whole.String() + "." + strings.Repeat("0", 2-len(frac.String())) + frac.String()
+		if got := mib(b).String(); got != want {
+			t.Errorf("mib(%d) = %s, want %s", b, got, want)
+		}
+	}
+	for b, want := range map[uint64]string{0: "0.00", 5242: "0.00", 5243: "0.01", 1 << 20: "1.00", 1074266112: "1024.50"} {
+		if got := mib(b).String(); got != want {
+			t.Errorf("mib(%d) = %s, want %s", b, got, want)
+		}
+	}
+}
