@@ -82,7 +82,12 @@ func (r *ExecRunner) Run(ctx context.Context, argv []string) ([]byte, error) {
 		return nil, &RunError{Argv: argv, Err: cause, Stderr: stderr.String()}
 	}
 	if err != nil {
-		return nil, &RunError{Argv: argv, Err: err, Stderr: stderr.String()}
+		// vnstat prints its errors on standard output.
+		msg := stderr.String()
+		if strings.TrimSpace(msg) == "" {
+			msg = string(stdout.Bytes()[:min(stdout.buf.Len(), maxStderr)])
+		}
+		return nil, &RunError{Argv: argv, Err: err, Stderr: msg}
 	}
 	return stdout.Bytes(), nil
 }
@@ -93,7 +98,9 @@ type RunError struct {
 	Argv []string
 	// Err is why it failed.
 	Err error
-	// Stderr is the start of what the command wrote to standard error.
+	// Stderr is the start of what the command wrote to standard error, or
+	// to standard output when it wrote nothing to standard error (vnstat
+	// prints its errors there).
 	Stderr string
 }
 

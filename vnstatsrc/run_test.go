@@ -25,6 +25,8 @@ func TestExecRunner(t *testing.T) {
 		{name: "output and LC_ALL=C", argv: []string{"sh", "-c", `printf '%s' "$LC_ALL"`}, out: "C"},
 		{name: "exit status and stderr", argv: []string{"sh", "-c", "echo 'Error: Unable to open database' >&2; exit 1"},
 			wantErr: []string{"running sh -c", "exit status 1", "Error: Unable to open database"}},
+		{name: "error on stdout, as vnstat prints them", argv: []string{"sh", "-c", "echo 'Error: Failed to open database'; exit 1"},
+			wantErr: []string{"exit status 1", "Error: Failed to open database"}},
 		{name: "missing binary", argv: []string{filepath.Join(dir, "no-vnstat"), "--json"},
 			wantErr: []string{"no-vnstat --json", "no such file or directory"}},
 		{name: "output beyond the bound", argv: []string{"sh", "-c", "yes"}, runner: vnstatsrc.ExecRunner{MaxOutput: 1 << 20},

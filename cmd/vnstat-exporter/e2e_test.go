@@ -1,0 +1,341 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
+)
+
+// buildBinary builds the daemon once per test run.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "vnstat-exporter")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// daemon is a running vnstat-exporter.
+type daemon struct {
+	cmd  *exec.Cmd
+	url  string
+	logs *syncBuffer
+	done chan error
+}
+
+// syncBuffer is a bytes.Buffer the daemon's output is copied into while
+// the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func startDaemon(t *testing.T, bin string, env ...string) *daemon {
+	t.Helper()
+	port := freePort(t)
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), append([]string{
+		"LISTEN_HOST=127.0.0.1", "PORT=" + strconv.Itoa(port), "LOG_LEVEL=debug", "WEBHOOK_PATH=" + e2eSecret,
+	}, env...)...)
+	d := &daemon{cmd: cmd, url: "http://127.0.0.1:" + strconv.Itoa(port), logs: &syncBuffer{}, done: make(chan error, 1)}
+	cmd.Stdout = d.logs
+	cmd.Stderr = d.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { d.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-d.done
+		if t.Failed() {
+			t.Logf("daemon log:\n%s", d.logs)
+		}
+	})
+	return d
+}
+
+// stop sends SIGTERM and returns the exit code.
+func (d *daemon) stop(t *testing.T) int {
+	t.Helper()
+	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-d.done:
+		d.done <- nil // for the cleanup
+		return d.cmd.ProcessState.ExitCode()
+	case <-time.After(20 * time.Second):
+		t.Fatal("daemon did not exit after SIGTERM")
+		return -1
+	}
+}
+
+func (d *daemon) get(t *testing.T, path string) (int, []byte) {
+	t.Helper()
+	resp, err := http.Get(d.url + path)
+	if err != nil {
+		return 0, nil
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+// waitFor polls path until it answers status, within a bounded time.
+func (d *daemon) waitFor(t *testing.T, path string, status int) []byte {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		code, body := d.get(t, path)
+		if code == status {
+			return body
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET %s: %d %s; wanted %d", strings.ReplaceAll(path, e2eSecret, "WEBHOOK"), code, body, status)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+const e2eSecret = "/webhook/e2e-7f3a9c"
+
+type webhookResponse struct {
+	StartDate  string          `json:"start_date"`
+	In         json.Number     `json:"in"`
+	Out        json.Number     `json:"out"`
+	EndDate    string          `json:"end_date"`
+	InBytes    uint64          `json:"in_bytes"`
+	OutBytes   uint64          `json:"out_bytes"`
+	Interfaces []ifaceResponse `json:"interfaces"`
+	Missing    []string        `json:"missing"`
+	Incomplete []string        `json:"incomplete"`
+}
+
+type ifaceResponse struct {
+	Name     string `json:"name"`
+	InBytes  uint64 `json:"in_bytes"`
+	OutBytes uint64 `json:"out_bytes"`
+}
+
+// cycleStart finds the cycle start by walking back from today to the most
+// recent day that is START_DAY, or the last day of a month without it; an
+// independent statement of the rule monitor.CycleAt implements.
+func cycleStart(today time.Time, startDay int) time.Time {
+	for d := today; ; d = d.AddDate(0, 0, -1) {
+		last := time.Date(d.Year(), d.Month()+1, 0, 0, 0, 0, 0, d.Location()).Day()
+		if d.Day() == min(startDay, last) {
+			return d
+		}
+	}
+}
+
+func mibString(b uint64) string {
+	q := new(big.Int).SetUint64(b)
+	q.Mul(q, big.NewInt(100)).Add(q, big.NewInt(1<<19)).Rsh(q, 20)
+	return fmt.Sprintf("%d.%02d", new(big.Int).Div(q, big.NewInt(100)).Uint64(), new(big.Int).Mod(q, big.NewInt(100)).Uint64())
+}
+
+// physicalNICs lists the host's NICs the way an administrator would check:
+// links with a device in sysfs that are not enslaved to a bond.
+func physicalNICs(t *testing.T) []string {
+	t.Helper()
+	entries, err := os.ReadDir("/sys/class/net")
+	if err != nil {
+		return nil
+	}
+	var nics []string
+	for _, e := range entries {
+		base := filepath.Join("/sys/class/net", e.Name())
+		if _, err := os.Stat(filepath.Join(base, "device")); err != nil {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(base, "bonding_slave")); err == nil {
+			continue
+		}
+		nics = append(nics, e.Name())
+	}
+	return nics
+}
+
+// TestEndToEnd runs the built daemon against real vnstat databases holding
+// 62 days of rows and compares its webhook with sums of the inserted rows.
+func TestEndToEnd(t *testing.T) {
+	if why := vnstattest.Tools(); why != "" {
+		t.Skip(why)
+	}
+	bin := buildBinary(t)
+	now := time.Now()
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.Local)
+	updated := now.Add(-2 * time.Minute).Truncate(time.Minute)
+
+	nics := physicalNICs(t)
+	ifaces := []vnstattest.Iface{
+		{Name: "lo", Created: today.AddDate(0, 0, -70), Updated: updated, Days: vnstattest.Series(today, 62, 11, true)},
+		{Name: "vnx-gone0", Created: today.AddDate(0, 0, -70), Updated: updated, Days: vnstattest.Series(today, 62, 12, false)},
+	}
+	for i, n := range nics {
+		ifaces = append(ifaces, vnstattest.Iface{Name: n, Created: today.AddDate(0, 0, -70), Updated: updated, Days: vnstattest.Series(today, 62, uint64(20+i), true)})
+	}
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := vnstattest.Build(ctx, dir, ifaces); err != nil {
+		t.Fatal(err)
+	}
+	sums := func(names []string, start time.Time) (in, out uint64) {
+		for _, i := range ifaces {
+			for _, n := range names {
+				if i.Name == n {
+					rx, tx := i.Sum(start, today)
+					in += rx
+					out += tx
+				}
+			}
+		}
+		return in, out
+	}
+
+	type tc struct {
+		name       string
+		startDay   int
+		interfaces string
+		report     []string
+		missing    int
+	}
+	tests := []tc{
+		{"start day 1", 1, "lo", []string{"lo"}, 0},
+		{"start day 15", 15, "lo", []string{"lo"}, 0},
+		{"start day today", today.Day(), "lo", []string{"lo"}, 0},
+		{"start day 28", 28, "lo", []string{"lo"}, 0},
+		{"start day 31", 31, "lo", []string{"lo"}, 0},
+		{"present and absent names", 15, "lo,vnx-gone0,vnx-none1", []string{"lo"}, 2},
+	}
+	if len(nics) > 0 {
+		tests = append(tests, tc{"automatic choice", 1, "", nics, 0})
+	} else {
+		t.Log("no physical NIC in sysfs: the automatic case is not run")
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := startDaemon(t, bin, "VNSTAT_DBDIR="+dir, "START_DAY="+strconv.Itoa(tt.startDay),
+				"INTERFACES="+tt.interfaces, "POLL_INTERVAL=1s")
+			body := d.waitFor(t, e2eSecret, http.StatusOK)
+			var got webhookResponse
+			if err := json.Unmarshal(body, &got); err != nil {
+				t.Fatalf("%v: %s", err, body)
+			}
+			start := cycleStart(today, tt.startDay)
+			in, out := sums(tt.report, start)
+			if got.StartDate != start.Format(time.DateOnly) || got.EndDate != today.Format(time.DateOnly) {
+				t.Errorf("cycle %s..%s, want %s..%s", got.StartDate, got.EndDate, start.Format(time.DateOnly), today.Format(time.DateOnly))
+			}
+			if got.InBytes != in || got.OutBytes != out {
+				t.Errorf("bytes in/out = %d/%d, want the inserted rows' %d/%d", got.InBytes, got.OutBytes, in, out)
+			}
+			if got.In.String() != mibString(in) || got.Out.String() != mibString(out) {
+				t.Errorf("MiB in/out = %s/%s, want %s/%s", got.In, got.Out, mibString(in), mibString(out))
+			}
+			if len(got.Interfaces) != len(tt.report) || len(got.Missing) != tt.missing || len(got.Incomplete) != 0 {
+				t.Errorf("interfaces %v missing %v incomplete %v; want %v and %d missing", got.Interfaces, got.Missing, got.Incomplete, tt.report, tt.missing)
+			}
+			wantHealth := http.StatusOK
+			if tt.missing > 0 {
+				wantHealth = http.StatusServiceUnavailable
+			}
+			if code, hb := d.get(t, "/health"); code != wantHealth {
+				t.Errorf("/health = %d %s, want %d", code, hb, wantHealth)
+			}
+			if code := d.stop(t); code != 0 {
+				t.Errorf("exit code after SIGTERM = %d, want 0", code)
+			}
+			if strings.Contains(d.logs.String(), e2eSecret) {
+				t.Error("the daemon logged the webhook path")
+			}
+		})
+	}
+}
+
+// TestEndToEndVnstatFails starts the daemon against a database directory
+// vnstat cannot read, then repairs it: no zeros before, recovery after.
+func TestEndToEndVnstatFails(t *testing.T) {
+	if why := vnstattest.Tools(); why != "" {
+		t.Skip(why)
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	d := startDaemon(t, bin, "VNSTAT_DBDIR="+dir, "INTERFACES=lo", "POLL_INTERVAL=1s")
+	body := d.waitFor(t, "/health", http.StatusServiceUnavailable)
+	if !bytes.Contains(body, []byte("no successful poll yet")) || !bytes.Contains(body, []byte("Failed to open database")) {
+		t.Errorf("/health body %s", body)
+	}
+	if code, body := d.get(t, e2eSecret); code != http.StatusServiceUnavailable || bytes.Contains(body, []byte(`"in"`)) {
+		t.Errorf("webhook before any good poll: %d %s", code, body)
+	}
+
+	now := time.Now()
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.Local)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := vnstattest.Build(ctx, dir, []vnstattest.Iface{
+		{Name: "lo", Created: today.AddDate(0, 0, -10), Updated: now, Days: vnstattest.Series(today, 10, 7, false)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	d.waitFor(t, "/health", http.StatusOK)
+	d.waitFor(t, e2eSecret, http.StatusOK)
+
+	sc := bufio.NewScanner(strings.NewReader(d.logs.String()))
+	var polls int
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), "polled vnstat") {
+			polls++
+		}
+	}
+	if polls == 0 {
+		t.Error("no poll logged")
+	}
+	if code := d.stop(t); code != 0 {
+		t.Errorf("exit code %d", code)
+	}
+}

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+func TestRunRefusesBadConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"env", nil, map[string]string{"START_DAY": "0"}, `invalid START_DAY "0"`},
+		{"flag", []string{"-port", "70000"}, nil, `invalid PORT "70000"`},
+		{"log format", nil, map[string]string{"LOG_FORMAT": "xml"}, `invalid LOG_FORMAT "xml"`},
+		{"stray argument", []string{"serve"}, nil, `unexpected argument "serve"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), tt.args, func(k string) string { return tt.env[k] }, &stdout, &stderr)
+			if code != 2 {
+				t.Errorf("exit code %d, want 2", code)
+			}
+			lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+			if len(lines) != 1 || !strings.Contains(lines[0], tt.want) {
+				t.Errorf("stderr %q, want one line containing %q", stderr.String(), tt.want)
+			}
+		})
+	}
+}
+
+func TestRunVersionAndHelp(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"-version"}, func(string) string { return "" }, &stdout, &stderr); code != 0 || !strings.HasPrefix(stdout.String(), "vnstat-exporter ") {
+		t.Errorf("-version: code %d, stdout %q", code, stdout.String())
+	}
+	stdout.Reset()
+	if code := run(context.Background(), []string{"-h"}, func(string) string { return "" }, &stdout, &stderr); code != 0 {
+		t.Errorf("-h: code %d", code)
+	}
+	for _, want := range []string{"-start-day", "$START_DAY", "-webhook-path", "-poll-interval", `(default "5m")`} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("-h output lacks %q:\n%s", want, stderr.String())
+		}
+	}
+}
