@@ -103,7 +103,7 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	if cfg.LogFormat == "json" {
 		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	}
-	return slog.New(tint.NewHandler(w, &tint.Options{Level: cfg.LogLevel, NoColor: !isTerminal(w)}))
+	return slog.New(tint.NewTextHandler(w, &tint.Options{Level: cfg.LogLevel, NoColor: !isTerminal(w)}))
 }
 
 // isTerminal reports whether w is a character device, where colour helps.
