@@ -1,0 +1,445 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/vishvananda/netns"
+
+	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc"
+	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
+)
+
+// testNet is a network namespace with a veth pair: Host is the end on the
+// host, Peer the end inside the namespace at PeerAddr.
+type testNet struct {
+	NS, Host, Peer string
+	HostAddr       string
+	PeerAddr       string
+}
+
+// run runs a setup command and fails the test if it fails.
+func mustRun(t *testing.T, name string, args ...string) {
+	t.Helper()
+	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
+		t.Fatalf("%s %s: %v: %s", name, strings.Join(args, " "), err, out)
+	}
+}
+
+// newTestNet makes the namespace and the veth pair, with IPv6 off on both
+// ends so that no neighbour discovery adds traffic the test did not send,
+// and removes them when the test ends, failed or not. It skips the test
+// when it cannot run: not root, or no ip command, or no namespaces.
+func newTestNet(t *testing.T) *testNet {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to create a network namespace and a veth pair")
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		t.Skip("needs the ip command (apt-get install iproute2)")
+	}
+	id := strconv.Itoa(os.Getpid() % 100000)
+	n := &testNet{
+		NS: "vnx-e2e-" + id, Host: "vnxh" + id, Peer: "vnxp" + id,
+		// 198.18.0.0/15 is reserved for benchmarking, not routed anywhere.
+		HostAddr: "198.18.231.1", PeerAddr: "198.18.231.2",
+	}
+	if out, err := exec.Command("ip", "netns", "add", n.NS).CombinedOutput(); err != nil {
+		t.Skipf("cannot create a network namespace here: %v: %s", err, out)
+	}
+	t.Cleanup(func() {
+		_ = exec.Command("ip", "link", "del", n.Host).Run()
+		_ = exec.Command("ip", "netns", "del", n.NS).Run()
+	})
+	mustRun(t, "ip", "link", "add", n.Host, "type", "veth", "peer", "name", n.Peer)
+	mustRun(t, "ip", "link", "set", n.Peer, "netns", n.NS)
+	mustRun(t, "sysctl", "-q", "-w", "net.ipv6.conf."+n.Host+".disable_ipv6=1")
+	mustRun(t, "ip", "netns", "exec", n.NS, "sysctl", "-q", "-w", "net.ipv6.conf."+n.Peer+".disable_ipv6=1")
+	mustRun(t, "ip", "addr", "add", n.HostAddr+"/30", "dev", n.Host)
+	mustRun(t, "ip", "-n", n.NS, "addr", "add", n.PeerAddr+"/30", "dev", n.Peer)
+	mustRun(t, "ip", "-n", n.NS, "link", "set", "lo", "up")
+	mustRun(t, "ip", "-n", n.NS, "link", "set", n.Peer, "up")
+	mustRun(t, "ip", "link", "set", n.Host, "up")
+	return n
+}
+
+// listen opens a TCP listener inside the namespace. The socket stays in
+// the namespace it was made in, so the rest of the test can use it from
+// any thread.
+func (n *testNet) listen(t *testing.T) net.Listener {
+	t.Helper()
+	runtime.LockOSThread()
+	orig, err := netns.Get()
+	if err != nil {
+		runtime.UnlockOSThread()
+		t.Fatal(err)
+	}
+	defer orig.Close()
+	target, err := netns.GetFromName(n.NS)
+	if err != nil {
+		runtime.UnlockOSThread()
+		t.Fatal(err)
+	}
+	defer target.Close()
+	if err := netns.Set(target); err != nil {
+		runtime.UnlockOSThread()
+		t.Fatal(err)
+	}
+	ln, lerr := net.Listen("tcp", net.JoinHostPort(n.PeerAddr, "0"))
+	if err := netns.Set(orig); err != nil {
+		// The thread is in the wrong namespace: leave it locked so the
+		// runtime discards it with this goroutine.
+		t.Fatalf("restoring the network namespace: %v", err)
+	}
+	runtime.UnlockOSThread()
+	if lerr != nil {
+		t.Fatal(lerr)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return ln
+}
+
+// counters reads the kernel's byte counters of the host end.
+func (n *testNet) counters(t *testing.T) (rx, tx uint64) {
+	t.Helper()
+	read := func(name string) uint64 {
+		b, err := os.ReadFile(filepath.Join("/sys/class/net", n.Host, "statistics", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	return read("rx_bytes"), read("tx_bytes")
+}
+
+// sink serves the namespace's side of the test traffic: a connection
+// sends one line "up N" (then N bytes the server reads) or "down N" (the
+// server writes N bytes back).
+func sink(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer c.Close()
+			var dir string
+			var n int64
+			if _, err := fmt.Fscanf(c, "%s %d\n", &dir, &n); err != nil {
+				return
+			}
+			if dir == "up" {
+				_, _ = io.CopyN(io.Discard, c, n)
+				_, _ = c.Write([]byte("k"))
+			} else {
+				_, _ = io.CopyN(c, zeros{}, n)
+			}
+		}()
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// transfer sends up bytes to the namespace and fetches down bytes from it,
+// each over its own TCP connection that the host opens.
+func transfer(t *testing.T, addr string, up, down int64) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(c, "up %d\n", up)
+	if _, err := io.CopyN(c, zeros{}, up); err != nil {
+		t.Fatal(err)
+	}
+	ack := make([]byte, 1)
+	if _, err := io.ReadFull(c, ack); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+
+	c, err = net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "down %d\n", down)
+	if n, err := io.Copy(io.Discard, c); err != nil || n != down {
+		t.Fatalf("downloaded %d of %d bytes: %v", n, down, err)
+	}
+}
+
+// vnstatd is a real vnstat daemon with its own config, database, log and
+// pid file in a temporary directory.
+type vnstatd struct {
+	cmd    *exec.Cmd
+	dbdir  string
+	conf   string
+	logf   string
+	exited chan struct{}
+}
+
+func startVnstatd(t *testing.T) *vnstatd {
+	t.Helper()
+	dir := t.TempDir()
+	d := &vnstatd{dbdir: filepath.Join(dir, "db"), conf: filepath.Join(dir, "vnstat.conf"), logf: filepath.Join(dir, "vnstatd.log"), exited: make(chan struct{})}
+	if err := os.Mkdir(d.dbdir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// The shortest intervals vnstat 2.10 accepts: it refuses an
+	// UpdateInterval or PollInterval below 2 s; SaveInterval is in
+	// minutes. The test makes vnstatd save at once with SIGHUP.
+	conf := fmt.Sprintf("DatabaseDir %q\nUpdateInterval 2\nPollInterval 2\nSaveInterval 1\nOfflineSaveInterval 1\nUseLogging 1\nLogFile %q\nPidFile %q\n",
+		d.dbdir, d.logf, filepath.Join(dir, "vnstatd.pid"))
+	if err := os.WriteFile(d.conf, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d.cmd = exec.Command("vnstatd", "--nodaemon", "--config", d.conf)
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = d.cmd.Wait(); close(d.exited) }()
+	t.Cleanup(func() {
+		_ = d.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-d.exited:
+		case <-time.After(10 * time.Second):
+			_ = d.cmd.Process.Kill()
+			<-d.exited
+		}
+		if t.Failed() {
+			b, _ := os.ReadFile(d.logf)
+			t.Logf("vnstatd log:\n%s", b)
+		}
+	})
+	return d
+}
+
+// report runs the real vnstat on the daemon's database, as a user would.
+func (d *vnstatd) report(t *testing.T, begin time.Time) *vnstatsrc.Report {
+	t.Helper()
+	client := vnstatsrc.NewClient("vnstat", d.dbdir, &vnstatsrc.ExecRunner{Timeout: 10 * time.Second}, nil)
+	r, err := client.Daily(context.Background(), begin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// rows sums vnstat's daily rows of iface from begin on; ok is false when
+// vnstat does not have the interface yet.
+func rows(r *vnstatsrc.Report, iface string) (rx, tx uint64, ok bool) {
+	for _, i := range r.Interfaces {
+		if i.Name == iface {
+			for _, d := range i.Days {
+				rx += d.RX
+				tx += d.TX
+			}
+			return rx, tx, true
+		}
+	}
+	return 0, 0, false
+}
+
+// waitSaved makes vnstatd save (SIGHUP writes its cache) until vnstat's
+// daily rows for iface reach want, within a bounded time.
+func (d *vnstatd) waitSaved(t *testing.T, iface string, begin time.Time, wantRX, wantTX uint64) (rx, tx uint64) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		_ = d.cmd.Process.Signal(syscall.SIGHUP)
+		time.Sleep(time.Second)
+		var ok bool
+		rx, tx, ok = rows(d.report(t, begin), iface)
+		if ok && rx >= wantRX && tx >= wantTX {
+			return rx, tx
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("vnstat's rows for %s reached %d/%d bytes, want %d/%d", iface, rx, tx, wantRX, wantTX)
+		}
+	}
+}
+
+func (d *vnstatd) waitTracks(t *testing.T, iface string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, _ := exec.Command("vnstat", "--dbdir", d.dbdir, "--dbiflist", "1").Output()
+		if slices.Contains(strings.Fields(string(out)), iface) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("vnstatd did not add %s: %q", iface, out)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// swapScript atomically replaces the script at path.
+func swapScript(t *testing.T, path, body string) {
+	t.Helper()
+	tmp := path + ".new"
+	if err := os.WriteFile(tmp, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type healthResponse struct {
+	Status     string   `json:"status"`
+	Error      string   `json:"error"`
+	Interfaces []string `json:"interfaces"`
+}
+
+// TestRealVnstatd runs a real vnstatd on a veth pair with real traffic and
+// holds the daemon's answers against vnstat's own rows and the kernel's
+// counters.
+func TestRealVnstatd(t *testing.T) {
+	if why := vnstattest.Tools(); why != "" {
+		t.Skip(why)
+	}
+	n := newTestNet(t)
+	ln := n.listen(t)
+	go sink(ln)
+	bin := buildBinary(t)
+
+	rx0, tx0 := n.counters(t)
+	vd := startVnstatd(t)
+	vd.waitTracks(t, n.Host)
+
+	// vnstat runs through a wrapper the test can swap for a failing one.
+	wrapper := filepath.Join(t.TempDir(), "vnstat")
+	swapScript(t, wrapper, `exec vnstat "$@"`)
+	d := startDaemon(t, bin, "VNSTAT_DBDIR="+vd.dbdir, "INTERFACES="+n.Host, "POLL_INTERVAL=1s", "VNSTAT_BIN="+wrapper)
+
+	now := time.Now()
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.Local)
+	begin := cycleStart(today, 1)
+
+	const up1, down1 = 6 << 20, 3 << 20
+	transfer(t, ln.Addr().String(), up1, down1)
+	rx1, tx1 := n.counters(t)
+	kRX, kTX := rx1-rx0, tx1-tx0
+	vRX, vTX := vd.waitSaved(t, n.Host, begin, kRX, kTX)
+
+	check := func(round string, vRX, vTX, kRX, kTX, upTotal, downTotal uint64) webhookResponse {
+		t.Helper()
+		var got webhookResponse
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			_ = json.Unmarshal(d.waitFor(t, e2eSecret, http.StatusOK), &got)
+			if got.InBytes == vRX && got.OutBytes == vTX {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: webhook in/out %d/%d never reached vnstat's rows %d/%d", round, got.InBytes, got.OutBytes, vRX, vTX)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		// vnstat saw exactly what the kernel counted since vnstatd started
+		// (nothing else crosses the veth), and that is what was sent plus
+		// TCP/IP headers, handshakes and ARP.
+		if vRX != kRX || vTX != kTX {
+			t.Errorf("%s: vnstat rows %d/%d differ from the kernel's deltas %d/%d", round, vRX, vTX, kRX, kTX)
+		}
+		if got.OutBytes < upTotal || got.OutBytes > upTotal+upTotal/10+64<<10 {
+			t.Errorf("%s: out_bytes %d not within sent %d plus protocol overhead", round, got.OutBytes, upTotal)
+		}
+		if got.InBytes < downTotal || got.InBytes > downTotal+downTotal/10+64<<10 {
+			t.Errorf("%s: in_bytes %d not within fetched %d plus protocol overhead", round, got.InBytes, downTotal)
+		}
+		if got.In.String() != mibString(got.InBytes) || got.Out.String() != mibString(got.OutBytes) {
+			t.Errorf("%s: in/out %s/%s, want %s/%s MiB", round, got.In, got.Out, mibString(got.InBytes), mibString(got.OutBytes))
+		}
+		if got.StartDate != begin.Format(time.DateOnly) {
+			t.Errorf("%s: start_date %s", round, got.StartDate)
+		}
+		t.Logf("%s: sent %d up / %d down; kernel %d/%d; vnstat %d/%d; webhook out/in %d/%d (%s/%s MiB)",
+			round, upTotal, downTotal, kTX, kRX, vTX, vRX, got.OutBytes, got.InBytes, got.Out, got.In)
+		if code, body := d.get(t, "/health"); code != http.StatusOK {
+			t.Errorf("%s: /health %d %s while vnstatd runs", round, code, body)
+		}
+		return got
+	}
+	check("first transfer", vRX, vTX, kRX, kTX, up1, down1)
+
+	// More traffic shows up at the poll after vnstat saves it.
+	const up2, down2 = 2 << 20, 5 << 20
+	transfer(t, ln.Addr().String(), up2, down2)
+	rx2, tx2 := n.counters(t)
+	kRX, kTX = rx2-rx0, tx2-tx0
+	vRX, vTX = vd.waitSaved(t, n.Host, begin, kRX, kTX)
+	good := check("second transfer", vRX, vTX, kRX, kTX, up1+up2, down1+down2)
+
+	// Break vnstat: /health turns 503 with vnstat's reason at the next
+	// poll while the webhook keeps the last good numbers.
+	swapScript(t, wrapper, `echo "Error: Failed to open database (simulated)"; exit 1`)
+	body := d.waitFor(t, "/health", http.StatusServiceUnavailable)
+	var h healthResponse
+	if err := json.Unmarshal(body, &h); err != nil || h.Status != "error" || !strings.Contains(h.Error, "Failed to open database (simulated)") {
+		t.Errorf("/health while vnstat fails: %s", body)
+	}
+	var kept webhookResponse
+	code, wb := d.get(t, e2eSecret)
+	if err := json.Unmarshal(wb, &kept); err != nil || code != http.StatusOK || kept.InBytes != good.InBytes || kept.OutBytes != good.OutBytes {
+		t.Errorf("webhook while vnstat fails: %d %s, want the last good %d/%d", code, wb, good.InBytes, good.OutBytes)
+	}
+	// Repair: the following poll recovers.
+	swapScript(t, wrapper, `exec vnstat "$@"`)
+	d.waitFor(t, "/health", http.StatusOK)
+
+	// Automatic choice on the real machine: the host's real NICs that
+	// vnstat tracks, never the veth.
+	auto := startDaemon(t, bin, "VNSTAT_DBDIR="+vd.dbdir, "POLL_INTERVAL=1s")
+	var inDB []string
+	for _, i := range vd.report(t, begin).Interfaces {
+		inDB = append(inDB, i.Name)
+	}
+	var want []string
+	for _, nic := range physicalNICs(t) {
+		if slices.Contains(inDB, nic) {
+			want = append(want, nic)
+		}
+	}
+	if len(want) == 0 {
+		body := auto.waitFor(t, "/health", http.StatusServiceUnavailable)
+		if !strings.Contains(string(body), "no interface to report") {
+			t.Errorf("no NIC in vnstat's database %v, yet /health says %s", inDB, body)
+		}
+	} else {
+		_ = json.Unmarshal(auto.waitFor(t, "/health", http.StatusOK), &h)
+		slices.Sort(h.Interfaces)
+		slices.Sort(want)
+		if !slices.Equal(h.Interfaces, want) {
+			t.Errorf("automatic choice %v, want the NICs %v", h.Interfaces, want)
+		}
+	}
+	if !strings.Contains(auto.logs.String(), "interfaces chosen") || strings.Contains(auto.logs.String(), "interfaces=["+n.Host) {
+		t.Errorf("automatic choice log:\n%s", auto.logs)
+	}
+	if slices.Contains(h.Interfaces, n.Host) {
+		t.Errorf("the veth %s was chosen automatically", n.Host)
+	}
+}
