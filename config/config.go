@@ -41,6 +41,10 @@ type Config struct {
 	VnstatDBDir string `env:"VNSTAT_DBDIR" validate:"omitempty,dir"`
 	// VnstatTimeout bounds one run of vnstat.
 	VnstatTimeout time.Duration `env:"VNSTAT_TIMEOUT" validate:"min=1s"`
+	// NetnsPath, when set, is a network namespace file (such as the host's
+	// /proc/1/ns/net made visible to a container) whose links are listed
+	// instead of the process's own.
+	NetnsPath string `env:"NETNS_PATH" validate:"omitempty,file"`
 	// LogLevel is the lowest level that is logged.
 	LogLevel slog.Level `env:"LOG_LEVEL"`
 	// LogFormat is "text" (tint) or "json".
@@ -50,6 +54,19 @@ type Config struct {
 // Addr is the address the HTTP server listens on, host:port.
 func (c Config) Addr() string {
 	return net.JoinHostPort(c.ListenHost, strconv.Itoa(c.Port))
+}
+
+// HealthURL is the URL of the health check as seen from this host: on
+// loopback when the server listens on all addresses.
+func (c Config) HealthURL() string {
+	host := c.ListenHost
+	switch {
+	case host == "" || host == "0.0.0.0":
+		host = "127.0.0.1"
+	case host == "::":
+		host = "::1"
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(c.Port)) + HealthPath
 }
 
 // DefaultWebhook reports whether the webhook uses the published default path.
@@ -77,6 +94,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("vnstat_bin", c.VnstatBin),
 		slog.String("vnstat_dbdir", dbdir),
 		slog.Duration("vnstat_timeout", c.VnstatTimeout),
+		slog.String("netns_path", c.NetnsPath),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("log_format", c.LogFormat),
 	)
@@ -113,6 +131,8 @@ func Vars() []Var {
 		{"VNSTAT_BIN", "vnstat-bin", "vnstat", "a command name or path, not empty", "vnstat command"},
 		{"VNSTAT_DBDIR", "vnstat-dbdir", "", "an existing directory, or empty for vnstat's own setting", "vnstat database directory, passed as --dbdir"},
 		{"VNSTAT_TIMEOUT", "vnstat-timeout", "30s", "a Go duration of at least 1s", "time limit for one run of vnstat"},
+		{"NETNS_PATH", "netns-path", "", "an existing network namespace file such as /proc/1/ns/net, or empty for the process's own namespace",
+			"network namespace whose links are listed (bridge-network containers)"},
 		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error", "lowest level logged"},
 		{"LOG_FORMAT", "log-format", "text", "text or json", "log format"},
 	}
@@ -157,6 +177,7 @@ func Load(getenv func(string) string) (Config, error) {
 		ListenHost:  raw["LISTEN_HOST"],
 		VnstatBin:   raw["VNSTAT_BIN"],
 		VnstatDBDir: raw["VNSTAT_DBDIR"],
+		NetnsPath:   raw["NETNS_PATH"],
 		LogFormat:   raw["LOG_FORMAT"],
 	}
 	// Values that need converting first; a value that does not convert is

@@ -124,6 +124,8 @@ func TestLoadRefuses(t *testing.T) {
 		{"dbdir is a file", "VNSTAT_DBDIR", notDir},
 		{"timeout zero", "VNSTAT_TIMEOUT", "0s"},
 		{"timeout word", "VNSTAT_TIMEOUT", "soon"},
+		{"netns path missing", "NETNS_PATH", "/nonexistent/ns/net"},
+		{"netns path a directory", "NETNS_PATH", "/proc/1/ns"},
 		{"log level", "LOG_LEVEL", "verbose"},
 		{"log level case", "LOG_LEVEL", "INFO"},
 		{"log format", "LOG_FORMAT", "yaml"},
@@ -158,6 +160,25 @@ func TestLoadRefuses(t *testing.T) {
 				t.Errorf("error %q does not show the value %q", msg, tt.value)
 			}
 		})
+	}
+}
+
+func TestHealthURL(t *testing.T) {
+	tests := []struct{ host, want string }{
+		{"", "http://127.0.0.1:50000/health"},
+		{"0.0.0.0", "http://127.0.0.1:50000/health"},
+		{"::", "http://[::1]:50000/health"},
+		{"192.0.2.7", "http://192.0.2.7:50000/health"},
+		{"fe80::1", "http://[fe80::1]:50000/health"},
+	}
+	for _, tt := range tests {
+		c, err := Load(env(map[string]string{"LISTEN_HOST": tt.host}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.HealthURL(); got != tt.want {
+			t.Errorf("LISTEN_HOST=%q: HealthURL() = %q, want %q", tt.host, got, tt.want)
+		}
 	}
 }
 

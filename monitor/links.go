@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 )
 
 // Link is what interface selection needs to know of a network link.
@@ -35,17 +37,48 @@ type LinkLister interface {
 
 // NetlinkLister lists links over rtnetlink.
 type NetlinkLister struct {
-	// SysClassNet is where sysfs shows network devices, normally
-	// /sys/class/net; it is consulted for links whose parent device the
-	// kernel does not report over netlink (kernels before 5.16).
-	SysClassNet string
+	handle *netlink.Handle
+	// sysClassNet is where sysfs shows the namespace's network devices;
+	// it is consulted for links whose parent device the kernel does not
+	// report over netlink (kernels before 5.16). Empty when the links are
+	// another namespace's, whose devices this process's sysfs does not show.
+	sysClassNet string
 }
 
 var _ LinkLister = (*NetlinkLister)(nil)
 
-// Links lists the links of the network namespace the process is in.
+// NewNetlinkLister returns a lister of the links of the network namespace
+// at netnsPath (a file such as /proc/1/ns/net or /run/netns/NAME), or of
+// the process's own namespace when netnsPath is empty. Opening another
+// namespace needs CAP_SYS_ADMIN; the process's own needs no capability.
+func NewNetlinkLister(netnsPath string) (*NetlinkLister, error) {
+	if netnsPath == "" {
+		h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+		if err != nil {
+			return nil, fmt.Errorf("opening netlink: %w", err)
+		}
+		return &NetlinkLister{handle: h, sysClassNet: "/sys/class/net"}, nil
+	}
+	ns, err := netns.GetFromPath(netnsPath)
+	if err != nil {
+		return nil, fmt.Errorf("opening network namespace %s: %w", netnsPath, err)
+	}
+	defer ns.Close()
+	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
+	if err != nil {
+		return nil, fmt.Errorf("opening netlink in network namespace %s (needs CAP_SYS_ADMIN): %w", netnsPath, err)
+	}
+	return &NetlinkLister{handle: h}, nil
+}
+
+// Close releases the netlink socket.
+func (n *NetlinkLister) Close() {
+	n.handle.Close()
+}
+
+// Links lists the links of the lister's network namespace.
 func (n *NetlinkLister) Links() ([]Link, error) {
-	nls, err := netlink.LinkList()
+	nls, err := n.handle.LinkList()
 	if err != nil {
 		return nil, fmt.Errorf("listing links over netlink: %w", err)
 	}
@@ -60,8 +93,8 @@ func (n *NetlinkLister) Links() ([]Link, error) {
 			ParentBus:   a.ParentDevBus,
 			Loopback:    a.Flags&net.FlagLoopback != 0,
 		}
-		if l.ParentBus == "" && n.SysClassNet != "" {
-			if _, err := os.Stat(filepath.Join(n.SysClassNet, a.Name, "device")); err == nil {
+		if l.ParentBus == "" && n.sysClassNet != "" {
+			if _, err := os.Stat(filepath.Join(n.sysClassNet, a.Name, "device")); err == nil {
 				l.ParentBus = "sysfs"
 			}
 		}

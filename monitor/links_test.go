@@ -2,7 +2,9 @@ package monitor
 
 import (
 	"os"
+	"os/exec"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -99,7 +101,11 @@ func TestSelectLinks(t *testing.T) {
 // TestNetlinkListerOnThisHost lists the real links and checks them against
 // sysfs: loopback is never chosen, and a chosen link has a device in sysfs.
 func TestNetlinkListerOnThisHost(t *testing.T) {
-	n := &NetlinkLister{SysClassNet: "/sys/class/net"}
+	n, err := NewNetlinkLister("")
+	if err != nil {
+		t.Skipf("netlink unavailable here: %v", err)
+	}
+	defer n.Close()
 	links, err := n.Links()
 	if err != nil {
 		t.Skipf("netlink unavailable here: %v", err)
@@ -121,5 +127,49 @@ func TestNetlinkListerOnThisHost(t *testing.T) {
 				t.Errorf("chose %s, which has no device in sysfs: %v", c, err)
 			}
 		}
+	}
+}
+
+// TestNetlinkListerNetnsPath lists the links of a namespace made for the
+// test through its file, as NETNS_PATH does in a bridge-network container.
+func TestNetlinkListerNetnsPath(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to create a network namespace")
+	}
+	name := "vnx-ls-" + strconv.Itoa(os.Getpid()%100000)
+	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
+		t.Skipf("cannot create a network namespace here: %v: %s", err, out)
+	}
+	defer exec.Command("ip", "netns", "del", name).Run()
+	peer := "vnxq" + strconv.Itoa(os.Getpid()%100000)
+	if out, err := exec.Command("ip", "link", "add", "vnxl0", "netns", name, "type", "veth", "peer", "name", peer, "netns", name).CombinedOutput(); err != nil {
+		t.Fatalf("creating a veth pair in %s: %v: %s", name, err, out)
+	}
+
+	n, err := NewNetlinkLister("/run/netns/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	links, err := n.Links()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, l := range links {
+		names = append(names, l.Name)
+	}
+	slices.Sort(names)
+	want := []string{"lo", "vnxl0", peer}
+	slices.Sort(want)
+	if diff := cmp.Diff(want, names); diff != "" {
+		t.Errorf("links of %s (-want +got):\n%s", name, diff)
+	}
+	if chosen, _ := selectLinks(links); len(chosen) != 0 {
+		t.Errorf("chose %v among a namespace's veths", chosen)
+	}
+
+	if _, err := NewNetlinkLister("/nonexistent/ns"); err == nil {
+		t.Error("NewNetlinkLister accepted a missing namespace file")
 	}
 }

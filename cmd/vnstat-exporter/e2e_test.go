@@ -296,6 +296,13 @@ func TestEndToEnd(t *testing.T) {
 			if code, hb := d.get(t, "/health"); code != wantHealth {
 				t.Errorf("/health = %d %s, want %d", code, hb, wantHealth)
 			}
+			// The container health check's verdict is /health's.
+			hc := exec.Command(bin, "healthcheck")
+			hc.Env = d.cmd.Env
+			hcOut, _ := hc.CombinedOutput()
+			if got := hc.ProcessState.ExitCode(); (got == 0) != (wantHealth == http.StatusOK) {
+				t.Errorf("healthcheck exit code %d (%s) with /health %d", got, hcOut, wantHealth)
+			}
 			if code := d.stop(t); code != 0 {
 				t.Errorf("exit code after SIGTERM = %d, want 0", code)
 			}

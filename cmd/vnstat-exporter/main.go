@@ -11,9 +11,11 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/lmittmann/tint"
 	"golang.org/x/sync/errgroup"
@@ -35,9 +37,17 @@ func main() {
 }
 
 // run is the program; it returns the exit code: 0 after a clean shutdown,
-// 1 when the service fails, 2 for bad usage or configuration.
+// 1 when the service fails, 2 for bad usage or configuration. With the
+// argument "healthcheck" first, it checks a running daemon's /health
+// instead (exit 0 when healthy, 1 when not), for container health checks.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("vnstat-exporter", flag.ContinueOnError)
+	name := "vnstat-exporter"
+	healthcheck := len(args) > 0 && args[0] == "healthcheck"
+	if healthcheck {
+		name += " healthcheck"
+		args = args[1:]
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	lookup := config.Flags(fs, getenv)
 	showVersion := fs.Bool("version", false, "print the version and exit")
@@ -61,6 +71,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 2
 	}
 
+	if healthcheck {
+		return checkHealth(ctx, cfg.HealthURL(), stdout, stderr)
+	}
+
 	logger := newLogger(cfg, stderr)
 	if err := serve(ctx, cfg, logger); err != nil {
 		logger.Error("exiting", "err", err)
@@ -81,13 +95,19 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		return fmt.Errorf("listening: %w", err)
 	}
 
+	links, err := monitor.NewNetlinkLister(cfg.NetnsPath)
+	if err != nil {
+		return err
+	}
+	defer links.Close()
+
 	runner := &vnstatsrc.ExecRunner{Timeout: cfg.VnstatTimeout}
 	client := vnstatsrc.NewClient(cfg.VnstatBin, cfg.VnstatDBDir, runner, logger.With("component", "vnstat"))
 	poller := monitor.NewPoller(monitor.PollerConfig{
 		StartDay:   cfg.StartDay,
 		Interfaces: cfg.Interfaces,
 		Interval:   cfg.PollInterval,
-	}, client, &monitor.NetlinkLister{SysClassNet: "/sys/class/net"}, nil, logger.With("component", "poller"))
+	}, client, links, nil, logger.With("component", "poller"))
 	handler := api.NewHandler(poller, cfg.WebhookPath, cfg.PollInterval, nil, logger.With("component", "api"))
 	server := api.NewServer(ln, handler, logger.With("component", "http"))
 
@@ -97,6 +117,30 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	err = g.Wait()
 	logger.Info("stopped")
 	return err
+}
+
+// checkHealth is the container health check: it GETs the local /health
+// and returns 0 when it answers 200, 1 otherwise, printing the answer.
+func checkHealth(ctx context.Context, url string, stdout, stderr io.Writer) int {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		fmt.Fprintln(stderr, "healthcheck:", err)
+		return 1
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Fprintln(stderr, "healthcheck:", err)
+		return 1
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	fmt.Fprintf(stdout, "%d %s", resp.StatusCode, body)
+	if resp.StatusCode != http.StatusOK {
+		return 1
+	}
+	return 0
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
