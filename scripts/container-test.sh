@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Builds the image and runs it as the README's docker-compose.yml does:
+# host network, no capabilities, read-only root, no-new-privileges, a vnstat
+# database mounted read-only at /var/lib/vnstat. Checks /health, the
+# webhook's numbers against the rows inserted in the database, that the
+# process is not root, and that the image's HEALTHCHECK passes. Prints the
+# image size. Needs root and podman (../shared/container/make-base-images.sh
+# prepares it here) or docker.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+engine=${CONTAINER:-$(command -v podman >/dev/null 2>&1 && echo podman || echo docker)}
+image=vnstat-exporter:test
+name=vnstat-exporter-test-$$
+secret=/webhook/container-test-$RANDOM$RANDOM
+port=$((20000 + RANDOM % 10000))
+work=$(mktemp -d)
+cleanup() {
+  "$engine" rm -f "$name" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "container-test: FAIL: $*" >&2; "$engine" logs "$name" 2>&1 | tail -30 >&2 || true; exit 1; }
+
+build_flags=()
+[ "$(basename "$engine")" = podman ] && build_flags=(--format docker --network host)
+"$engine" build "${build_flags[@]}" --build-arg VERSION=container-test -t "$image" . >"$work/build.log" 2>&1 ||
+  { tail -30 "$work/build.log" >&2; fail "image build"; }
+size=$("$engine" image inspect "$image" --format '{{.Size}}')
+echo "container-test: image $image is $size bytes ($((size / 1024 / 1024)) MiB)"
+
+# A vnstat database as vnstatd makes it, with 40 days of rows for the
+# host's NICs (what the container must choose by itself) and for lo (what
+# it must not).
+db=$work/db
+mkdir -m 0755 "$db"
+printf 'DatabaseDir "%s"\n' "$db" >"$work/vnstat.conf"
+vnstatd --initdb --config "$work/vnstat.conf" >/dev/null
+nics=()
+for dev in /sys/class/net/*; do
+  [ -e "$dev/device" ] && [ ! -e "$dev/bonding_slave" ] && nics+=("$(basename "$dev")")
+done
+[ ${#nics[@]} -gt 0 ] || fail "no physical NIC in /sys/class/net to test the automatic choice with"
+{
+  echo "BEGIN;"
+  id=0
+  for ifname in lo "${nics[@]}"; do
+    id=$((id + 1))
+    echo "INSERT INTO interface(id,name,alias,active,created,updated,rxcounter,txcounter,rxtotal,txtotal) VALUES($id,'$ifname','',1,datetime('now','localtime','-60 days'),datetime('now','localtime'),0,0,0,0);"
+    for d in $(seq 0 39); do
+      echo "INSERT INTO day(interface,date,rx,tx) VALUES($id,date('now','localtime','-$d days'),$(( (d + 1) * 7340033 * id + 5000000000 )),$(( (d + 3) * 1048583 * id )));"
+    done
+  done
+  echo "COMMIT;"
+} | sqlite3 "$db/vnstat.db"
+chmod 0644 "$db/vnstat.db"
+start=$(date +%Y-%m-01)
+expect=$(sqlite3 "$db/vnstat.db" "SELECT sum(d.rx) || ' ' || sum(d.tx) FROM day d JOIN interface i ON i.id = d.interface WHERE i.name <> 'lo' AND d.date >= '$start' AND d.date <= date('now','localtime');")
+
+localtime=()
+[ -e /etc/localtime ] && localtime=(-v /etc/localtime:/etc/localtime:ro)
+"$engine" run -d --name "$name" --network host --cap-drop ALL --read-only \
+  --security-opt no-new-privileges \
+  -v "$db:/var/lib/vnstat:ro" "${localtime[@]}" \
+  -e WEBHOOK_PATH="$secret" -e PORT="$port" -e LISTEN_HOST=127.0.0.1 -e START_DAY=1 -e POLL_INTERVAL=2s \
+  "$image" >/dev/null || fail "container did not start"
+
+health=
+for _ in $(seq 1 100); do
+  health=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health" || true)
+  [ "$health" = 200 ] && break
+  sleep 0.2
+done
+[ "$health" = 200 ] || fail "/health answered $health, not 200: $(curl -s "http://127.0.0.1:$port/health")"
+echo "container-test: /health 200: $(curl -s "http://127.0.0.1:$port/health")"
+
+body=$(curl -sf "http://127.0.0.1:$port$secret") || fail "webhook did not answer 200"
+got=$(printf '%s' "$body" | sed -E 's/.*"in_bytes":([0-9]+),"out_bytes":([0-9]+),"interfaces".*/\1 \2/')
+[ "$got" = "$expect" ] || fail "webhook in/out bytes '$got', the database's rows for ${nics[*]} since $start are '$expect'"
+for nic in "${nics[@]}"; do
+  printf '%s' "$body" | grep -q "\"name\":\"$nic\"" || fail "webhook does not report $nic: $body"
+done
+printf '%s' "$body" | grep -q '"name":"lo"' && fail "webhook reports lo: $body"
+echo "container-test: webhook in/out bytes $got equal the rows for ${nics[*]} since $start"
+
+uid=$("$engine" exec "$name" id -u)
+[ "$uid" != 0 ] || fail "the process runs as root"
+echo "container-test: runs as uid $uid, no capabilities, read-only root"
+
+if [ "$(basename "$engine")" = podman ]; then
+  podman healthcheck run "$name" >/dev/null 2>&1 || fail "podman healthcheck run failed"
+else
+  "$engine" exec "$name" /usr/local/bin/vnstat-exporter healthcheck >/dev/null || fail "health check command failed"
+fi
+cmd=$("$engine" image inspect "$image" --format '{{json .Config.Healthcheck.Test}}')
+echo "container-test: HEALTHCHECK $cmd exits 0"
+"$engine" logs "$name" 2>&1 | grep -q -- "$secret" && fail "the container logged the webhook path"
+echo "container-test: passed"
