@@ -30,6 +30,16 @@ func CycleAt(now time.Time, startDay int) Cycle {
 	return Cycle{Start: start, Today: today, Next: resetDay(sy, sm+1, startDay)}
 }
 
+// Previous returns the whole cycle before c, with Today its last day.
+func (c Cycle) Previous(startDay int) Cycle {
+	return CycleAt(c.Start.AddDate(0, 0, -1), startDay)
+}
+
+// Last is the last day of the cycle, the day before Next.
+func (c Cycle) Last() time.Time {
+	return c.Next.AddDate(0, 0, -1)
+}
+
 // resetDay is the day the cycle resets on in month m of year y (m may be out
 // of range; time.Date normalises it).
 func resetDay(y int, m time.Month, startDay int) time.Time {

@@ -40,6 +40,12 @@ type Result struct {
 	// Missing explains, per interface named in INTERFACES, why it is not
 	// reported.
 	Missing []string
+	// Usage is the cycle's traffic counted against the quota.
+	Usage Usage
+	// Previous is the whole cycle before this one, from the same poll; its
+	// Incomplete says why its sums cannot be trusted, if they cannot. Nil
+	// in a Previous itself.
+	Previous *Result
 }
 
 // IfaceTotal is one interface's traffic in the cycle.
@@ -59,6 +65,10 @@ type State struct {
 	LastPoll time.Time
 	// Err is why the latest poll failed, nil if it succeeded.
 	Err error
+	// PollDuration is how long the latest poll took.
+	PollDuration time.Duration
+	// PollErrors counts the polls that failed since the start.
+	PollErrors uint64
 }
 
 // PollerConfig is what the Poller needs from the configuration.
@@ -69,6 +79,9 @@ type PollerConfig struct {
 	Interfaces []string
 	// Interval is the time between polls.
 	Interval time.Duration
+	// Quota is how usage is counted; its zero value counts in + out
+	// without an allowance.
+	Quota Quota
 }
 
 // Poller reads vnstat every interval and keeps the latest State.
@@ -84,6 +97,7 @@ type Poller struct {
 	// Owned by the goroutine that polls; used to log a change once.
 	lastChoice string
 	lastNotes  string
+	lastOffset string
 }
 
 // NewPoller returns a Poller. A nil now means time.Now; a nil logger
@@ -124,20 +138,22 @@ func (p *Poller) Run(ctx context.Context) error {
 // error, if any. Polls must not run concurrently.
 func (p *Poller) Poll(ctx context.Context) error {
 	now := p.now()
+	started := time.Now()
 	res, err := p.poll(ctx, now)
 	prev := p.state.Load()
-	next := &State{Result: prev.Result, LastPoll: now, Err: err}
+	next := &State{Result: prev.Result, LastPoll: now, Err: err, PollDuration: time.Since(started), PollErrors: prev.PollErrors}
 	if err != nil {
 		if ctx.Err() != nil {
 			// Shutting down: the poll was cut short, not failed.
 			return err
 		}
+		next.PollErrors++
 		p.logger.Error("poll failed; keeping the last good result", "err", err, "have_result", prev.Result != nil)
 	} else {
 		next.Result = res
 		p.logger.Info("polled vnstat",
 			"cycle_start", res.Cycle.Start.Format(DateFormat), "through", res.Cycle.Today.Format(DateFormat),
-			"in_bytes", res.InBytes, "out_bytes", res.OutBytes, "interfaces", len(res.Interfaces))
+			"in_bytes", res.InBytes, "out_bytes", res.OutBytes, "used_bytes", res.Usage.UsedBytes, "interfaces", len(res.Interfaces))
 		for _, m := range res.Missing {
 			p.logger.Error("interface not reported", "problem", m)
 		}
@@ -148,11 +164,14 @@ func (p *Poller) Poll(ctx context.Context) error {
 
 func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, error) {
 	cycle := CycleAt(now, p.cfg.StartDay)
+	// One vnstat run serves this cycle and the previous one.
+	previous := cycle.Previous(p.cfg.StartDay)
+	previous.Today = previous.Last()
 	links, err := p.links.Links()
 	if err != nil {
 		return nil, err
 	}
-	report, err := p.vnstat.Daily(ctx, cycle.Start)
+	report, err := p.vnstat.Daily(ctx, previous.Start)
 	if err != nil {
 		return nil, fmt.Errorf("reading vnstat: %w", err)
 	}
@@ -160,13 +179,39 @@ func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := total(report, names, cycle)
+	res, err := total(report, names, cycle, false)
 	if err != nil {
 		return nil, err
 	}
+	q := p.cfg.Quota
 	res.PolledAt = now
 	res.Missing = missing
+	res.Usage = usage(res.InBytes, res.OutBytes, q, cycle, now, false)
+	p.logOffset(q, cycle)
+
+	// A past cycle must be whole: vnstat must have held every day of it,
+	// unless the offset stands for what it had not yet counted.
+	res.Previous, err = total(report, names, previous, !q.OffsetCycle.Equal(previous.Start) || q.Offset == 0)
+	if err != nil {
+		return nil, err
+	}
+	res.Previous.PolledAt = now
+	res.Previous.Missing = missing
+	res.Previous.Usage = usage(res.Previous.InBytes, res.Previous.OutBytes, q, previous, now, true)
 	return res, nil
+}
+
+// logOffset says once, at info, that USED_OFFSET does not count in cycle.
+func (p *Poller) logOffset(q Quota, cycle Cycle) {
+	note := ""
+	if q.Offset > 0 && !q.OffsetCycle.Equal(cycle.Start) {
+		note = q.OffsetCycle.Format(DateFormat) + "/" + cycle.Start.Format(DateFormat)
+	}
+	if note != "" && note != p.lastOffset {
+		p.logger.Info("USED_OFFSET belongs to another cycle; ignoring it",
+			"offset_cycle", q.OffsetCycle.Format(DateFormat), "cycle_start", cycle.Start.Format(DateFormat))
+	}
+	p.lastOffset = note
 }
 
 // choose returns the vnstat interfaces to report: those named in
@@ -247,8 +292,11 @@ func (p *Poller) logChoice(names []string, how string, skipped []Skip, notes []s
 	}
 }
 
-// total sums the daily rows of the named interfaces over the cycle.
-func total(report *vnstatsrc.Report, names []string, cycle Cycle) (*Result, error) {
+// total sums the daily rows of the named interfaces over the cycle. A sum
+// that misses days at the cycle's start although vnstat tracked the
+// interface before is Incomplete; with whole set, so is one whose interface
+// vnstat began to track after the cycle started.
+func total(report *vnstatsrc.Report, names []string, cycle Cycle, whole bool) (*Result, error) {
 	res := &Result{Cycle: cycle}
 	for _, iface := range report.Interfaces {
 		if !slices.Contains(names, iface.Name) {
@@ -271,13 +319,17 @@ func total(report *vnstatsrc.Report, names []string, cycle Cycle) (*Result, erro
 			}
 		}
 		if iface.Created.Before(cycle.Start) && (first.IsZero() || first.After(cycle.Start)) {
-			since := "no daily rows in the cycle"
+			since := "it has no daily rows in the cycle"
 			if !first.IsZero() {
-				since = "daily rows start on " + first.Format(DateFormat)
+				since = "its daily rows start on " + first.Format(DateFormat)
 			}
 			res.Incomplete = append(res.Incomplete, fmt.Sprintf(
-				"%s: vnstat tracks it since %s but its %s, after the cycle start %s (vnstat's DailyDays too small, or vnstatd was not running)",
+				"%s: vnstat tracks it since %s, but %s (cycle start %s; vnstat's DailyDays too small, or vnstatd was not running)",
 				iface.Name, iface.Created.Format(DateFormat), since, cycle.Start.Format(DateFormat)))
+		} else if whole && iface.Created.After(cycle.Start) {
+			res.Incomplete = append(res.Incomplete, fmt.Sprintf(
+				"%s: vnstat began to track it on %s, after the cycle start %s",
+				iface.Name, iface.Created.Format(DateFormat), cycle.Start.Format(DateFormat)))
 		}
 		var c1, c2 uint64
 		res.InBytes, c1 = bits.Add64(res.InBytes, t.InBytes, 0)

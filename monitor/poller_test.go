@@ -79,24 +79,26 @@ func TestPollSumsTheCycle(t *testing.T) {
 	tests := []struct {
 		name       string
 		startDay   int
+		start      time.Time // the cycle's first day
+		capture    string    // vnstat's output from the previous cycle's start
 		interfaces []string
-		capture    string
 		report     []string
 		missing    []string
 	}{
-		{name: "start day 1", startDay: 1, capture: "multi-begin-2026-11-01", report: []string{"eth0", "wlo1"}},
-		{name: "start day 15", startDay: 15, capture: "multi-begin-2026-11-15", report: []string{"eth0", "wlo1"}},
-		{name: "start day 28", startDay: 28, capture: "multi-begin-2026-11-28", report: []string{"eth0", "wlo1"}},
-		{name: "start day today", startDay: 30, capture: "multi-begin-2026-11-30", report: []string{"eth0", "wlo1"}},
-		{name: "start day 31 in November", startDay: 31, capture: "multi-begin-2026-11-30", report: []string{"eth0", "wlo1"}},
+		{name: "start day 1", startDay: 1, start: vnstattest.Date(2026, time.November, 1), capture: "multi-begin-2026-10-01", report: []string{"eth0", "wlo1"}},
+		{name: "start day 15", startDay: 15, start: vnstattest.Date(2026, time.November, 15), capture: "multi-begin-2026-10-15", report: []string{"eth0", "wlo1"}},
+		{name: "start day 28", startDay: 28, start: vnstattest.Date(2026, time.November, 28), capture: "multi-begin-2026-10-28", report: []string{"eth0", "wlo1"}},
+		{name: "start day today", startDay: 30, start: vnstattest.Date(2026, time.November, 30), capture: "multi-begin-2026-10-30", report: []string{"eth0", "wlo1"}},
+		{name: "start day 31 in November", startDay: 31, start: vnstattest.Date(2026, time.November, 30), capture: "multi-begin-2026-10-31", report: []string{"eth0", "wlo1"}},
 		{
-			name: "INTERFACES with a veth and absent names", startDay: 15, capture: "multi-begin-2026-11-15",
+			name: "INTERFACES with a veth and absent names", startDay: 15, start: vnstattest.Date(2026, time.November, 15), capture: "multi-begin-2026-10-15",
 			interfaces: []string{"veth1", "eth9", "wlo1", "lo"},
 			report:     []string{"veth1", "wlo1"},
 			missing:    []string{"eth9: no such interface on this host", "lo: not in vnstat's database (add it with: vnstat --add -i lo)"},
 		},
 	}
 	now := time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
+	today := vnstattest.Date(2026, time.November, 30)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := fixture(t, tt.capture)
@@ -109,12 +111,14 @@ func TestPollSumsTheCycle(t *testing.T) {
 			if st.Err != nil || st.Result == nil {
 				t.Fatalf("state = %+v", st)
 			}
-			in, out, per := wantTotals(f, tt.report, f.Begin, now)
+			in, out, per := wantTotals(f, tt.report, tt.start, today)
 			if in == 0 || out == 0 {
 				t.Fatalf("fixture sums are zero: the test proves nothing")
 			}
+			got := *st.Result
+			got.Previous, got.Usage = nil, Usage{}
 			want := &Result{
-				Cycle:      Cycle{Start: f.Begin, Today: vnstattest.Date(2026, time.November, 30), Next: st.Result.Cycle.Next},
+				Cycle:      Cycle{Start: tt.start, Today: today, Next: st.Result.Cycle.Next},
 				InBytes:    in,
 				OutBytes:   out,
 				Interfaces: per,
@@ -127,15 +131,78 @@ func TestPollSumsTheCycle(t *testing.T) {
 					want.UpdatedAt = i.Updated
 				}
 			}
-			if diff := cmp.Diff(want, st.Result); diff != "" {
+			if diff := cmp.Diff(want, &got); diff != "" {
 				t.Errorf("result (-want +got):\n%s", diff)
+			}
+			if u := st.Result.Usage; u.Mode != ModeSum || u.UsedBytes != in+out {
+				t.Errorf("usage %+v, want sum %d", u, in+out)
+			}
+		})
+	}
+}
+
+// TestPollPreviousCycle checks the previous whole cycle computed from the
+// same vnstat run: its bounds, its sums, and that it is refused as
+// incomplete when vnstat did not hold all of it.
+func TestPollPreviousCycle(t *testing.T) {
+	now := time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name        string
+		startDay    int
+		capture     string
+		interfaces  []string
+		quota       Quota
+		first, last time.Time
+		incomplete  string
+	}{
+		{name: "start day 1: October", startDay: 1, capture: "multi-begin-2026-10-01",
+			first: vnstattest.Date(2026, time.October, 1), last: vnstattest.Date(2026, time.October, 31)},
+		{name: "start day 15", startDay: 15, capture: "multi-begin-2026-10-15",
+			first: vnstattest.Date(2026, time.October, 15), last: vnstattest.Date(2026, time.November, 14)},
+		{name: "start day 31: Oct 31 to Nov 29", startDay: 31, capture: "multi-begin-2026-10-31",
+			first: vnstattest.Date(2026, time.October, 31), last: vnstattest.Date(2026, time.November, 29)},
+		{name: "veth tracked from mid-cycle", startDay: 15, capture: "multi-begin-2026-10-15", interfaces: []string{"veth1"},
+			first: vnstattest.Date(2026, time.October, 15), last: vnstattest.Date(2026, time.November, 14),
+			incomplete: "veth1: vnstat began to track it on 2026-11-20"},
+		{name: "the offset stands for the days before tracking", startDay: 15, capture: "multi-begin-2026-10-15", interfaces: []string{"veth1"},
+			quota: Quota{Offset: 5 << 30, OffsetCycle: vnstattest.Date(2026, time.October, 15)},
+			first: vnstattest.Date(2026, time.October, 15), last: vnstattest.Date(2026, time.November, 14)},
+		{name: "rows dropped by DailyDays", startDay: 1, capture: "incomplete",
+			first: vnstattest.Date(2026, time.October, 1), last: vnstattest.Date(2026, time.October, 31),
+			incomplete: "eth0: vnstat tracks it since 2026-06-01, but it has no daily rows in the cycle"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fixture(t, tt.capture)
+			p, r, client := newTestPoller(t, PollerConfig{StartDay: tt.startDay, Interfaces: tt.interfaces, Quota: tt.quota}, hostLinks, &now)
+			r.Expect(client.DailyArgv(f.Begin), captured(t, tt.capture), nil)
+			if err := p.Poll(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			prev := p.State().Result.Previous
+			if !prev.Cycle.Start.Equal(tt.first) || !prev.Cycle.Today.Equal(tt.last) || !prev.Cycle.Next.Equal(tt.last.AddDate(0, 0, 1)) {
+				t.Errorf("previous cycle %v, want %s..%s", prev.Cycle, tt.first.Format(DateFormat), tt.last.Format(DateFormat))
+			}
+			names := tt.interfaces
+			if names == nil {
+				names = []string{"eth0", "wlo1"}
+			}
+			in, out, _ := wantTotals(f, names, tt.first, tt.last)
+			if prev.InBytes != in || prev.OutBytes != out {
+				t.Errorf("previous totals %d/%d, want %d/%d", prev.InBytes, prev.OutBytes, in, out)
+			}
+			if got := strings.Join(prev.Incomplete, "; "); (tt.incomplete == "") != (got == "") || !strings.Contains(got, tt.incomplete) {
+				t.Errorf("previous incomplete %q, want %q", got, tt.incomplete)
+			}
+			if u := prev.Usage; u.ProjectedBytes != u.UsedBytes || u.UsedBytes != in+out+tt.quota.Offset || !u.ResetsOn.Equal(p.State().Result.Cycle.Start) {
+				t.Errorf("previous usage %+v: want used = projected = %d, resets on the current start", u, in+out+tt.quota.Offset)
 			}
 		})
 	}
 }
 
 func TestPollLeapFebruaryStopsAtToday(t *testing.T) {
-	f := fixture(t, "leap-begin-2028-02-29")
+	f := fixture(t, "leap-begin-2028-01-30")
 	now := time.Date(2028, time.March, 5, 8, 0, 0, 0, time.UTC)
 	links := []Link{{Name: "enp3s0", Index: 2, Kind: "device", ParentBus: "pci"}}
 	p, r, client := newTestPoller(t, PollerConfig{StartDay: 30}, links, &now)
@@ -144,7 +211,7 @@ func TestPollLeapFebruaryStopsAtToday(t *testing.T) {
 		t.Fatal(err)
 	}
 	in, out, _ := wantTotals(f, []string{"enp3s0"}, vnstattest.Date(2028, time.February, 29), vnstattest.Date(2028, time.March, 5))
-	all, _, _ := wantTotals(f, []string{"enp3s0"}, f.Begin, vnstattest.Date(2028, time.March, 31))
+	all, _, _ := wantTotals(f, []string{"enp3s0"}, vnstattest.Date(2028, time.February, 29), vnstattest.Date(2028, time.March, 31))
 	res := p.State().Result
 	if res.InBytes != in || res.OutBytes != out {
 		t.Errorf("totals = %d/%d, want %d/%d (rows after today excluded; with them rx would be %d)", res.InBytes, res.OutBytes, in, out, all)
@@ -166,7 +233,7 @@ func TestPollIncomplete(t *testing.T) {
 	if len(res.Incomplete) != 1 || !strings.Contains(res.Incomplete[0], "eth0") || !strings.Contains(res.Incomplete[0], "2026-11-10") {
 		t.Errorf("Incomplete = %q, want eth0 with rows from 2026-11-10", res.Incomplete)
 	}
-	in, _, _ := wantTotals(f, []string{"eth0"}, f.Begin, now)
+	in, _, _ := wantTotals(f, []string{"eth0"}, vnstattest.Date(2026, time.November, 1), now)
 	if res.InBytes != in {
 		t.Errorf("InBytes = %d, want %d", res.InBytes, in)
 	}
@@ -187,7 +254,7 @@ func TestPollNewInterfaceIsNotIncomplete(t *testing.T) {
 }
 
 func TestPollFailureKeepsLastGoodResult(t *testing.T) {
-	f := fixture(t, "multi-begin-2026-11-01")
+	f := fixture(t, "multi-begin-2026-10-01")
 	now := time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
 	p, r, client := newTestPoller(t, PollerConfig{StartDay: 1}, hostLinks, &now)
 
@@ -235,7 +302,7 @@ func TestPollFailureKeepsLastGoodResult(t *testing.T) {
 }
 
 func TestPollNoInterfaceToReport(t *testing.T) {
-	f := fixture(t, "multi-begin-2026-11-01")
+	f := fixture(t, "multi-begin-2026-10-01")
 	now := time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name       string
@@ -269,7 +336,7 @@ func TestPollAfterMidnightUsesNewCycle(t *testing.T) {
 	now := time.Date(2026, time.November, 27, 23, 59, 59, 0, loc)
 	p, r, client := newTestPoller(t, PollerConfig{StartDay: 28}, hostLinks, &now)
 
-	r.Expect(client.DailyArgv(vnstattest.Date(2026, time.October, 28)), captured(t, "multi-begin-2026-11-01"), nil)
+	r.Expect(client.DailyArgv(vnstattest.Date(2026, time.September, 28)), captured(t, "multi-begin-2026-09-28"), nil)
 	if err := p.Poll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -278,15 +345,16 @@ func TestPollAfterMidnightUsesNewCycle(t *testing.T) {
 	}
 
 	now = time.Date(2026, time.November, 28, 0, 0, 1, 0, loc)
-	f := fixture(t, "multi-begin-2026-11-28")
+	f := fixture(t, "multi-begin-2026-10-28")
 	r.Expect(client.DailyArgv(f.Begin), captured(t, f.Name), nil)
 	if err := p.Poll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	res := p.State().Result
-	in, out, _ := wantTotals(f, []string{"eth0", "wlo1"}, f.Begin, f.Begin)
-	if res.Cycle.Start != f.Begin || res.InBytes != in || res.OutBytes != out {
-		t.Errorf("after midnight: cycle %s totals %d/%d, want %s %d/%d", res.Cycle.Start.Format(DateFormat), res.InBytes, res.OutBytes, f.Begin.Format(DateFormat), in, out)
+	start := vnstattest.Date(2026, time.November, 28)
+	in, out, _ := wantTotals(f, []string{"eth0", "wlo1"}, start, start)
+	if res.Cycle.Start != start || res.InBytes != in || res.OutBytes != out {
+		t.Errorf("after midnight: cycle %s totals %d/%d, want %s %d/%d", res.Cycle.Start.Format(DateFormat), res.InBytes, res.OutBytes, start.Format(DateFormat), in, out)
 	}
 }
 
@@ -294,7 +362,7 @@ func TestPollAfterMidnightUsesNewCycle(t *testing.T) {
 // run with -race. Every state read must be whole: a result's totals always
 // equal the sum of its interfaces.
 func TestStateIsReplacedAtomically(t *testing.T) {
-	f := fixture(t, "multi-begin-2026-11-01")
+	f := fixture(t, "multi-begin-2026-10-01")
 	now := time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
 	p, r, client := newTestPoller(t, PollerConfig{StartDay: 1}, hostLinks, &now)
 	r.Expect(client.DailyArgv(f.Begin), captured(t, f.Name), nil)
@@ -338,7 +406,7 @@ func TestStateIsReplacedAtomically(t *testing.T) {
 
 // TestRunPollsAtStartAndStopsOnCancel runs the loop with a short interval.
 func TestRunPollsAtStartAndStopsOnCancel(t *testing.T) {
-	f := fixture(t, "multi-begin-2026-11-01")
+	f := fixture(t, "multi-begin-2026-10-01")
 	now := time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
 	p, r, client := newTestPoller(t, PollerConfig{StartDay: 1, Interval: 10 * time.Millisecond}, hostLinks, &now)
 	r.Expect(client.DailyArgv(f.Begin), captured(t, f.Name), nil)

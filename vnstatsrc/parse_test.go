@@ -51,7 +51,7 @@ func TestParseCaptures(t *testing.T) {
 }
 
 func TestParseRefuses(t *testing.T) {
-	good, err := vnstattest.Captured("multi-begin-2026-11-28")
+	good, err := vnstattest.Captured("multi-begin-2026-10-28")
 	if err != nil {
 		t.Fatal(err)
 	}

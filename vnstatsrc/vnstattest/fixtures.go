@@ -48,21 +48,29 @@ func Fixtures() []Fixture {
 		// A virtual interface someone added to vnstat.
 		{Name: "veth1", Created: Date(2026, time.November, 20), Updated: updated, Days: Series(today, 11, 3, false)},
 	}
+	// The poller asks vnstat for the rows from the previous cycle's start:
+	// on 2026-11-30 that is October 1, 15, 28, 30 and 31 for START_DAY 1,
+	// 15, 28, 30 and 31, and September 28 on November 27 for START_DAY 28.
 	var fs []Fixture
-	for _, day := range []int{1, 15, 28, 30} {
-		fs = append(fs, Fixture{Name: fmt.Sprintf("multi-begin-2026-11-%02d", day), Ifaces: multi, Begin: Date(2026, time.November, day)})
+	for _, begin := range []time.Time{
+		Date(2026, time.October, 1), Date(2026, time.October, 15), Date(2026, time.October, 28),
+		Date(2026, time.October, 30), Date(2026, time.October, 31), Date(2026, time.September, 28),
+	} {
+		fs = append(fs, Fixture{Name: "multi-begin-" + begin.Format(time.DateOnly), Ifaces: multi, Begin: begin})
 	}
 	// DailyDays too small: created long before the cycle, rows from the
 	// 10th only.
-	fs = append(fs, Fixture{Name: "incomplete", Begin: Date(2026, time.November, 1), Ifaces: []Iface{
+	fs = append(fs, Fixture{Name: "incomplete", Begin: Date(2026, time.October, 1), Ifaces: []Iface{
 		{Name: "eth0", Created: Date(2026, time.June, 1), Updated: updated, Days: Series(today, 21, 4, true)},
 	}})
 	// A freshly added interface with no rows yet.
-	fs = append(fs, Fixture{Name: "empty", Begin: Date(2026, time.November, 1), Ifaces: []Iface{
+	fs = append(fs, Fixture{Name: "empty", Begin: Date(2026, time.October, 1), Ifaces: []Iface{
 		{Name: "eth0", Created: today, Updated: updated},
 	}})
-	// A leap February, with rows after the day a test takes as today.
-	fs = append(fs, Fixture{Name: "leap-begin-2028-02-29", Begin: Date(2028, time.February, 29), Ifaces: []Iface{
+	// A leap February (the cycle of START_DAY 30 starts on the 29th; the
+	// previous one on January 30), with rows after the day a test takes as
+	// today.
+	fs = append(fs, Fixture{Name: "leap-begin-2028-01-30", Begin: Date(2028, time.January, 30), Ifaces: []Iface{
 		{Name: "enp3s0", Created: Date(2027, time.December, 1),
 			Updated: time.Date(2028, time.March, 31, 23, 55, 0, 0, time.UTC), Days: Series(Date(2028, time.March, 31), 91, 5, true)},
 	}})

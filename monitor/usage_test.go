@@ -1,0 +1,110 @@
+package monitor
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
+)
+
+func TestUsageModes(t *testing.T) {
+	c := CycleAt(time.Date(2026, time.November, 30, 0, 0, 0, 0, time.UTC), 1)
+	const in, out = 300, 200
+	tests := []struct {
+		mode string
+		used uint64
+	}{
+		{"", 500}, {ModeSum, 500}, {ModeMax, 300}, {ModeIn, 300}, {ModeOut, 200},
+	}
+	for _, tt := range tests {
+		u := usage(in, out, Quota{Mode: tt.mode, Limit: 450}, c, time.Date(2026, time.December, 1, 0, 0, 0, 0, time.UTC), true)
+		wantRemaining := uint64(0)
+		if tt.used < 450 {
+			wantRemaining = 450 - tt.used
+		}
+		if u.UsedBytes != tt.used || u.RemainingBytes != wantRemaining || u.LimitBytes != 450 {
+			t.Errorf("mode %q: used %d remaining %d, want %d and %d", tt.mode, u.UsedBytes, u.RemainingBytes, tt.used, wantRemaining)
+		}
+		if tt.mode == "" && u.Mode != ModeSum {
+			t.Errorf("empty mode reported as %q", u.Mode)
+		}
+	}
+	if u := usage(^uint64(0), 5, Quota{}, c, time.Time{}, true); u.UsedBytes != ^uint64(0) {
+		t.Errorf("sum beyond 2^64 = %d, want saturated", u.UsedBytes)
+	}
+}
+
+// TestUsageProjection projects on fixed dates: the share of the cycle
+// elapsed, in seconds, scales the usage so far to the whole cycle.
+func TestUsageProjection(t *testing.T) {
+	d := func(y int, m time.Month, day, h int) time.Time { return time.Date(y, m, day, h, 0, 0, 0, time.UTC) }
+	tests := []struct {
+		name      string
+		now       time.Time
+		startDay  int
+		used      uint64
+		projected uint64
+	}{
+		// November 1 to December 1: 30 days.
+		{"first day, one hour in", d(2026, time.November, 1, 1), 1, 10, 10 * 30 * 24},
+		{"mid-cycle, day 16 at 00:00", d(2026, time.November, 16, 0), 1, 1000, 2000},
+		{"last day at noon", d(2026, time.November, 30, 12), 1, 590, 600},
+		// October 1 to November 1: 31 days.
+		{"31-day cycle, half way", d(2026, time.October, 16, 12), 1, 1000, 2000},
+		// February 2027: 28 days.
+		{"28-day cycle, a week in", d(2027, time.February, 8, 0), 1, 700, 2800},
+		// START_DAY 31 in November: November 30 to December 31, 31 days.
+		{"start day 31, the 30th", d(2026, time.November, 30, 12), 31, 100, 6200},
+		{"nothing used", d(2026, time.November, 10, 0), 1, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := CycleAt(tt.now, tt.startDay)
+			u := usage(tt.used, 0, Quota{Limit: 1 << 40}, c, tt.now, false)
+			if u.ProjectedBytes != tt.projected {
+				t.Errorf("projected %d, want %d (cycle %s..%s)", u.ProjectedBytes, tt.projected, c.Start.Format(DateFormat), c.Next.Format(DateFormat))
+			}
+			if !u.ResetsOn.Equal(c.Next) {
+				t.Errorf("resets on %s, want %s", u.ResetsOn.Format(DateFormat), c.Next.Format(DateFormat))
+			}
+		})
+	}
+	// At the very start nothing is projected beyond the usage.
+	start := d(2026, time.November, 1, 0)
+	if u := usage(10, 0, Quota{}, CycleAt(start, 1), start, false); u.ProjectedBytes != 10 {
+		t.Errorf("at the cycle's first instant projected %d", u.ProjectedBytes)
+	}
+}
+
+// TestOffsetExpiresAtCycleChange polls on the last day of the offset's
+// cycle and on the first day of the next: the offset counts, then not.
+func TestOffsetExpiresAtCycleChange(t *testing.T) {
+	f := fixture(t, "multi-begin-2026-10-01")
+	q := Quota{Limit: 500e9, Mode: ModeSum, Offset: 110e9, OffsetCycle: vnstattest.Date(2026, time.October, 1)}
+	now := time.Date(2026, time.October, 31, 23, 0, 0, 0, time.UTC)
+	p, r, client := newTestPoller(t, PollerConfig{StartDay: 1, Quota: q}, hostLinks, &now)
+
+	r.Expect(client.DailyArgv(vnstattest.Date(2026, time.September, 1)), captured(t, f.Name), nil)
+	if err := p.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	res := p.State().Result
+	if u := res.Usage; u.OffsetBytes != q.Offset || u.UsedBytes != res.InBytes+res.OutBytes+q.Offset {
+		t.Errorf("in the offset's cycle: %+v, want the offset added", u)
+	}
+
+	now = time.Date(2026, time.November, 1, 0, 30, 0, 0, time.UTC)
+	r.Expect(client.DailyArgv(vnstattest.Date(2026, time.October, 1)), captured(t, f.Name), nil)
+	if err := p.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	res = p.State().Result
+	if u := res.Usage; u.OffsetBytes != 0 || u.UsedBytes != res.InBytes+res.OutBytes {
+		t.Errorf("in the next cycle: %+v, want no offset", u)
+	}
+	// The previous cycle, now October, still carries it.
+	if u := res.Previous.Usage; u.OffsetBytes != q.Offset {
+		t.Errorf("previous cycle: %+v, want the offset", u)
+	}
+}
