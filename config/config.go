@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/dustin/go-humanize"
 	"github.com/go-playground/validator/v10"
 )
 
@@ -45,6 +46,18 @@ type Config struct {
 	// /proc/1/ns/net made visible to a container) whose links are listed
 	// instead of the process's own.
 	NetnsPath string `env:"NETNS_PATH" validate:"omitempty,file"`
+	// Quota is the cycle's allowance in bytes; 0 means none.
+	Quota uint64 `env:"QUOTA"`
+	// BillingMode is how usage is counted: sum, max, in or out.
+	BillingMode string `env:"BILLING_MODE" validate:"oneof=sum max in out"`
+	// UsedOffset is traffic the provider counted in the cycle that starts
+	// on UsedOffsetCycle before vnstat did.
+	UsedOffset uint64 `env:"USED_OFFSET"`
+	// UsedOffsetCycle is the start of the cycle UsedOffset belongs to (a
+	// civil date, midnight UTC), zero without an offset.
+	UsedOffsetCycle time.Time `env:"USED_OFFSET_CYCLE"`
+	// MetricsPath is the path of the Prometheus metrics, empty for none.
+	MetricsPath string `env:"METRICS_PATH" validate:"omitempty,webhookpath,nefield=WebhookPath"`
 	// LogLevel is the lowest level that is logged.
 	LogLevel slog.Level `env:"LOG_LEVEL"`
 	// LogFormat is "text" (tint) or "json".
@@ -95,6 +108,10 @@ func (c Config) LogValue() slog.Value {
 		slog.String("vnstat_dbdir", dbdir),
 		slog.Duration("vnstat_timeout", c.VnstatTimeout),
 		slog.String("netns_path", c.NetnsPath),
+		slog.Uint64("quota_bytes", c.Quota),
+		slog.String("billing_mode", c.BillingMode),
+		slog.Uint64("used_offset_bytes", c.UsedOffset),
+		slog.Bool("metrics", c.MetricsPath != ""),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("log_format", c.LogFormat),
 	)
@@ -133,6 +150,16 @@ func Vars() []Var {
 		{"VNSTAT_TIMEOUT", "vnstat-timeout", "30s", "a Go duration of at least 1s", "time limit for one run of vnstat"},
 		{"NETNS_PATH", "netns-path", "", "an existing network namespace file such as /proc/1/ns/net, or empty for the process's own namespace",
 			"network namespace whose links are listed (bridge-network containers)"},
+		{"QUOTA", "quota", "", "a size above 0: bytes, or a number with a unit: kB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024), such as 500GB or 1.5TiB; empty for none",
+			"the cycle's traffic allowance"},
+		{"BILLING_MODE", "billing-mode", "sum", "sum (in + out), max (the larger direction), in or out",
+			"how usage is counted against the quota"},
+		{"USED_OFFSET", "used-offset", "", "a size as for QUOTA, 0 or more; needs USED_OFFSET_CYCLE",
+			"traffic the provider counted before vnstat did, added to the usage of one cycle"},
+		{"USED_OFFSET_CYCLE", "used-offset-cycle", "", "the start date, YYYY-MM-DD, of the cycle USED_OFFSET belongs to: a reset day for START_DAY; set exactly when USED_OFFSET is",
+			"the cycle USED_OFFSET counts in; it expires at the next reset"},
+		{"METRICS_PATH", "metrics-path", "", "empty (no metrics), or a path with the rules of WEBHOOK_PATH other than WEBHOOK_PATH itself, such as /metrics or WEBHOOK_PATH/metrics",
+			"path of the Prometheus metrics"},
 		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error", "lowest level logged"},
 		{"LOG_FORMAT", "log-format", "text", "text or json", "log format"},
 	}
@@ -178,25 +205,42 @@ func Load(getenv func(string) string) (Config, error) {
 		VnstatBin:   raw["VNSTAT_BIN"],
 		VnstatDBDir: raw["VNSTAT_DBDIR"],
 		NetnsPath:   raw["NETNS_PATH"],
+		BillingMode: raw["BILLING_MODE"],
+		MetricsPath: raw["METRICS_PATH"],
 		LogFormat:   raw["LOG_FORMAT"],
 	}
-	// Values that need converting first; a value that does not convert is
-	// refused the same way as one that fails validation.
+	// Values that need converting first. A value that does not convert is
+	// refused the same way as one that fails validation; of all refused
+	// variables, the first in the order of Vars is reported.
+	failed := make(map[string]bool)
 	var err error
 	if c.StartDay, err = strconv.Atoi(raw["START_DAY"]); err != nil {
-		return Config{}, refuse("START_DAY")
+		failed["START_DAY"] = true
 	}
 	if c.Port, err = strconv.Atoi(raw["PORT"]); err != nil {
-		return Config{}, refuse("PORT")
+		failed["PORT"] = true
 	}
 	if c.PollInterval, err = time.ParseDuration(raw["POLL_INTERVAL"]); err != nil {
-		return Config{}, refuse("POLL_INTERVAL")
+		failed["POLL_INTERVAL"] = true
 	}
 	if c.VnstatTimeout, err = time.ParseDuration(raw["VNSTAT_TIMEOUT"]); err != nil {
-		return Config{}, refuse("VNSTAT_TIMEOUT")
+		failed["VNSTAT_TIMEOUT"] = true
 	}
 	if c.LogLevel, err = parseLevel(raw["LOG_LEVEL"]); err != nil {
-		return Config{}, refuse("LOG_LEVEL")
+		failed["LOG_LEVEL"] = true
+	}
+	if c.Quota, err = parseSize(raw["QUOTA"]); err != nil || raw["QUOTA"] != "" && c.Quota == 0 {
+		failed["QUOTA"] = true
+	}
+	if c.UsedOffset, err = parseSize(raw["USED_OFFSET"]); err != nil {
+		failed["USED_OFFSET"] = true
+	}
+	if d := raw["USED_OFFSET_CYCLE"]; d != "" || raw["USED_OFFSET"] != "" {
+		c.UsedOffsetCycle, err = time.Parse(time.DateOnly, d)
+		validDay := c.StartDay >= 1 && c.StartDay <= 31
+		if err != nil || raw["USED_OFFSET"] == "" || validDay && !isResetDay(c.UsedOffsetCycle, c.StartDay) {
+			failed["USED_OFFSET_CYCLE"] = true
+		}
 	}
 	if s := strings.TrimSpace(raw["INTERFACES"]); s != "" {
 		for _, name := range strings.Split(s, ",") {
@@ -206,21 +250,19 @@ func Load(getenv func(string) string) (Config, error) {
 
 	if err := newValidator().Struct(c); err != nil {
 		var verrs validator.ValidationErrors
-		if !errors.As(err, &verrs) || len(verrs) == 0 {
+		if !errors.As(err, &verrs) {
 			return Config{}, fmt.Errorf("validating configuration: %w", err)
 		}
-		failed := make(map[string]bool, len(verrs))
 		for _, fe := range verrs {
 			// Elements of a list are named like INTERFACES[1].
 			name, _, _ := strings.Cut(fe.Field(), "[")
 			failed[name] = true
 		}
-		for _, v := range vars {
-			if failed[v.Name] {
-				return Config{}, refuse(v.Name)
-			}
+	}
+	for _, v := range vars {
+		if failed[v.Name] {
+			return Config{}, refuse(v.Name)
 		}
-		return Config{}, fmt.Errorf("validating configuration: %w", err)
 	}
 	return c, nil
 }
@@ -292,10 +334,31 @@ func parseLevel(s string) (slog.Level, error) {
 	return 0, fmt.Errorf("unknown level %q", s)
 }
 
+// parseSize parses a byte size: plain bytes exactly, or a number with a
+// unit through go-humanize (kB/MB/GB/TB in powers of 1000, KiB/MiB/GiB/TiB
+// in powers of 1024). Empty is 0.
+func parseSize(s string) (uint64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	if n, err := strconv.ParseUint(s, 10, 64); err == nil {
+		return n, nil
+	}
+	return humanize.ParseBytes(s)
+}
+
+// isResetDay reports whether the civil date d is the day a cycle that
+// resets on startDay begins: startDay, or the last day of a month without it.
+func isResetDay(d time.Time, startDay int) bool {
+	last := time.Date(d.Year(), d.Month()+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	return d.Day() == min(startDay, last)
+}
+
 // shown is how a refused value appears in an error. The webhook path is a
-// secret even when it is malformed, so only its length is shown.
+// secret even when it is malformed, and the metrics path may lie under it,
+// so only their length is shown.
 func shown(name, value string) string {
-	if name == "WEBHOOK_PATH" {
+	if name == "WEBHOOK_PATH" || name == "METRICS_PATH" {
 		return fmt.Sprintf("(value hidden, %d bytes)", len(value))
 	}
 	return strconv.Quote(value)

@@ -31,6 +31,7 @@ func TestLoadDefaults(t *testing.T) {
 		VnstatTimeout: 30 * time.Second,
 		LogLevel:      slog.LevelInfo,
 		LogFormat:     "text",
+		BillingMode:   "sum",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
@@ -57,22 +58,33 @@ func TestLoadValid(t *testing.T) {
 		"VNSTAT_TIMEOUT": "2m",
 		"LOG_LEVEL":      "debug",
 		"LOG_FORMAT":     "json",
+		"QUOTA":          "500GB",
+		"BILLING_MODE":   "max",
+		"USED_OFFSET":    "110GB",
+		// START_DAY 31: November's reset day is the 30th.
+		"USED_OFFSET_CYCLE": "2026-11-30",
+		"METRICS_PATH":      "/hook/a-B_c.d~e!$&'()*+,;=:@/metrics",
 	}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
 	want := Config{
-		WebhookPath:   "/hook/a-B_c.d~e!$&'()*+,;=:@",
-		StartDay:      31,
-		Port:          8080,
-		ListenHost:    "::1",
-		PollInterval:  time.Second,
-		Interfaces:    []string{"eth0", "wlo1", "enx00e04c680001"},
-		VnstatBin:     "/usr/local/bin/vnstat",
-		VnstatDBDir:   dir,
-		VnstatTimeout: 2 * time.Minute,
-		LogLevel:      slog.LevelDebug,
-		LogFormat:     "json",
+		WebhookPath:     "/hook/a-B_c.d~e!$&'()*+,;=:@",
+		StartDay:        31,
+		Port:            8080,
+		ListenHost:      "::1",
+		PollInterval:    time.Second,
+		Interfaces:      []string{"eth0", "wlo1", "enx00e04c680001"},
+		VnstatBin:       "/usr/local/bin/vnstat",
+		VnstatDBDir:     dir,
+		VnstatTimeout:   2 * time.Minute,
+		LogLevel:        slog.LevelDebug,
+		LogFormat:       "json",
+		Quota:           500e9,
+		BillingMode:     "max",
+		UsedOffset:      110e9,
+		UsedOffsetCycle: time.Date(2026, time.November, 30, 0, 0, 0, 0, time.UTC),
+		MetricsPath:     "/hook/a-B_c.d~e!$&'()*+,;=:@/metrics",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)
@@ -129,6 +141,19 @@ func TestLoadRefuses(t *testing.T) {
 		{"log level", "LOG_LEVEL", "verbose"},
 		{"log level case", "LOG_LEVEL", "INFO"},
 		{"log format", "LOG_FORMAT", "yaml"},
+		{"quota word", "QUOTA", "lots"},
+		{"quota zero", "QUOTA", "0"},
+		{"quota zero with unit", "QUOTA", "0GB"},
+		{"quota negative", "QUOTA", "-5GB"},
+		{"quota unknown unit", "QUOTA", "5XB"},
+		{"quota too large", "QUOTA", "99999999TB"},
+		{"quota exponent", "QUOTA", "1e12"},
+		{"billing mode", "BILLING_MODE", "total"},
+		{"billing mode case", "BILLING_MODE", "SUM"},
+		{"offset word", "USED_OFFSET", "some"},
+		{"metrics no slash", "METRICS_PATH", "metrics"},
+		{"metrics health", "METRICS_PATH", "/health"},
+		{"metrics query", "METRICS_PATH", "/metrics?x"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -152,7 +177,7 @@ func TestLoadRefuses(t *testing.T) {
 			if strings.Contains(msg, "\n") {
 				t.Errorf("error %q is not one line", msg)
 			}
-			if tt.key == "WEBHOOK_PATH" {
+			if tt.key == "WEBHOOK_PATH" || tt.key == "METRICS_PATH" {
 				if !strings.Contains(msg, "value hidden") || len(tt.value) > 8 && strings.Contains(msg, tt.value) {
 					t.Errorf("error %q shows the webhook path", msg)
 				}
@@ -182,8 +207,72 @@ func TestHealthURL(t *testing.T) {
 	}
 }
 
+func TestParseSize(t *testing.T) {
+	tests := []struct {
+		in   string
+		want uint64
+		ok   bool
+	}{
+		{"", 0, true},
+		{"0", 0, true},
+		{"123456789012345678", 123456789012345678, true}, // exact, not through a float
+		{"18446744073709551615", 1<<64 - 1, true},
+		{"500GB", 500e9, true},
+		{"500 GB", 500e9, true},
+		{"500gb", 500e9, true},
+		{"1.5TB", 1.5e12, true},
+		{"500GiB", 500 << 30, true},
+		{"1TiB", 1 << 40, true},
+		{"1.5TiB", 3 << 39, true},
+		{"10MB", 10e6, true},
+		{"10MiB", 10 << 20, true},
+		{"5kB", 5000, true},
+		{"5KiB", 5 << 10, true},
+		{"18446744073709551616", 0, false},
+		{"-1", 0, false},
+		{"GB", 0, false},
+		{"5 parsecs", 0, false},
+	}
+	for _, tt := range tests {
+		got, err := parseSize(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d, ok %v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestLoadOffsetCycle(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		bad  string
+	}{
+		{"offset needs its cycle", map[string]string{"USED_OFFSET": "110GB"}, "USED_OFFSET_CYCLE"},
+		{"cycle needs an offset", map[string]string{"USED_OFFSET_CYCLE": "2026-11-01"}, "USED_OFFSET_CYCLE"},
+		{"not a date", map[string]string{"USED_OFFSET": "1GB", "USED_OFFSET_CYCLE": "2026-02-30"}, "USED_OFFSET_CYCLE"},
+		{"not a reset day", map[string]string{"START_DAY": "22", "USED_OFFSET": "1GB", "USED_OFFSET_CYCLE": "2026-11-21"}, "USED_OFFSET_CYCLE"},
+		{"reset day 22", map[string]string{"START_DAY": "22", "USED_OFFSET": "110GB", "USED_OFFSET_CYCLE": "2026-11-22"}, ""},
+		{"31 in February is the 28th", map[string]string{"START_DAY": "31", "USED_OFFSET": "1", "USED_OFFSET_CYCLE": "2027-02-28"}, ""},
+		{"31 in February is not the 27th", map[string]string{"START_DAY": "31", "USED_OFFSET": "1", "USED_OFFSET_CYCLE": "2027-02-27"}, "USED_OFFSET_CYCLE"},
+		{"a bad START_DAY is named, not the cycle", map[string]string{"START_DAY": "0", "USED_OFFSET": "1", "USED_OFFSET_CYCLE": "2027-02-27"}, "START_DAY"},
+		{"metrics path equal to the webhook", map[string]string{"WEBHOOK_PATH": "/a/b", "METRICS_PATH": "/a/b"}, "METRICS_PATH"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(env(tt.env))
+			var cerr *Error
+			switch {
+			case tt.bad == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tt.bad != "" && (!errors.As(err, &cerr) || cerr.Var != tt.bad):
+				t.Errorf("error %v, want %s refused", err, tt.bad)
+			}
+		})
+	}
+}
+
 func TestLoadReportsFirstVariable(t *testing.T) {
-	_, err := Load(env(map[string]string{"PORT": "0", "START_DAY": "0", "LOG_FORMAT": "xml"}))
+	_, err := Load(env(map[string]string{"PORT": "0", "START_DAY": "0", "LOG_FORMAT": "xml", "QUOTA": "lots"}))
 	var cerr *Error
 	if !errors.As(err, &cerr) || cerr.Var != "START_DAY" {
 		t.Fatalf("error = %v, want START_DAY refused first", err)
