@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"math/bits"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -25,67 +25,117 @@ type StateSource interface {
 
 var _ StateSource = (*monitor.Poller)(nil)
 
-// Handler serves the webhook and the health check from a StateSource.
+// Config is what the Handler needs from the configuration.
+type Config struct {
+	// WebhookPath is the secret path of the totals.
+	WebhookPath string
+	// MetricsPath is the path of the Prometheus metrics; empty for none.
+	MetricsPath string
+	// PollInterval is the poller's interval; a last good poll older than
+	// two of them makes /health fail.
+	PollInterval time.Duration
+	// Version is the program's version, for the build_info metric.
+	Version string
+}
+
+// Handler serves the webhook, the health check and, when configured, the
+// metrics, from a StateSource.
 type Handler struct {
 	state        StateSource
 	webhook      []byte
+	metricsPath  []byte
+	metrics      http.Handler
 	pollInterval time.Duration
 	now          func() time.Time
 	logger       *slog.Logger
 
-	// body caches the webhook's JSON for the latest result, so that a
+	// bodies caches the webhook's JSON for the latest result, so that a
 	// request costs no encoding.
-	body atomic.Pointer[encoded]
+	bodies atomic.Pointer[encoded]
 }
 
+// encoded is the webhook's answers for one result.
 type encoded struct {
 	result *monitor.Result
-	body   []byte
+	// current is the current cycle's document.
+	current []byte
+	// previous is the previous cycle's document, or the error body when
+	// it is incomplete; previousStatus is its status code.
+	previous       []byte
+	previousStatus int
 }
 
-// NewHandler returns a Handler that serves the webhook at webhookPath and
-// judges the poller stuck when its last good poll is older than two
-// pollIntervals. A nil now means time.Now; a nil logger discards.
-func NewHandler(src StateSource, webhookPath string, pollInterval time.Duration, now func() time.Time, logger *slog.Logger) *Handler {
+// NewHandler returns a Handler. A nil now means time.Now; a nil logger
+// discards.
+func NewHandler(src StateSource, cfg Config, now func() time.Time, logger *slog.Logger) *Handler {
 	if now == nil {
 		now = time.Now
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{state: src, webhook: []byte(webhookPath), pollInterval: pollInterval, now: now, logger: logger}
+	h := &Handler{state: src, webhook: []byte(cfg.WebhookPath), pollInterval: cfg.PollInterval, now: now, logger: logger}
+	if cfg.MetricsPath != "" {
+		h.metricsPath = []byte(cfg.MetricsPath)
+		h.metrics = newMetricsHandler(src, cfg.Version, logger)
+	}
+	return h
 }
 
-// ServeHTTP routes a request: the webhook and /health answer GET and HEAD,
-// anything else is 404.
+// ServeHTTP routes a request: the webhook, /health and the metrics answer
+// GET and HEAD, anything else is 404.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	route, serve := h.route(r.URL.EscapedPath())
-	status := http.StatusMethodNotAllowed
+	route := h.route(r.URL.EscapedPath())
+	var status int
 	switch {
-	case serve == nil:
+	case route == "unknown":
 		status = h.fail(w, route, http.StatusNotFound, "not found", nil)
 	case r.Method != http.MethodGet && r.Method != http.MethodHead:
 		w.Header().Set("Allow", "GET, HEAD")
-		h.fail(w, route, status, "method not allowed", nil)
+		status = h.fail(w, route, http.StatusMethodNotAllowed, "method not allowed", nil)
+	case route == "webhook":
+		status = h.serveWebhook(w, r.URL.RawQuery)
+	case route == "health":
+		status = h.serveHealth(w)
 	default:
-		status = serve(w)
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		sw.Header().Set("Cache-Control", "no-store")
+		h.metrics.ServeHTTP(sw, r)
+		status = sw.status
 	}
 	h.logger.Debug("request", "route", route, "method", r.Method, "status", status, "remote", r.RemoteAddr)
 }
 
-// route names the route of path and returns its handler, nil for none. The
-// webhook path is compared in constant time over its whole length.
-func (h *Handler) route(path string) (string, func(http.ResponseWriter) int) {
-	if subtle.ConstantTimeCompare([]byte(path), h.webhook) == 1 {
-		return "webhook", h.serveWebhook
+// route names the route of path: "webhook", "health", "metrics" or
+// "unknown". The secret paths are compared in constant time over their
+// whole length.
+func (h *Handler) route(path string) string {
+	switch {
+	case subtle.ConstantTimeCompare([]byte(path), h.webhook) == 1:
+		return "webhook"
+	case h.metricsPath != nil && subtle.ConstantTimeCompare([]byte(path), h.metricsPath) == 1:
+		return "metrics"
+	case path == HealthPath:
+		return "health"
 	}
-	if path == HealthPath {
-		return "health", h.serveHealth
-	}
-	return "unknown", nil
+	return "unknown"
 }
 
-func (h *Handler) serveWebhook(w http.ResponseWriter) int {
+func (h *Handler) serveWebhook(w http.ResponseWriter, rawQuery string) int {
+	previous := false
+	if rawQuery != "" {
+		q, err := url.ParseQuery(rawQuery)
+		if err != nil {
+			return h.fail(w, "webhook", http.StatusBadRequest, "bad query string", nil)
+		}
+		switch q.Get("cycle") {
+		case "", "current":
+		case "previous":
+			previous = true
+		default:
+			return h.fail(w, "webhook", http.StatusBadRequest, "cycle must be current or previous", nil)
+		}
+	}
 	st := h.state.State()
 	if st.Result == nil {
 		msg := "no traffic data yet: vnstat has not been read successfully"
@@ -94,17 +144,45 @@ func (h *Handler) serveWebhook(w http.ResponseWriter) int {
 		}
 		return h.fail(w, "webhook", http.StatusServiceUnavailable, msg, st.Err)
 	}
-	enc := h.body.Load()
+	enc := h.bodies.Load()
 	if enc == nil || enc.result != st.Result {
-		b, err := json.Marshal(newWebhookBody(st.Result))
-		if err != nil {
+		var err error
+		if enc, err = encode(st.Result); err != nil {
 			return h.fail(w, "webhook", http.StatusInternalServerError, "encoding response", err)
 		}
-		enc = &encoded{result: st.Result, body: b}
-		h.body.Store(enc)
+		h.bodies.Store(enc)
 	}
-	writeJSON(w, http.StatusOK, enc.body)
+	if previous {
+		writeJSON(w, enc.previousStatus, enc.previous)
+		return enc.previousStatus
+	}
+	writeJSON(w, http.StatusOK, enc.current)
 	return http.StatusOK
+}
+
+// encode prepares the webhook's answers for res.
+func encode(res *monitor.Result) (*encoded, error) {
+	enc := &encoded{result: res, previousStatus: http.StatusOK}
+	var err error
+	if enc.current, err = json.Marshal(newWebhookBody(res)); err != nil {
+		return nil, err
+	}
+	prev := res.Previous
+	if prev == nil {
+		enc.previousStatus = http.StatusServiceUnavailable
+		enc.previous, err = json.Marshal(errorBody{"the previous cycle is not known yet"})
+		return enc, err
+	}
+	if len(prev.Incomplete) > 0 {
+		enc.previousStatus = http.StatusUnprocessableEntity
+		enc.previous, err = json.Marshal(errorBody{fmt.Sprintf(
+			"vnstat does not hold every day of the previous cycle %s..%s: %s",
+			prev.Cycle.Start.Format(monitor.DateFormat), prev.Cycle.Today.Format(monitor.DateFormat),
+			strings.Join(prev.Incomplete, "; "))})
+		return enc, err
+	}
+	enc.previous, err = json.Marshal(newWebhookBody(prev))
+	return enc, err
 }
 
 func (h *Handler) serveHealth(w http.ResponseWriter) int {
@@ -150,14 +228,16 @@ func (h *Handler) serveHealth(w http.ResponseWriter) int {
 	return status
 }
 
-// fail logs a failed request by route and writes {"error": msg}.
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+// fail writes {"error": msg} with status, and logs server-side failures.
 func (h *Handler) fail(w http.ResponseWriter, route string, status int, msg string, err error) int {
 	if status >= http.StatusInternalServerError {
 		h.logger.Warn("request failed", "route", route, "status", status, "err", err)
 	}
-	b, _ := json.Marshal(struct {
-		Error string `json:"error"`
-	}{msg})
+	b, _ := json.Marshal(errorBody{msg})
 	writeJSON(w, status, b)
 	return status
 }
@@ -171,6 +251,17 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	_, _ = w.Write(append(body, '\n'))
 }
 
+// statusWriter records the status a wrapped handler writes.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
 // timeFormat is RFC 3339 with milliseconds, for the health timestamp.
 const timeFormat = "2006-01-02T15:04:05.000Z07:00"
 
@@ -179,47 +270,6 @@ func formatTime(t time.Time) string {
 		return ""
 	}
 	return t.Format(time.RFC3339)
-}
-
-type ifaceBody struct {
-	Name     string `json:"name"`
-	InBytes  uint64 `json:"in_bytes"`
-	OutBytes uint64 `json:"out_bytes"`
-}
-
-// webhookBody keeps the original's keys first, in its order.
-type webhookBody struct {
-	StartDate  string      `json:"start_date"`
-	In         mib         `json:"in"`
-	Out        mib         `json:"out"`
-	EndDate    string      `json:"end_date"`
-	InBytes    uint64      `json:"in_bytes"`
-	OutBytes   uint64      `json:"out_bytes"`
-	Interfaces []ifaceBody `json:"interfaces"`
-	UpdatedAt  string      `json:"updated_at"`
-	PolledAt   string      `json:"polled_at"`
-	Incomplete []string    `json:"incomplete,omitempty"`
-	Missing    []string    `json:"missing,omitempty"`
-}
-
-func newWebhookBody(res *monitor.Result) webhookBody {
-	b := webhookBody{
-		StartDate:  res.Cycle.Start.Format(monitor.DateFormat),
-		In:         mib(res.InBytes),
-		Out:        mib(res.OutBytes),
-		EndDate:    res.Cycle.Today.Format(monitor.DateFormat),
-		InBytes:    res.InBytes,
-		OutBytes:   res.OutBytes,
-		Interfaces: make([]ifaceBody, 0, len(res.Interfaces)),
-		UpdatedAt:  formatTime(res.UpdatedAt),
-		PolledAt:   formatTime(res.PolledAt),
-		Incomplete: res.Incomplete,
-		Missing:    res.Missing,
-	}
-	for _, i := range res.Interfaces {
-		b.Interfaces = append(b.Interfaces, ifaceBody{Name: i.Name, InBytes: i.InBytes, OutBytes: i.OutBytes})
-	}
-	return b
 }
 
 type healthBody struct {
@@ -231,22 +281,4 @@ type healthBody struct {
 	Interfaces      []string `json:"interfaces,omitempty"`
 	Error           string   `json:"error,omitempty"`
 	Warnings        []string `json:"warnings,omitempty"`
-}
-
-// mib is a byte count that encodes as MiB (2^20 bytes) with exactly two
-// decimals, rounded half up, computed in integers so that no byte count
-// loses precision.
-type mib uint64
-
-func (m mib) MarshalJSON() ([]byte, error) {
-	return []byte(m.String()), nil
-}
-
-func (m mib) String() string {
-	// hundredths = round(m * 100 / 2^20), in 128 bits.
-	hi, lo := bits.Mul64(uint64(m), 100)
-	lo, carry := bits.Add64(lo, 1<<19, 0)
-	hi += carry
-	q := hi<<44 | lo>>20
-	return strconv.FormatUint(q/100, 10) + "." + fmt.Sprintf("%02d", q%100)
 }

@@ -47,6 +47,8 @@ var (
 		},
 		UpdatedAt: polled.Add(-5 * time.Minute),
 		PolledAt:  polled,
+		Usage: monitor.Usage{Mode: monitor.ModeSum, UsedBytes: 1074266112 + 2148270080,
+			ResetsOn: time.Date(2026, time.December, 1, 0, 0, 0, 0, time.UTC)},
 	}
 )
 
@@ -64,13 +66,13 @@ func do(t *testing.T, h http.Handler, method, target string) *httptest.ResponseR
 }
 
 func TestWebhook(t *testing.T) {
-	h := NewHandler(newFake(&monitor.State{Result: goodResult, LastPoll: polled}), secret, 5*time.Minute, func() time.Time { return polled }, nil)
+	h := NewHandler(newFake(&monitor.State{Result: goodResult, LastPoll: polled}), Config{WebhookPath: secret, PollInterval: 5 * time.Minute}, func() time.Time { return polled }, nil)
 	w := do(t, h, http.MethodGet, secret)
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", w.Code, w.Body)
 	}
 	want := `{"start_date":"2026-11-01","in":1024.50,"out":2048.75,"end_date":"2026-11-30",` +
-		`"in_bytes":1074266112,"out_bytes":2148270080,` +
+		`"in_bytes":1074266112,"out_bytes":2148270080,"used_bytes":3222536192,"billing_mode":"sum",` +
 		`"interfaces":[{"name":"eth0","in_bytes":1073741824,"out_bytes":2147483648},{"name":"wlo1","in_bytes":524288,"out_bytes":786432}],` +
 		`"updated_at":"2026-11-30T11:55:00Z","polled_at":"2026-11-30T12:00:00Z"}` + "\n"
 	if got := w.Body.String(); got != want {
@@ -87,7 +89,7 @@ func TestWebhookIncompleteAndMissing(t *testing.T) {
 	res := *goodResult
 	res.Incomplete = []string{"eth0: daily rows start on 2026-11-10"}
 	res.Missing = []string{"eth9: no such interface on this host"}
-	h := NewHandler(newFake(&monitor.State{Result: &res}), secret, time.Minute, func() time.Time { return polled }, nil)
+	h := NewHandler(newFake(&monitor.State{Result: &res}), Config{WebhookPath: secret, PollInterval: time.Minute}, func() time.Time { return polled }, nil)
 	var body map[string]any
 	if err := json.Unmarshal(do(t, h, http.MethodGet, secret).Body.Bytes(), &body); err != nil {
 		t.Fatal(err)
@@ -111,7 +113,7 @@ func TestWebhookBeforeFirstGoodPoll(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := NewHandler(newFake(tt.st), secret, time.Minute, nil, nil)
+			h := NewHandler(newFake(tt.st), Config{WebhookPath: secret, PollInterval: time.Minute}, nil, nil)
 			w := do(t, h, http.MethodGet, secret)
 			var body map[string]any
 			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
@@ -127,10 +129,10 @@ func TestWebhookBeforeFirstGoodPoll(t *testing.T) {
 
 func TestWebhookCachesEncodingPerResult(t *testing.T) {
 	f := newFake(&monitor.State{Result: goodResult})
-	h := NewHandler(f, secret, time.Minute, func() time.Time { return polled }, nil)
+	h := NewHandler(f, Config{WebhookPath: secret, PollInterval: time.Minute}, func() time.Time { return polled }, nil)
 	first := do(t, h, http.MethodGet, secret).Body.String()
-	cached := h.body.Load()
-	if again := do(t, h, http.MethodGet, secret).Body.String(); again != first || h.body.Load() != cached {
+	cached := h.bodies.Load()
+	if again := do(t, h, http.MethodGet, secret).Body.String(); again != first || h.bodies.Load() != cached {
 		t.Error("same result encoded twice")
 	}
 	next := *goodResult
@@ -165,7 +167,7 @@ func TestHealth(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := NewHandler(newFake(tt.st), secret, interval, func() time.Time { return tt.now }, nil)
+			h := NewHandler(newFake(tt.st), Config{WebhookPath: secret, PollInterval: interval}, func() time.Time { return tt.now }, nil)
 			w := do(t, h, http.MethodGet, HealthPath)
 			var body healthBody
 			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
@@ -198,7 +200,7 @@ func TestHealth(t *testing.T) {
 func TestRoutes(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h := NewHandler(newFake(&monitor.State{Result: goodResult, LastPoll: polled}), secret, time.Minute, func() time.Time { return polled }, logger)
+	h := NewHandler(newFake(&monitor.State{Result: goodResult, LastPoll: polled}), Config{WebhookPath: secret, PollInterval: time.Minute}, func() time.Time { return polled }, logger)
 	notFound := do(t, h, http.MethodGet, "/nope")
 	if notFound.Code != http.StatusNotFound {
 		t.Fatalf("unknown path: %d", notFound.Code)
@@ -262,13 +264,72 @@ func TestMiB(t *testing.T) {
 		q.Mul(q, big.NewInt(100)).Add(q, big.NewInt(1<<19)).Rsh(q, 20)
 		whole, frac := new(big.Int).QuoRem(q, big.NewInt(100), new(big.Int))
 		want := whole.String() + "." + strings.Repeat("0", 2-len(frac.String())) + frac.String()
-		if got := mib(b).String(); got != want {
+		if got := string(mib(b)); got != want {
 			t.Errorf("mib(%d) = %s, want %s", b, got, want)
 		}
 	}
 	for b, want := range map[uint64]string{0: "0.00", 5242: "0.00", 5243: "0.01", 1 << 20: "1.00", 1074266112: "1024.50"} {
-		if got := mib(b).String(); got != want {
+		if got := string(mib(b)); got != want {
 			t.Errorf("mib(%d) = %s, want %s", b, got, want)
 		}
+	}
+}
+
+func TestWebhookQuota(t *testing.T) {
+	res := *goodResult
+	res.Usage = monitor.Usage{Mode: monitor.ModeMax, UsedBytes: 2148270080 + 110e9, OffsetBytes: 110e9, LimitBytes: 500e9,
+		RemainingBytes: 500e9 - 2148270080 - 110e9, ProjectedBytes: 116e9 + 1, ResetsOn: time.Date(2026, time.December, 22, 0, 0, 0, 0, time.UTC)}
+	h := NewHandler(newFake(&monitor.State{Result: &res}), Config{WebhookPath: secret, PollInterval: time.Minute}, func() time.Time { return polled }, nil)
+	body := do(t, h, http.MethodGet, secret).Body.String()
+	want := `"used_bytes":112148270080,"billing_mode":"max","offset_bytes":110000000000,` +
+		`"quota":{"limit_bytes":500000000000,"mode":"max","used_bytes":112148270080,"remaining_bytes":387851729920,` +
+		`"used_percent":22.43,"projected_bytes":116000000001,"projected_percent":23.20,"resets_on":"2026-12-22","offset_bytes":110000000000},` +
+		`"interfaces":`
+	if !strings.Contains(body, want) {
+		t.Errorf("body %s\nlacks %s", body, want)
+	}
+	if !strings.HasPrefix(body, `{"start_date":"2026-11-01","in":1024.50,"out":2048.75,`) {
+		t.Errorf("the original's keys do not come first: %s", body)
+	}
+}
+
+func TestWebhookPreviousCycle(t *testing.T) {
+	prev := &monitor.Result{
+		Cycle: monitor.Cycle{
+			Start: time.Date(2026, time.October, 1, 0, 0, 0, 0, time.UTC),
+			Today: time.Date(2026, time.October, 31, 0, 0, 0, 0, time.UTC),
+			Next:  time.Date(2026, time.November, 1, 0, 0, 0, 0, time.UTC),
+		},
+		InBytes: 3 << 30, OutBytes: 1 << 30,
+		Interfaces: []monitor.IfaceTotal{{Name: "eth0", InBytes: 3 << 30, OutBytes: 1 << 30}},
+		PolledAt:   polled,
+		Usage:      monitor.Usage{Mode: monitor.ModeSum, UsedBytes: 4 << 30, ProjectedBytes: 4 << 30, LimitBytes: 10 << 30, RemainingBytes: 6 << 30, ResetsOn: time.Date(2026, time.November, 1, 0, 0, 0, 0, time.UTC)},
+	}
+	incomplete := *prev
+	incomplete.Incomplete = []string{"eth0: vnstat began to track it on 2026-10-12, after the cycle start 2026-10-01"}
+	tests := []struct {
+		name   string
+		prev   *monitor.Result
+		query  string
+		status int
+		want   string
+	}{
+		{"previous", prev, "?cycle=previous", 200, `{"start_date":"2026-10-01","in":3072.00,"out":1024.00,"end_date":"2026-10-31",`},
+		{"previous quota", prev, "?cycle=previous", 200, `"used_percent":40.00,"projected_bytes":4294967296,"projected_percent":40.00,"resets_on":"2026-11-01"`},
+		{"current", prev, "?cycle=current", 200, `{"start_date":"2026-11-01",`},
+		{"incomplete", &incomplete, "?cycle=previous", 422, `{"error":"vnstat does not hold every day of the previous cycle 2026-10-01..2026-10-31: eth0: vnstat began to track it on 2026-10-12`},
+		{"unknown cycle", prev, "?cycle=next", 400, `{"error":"cycle must be current or previous"}`},
+		{"bad query", prev, "?cycle=%zz", 400, `{"error":"bad query string"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := *goodResult
+			res.Previous = tt.prev
+			h := NewHandler(newFake(&monitor.State{Result: &res}), Config{WebhookPath: secret, PollInterval: time.Minute}, func() time.Time { return polled }, nil)
+			w := do(t, h, http.MethodGet, secret+tt.query)
+			if w.Code != tt.status || !strings.Contains(w.Body.String(), tt.want) {
+				t.Errorf("status %d body %s; want %d with %s", w.Code, w.Body, tt.status, tt.want)
+			}
+		})
 	}
 }

@@ -18,7 +18,7 @@ func TestServerRunAndShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := NewHandler(newFake(&monitor.State{Result: goodResult, LastPoll: time.Now()}), secret, time.Minute, nil, nil)
+	h := NewHandler(newFake(&monitor.State{Result: goodResult, LastPoll: time.Now()}), Config{WebhookPath: secret, PollInterval: time.Minute}, nil, nil)
 	s := NewServer(ln, h, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

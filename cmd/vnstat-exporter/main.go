@@ -107,8 +107,19 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		StartDay:   cfg.StartDay,
 		Interfaces: cfg.Interfaces,
 		Interval:   cfg.PollInterval,
+		Quota: monitor.Quota{
+			Limit:       cfg.Quota,
+			Mode:        cfg.BillingMode,
+			Offset:      cfg.UsedOffset,
+			OffsetCycle: cfg.UsedOffsetCycle,
+		},
 	}, client, links, nil, logger.With("component", "poller"))
-	handler := api.NewHandler(poller, cfg.WebhookPath, cfg.PollInterval, nil, logger.With("component", "api"))
+	handler := api.NewHandler(poller, api.Config{
+		WebhookPath:  cfg.WebhookPath,
+		MetricsPath:  cfg.MetricsPath,
+		PollInterval: cfg.PollInterval,
+		Version:      version,
+	}, nil, logger.With("component", "api"))
 	server := api.NewServer(ln, handler, logger.With("component", "http"))
 
 	g, ctx := errgroup.WithContext(ctx)

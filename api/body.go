@@ -1,0 +1,103 @@
+package api
+
+import (
+	"math/big"
+
+	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+)
+
+type ifaceBody struct {
+	Name     string `json:"name"`
+	InBytes  uint64 `json:"in_bytes"`
+	OutBytes uint64 `json:"out_bytes"`
+}
+
+type quotaBody struct {
+	LimitBytes       uint64   `json:"limit_bytes"`
+	Mode             string   `json:"mode"`
+	UsedBytes        uint64   `json:"used_bytes"`
+	RemainingBytes   uint64   `json:"remaining_bytes"`
+	UsedPercent      decimal2 `json:"used_percent"`
+	ProjectedBytes   uint64   `json:"projected_bytes"`
+	ProjectedPercent decimal2 `json:"projected_percent"`
+	ResetsOn         string   `json:"resets_on"`
+	OffsetBytes      uint64   `json:"offset_bytes"`
+}
+
+// webhookBody keeps the original's keys first, in its order.
+type webhookBody struct {
+	StartDate   string      `json:"start_date"`
+	In          decimal2    `json:"in"`
+	Out         decimal2    `json:"out"`
+	EndDate     string      `json:"end_date"`
+	InBytes     uint64      `json:"in_bytes"`
+	OutBytes    uint64      `json:"out_bytes"`
+	UsedBytes   uint64      `json:"used_bytes"`
+	BillingMode string      `json:"billing_mode"`
+	OffsetBytes uint64      `json:"offset_bytes,omitempty"`
+	Quota       *quotaBody  `json:"quota,omitempty"`
+	Interfaces  []ifaceBody `json:"interfaces"`
+	UpdatedAt   string      `json:"updated_at"`
+	PolledAt    string      `json:"polled_at"`
+	Incomplete  []string    `json:"incomplete,omitempty"`
+	Missing     []string    `json:"missing,omitempty"`
+}
+
+func newWebhookBody(res *monitor.Result) webhookBody {
+	u := res.Usage
+	b := webhookBody{
+		StartDate:   res.Cycle.Start.Format(monitor.DateFormat),
+		In:          mib(res.InBytes),
+		Out:         mib(res.OutBytes),
+		EndDate:     res.Cycle.Today.Format(monitor.DateFormat),
+		InBytes:     res.InBytes,
+		OutBytes:    res.OutBytes,
+		UsedBytes:   u.UsedBytes,
+		BillingMode: u.Mode,
+		OffsetBytes: u.OffsetBytes,
+		Interfaces:  make([]ifaceBody, 0, len(res.Interfaces)),
+		UpdatedAt:   formatTime(res.UpdatedAt),
+		PolledAt:    formatTime(res.PolledAt),
+		Incomplete:  res.Incomplete,
+		Missing:     res.Missing,
+	}
+	if u.LimitBytes > 0 {
+		b.Quota = &quotaBody{
+			LimitBytes:       u.LimitBytes,
+			Mode:             u.Mode,
+			UsedBytes:        u.UsedBytes,
+			RemainingBytes:   u.RemainingBytes,
+			UsedPercent:      ratio2(u.UsedBytes, 100, u.LimitBytes),
+			ProjectedBytes:   u.ProjectedBytes,
+			ProjectedPercent: ratio2(u.ProjectedBytes, 100, u.LimitBytes),
+			ResetsOn:         u.ResetsOn.Format(monitor.DateFormat),
+			OffsetBytes:      u.OffsetBytes,
+		}
+	}
+	for _, i := range res.Interfaces {
+		b.Interfaces = append(b.Interfaces, ifaceBody{Name: i.Name, InBytes: i.InBytes, OutBytes: i.OutBytes})
+	}
+	return b
+}
+
+// decimal2 is a number already formatted with exactly two decimals; it
+// encodes as a JSON number.
+type decimal2 string
+
+func (d decimal2) MarshalJSON() ([]byte, error) { return []byte(d), nil }
+
+// mib is bytes in MiB (2^20 bytes) with two decimals.
+func mib(bytes uint64) decimal2 { return ratio2(bytes, 1, 1<<20) }
+
+// ratio2 is a*mul/den with two decimals, rounded half up, computed exactly.
+func ratio2(a, mul, den uint64) decimal2 {
+	// hundredths = floor((a*mul*100 + den/2) / den)
+	n := new(big.Int).SetUint64(a)
+	n.Mul(n, new(big.Int).SetUint64(mul*100))
+	d := new(big.Int).SetUint64(den)
+	n.Add(n, new(big.Int).Rsh(d, 1))
+	n.Quo(n, d)
+	whole, frac := n.QuoRem(n, big.NewInt(100), new(big.Int))
+	f := frac.Int64()
+	return decimal2(whole.String() + "." + string(rune('0'+f/10)) + string(rune('0'+f%10)))
+}
