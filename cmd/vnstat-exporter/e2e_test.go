@@ -20,6 +20,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
 
@@ -173,11 +176,24 @@ type ifaceResponse struct {
 // independent statement of the rule monitor.CycleAt implements.
 func cycleStart(today time.Time, startDay int) time.Time {
 	for d := today; ; d = d.AddDate(0, 0, -1) {
-		last := time.Date(d.Year(), d.Month()+1, 0, 0, 0, 0, 0, d.Location()).Day()
-		if d.Day() == min(startDay, last) {
+		if isResetDay(d, startDay) {
 			return d
 		}
 	}
+}
+
+// nextReset is the first reset day after today.
+func nextReset(today time.Time, startDay int) time.Time {
+	for d := today.AddDate(0, 0, 1); ; d = d.AddDate(0, 0, 1) {
+		if isResetDay(d, startDay) {
+			return d
+		}
+	}
+}
+
+func isResetDay(d time.Time, startDay int) bool {
+	last := time.Date(d.Year(), d.Month()+1, 0, 0, 0, 0, 0, d.Location()).Day()
+	return d.Day() == min(startDay, last)
 }
 
 func mibString(b uint64) string {
@@ -354,4 +370,135 @@ func TestEndToEndVnstatFails(t *testing.T) {
 	if code := d.stop(t); code != 0 {
 		t.Errorf("exit code %d", code)
 	}
+}
+
+// TestEndToEndQuotaAndPreviousCycle runs the binary with the README's
+// worked example (500 GB, reset on the 22nd, 110 GB counted by the
+// provider before vnstat) against a database of 62 days, and checks the
+// quota and the previous cycle against the inserted rows.
+func TestEndToEndQuotaAndPreviousCycle(t *testing.T) {
+	if why := vnstattest.Tools(); why != "" {
+		t.Skip(why)
+	}
+	bin := buildBinary(t)
+	now := time.Now()
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.Local)
+	lo := vnstattest.Iface{Name: "lo", Created: today.AddDate(0, 0, -70), Updated: now, Days: vnstattest.Series(today, 62, 31, true)}
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := vnstattest.Build(ctx, dir, []vnstattest.Iface{lo}); err != nil {
+		t.Fatal(err)
+	}
+	start := cycleStart(today, 22)
+	prevStart := cycleStart(start.AddDate(0, 0, -1), 22)
+	const limit, offset = 500e9, 110e9
+	d := startDaemon(t, bin, "VNSTAT_DBDIR="+dir, "INTERFACES=lo", "POLL_INTERVAL=1s", "START_DAY=22",
+		"QUOTA=500GB", "BILLING_MODE=max", "USED_OFFSET=110GB", "USED_OFFSET_CYCLE="+start.Format(time.DateOnly),
+		"METRICS_PATH=/metrics")
+
+	var got struct {
+		webhookResponse
+		UsedBytes uint64 `json:"used_bytes"`
+		Quota     struct {
+			Limit       uint64      `json:"limit_bytes"`
+			Mode        string      `json:"mode"`
+			Used        uint64      `json:"used_bytes"`
+			Remaining   uint64      `json:"remaining_bytes"`
+			UsedPercent json.Number `json:"used_percent"`
+			Projected   uint64      `json:"projected_bytes"`
+			ResetsOn    string      `json:"resets_on"`
+			Offset      uint64      `json:"offset_bytes"`
+		} `json:"quota"`
+	}
+	if err := json.Unmarshal(d.waitFor(t, e2eSecret, http.StatusOK), &got); err != nil {
+		t.Fatal(err)
+	}
+	rx, tx := lo.Sum(start, today)
+	used := max(rx, tx) + offset
+	remaining := uint64(0)
+	if used < limit {
+		remaining = limit - used
+	}
+	q := got.Quota
+	if got.InBytes != rx || got.OutBytes != tx || q.Limit != limit || q.Mode != "max" || q.Used != used || got.UsedBytes != used ||
+		q.Remaining != remaining || q.Offset != offset || q.Projected < used {
+		t.Errorf("quota %+v (in/out %d/%d), want used max(%d, %d)+%d = %d, remaining %d", q, got.InBytes, got.OutBytes, rx, tx, uint64(offset), used, remaining)
+	}
+	if q.UsedPercent.String() != ratioString(used, limit) {
+		t.Errorf("used_percent %s, want %s", q.UsedPercent, ratioString(used, limit))
+	}
+	if next := nextReset(today, 22); q.ResetsOn != next.Format(time.DateOnly) {
+		t.Errorf("resets_on %s, want %s", q.ResetsOn, next.Format(time.DateOnly))
+	}
+
+	// A Prometheus scrape gives the same numbers.
+	code, text := d.get(t, "/metrics")
+	if code != http.StatusOK {
+		t.Fatalf("/metrics: %d", code)
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(bytes.NewReader(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scraped := map[string]float64{}
+	for name, f := range fams {
+		for _, m := range f.GetMetric() {
+			key := name
+			for _, l := range m.GetLabel() {
+				key += "," + l.GetName() + "=" + l.GetValue()
+			}
+			scraped[key] = m.GetGauge().GetValue()
+		}
+	}
+	for key, want := range map[string]uint64{
+		"vnstat_exporter_cycle_bytes,direction=in,interface=lo":  rx,
+		"vnstat_exporter_cycle_bytes,direction=out,interface=lo": tx,
+		"vnstat_exporter_cycle_used_bytes,mode=max":              used,
+		"vnstat_exporter_quota_limit_bytes":                      limit,
+		"vnstat_exporter_quota_remaining_bytes":                  remaining,
+		"vnstat_exporter_quota_projected_bytes":                  q.Projected,
+	} {
+		if scraped[key] != float64(want) {
+			t.Errorf("metric %s = %v, webhook says %d", key, scraped[key], want)
+		}
+	}
+
+	// The previous whole cycle: its own rows, and no offset (it belongs
+	// to the current cycle).
+	var prev struct {
+		webhookResponse
+		UsedBytes uint64 `json:"used_bytes"`
+	}
+	if err := json.Unmarshal(d.waitFor(t, e2eSecret+"?cycle=previous", http.StatusOK), &prev); err != nil {
+		t.Fatal(err)
+	}
+	last := start.AddDate(0, 0, -1)
+	prx, ptx := lo.Sum(prevStart, last)
+	if prev.StartDate != prevStart.Format(time.DateOnly) || prev.EndDate != last.Format(time.DateOnly) ||
+		prev.InBytes != prx || prev.OutBytes != ptx || prev.UsedBytes != max(prx, ptx) {
+		t.Errorf("previous cycle %s..%s %d/%d used %d; want %s..%s %d/%d used %d", prev.StartDate, prev.EndDate, prev.InBytes, prev.OutBytes, prev.UsedBytes,
+			prevStart.Format(time.DateOnly), last.Format(time.DateOnly), prx, ptx, max(prx, ptx))
+	}
+	d.stop(t)
+
+	// A database that no longer holds the whole previous cycle: 422.
+	short := t.TempDir()
+	lo.Days = lo.Days[len(lo.Days)-(int(today.Sub(start).Hours()/24)+3):]
+	if _, err := vnstattest.Build(ctx, short, []vnstattest.Iface{lo}); err != nil {
+		t.Fatal(err)
+	}
+	d2 := startDaemon(t, bin, "VNSTAT_DBDIR="+short, "INTERFACES=lo", "POLL_INTERVAL=1s", "START_DAY=22")
+	body := d2.waitFor(t, e2eSecret+"?cycle=previous", http.StatusUnprocessableEntity, "does not hold every day of the previous cycle")
+	if bytes.Contains(body, []byte(`"in"`)) {
+		t.Errorf("422 with numbers: %s", body)
+	}
+	d2.stop(t)
+}
+
+func ratioString(a, b uint64) string {
+	q := new(big.Int).SetUint64(a)
+	q.Mul(q, big.NewInt(10000)).Add(q, new(big.Int).SetUint64(b/2)).Div(q, new(big.Int).SetUint64(b))
+	return fmt.Sprintf("%d.%02d", new(big.Int).Div(q, big.NewInt(100)).Uint64(), new(big.Int).Mod(q, big.NewInt(100)).Uint64())
 }
