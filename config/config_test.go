@@ -338,3 +338,17 @@ func TestLogValueHidesWebhookPath(t *testing.T) {
 func writeFile(path string) error {
 	return os.WriteFile(path, []byte("x"), 0o644)
 }
+
+// TestEnvFileListsEveryVariable keeps the systemd env file example in step
+// with the settings: every variable, with its default.
+func TestEnvFileListsEveryVariable(t *testing.T) {
+	b, err := os.ReadFile("../systemd/vnstat-exporter.env")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range Vars() {
+		if line := "#" + v.Name + "=" + v.Default + "\n"; !strings.Contains(string(b), line) {
+			t.Errorf("systemd/vnstat-exporter.env lacks %q", strings.TrimSpace(line))
+		}
+	}
+}
