@@ -7,9 +7,11 @@ import (
 )
 
 type ifaceBody struct {
-	Name     string `json:"name"`
-	InBytes  uint64 `json:"in_bytes"`
-	OutBytes uint64 `json:"out_bytes"`
+	Name         string  `json:"name"`
+	InBytes      uint64  `json:"in_bytes"`
+	OutBytes     uint64  `json:"out_bytes"`
+	LiveInBytes  *uint64 `json:"live_in_bytes,omitempty"`
+	LiveOutBytes *uint64 `json:"live_out_bytes,omitempty"`
 }
 
 type quotaBody struct {
@@ -26,21 +28,24 @@ type quotaBody struct {
 
 // webhookBody keeps the original's keys first, in its order.
 type webhookBody struct {
-	StartDate   string      `json:"start_date"`
-	In          decimal2    `json:"in"`
-	Out         decimal2    `json:"out"`
-	EndDate     string      `json:"end_date"`
-	InBytes     uint64      `json:"in_bytes"`
-	OutBytes    uint64      `json:"out_bytes"`
-	UsedBytes   uint64      `json:"used_bytes"`
-	BillingMode string      `json:"billing_mode"`
-	OffsetBytes uint64      `json:"offset_bytes,omitempty"`
-	Quota       *quotaBody  `json:"quota,omitempty"`
-	Interfaces  []ifaceBody `json:"interfaces"`
-	UpdatedAt   string      `json:"updated_at"`
-	PolledAt    string      `json:"polled_at"`
-	Incomplete  []string    `json:"incomplete,omitempty"`
-	Missing     []string    `json:"missing,omitempty"`
+	StartDate    string      `json:"start_date"`
+	In           decimal2    `json:"in"`
+	Out          decimal2    `json:"out"`
+	EndDate      string      `json:"end_date"`
+	InBytes      uint64      `json:"in_bytes"`
+	OutBytes     uint64      `json:"out_bytes"`
+	UsedBytes    uint64      `json:"used_bytes"`
+	BillingMode  string      `json:"billing_mode"`
+	OffsetBytes  uint64      `json:"offset_bytes,omitempty"`
+	Quota        *quotaBody  `json:"quota,omitempty"`
+	Interfaces   []ifaceBody `json:"interfaces"`
+	LiveInBytes  *uint64     `json:"live_in_bytes,omitempty"`
+	LiveOutBytes *uint64     `json:"live_out_bytes,omitempty"`
+	LiveAsOf     string      `json:"live_as_of,omitempty"`
+	UpdatedAt    string      `json:"updated_at"`
+	PolledAt     string      `json:"polled_at"`
+	Incomplete   []string    `json:"incomplete,omitempty"`
+	Missing      []string    `json:"missing,omitempty"`
 }
 
 func newWebhookBody(res *monitor.Result) webhookBody {
@@ -74,8 +79,17 @@ func newWebhookBody(res *monitor.Result) webhookBody {
 			OffsetBytes:      u.OffsetBytes,
 		}
 	}
+	live := !res.LiveAsOf.IsZero()
+	if live {
+		b.LiveInBytes, b.LiveOutBytes = &res.LiveInBytes, &res.LiveOutBytes
+		b.LiveAsOf = res.LiveAsOf.Format(timeFormat)
+	}
 	for _, i := range res.Interfaces {
-		b.Interfaces = append(b.Interfaces, ifaceBody{Name: i.Name, InBytes: i.InBytes, OutBytes: i.OutBytes})
+		ib := ifaceBody{Name: i.Name, InBytes: i.InBytes, OutBytes: i.OutBytes}
+		if live {
+			ib.LiveInBytes, ib.LiveOutBytes = &i.LiveInBytes, &i.LiveOutBytes
+		}
+		b.Interfaces = append(b.Interfaces, ib)
 	}
 	return b
 }

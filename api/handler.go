@@ -210,6 +210,8 @@ func (h *Handler) serveHealth(w http.ResponseWriter) int {
 	case now.Sub(res.PolledAt) > 2*h.pollInterval:
 		body.Error = fmt.Sprintf("last successful poll at %s is older than two poll intervals (%s): the poller is stuck",
 			res.PolledAt.Format(time.RFC3339), 2*h.pollInterval)
+	case res.Stalled != "":
+		body.Error = res.Stalled
 	case len(res.Missing) > 0:
 		body.Error = "interfaces not reported: " + strings.Join(res.Missing, "; ")
 	case len(res.Incomplete) > 0:

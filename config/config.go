@@ -42,6 +42,16 @@ type Config struct {
 	VnstatDBDir string `env:"VNSTAT_DBDIR" validate:"omitempty,dir"`
 	// VnstatTimeout bounds one run of vnstat.
 	VnstatTimeout time.Duration `env:"VNSTAT_TIMEOUT" validate:"min=1s"`
+	// VnstatConfig, when set, is vnstat's config file, passed to vnstat as
+	// --config and read for DatabaseDir and SaveInterval; empty means
+	// /etc/vnstat.conf when it exists.
+	VnstatConfig string `env:"VNSTAT_CONFIG" validate:"omitempty,file"`
+	// Live adds what the kernel counted since vnstat's last save.
+	Live bool `env:"LIVE"`
+	// VnstatStaleAfter: vnstat's newest save older than this while the
+	// kernel counts traffic makes /health fail. Zero turns the check off;
+	// AutoStaleAfter (the default) means max(15m, 3 x vnstat's SaveInterval).
+	VnstatStaleAfter time.Duration `env:"VNSTAT_STALE_AFTER" validate:"eq=-1|eq=0|min=1s"`
 	// NetnsPath, when set, is a network namespace file (such as the host's
 	// /proc/1/ns/net made visible to a container) whose links are listed
 	// instead of the process's own.
@@ -63,6 +73,10 @@ type Config struct {
 	// LogFormat is "text" (tint) or "json".
 	LogFormat string `env:"LOG_FORMAT" validate:"oneof=text json"`
 }
+
+// AutoStaleAfter is VnstatStaleAfter's default: derived from vnstat's
+// SaveInterval.
+const AutoStaleAfter time.Duration = -1
 
 // Addr is the address the HTTP server listens on, host:port.
 func (c Config) Addr() string {
@@ -108,6 +122,9 @@ func (c Config) LogValue() slog.Value {
 		slog.String("vnstat_dbdir", dbdir),
 		slog.Duration("vnstat_timeout", c.VnstatTimeout),
 		slog.String("netns_path", c.NetnsPath),
+		slog.String("vnstat_config", c.VnstatConfig),
+		slog.Bool("live", c.Live),
+		slog.Duration("vnstat_stale_after", c.VnstatStaleAfter),
 		slog.Uint64("quota_bytes", c.Quota),
 		slog.String("billing_mode", c.BillingMode),
 		slog.Uint64("used_offset_bytes", c.UsedOffset),
@@ -148,6 +165,12 @@ func Vars() []Var {
 		{"VNSTAT_BIN", "vnstat-bin", "vnstat", "a command name or path, not empty", "vnstat command"},
 		{"VNSTAT_DBDIR", "vnstat-dbdir", "", "an existing directory, or empty for vnstat's own setting", "vnstat database directory, passed as --dbdir"},
 		{"VNSTAT_TIMEOUT", "vnstat-timeout", "30s", "a Go duration of at least 1s", "time limit for one run of vnstat"},
+		{"VNSTAT_CONFIG", "vnstat-config", "", "an existing file, or empty for /etc/vnstat.conf when it exists",
+			"vnstat's config file, passed as --config and read for DatabaseDir and SaveInterval"},
+		{"LIVE", "live", "true", "true or false",
+			"add to vnstat's sums what the kernel counted since vnstat's last save"},
+		{"VNSTAT_STALE_AFTER", "vnstat-stale-after", "auto", "auto (max(15m, 3 x vnstat's SaveInterval)), 0 (off), or a Go duration of at least 1s",
+			"how old vnstat's newest save may be while the kernel counts traffic"},
 		{"NETNS_PATH", "netns-path", "", "an existing network namespace file such as /proc/1/ns/net, or empty for the process's own namespace",
 			"network namespace whose links are listed (bridge-network containers)"},
 		{"QUOTA", "quota", "", "a size above 0: bytes, or a number with a unit: kB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024), such as 500GB or 1.5TiB; empty for none",
@@ -200,14 +223,15 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 
 	c := Config{
-		WebhookPath: raw["WEBHOOK_PATH"],
-		ListenHost:  raw["LISTEN_HOST"],
-		VnstatBin:   raw["VNSTAT_BIN"],
-		VnstatDBDir: raw["VNSTAT_DBDIR"],
-		NetnsPath:   raw["NETNS_PATH"],
-		BillingMode: raw["BILLING_MODE"],
-		MetricsPath: raw["METRICS_PATH"],
-		LogFormat:   raw["LOG_FORMAT"],
+		WebhookPath:  raw["WEBHOOK_PATH"],
+		ListenHost:   raw["LISTEN_HOST"],
+		VnstatBin:    raw["VNSTAT_BIN"],
+		VnstatDBDir:  raw["VNSTAT_DBDIR"],
+		NetnsPath:    raw["NETNS_PATH"],
+		VnstatConfig: raw["VNSTAT_CONFIG"],
+		BillingMode:  raw["BILLING_MODE"],
+		MetricsPath:  raw["METRICS_PATH"],
+		LogFormat:    raw["LOG_FORMAT"],
 	}
 	// Values that need converting first. A value that does not convert is
 	// refused the same way as one that fails validation; of all refused
@@ -225,6 +249,15 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.VnstatTimeout, err = time.ParseDuration(raw["VNSTAT_TIMEOUT"]); err != nil {
 		failed["VNSTAT_TIMEOUT"] = true
+	}
+	if c.Live, err = strconv.ParseBool(raw["LIVE"]); err != nil {
+		failed["LIVE"] = true
+	}
+	c.VnstatStaleAfter = AutoStaleAfter
+	if v := raw["VNSTAT_STALE_AFTER"]; v != "auto" {
+		if c.VnstatStaleAfter, err = time.ParseDuration(v); err != nil {
+			failed["VNSTAT_STALE_AFTER"] = true
+		}
 	}
 	if c.LogLevel, err = parseLevel(raw["LOG_LEVEL"]); err != nil {
 		failed["LOG_LEVEL"] = true

@@ -23,15 +23,17 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatalf("Load: %v", err)
 	}
 	want := Config{
-		WebhookPath:   DefaultWebhookPath,
-		StartDay:      1,
-		Port:          50000,
-		PollInterval:  5 * time.Minute,
-		VnstatBin:     "vnstat",
-		VnstatTimeout: 30 * time.Second,
-		LogLevel:      slog.LevelInfo,
-		LogFormat:     "text",
-		BillingMode:   "sum",
+		WebhookPath:      DefaultWebhookPath,
+		StartDay:         1,
+		Port:             50000,
+		PollInterval:     5 * time.Minute,
+		VnstatBin:        "vnstat",
+		VnstatTimeout:    30 * time.Second,
+		LogLevel:         slog.LevelInfo,
+		LogFormat:        "text",
+		BillingMode:      "sum",
+		Live:             true,
+		VnstatStaleAfter: AutoStaleAfter,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
@@ -46,21 +48,27 @@ func TestLoadDefaults(t *testing.T) {
 
 func TestLoadValid(t *testing.T) {
 	dir := t.TempDir()
+	if err := writeFile(dir + "/vnstat.conf"); err != nil {
+		t.Fatal(err)
+	}
 	got, err := Load(env(map[string]string{
-		"WEBHOOK_PATH":   "/hook/a-B_c.d~e!$&'()*+,;=:@",
-		"START_DAY":      "31",
-		"PORT":           "8080",
-		"LISTEN_HOST":    "::1",
-		"POLL_INTERVAL":  "1s",
-		"INTERFACES":     " eth0, wlo1 ,enx00e04c680001",
-		"VNSTAT_BIN":     "/usr/local/bin/vnstat",
-		"VNSTAT_DBDIR":   dir,
-		"VNSTAT_TIMEOUT": "2m",
-		"LOG_LEVEL":      "debug",
-		"LOG_FORMAT":     "json",
-		"QUOTA":          "500GB",
-		"BILLING_MODE":   "max",
-		"USED_OFFSET":    "110GB",
+		"WEBHOOK_PATH":       "/hook/a-B_c.d~e!$&'()*+,;=:@",
+		"START_DAY":          "31",
+		"PORT":               "8080",
+		"LISTEN_HOST":        "::1",
+		"POLL_INTERVAL":      "1s",
+		"INTERFACES":         " eth0, wlo1 ,enx00e04c680001",
+		"VNSTAT_BIN":         "/usr/local/bin/vnstat",
+		"VNSTAT_DBDIR":       dir,
+		"VNSTAT_TIMEOUT":     "2m",
+		"LOG_LEVEL":          "debug",
+		"LOG_FORMAT":         "json",
+		"QUOTA":              "500GB",
+		"LIVE":               "false",
+		"VNSTAT_STALE_AFTER": "20m",
+		"VNSTAT_CONFIG":      dir + "/vnstat.conf",
+		"BILLING_MODE":       "max",
+		"USED_OFFSET":        "110GB",
 		// START_DAY 31: November's reset day is the 30th.
 		"USED_OFFSET_CYCLE": "2026-11-30",
 		"METRICS_PATH":      "/hook/a-B_c.d~e!$&'()*+,;=:@/metrics",
@@ -69,22 +77,24 @@ func TestLoadValid(t *testing.T) {
 		t.Fatalf("Load: %v", err)
 	}
 	want := Config{
-		WebhookPath:     "/hook/a-B_c.d~e!$&'()*+,;=:@",
-		StartDay:        31,
-		Port:            8080,
-		ListenHost:      "::1",
-		PollInterval:    time.Second,
-		Interfaces:      []string{"eth0", "wlo1", "enx00e04c680001"},
-		VnstatBin:       "/usr/local/bin/vnstat",
-		VnstatDBDir:     dir,
-		VnstatTimeout:   2 * time.Minute,
-		LogLevel:        slog.LevelDebug,
-		LogFormat:       "json",
-		Quota:           500e9,
-		BillingMode:     "max",
-		UsedOffset:      110e9,
-		UsedOffsetCycle: time.Date(2026, time.November, 30, 0, 0, 0, 0, time.UTC),
-		MetricsPath:     "/hook/a-B_c.d~e!$&'()*+,;=:@/metrics",
+		WebhookPath:      "/hook/a-B_c.d~e!$&'()*+,;=:@",
+		StartDay:         31,
+		Port:             8080,
+		ListenHost:       "::1",
+		PollInterval:     time.Second,
+		Interfaces:       []string{"eth0", "wlo1", "enx00e04c680001"},
+		VnstatBin:        "/usr/local/bin/vnstat",
+		VnstatDBDir:      dir,
+		VnstatTimeout:    2 * time.Minute,
+		LogLevel:         slog.LevelDebug,
+		LogFormat:        "json",
+		Quota:            500e9,
+		VnstatConfig:     dir + "/vnstat.conf",
+		VnstatStaleAfter: 20 * time.Minute,
+		BillingMode:      "max",
+		UsedOffset:       110e9,
+		UsedOffsetCycle:  time.Date(2026, time.November, 30, 0, 0, 0, 0, time.UTC),
+		MetricsPath:      "/hook/a-B_c.d~e!$&'()*+,;=:@/metrics",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)
@@ -141,6 +151,11 @@ func TestLoadRefuses(t *testing.T) {
 		{"log level", "LOG_LEVEL", "verbose"},
 		{"log level case", "LOG_LEVEL", "INFO"},
 		{"log format", "LOG_FORMAT", "yaml"},
+		{"live", "LIVE", "maybe"},
+		{"stale after short", "VNSTAT_STALE_AFTER", "500ms"},
+		{"stale after negative", "VNSTAT_STALE_AFTER", "-5m"},
+		{"stale after word", "VNSTAT_STALE_AFTER", "never"},
+		{"vnstat config missing", "VNSTAT_CONFIG", "/nonexistent/vnstat.conf"},
 		{"quota word", "QUOTA", "lots"},
 		{"quota zero", "QUOTA", "0"},
 		{"quota zero with unit", "QUOTA", "0GB"},

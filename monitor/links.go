@@ -28,6 +28,10 @@ type Link struct {
 	ParentBus string
 	// Loopback is set for the loopback link.
 	Loopback bool
+	// Up is set when the link is administratively up.
+	Up bool
+	// RxBytes and TxBytes are the kernel's 64-bit byte counters.
+	RxBytes, TxBytes uint64
 }
 
 // LinkLister lists the host's links.
@@ -92,6 +96,10 @@ func (n *NetlinkLister) Links() ([]Link, error) {
 			MasterIndex: a.MasterIndex,
 			ParentBus:   a.ParentDevBus,
 			Loopback:    a.Flags&net.FlagLoopback != 0,
+			Up:          a.Flags&net.FlagUp != 0,
+		}
+		if st := a.Statistics; st != nil {
+			l.RxBytes, l.TxBytes = st.RxBytes, st.TxBytes
 		}
 		if l.ParentBus == "" && n.sysClassNet != "" {
 			if _, err := os.Stat(filepath.Join(n.sysClassNet, a.Name, "device")); err == nil {

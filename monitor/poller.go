@@ -46,12 +46,24 @@ type Result struct {
 	// Incomplete says why its sums cannot be trusted, if they cannot. Nil
 	// in a Previous itself.
 	Previous *Result
+	// LiveInBytes and LiveOutBytes are the part of InBytes and OutBytes
+	// that the kernel counted since vnstat's last save.
+	LiveInBytes, LiveOutBytes uint64
+	// LiveAsOf is when the kernel's counters were read; zero without a
+	// live top-up.
+	LiveAsOf time.Time
+	// Stalled, when set, says that vnstatd has stopped saving although the
+	// kernel counts traffic.
+	Stalled string
 }
 
 // IfaceTotal is one interface's traffic in the cycle.
 type IfaceTotal struct {
 	Name              string
 	InBytes, OutBytes uint64
+	// LiveInBytes and LiveOutBytes are the part counted by the kernel
+	// since vnstat's last save.
+	LiveInBytes, LiveOutBytes uint64
 	// Updated is when vnstat last wrote this interface.
 	Updated time.Time
 }
@@ -82,19 +94,38 @@ type PollerConfig struct {
 	// Quota is how usage is counted; its zero value counts in + out
 	// without an allowance.
 	Quota Quota
+	// Live adds to vnstat's sums what the kernel counted since vnstat's
+	// last save (needs a CounterSource).
+	Live bool
+	// SampleInterval is how often the kernel's counters are read for the
+	// live top-up and the stall check; 0 means no sampling.
+	SampleInterval time.Duration
+	// StaleAfter: a vnstat save older than this while the kernel counts
+	// traffic means vnstatd has stalled; 0 turns the check off.
+	StaleAfter time.Duration
+	// BootTime is when the host booted: counters vnstat saved before it
+	// belong to an earlier boot.
+	BootTime time.Time
 }
 
 // Poller reads vnstat every interval and keeps the latest State.
 type Poller struct {
-	cfg    PollerConfig
-	vnstat Vnstat
-	links  LinkLister
-	now    func() time.Time
-	logger *slog.Logger
+	cfg      PollerConfig
+	vnstat   Vnstat
+	counters CounterSource
+	links    LinkLister
+	now      func() time.Time
+	logger   *slog.Logger
 
-	state atomic.Pointer[State]
+	state   atomic.Pointer[State]
+	trigger chan struct{}
 
-	// Owned by the goroutine that polls; used to log a change once.
+	// Owned by the goroutine that polls and samples.
+	base       *Result                       // the last good poll, without live top-up
+	saved      map[string]vnstatsrc.Counters // the counters that go with base's rows
+	linkIndex  map[string]int                // the index each link name had when last seen
+	changedAt  map[string]time.Time          // when a name was last seen on a new index
+	liveNotes  map[string]string             // why an interface has no top-up, to log changes once
 	lastChoice string
 	lastNotes  string
 	lastOffset string
@@ -109,9 +140,26 @@ func NewPoller(cfg PollerConfig, v Vnstat, links LinkLister, now func() time.Tim
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	p := &Poller{cfg: cfg, vnstat: v, links: links, now: now, logger: logger}
+	p := &Poller{cfg: cfg, vnstat: v, links: links, now: now, logger: logger,
+		trigger: make(chan struct{}, 1), linkIndex: map[string]int{}, changedAt: map[string]time.Time{}, liveNotes: map[string]string{}}
 	p.state.Store(&State{})
 	return p
+}
+
+// WithCounters sets where the poller reads vnstat's saved kernel counters,
+// for the live top-up and the stall check, and returns p.
+func (p *Poller) WithCounters(c CounterSource) *Poller {
+	p.counters = c
+	return p
+}
+
+// Trigger asks Run for a poll as soon as it can; it does not block, and
+// triggers that arrive during a poll collapse into one.
+func (p *Poller) Trigger() {
+	select {
+	case p.trigger <- struct{}{}:
+	default:
+	}
 }
 
 // State returns the latest State; it is safe for concurrent use.
@@ -119,17 +167,29 @@ func (p *Poller) State() *State {
 	return p.state.Load()
 }
 
-// Run polls at once and then every interval until ctx is cancelled, when it
-// returns nil. A failed poll is recorded in the State, not returned.
+// Run polls at once, then every interval and at each Trigger, and samples
+// the kernel's counters every sample interval, until ctx is cancelled, when
+// it returns nil. A failed poll is recorded in the State, not returned.
 func (p *Poller) Run(ctx context.Context) error {
 	t := time.NewTicker(p.cfg.Interval)
 	defer t.Stop()
+	var sample <-chan time.Time
+	if p.cfg.SampleInterval > 0 {
+		st := time.NewTicker(p.cfg.SampleInterval)
+		defer st.Stop()
+		sample = st.C
+	}
+	_ = p.Poll(ctx)
 	for {
-		_ = p.Poll(ctx)
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
+			_ = p.Poll(ctx)
+		case <-p.trigger:
+			_ = p.Poll(ctx)
+		case <-sample:
+			_ = p.Sample(ctx)
 		}
 	}
 }
@@ -139,7 +199,11 @@ func (p *Poller) Run(ctx context.Context) error {
 func (p *Poller) Poll(ctx context.Context) error {
 	now := p.now()
 	started := time.Now()
-	res, err := p.poll(ctx, now)
+	res, links, err := p.poll(ctx, now)
+	if err == nil {
+		p.base = res
+		res = p.live(res, links, now)
+	}
 	prev := p.state.Load()
 	next := &State{Result: prev.Result, LastPoll: now, Err: err, PollDuration: time.Since(started), PollErrors: prev.PollErrors}
 	if err != nil {
@@ -153,7 +217,11 @@ func (p *Poller) Poll(ctx context.Context) error {
 		next.Result = res
 		p.logger.Info("polled vnstat",
 			"cycle_start", res.Cycle.Start.Format(DateFormat), "through", res.Cycle.Today.Format(DateFormat),
-			"in_bytes", res.InBytes, "out_bytes", res.OutBytes, "used_bytes", res.Usage.UsedBytes, "interfaces", len(res.Interfaces))
+			"in_bytes", res.InBytes, "out_bytes", res.OutBytes, "live_in_bytes", res.LiveInBytes, "live_out_bytes", res.LiveOutBytes,
+			"used_bytes", res.Usage.UsedBytes, "interfaces", len(res.Interfaces))
+		if res.Stalled != "" {
+			p.logger.Error("vnstatd is not saving", "problem", res.Stalled)
+		}
 		for _, m := range res.Missing {
 			p.logger.Error("interface not reported", "problem", m)
 		}
@@ -162,26 +230,45 @@ func (p *Poller) Poll(ctx context.Context) error {
 	return err
 }
 
-func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, error) {
+// poll reads vnstat and returns the cycle's result without live top-up,
+// and the links it chose from. It sets p.saved to the counters that go
+// with the rows it read.
+func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, []Link, error) {
 	cycle := CycleAt(now, p.cfg.StartDay)
 	// One vnstat run serves this cycle and the previous one.
 	previous := cycle.Previous(p.cfg.StartDay)
 	previous.Today = previous.Last()
 	links, err := p.links.Links()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	report, err := p.vnstat.Daily(ctx, previous.Start)
-	if err != nil {
-		return nil, fmt.Errorf("reading vnstat: %w", err)
+	// The saved counters must go with the rows vnstat prints: read them
+	// before and after the run, and run again if vnstatd saved meanwhile.
+	var report *vnstatsrc.Report
+	var saved map[string]vnstatsrc.Counters
+	for attempt := 0; ; attempt++ {
+		before := p.readCounters(ctx)
+		if report, err = p.vnstat.Daily(ctx, previous.Start); err != nil {
+			return nil, nil, fmt.Errorf("reading vnstat: %w", err)
+		}
+		saved = p.readCounters(ctx)
+		if sameCounters(before, saved) {
+			break
+		}
+		if attempt == 2 {
+			p.logger.Debug("no live top-up: vnstatd saved during every read")
+			saved = nil
+			break
+		}
 	}
+	p.saved = saved
 	names, missing, err := p.choose(links, report)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	res, err := total(report, names, cycle, false)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	q := p.cfg.Quota
 	res.PolledAt = now
@@ -193,12 +280,12 @@ func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, error) {
 	// unless the offset stands for what it had not yet counted.
 	res.Previous, err = total(report, names, previous, !q.OffsetCycle.Equal(previous.Start) || q.Offset == 0)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	res.Previous.PolledAt = now
 	res.Previous.Missing = missing
 	res.Previous.Usage = usage(res.Previous.InBytes, res.Previous.OutBytes, q, previous, now, true)
-	return res, nil
+	return res, links, nil
 }
 
 // logOffset says once, at info, that USED_OFFSET does not count in cycle.

@@ -10,6 +10,7 @@ import (
 type Client struct {
 	bin    string
 	dbdir  string
+	config string
 	runner Runner
 	logger *slog.Logger
 }
@@ -24,10 +25,20 @@ func NewClient(bin, dbdir string, runner Runner, logger *slog.Logger) *Client {
 	return &Client{bin: bin, dbdir: dbdir, runner: runner, logger: logger}
 }
 
+// WithConfig makes vnstat read the config file at path (--config) and
+// returns c.
+func (c *Client) WithConfig(path string) *Client {
+	c.config = path
+	return c
+}
+
 // DailyArgv is the command line that prints the daily rows from begin (a
 // civil date) on.
 func (c *Client) DailyArgv(begin time.Time) []string {
 	argv := []string{c.bin, "--json", "d", "--begin", begin.Format(time.DateOnly)}
+	if c.config != "" {
+		argv = append(argv, "--config", c.config)
+	}
 	if c.dbdir != "" {
 		argv = append(argv, "--dbdir", c.dbdir)
 	}

@@ -284,8 +284,9 @@ func TestEndToEnd(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			// The fixture's saved kernel counters are 0: no live top-up here.
 			d := startDaemon(t, bin, "VNSTAT_DBDIR="+dir, "START_DAY="+strconv.Itoa(tt.startDay),
-				"INTERFACES="+tt.interfaces, "POLL_INTERVAL=1s")
+				"INTERFACES="+tt.interfaces, "POLL_INTERVAL=1s", "LIVE=false")
 			body := d.waitFor(t, e2eSecret, http.StatusOK)
 			var got webhookResponse
 			if err := json.Unmarshal(body, &got); err != nil {
@@ -393,7 +394,7 @@ func TestEndToEndQuotaAndPreviousCycle(t *testing.T) {
 	start := cycleStart(today, 22)
 	prevStart := cycleStart(start.AddDate(0, 0, -1), 22)
 	const limit, offset = 500e9, 110e9
-	d := startDaemon(t, bin, "VNSTAT_DBDIR="+dir, "INTERFACES=lo", "POLL_INTERVAL=1s", "START_DAY=22",
+	d := startDaemon(t, bin, "VNSTAT_DBDIR="+dir, "INTERFACES=lo", "POLL_INTERVAL=1s", "START_DAY=22", "LIVE=false",
 		"QUOTA=500GB", "BILLING_MODE=max", "USED_OFFSET=110GB", "USED_OFFSET_CYCLE="+start.Format(time.DateOnly),
 		"METRICS_PATH=/metrics")
 
@@ -489,7 +490,7 @@ func TestEndToEndQuotaAndPreviousCycle(t *testing.T) {
 	if _, err := vnstattest.Build(ctx, short, []vnstattest.Iface{lo}); err != nil {
 		t.Fatal(err)
 	}
-	d2 := startDaemon(t, bin, "VNSTAT_DBDIR="+short, "INTERFACES=lo", "POLL_INTERVAL=1s", "START_DAY=22")
+	d2 := startDaemon(t, bin, "VNSTAT_DBDIR="+short, "INTERFACES=lo", "POLL_INTERVAL=1s", "START_DAY=22", "LIVE=false")
 	body := d2.waitFor(t, e2eSecret+"?cycle=previous", http.StatusUnprocessableEntity, "does not hold every day of the previous cycle")
 	if bytes.Contains(body, []byte(`"in"`)) {
 		t.Errorf("422 with numbers: %s", body)

@@ -14,11 +14,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/lmittmann/tint"
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/sys/unix"
 
 	"github.com/vnstat-exporter/vnstat-exporter/api"
 	"github.com/vnstat-exporter/vnstat-exporter/config"
@@ -102,7 +104,10 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	defer links.Close()
 
 	runner := &vnstatsrc.ExecRunner{Timeout: cfg.VnstatTimeout}
-	client := vnstatsrc.NewClient(cfg.VnstatBin, cfg.VnstatDBDir, runner, logger.With("component", "vnstat"))
+	client := vnstatsrc.NewClient(cfg.VnstatBin, cfg.VnstatDBDir, runner, logger.With("component", "vnstat")).
+		WithConfig(cfg.VnstatConfig)
+	dbPath, staleAfter := vnstatSettings(cfg)
+	logger.Info("reading vnstat's saved counters", "database", dbPath, "live", cfg.Live, "stale_after", staleAfter)
 	poller := monitor.NewPoller(monitor.PollerConfig{
 		StartDay:   cfg.StartDay,
 		Interfaces: cfg.Interfaces,
@@ -113,7 +118,13 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 			Offset:      cfg.UsedOffset,
 			OffsetCycle: cfg.UsedOffsetCycle,
 		},
-	}, client, links, nil, logger.With("component", "poller"))
+		Live:           cfg.Live,
+		SampleInterval: time.Second,
+		StaleAfter:     staleAfter,
+		BootTime:       bootTime(),
+	}, client, links, nil, logger.With("component", "poller")).
+		WithCounters(&vnstatsrc.Database{Path: dbPath, Loc: time.Local})
+	watcher := monitor.NewLinkWatcher(cfg.NetnsPath, links, poller.Trigger, 500*time.Millisecond, logger.With("component", "links"))
 	handler := api.NewHandler(poller, api.Config{
 		WebhookPath:  cfg.WebhookPath,
 		MetricsPath:  cfg.MetricsPath,
@@ -125,9 +136,42 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return poller.Run(ctx) })
 	g.Go(func() error { return server.Run(ctx) })
+	g.Go(func() error { return watcher.Run(ctx) })
 	err = g.Wait()
 	logger.Info("stopped")
 	return err
+}
+
+// vnstatSettings returns the path of vnstat's database and the age of its
+// newest save that means vnstatd has stalled, from the configuration and
+// vnstat's own config file.
+func vnstatSettings(cfg config.Config) (dbPath string, staleAfter time.Duration) {
+	vc := vnstatsrc.DefaultConfig()
+	path := cfg.VnstatConfig
+	if path == "" {
+		path = "/etc/vnstat.conf"
+	}
+	if b, err := os.ReadFile(path); err == nil {
+		vc = vnstatsrc.ParseConfig(b)
+	}
+	dir := cfg.VnstatDBDir
+	if dir == "" {
+		dir = vc.DatabaseDir
+	}
+	staleAfter = cfg.VnstatStaleAfter
+	if staleAfter == config.AutoStaleAfter {
+		staleAfter = max(15*time.Minute, 3*vc.SaveInterval)
+	}
+	return filepath.Join(dir, "vnstat.db"), staleAfter
+}
+
+// bootTime is when the host booted, from the kernel's uptime.
+func bootTime() time.Time {
+	var si unix.Sysinfo_t
+	if err := unix.Sysinfo(&si); err != nil {
+		return time.Time{}
+	}
+	return time.Now().Add(-time.Duration(si.Uptime) * time.Second)
 }
 
 // checkHealth is the container health check: it GETs the local /health
