@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"net"
 	"os"
 	"os/exec"
 	"slices"
@@ -8,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 )
 
 // fakeLinks is a LinkLister that returns a fixed list.
@@ -171,5 +174,40 @@ func TestNetlinkListerNetnsPath(t *testing.T) {
 
 	if _, err := NewNetlinkLister("/nonexistent/ns"); err == nil {
 		t.Error("NewNetlinkLister accepted a missing namespace file")
+	}
+}
+
+func TestLinkChange(t *testing.T) {
+	up := func(name string, index, master int, isUp bool, typ uint16) netlink.LinkUpdate {
+		a := netlink.NewLinkAttrs()
+		a.Name, a.Index, a.MasterIndex = name, index, master
+		if isUp {
+			a.Flags = net.FlagUp
+		}
+		u := netlink.LinkUpdate{Link: &netlink.Device{LinkAttrs: a}}
+		u.Header.Type = typ
+		return u
+	}
+	known := map[int]linkState{2: {name: "eth0", up: true}}
+	steps := []struct {
+		u    netlink.LinkUpdate
+		want string
+	}{
+		{up("eth0", 2, 0, true, unix.RTM_NEWLINK), ""}, // counters or addresses: nothing that matters
+		{up("eth0", 2, 0, false, unix.RTM_NEWLINK), "eth0 down"},
+		{up("eth0", 2, 0, true, unix.RTM_NEWLINK), "eth0 up"},
+		{up("lan0", 2, 0, true, unix.RTM_NEWLINK), "eth0 renamed to lan0"},
+		{up("lan0", 2, 9, true, unix.RTM_NEWLINK), "lan0 enslaved to link 9"},
+		{up("lan0", 2, 0, true, unix.RTM_NEWLINK), "lan0 released from its master"},
+		{up("vnx0", 5, 0, false, unix.RTM_NEWLINK), "vnx0 added"},
+		{up("vnx0", 5, 0, false, unix.RTM_DELLINK), "vnx0 removed"},
+	}
+	for i, s := range steps {
+		if got := linkChange(known, s.u); got != s.want {
+			t.Errorf("step %d: %q, want %q", i, got, s.want)
+		}
+	}
+	if _, ok := known[5]; ok {
+		t.Error("a removed link is still known")
 	}
 }

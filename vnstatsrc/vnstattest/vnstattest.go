@@ -26,6 +26,8 @@ type Iface struct {
 	Updated time.Time
 	// Days are the daily rows; only the date part of Date counts.
 	Days []Day
+	// RXCounter and TXCounter are the kernel counters vnstatd saved.
+	RXCounter, TXCounter uint64
 }
 
 // Day is one daily row.
@@ -85,8 +87,8 @@ func Build(ctx context.Context, dir string, ifaces []Iface) (string, error) {
 			}
 			months[m] = [2]uint64{months[m][0] + d.RX, months[m][1] + d.TX}
 		}
-		fmt.Fprintf(&sql, "INSERT INTO interface(id,name,alias,active,created,updated,rxcounter,txcounter,rxtotal,txtotal) VALUES(%d,'%s','',1,'%s','%s',0,0,%d,%d);\n",
-			id, iface.Name, iface.Created.Format(time.DateTime), iface.Updated.Format(time.DateTime), rxTotal, txTotal)
+		fmt.Fprintf(&sql, "INSERT INTO interface(id,name,alias,active,created,updated,rxcounter,txcounter,rxtotal,txtotal) VALUES(%d,'%s','',1,'%s','%s',%d,%d,%d,%d);\n",
+			id, iface.Name, iface.Created.Format(time.DateTime), iface.Updated.Format(time.DateTime), iface.RXCounter, iface.TXCounter, rxTotal, txTotal)
 		for _, d := range iface.Days {
 			fmt.Fprintf(&sql, "INSERT INTO day(interface,date,rx,tx) VALUES(%d,'%s',%d,%d);\n", id, d.Date.Format(time.DateOnly), d.RX, d.TX)
 		}
