@@ -130,6 +130,23 @@ func (n *testNet) counters(t *testing.T) (rx, tx uint64) {
 	return read("rx_bytes"), read("tx_bytes")
 }
 
+// settled reads the host end's counters once they stop moving: the last
+// packets of a closed connection (FIN and ACK) cross after transfer returns.
+func (n *testNet) settled(t *testing.T) (rx, tx uint64) {
+	t.Helper()
+	rx, tx = n.counters(t)
+	for range 50 {
+		time.Sleep(200 * time.Millisecond)
+		rx2, tx2 := n.counters(t)
+		if rx2 == rx && tx2 == tx {
+			return rx, tx
+		}
+		rx, tx = rx2, tx2
+	}
+	t.Fatalf("counters of %s never settled", n.Host)
+	return 0, 0
+}
+
 // sink serves the namespace's side of the test traffic: a connection
 // sends one line "up N" (then N bytes the server reads) or "down N" (the
 // server writes N bytes back).
@@ -199,7 +216,7 @@ type vnstatd struct {
 	exited chan struct{}
 }
 
-func startVnstatd(t *testing.T) *vnstatd {
+func startVnstatd(t *testing.T, saveMinutes int) *vnstatd {
 	t.Helper()
 	dir := t.TempDir()
 	d := &vnstatd{dbdir: filepath.Join(dir, "db"), conf: filepath.Join(dir, "vnstat.conf"), logf: filepath.Join(dir, "vnstatd.log"), exited: make(chan struct{})}
@@ -208,9 +225,9 @@ func startVnstatd(t *testing.T) *vnstatd {
 	}
 	// The shortest intervals vnstat 2.10 accepts: it refuses an
 	// UpdateInterval or PollInterval below 2 s; SaveInterval is in
-	// minutes. The test makes vnstatd save at once with SIGHUP.
-	conf := fmt.Sprintf("DatabaseDir %q\nUpdateInterval 2\nPollInterval 2\nSaveInterval 1\nOfflineSaveInterval 1\nUseLogging 1\nLogFile %q\nPidFile %q\n",
-		d.dbdir, d.logf, filepath.Join(dir, "vnstatd.pid"))
+	// minutes (1 to 60). Tests make vnstatd save at once with SIGHUP.
+	conf := fmt.Sprintf("DatabaseDir %q\nUpdateInterval 2\nPollInterval 2\nSaveInterval %d\nOfflineSaveInterval %d\nUseLogging 1\nLogFile %q\nPidFile %q\n",
+		d.dbdir, saveMinutes, saveMinutes, d.logf, filepath.Join(dir, "vnstatd.pid"))
 	if err := os.WriteFile(d.conf, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -326,7 +343,7 @@ func TestRealVnstatd(t *testing.T) {
 	bin := buildBinary(t)
 
 	rx0, tx0 := n.counters(t)
-	vd := startVnstatd(t)
+	vd := startVnstatd(t, 1)
 	vd.waitTracks(t, n.Host)
 
 	// vnstat runs through a wrapper the test can swap for a failing one.
