@@ -1,6 +1,7 @@
 package api
 
 import (
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
@@ -42,8 +43,8 @@ type Config struct {
 // metrics, from a StateSource.
 type Handler struct {
 	state        StateSource
-	webhook      []byte
-	metricsPath  []byte
+	webhook      [sha256.Size]byte // digest of the secret path
+	metricsPath  *[sha256.Size]byte
 	metrics      http.Handler
 	pollInterval time.Duration
 	now          func() time.Time
@@ -74,9 +75,10 @@ func NewHandler(src StateSource, cfg Config, now func() time.Time, logger *slog.
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{state: src, webhook: []byte(cfg.WebhookPath), pollInterval: cfg.PollInterval, now: now, logger: logger}
+	h := &Handler{state: src, webhook: sha256.Sum256([]byte(cfg.WebhookPath)), pollInterval: cfg.PollInterval, now: now, logger: logger}
 	if cfg.MetricsPath != "" {
-		h.metricsPath = []byte(cfg.MetricsPath)
+		d := sha256.Sum256([]byte(cfg.MetricsPath))
+		h.metricsPath = &d
 		h.metrics = newMetricsHandler(src, cfg.Version, logger)
 	}
 	return h
@@ -107,13 +109,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // route names the route of path: "webhook", "health", "metrics" or
-// "unknown". The secret paths are compared in constant time over their
-// whole length.
+// "unknown". The secret paths are matched by comparing SHA-256 digests in
+// constant time: the time taken depends on the request's path only, not on
+// how much of it, or of its length, matches the secret.
 func (h *Handler) route(path string) string {
+	d := sha256.Sum256([]byte(path))
 	switch {
-	case subtle.ConstantTimeCompare([]byte(path), h.webhook) == 1:
+	case subtle.ConstantTimeCompare(d[:], h.webhook[:]) == 1:
 		return "webhook"
-	case h.metricsPath != nil && subtle.ConstantTimeCompare([]byte(path), h.metricsPath) == 1:
+	case h.metricsPath != nil && subtle.ConstantTimeCompare(d[:], h.metricsPath[:]) == 1:
 		return "metrics"
 	case path == HealthPath:
 		return "health"

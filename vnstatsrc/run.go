@@ -19,8 +19,9 @@ type Runner interface {
 }
 
 // DefaultMaxOutput bounds what ExecRunner reads from a command: vnstat's
-// daily JSON for 50 interfaces and 62 days is about 300 KiB.
-const DefaultMaxOutput = 16 << 20
+// daily JSON for 50 interfaces and the 93 days of two cycles is about
+// 450 KiB.
+const DefaultMaxOutput = 4 << 20
 
 // maxStderr bounds how much of a command's standard error is kept for the
 // error message.
