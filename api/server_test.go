@@ -1,10 +1,14 @@
 package api
 
 import (
+	"bufio"
 	"context"
 	"io"
 	"net"
 	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,5 +50,110 @@ func TestServerRunAndShutdown(t *testing.T) {
 	}
 	if _, err := http.Get(url + "/health"); err == nil {
 		t.Error("server still answers after shutdown")
+	}
+}
+
+// startServer serves h on a loopback port until the test ends.
+func startServer(t *testing.T, h http.Handler) (addr string, stop func() error) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- NewServer(ln, h, nil).Run(ctx) }()
+	var once sync.Once
+	var runErr error
+	stop = func() error {
+		once.Do(func() { cancel(); runErr = <-done })
+		return runErr
+	}
+	t.Cleanup(func() { _ = stop() })
+	return ln.Addr().String(), stop
+}
+
+// TestSlowloris opens 500 connections that trickle a request header: a
+// normal client still gets its answer at once, and the server cuts the
+// slow ones off after ReadHeaderTimeout.
+func TestSlowloris(t *testing.T) {
+	h := NewHandler(newFake(&monitor.State{Result: goodResult, LastPoll: time.Now()}), Config{WebhookPath: secret, PollInterval: time.Minute}, nil, nil)
+	addr, _ := startServer(t, h)
+	const n = 500
+	conns := make([]net.Conn, 0, n)
+	for range n {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatalf("dial %d: %v", len(conns), err)
+		}
+		defer c.Close()
+		if _, err := c.Write([]byte("GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: a")); err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	// Keep trickling for a while, and meanwhile ask as a normal client.
+	client := &http.Client{Timeout: 5 * time.Second}
+	for range 3 {
+		for _, c := range conns {
+			_, _ = c.Write([]byte("a"))
+		}
+		resp, err := client.Get("http://" + addr + secret)
+		if err != nil {
+			t.Fatalf("a normal client failed beside %d slow ones: %v", n, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("normal client: %d", resp.StatusCode)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	// Then stop trickling: every slow connection is closed by the server
+	// (ReadHeaderTimeout is 5 s), answered with at most a 408.
+	var wg sync.WaitGroup
+	var cut atomic.Int32
+	for _, c := range conns {
+		wg.Go(func() {
+			_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
+			b, err := io.ReadAll(c)
+			if err == nil && (len(b) == 0 || strings.HasPrefix(string(b), "HTTP/1.1 408")) {
+				cut.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if got := cut.Load(); got != n {
+		t.Errorf("%d of %d slow connections were cut off by the server", got, n)
+	}
+}
+
+func TestOversizedHeaderAndUnreadBody(t *testing.T) {
+	h := NewHandler(newFake(&monitor.State{Result: goodResult, LastPoll: time.Now()}), Config{WebhookPath: secret, PollInterval: time.Minute}, nil, nil)
+	addr, _ := startServer(t, h)
+	send := func(raw string) string {
+		t.Helper()
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := c.Write([]byte(raw)); err != nil {
+			t.Fatal(err)
+		}
+		line, err := bufio.NewReader(c).ReadString('\n')
+		if err != nil {
+			t.Fatalf("no answer: %v", err)
+		}
+		return line
+	}
+	big := "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", 64<<10) + "\r\n\r\n"
+	if line := send(big); !strings.HasPrefix(line, "HTTP/1.1 431") {
+		t.Errorf("64 KiB header: %q, want 431", line)
+	}
+	// A POST announcing 1 GiB gets its 405 without the body being sent.
+	post := "POST " + secret + " HTTP/1.1\r\nHost: x\r\nContent-Length: 1073741824\r\n\r\n" + strings.Repeat("b", 1024)
+	if line := send(post); !strings.HasPrefix(line, "HTTP/1.1 405") {
+		t.Errorf("POST with a 1 GiB body: %q, want 405 at once", line)
 	}
 }
