@@ -26,8 +26,13 @@ func NewServer(ln net.Listener, handler http.Handler, logger *slog.Logger) *Serv
 	return &Server{ln: ln, handler: handler, logger: logger}
 }
 
-// Run serves until ctx is cancelled, then shuts down gracefully within 5 s
-// and returns nil.
+// shutdownGrace is how long Run waits for busy connections at shutdown
+// before closing them: short enough that the process exits within 5 s of
+// SIGTERM.
+const shutdownGrace = 4 * time.Second
+
+// Run serves until ctx is cancelled, then shuts down gracefully within
+// shutdownGrace and returns nil.
 func (s *Server) Run(ctx context.Context) error {
 	srv := &http.Server{
 		Handler:           s.handler,
@@ -49,10 +54,10 @@ func (s *Server) Run(ctx context.Context) error {
 		return fmt.Errorf("serving http: %w", err)
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		// Connections still busy after 5 s are closed hard.
+		// Connections still busy after the grace are closed hard.
 		_ = srv.Close()
 		s.logger.Warn("closed connections still busy at shutdown", "err", err)
 	}

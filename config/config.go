@@ -124,7 +124,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("netns_path", c.NetnsPath),
 		slog.String("vnstat_config", c.VnstatConfig),
 		slog.Bool("live", c.Live),
-		slog.Duration("vnstat_stale_after", c.VnstatStaleAfter),
+		slog.String("vnstat_stale_after", staleString(c.VnstatStaleAfter)),
 		slog.Uint64("quota_bytes", c.Quota),
 		slog.String("billing_mode", c.BillingMode),
 		slog.Uint64("used_offset_bytes", c.UsedOffset),
@@ -365,6 +365,13 @@ func parseLevel(s string) (slog.Level, error) {
 		return slog.LevelError, nil
 	}
 	return 0, fmt.Errorf("unknown level %q", s)
+}
+
+func staleString(d time.Duration) string {
+	if d == AutoStaleAfter {
+		return "auto"
+	}
+	return d.String()
 }
 
 // parseSize parses a byte size: plain bytes exactly, or a number with a

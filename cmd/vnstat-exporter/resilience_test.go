@@ -1,0 +1,228 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
+)
+
+// TestPortInUse: a port someone holds ends the program at once, non-zero,
+// with a line that says so.
+func TestPortInUse(t *testing.T) {
+	bin := buildBinary(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "LISTEN_HOST=127.0.0.1", "PORT="+port, "VNSTAT_BIN=/nonexistent/vnstat")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("still running with its port in use")
+	}
+	t.Logf("exited %v after start: %s", time.Since(start).Round(time.Millisecond), strings.TrimSpace(out.String()))
+	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(out.String(), "address already in use") {
+		t.Errorf("exit code %d, output %q; want 1 and address already in use", code, out.String())
+	}
+}
+
+// TestSIGTERMDuringPollAndSlowRequest: SIGTERM while vnstat hangs and a
+// client holds a request half-sent ends the program within the 5 s
+// shutdown bound, with exit code 0.
+func TestSIGTERMDuringPollAndSlowRequest(t *testing.T) {
+	bin := buildBinary(t)
+	script := filepath.Join(t.TempDir(), "vnstat")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nexec sleep 3597\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemon(t, bin, "VNSTAT_BIN="+script, "VNSTAT_TIMEOUT=1m", "INTERFACES=lo")
+	d.waitFor(t, "/health", http.StatusServiceUnavailable)
+	// The poll is running: vnstat (sleep) is the daemon's child.
+	deadline := time.Now().Add(10 * time.Second)
+	for len(liveProcesses(t, "sleep", "3597")) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the hanging vnstat never started")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	c, err := net.Dial("tcp", strings.TrimPrefix(d.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("GET /health HTTP/1.1\r\nHost: x\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	start := time.Now()
+	code := d.stop(t)
+	took := time.Since(start)
+	t.Logf("exit code %d %v after SIGTERM", code, took.Round(time.Millisecond))
+	if code != 0 {
+		t.Errorf("exit code %d, want 0", code)
+	}
+	if took > 8*time.Second {
+		t.Errorf("took %v to exit; the shutdown grace is 4 s", took)
+	}
+	if pids := liveProcesses(t, "sleep", "3597"); len(pids) > 0 {
+		t.Errorf("the hanging vnstat outlived the daemon: %v", pids)
+	}
+}
+
+// scrapeGauge reads one unlabelled sample from the daemon's metrics.
+func scrapeGauge(t *testing.T, d *daemon, name string) float64 {
+	t.Helper()
+	code, text := d.get(t, "/metrics")
+	if code != http.StatusOK {
+		t.Fatalf("/metrics: %d", code)
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(bytes.NewReader(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, ok := fams[name]
+	if !ok || len(f.GetMetric()) == 0 {
+		t.Fatalf("no %s", name)
+	}
+	return f.GetMetric()[0].GetGauge().GetValue()
+}
+
+func openFiles(t *testing.T, pid int) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(entries)
+}
+
+// TestManyClientsAndSoak drives 1,000 concurrent keep-alive clients at the
+// webhook for 30 s while the daemon polls every second: no error answers,
+// bounded memory, goroutines back to their baseline afterwards; then 20
+// more polls with no growth in open files or memory.
+func TestManyClientsAndSoak(t *testing.T) {
+	if why := vnstattest.Tools(); why != "" {
+		t.Skip(why)
+	}
+	bin := buildBinary(t)
+	now := time.Now()
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.Local)
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := vnstattest.Build(ctx, dir, []vnstattest.Iface{
+		{Name: "lo", Created: today.AddDate(0, 0, -62), Updated: now, Days: vnstattest.Series(today, 62, 3, true)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemon(t, bin, "VNSTAT_DBDIR="+dir, "INTERFACES=lo", "POLL_INTERVAL=1s", "METRICS_PATH=/metrics", "LOG_LEVEL=info")
+	d.waitFor(t, e2eSecret, http.StatusOK)
+	pid := d.cmd.Process.Pid
+	baseline := scrapeGauge(t, d, "go_goroutines")
+	rssBefore := statusKB(t, pid, "VmRSS")
+
+	const clients = 1000
+	duration := 30 * time.Second
+	var ok, bad atomic.Int64
+	var firstErr atomic.Value
+	var wg sync.WaitGroup
+	stopAt := time.Now().Add(duration)
+	transports := make([]*http.Transport, clients)
+	for i := range clients {
+		tr := &http.Transport{MaxIdleConnsPerHost: 1, MaxConnsPerHost: 1, DisableCompression: true}
+		transports[i] = tr
+		client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+		wg.Go(func() {
+			for time.Now().Before(stopAt) {
+				resp, err := client.Get(d.url + e2eSecret)
+				if err != nil {
+					bad.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
+					time.Sleep(10 * time.Millisecond)
+					continue
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					ok.Add(1)
+				} else {
+					bad.Add(1)
+					firstErr.CompareAndSwap(nil, resp.Status)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	peak := statusKB(t, pid, "VmHWM")
+	t.Logf("%d clients, %v: %d answers 200, %d errors; daemon RSS %d KiB before, peak %d KiB", clients, duration, ok.Load(), bad.Load(), rssBefore, peak)
+	if bad.Load() != 0 || ok.Load() == 0 {
+		t.Errorf("%d failed requests (first: %v)", bad.Load(), firstErr.Load())
+	}
+	if peak > 200<<10 {
+		t.Errorf("peak RSS %d KiB under load", peak)
+	}
+	for _, tr := range transports {
+		tr.CloseIdleConnections()
+	}
+	var after float64
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		after = scrapeGauge(t, d, "go_goroutines")
+		if after <= baseline+2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("goroutines %v after the load, baseline %v", after, baseline)
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Logf("goroutines: baseline %v, after the load %v", baseline, after)
+
+	// Soak: 20 more polls, nothing grows.
+	fds0, rss0 := openFiles(t, pid), statusKB(t, pid, "VmRSS")
+	time.Sleep(20 * time.Second)
+	fds1, rss1 := openFiles(t, pid), statusKB(t, pid, "VmRSS")
+	t.Logf("soak over 20 polls: open files %d -> %d, RSS %d -> %d KiB", fds0, fds1, rss0, rss1)
+	if fds1 > fds0 {
+		t.Errorf("open files grew from %d to %d", fds0, fds1)
+	}
+	if rss1 > rss0+4<<10 {
+		t.Errorf("RSS grew from %d to %d KiB over 20 polls", rss0, rss1)
+	}
+	if polls := strings.Count(d.logs.String(), "polled vnstat"); polls < 40 {
+		t.Errorf("only %d polls logged", polls)
+	}
+	if code := d.stop(t); code != 0 {
+		t.Errorf("exit code %d", code)
+	}
+}
