@@ -55,14 +55,17 @@ type Handler struct {
 	bodies atomic.Pointer[encoded]
 }
 
-// encoded is the webhook's answers for one result.
+// encoded is the webhook's answers for one result, ready to write: bodies
+// with their final newline, and their Content-Length values.
 type encoded struct {
 	result *monitor.Result
 	// current is the current cycle's document.
-	current []byte
+	current    []byte
+	currentLen []string
 	// previous is the previous cycle's document, or the error body when
 	// it is incomplete; previousStatus is its status code.
 	previous       []byte
+	previousLen    []string
 	previousStatus int
 }
 
@@ -105,7 +108,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.metrics.ServeHTTP(sw, r)
 		status = sw.status
 	}
-	h.logger.Debug("request", "route", route, "method", r.Method, "status", status, "remote", r.RemoteAddr)
+	if h.logger.Enabled(r.Context(), slog.LevelDebug) {
+		h.logger.Debug("request", "route", route, "method", r.Method, "status", status, "remote", r.RemoteAddr)
+	}
 }
 
 // route names the route of path: "webhook", "health", "metrics" or
@@ -157,10 +162,10 @@ func (h *Handler) serveWebhook(w http.ResponseWriter, rawQuery string) int {
 		h.bodies.Store(enc)
 	}
 	if previous {
-		writeJSON(w, enc.previousStatus, enc.previous)
+		writeBody(w, enc.previousStatus, enc.previous, enc.previousLen)
 		return enc.previousStatus
 	}
-	writeJSON(w, http.StatusOK, enc.current)
+	writeBody(w, http.StatusOK, enc.current, enc.currentLen)
 	return http.StatusOK
 }
 
@@ -171,22 +176,30 @@ func encode(res *monitor.Result) (*encoded, error) {
 	if enc.current, err = json.Marshal(newWebhookBody(res)); err != nil {
 		return nil, err
 	}
-	prev := res.Previous
-	if prev == nil {
+	var prev any
+	switch p := res.Previous; {
+	case p == nil:
 		enc.previousStatus = http.StatusServiceUnavailable
-		enc.previous, err = json.Marshal(errorBody{"the previous cycle is not known yet"})
-		return enc, err
-	}
-	if len(prev.Incomplete) > 0 {
+		prev = errorBody{"the previous cycle is not known yet"}
+	case len(p.Incomplete) > 0:
 		enc.previousStatus = http.StatusUnprocessableEntity
-		enc.previous, err = json.Marshal(errorBody{fmt.Sprintf(
-			"vnstat does not hold every day of the previous cycle %s..%s: %s",
-			prev.Cycle.Start.Format(monitor.DateFormat), prev.Cycle.Today.Format(monitor.DateFormat),
-			strings.Join(prev.Incomplete, "; "))})
-		return enc, err
+		prev = errorBody{fmt.Sprintf("vnstat does not hold every day of the previous cycle %s..%s: %s",
+			p.Cycle.Start.Format(monitor.DateFormat), p.Cycle.Today.Format(monitor.DateFormat), strings.Join(p.Incomplete, "; "))}
+	default:
+		prev = newWebhookBody(p)
 	}
-	enc.previous, err = json.Marshal(newWebhookBody(prev))
-	return enc, err
+	if enc.previous, err = json.Marshal(prev); err != nil {
+		return nil, err
+	}
+	enc.current, enc.currentLen = withNewline(enc.current)
+	enc.previous, enc.previousLen = withNewline(enc.previous)
+	return enc, nil
+}
+
+// withNewline ends body with a newline and returns its Content-Length.
+func withNewline(body []byte) ([]byte, []string) {
+	body = append(body, '\n')
+	return body, []string{strconv.Itoa(len(body))}
 }
 
 func (h *Handler) serveHealth(w http.ResponseWriter) int {
@@ -248,13 +261,26 @@ func (h *Handler) fail(w http.ResponseWriter, route string, status int, msg stri
 	return status
 }
 
-func writeJSON(w http.ResponseWriter, status int, body []byte) {
+// Header values shared by every answer; net/http does not change them.
+var (
+	jsonContentType = []string{"application/json"}
+	noStore         = []string{"no-store"}
+)
+
+// writeJSON writes a JSON document encoded for this request.
+func writeJSON(w http.ResponseWriter, status int, doc []byte) {
+	body, length := withNewline(doc)
+	writeBody(w, status, body, length)
+}
+
+// writeBody writes a prepared body: no allocation of its own.
+func writeBody(w http.ResponseWriter, status int, body []byte, length []string) {
 	hdr := w.Header()
-	hdr.Set("Content-Type", "application/json")
-	hdr.Set("Cache-Control", "no-store")
-	hdr.Set("Content-Length", strconv.Itoa(len(body)+1))
+	hdr["Content-Type"] = jsonContentType
+	hdr["Cache-Control"] = noStore
+	hdr["Content-Length"] = length
 	w.WriteHeader(status)
-	_, _ = w.Write(append(body, '\n'))
+	_, _ = w.Write(body)
 }
 
 // statusWriter records the status a wrapped handler writes.

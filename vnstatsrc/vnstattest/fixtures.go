@@ -74,5 +74,12 @@ func Fixtures() []Fixture {
 		{Name: "enp3s0", Created: Date(2027, time.December, 1),
 			Updated: time.Date(2028, time.March, 31, 23, 55, 0, 0, time.UTC), Days: Series(Date(2028, time.March, 31), 91, 5, true)},
 	}})
+	// For benchmarks: 20 interfaces with 62 days each, all printed.
+	var many []Iface
+	for i := range 20 {
+		many = append(many, Iface{Name: fmt.Sprintf("enp%ds0", i+1), Created: Date(2026, time.August, 1), Updated: updated,
+			Days: Series(today, 62, uint64(100+i), true)})
+	}
+	fs = append(fs, Fixture{Name: "bench-20x62", Begin: Date(2026, time.September, 29), Ifaces: many})
 	return fs
 }

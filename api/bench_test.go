@@ -1,0 +1,77 @@
+package api
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+)
+
+// discard is a ResponseWriter that keeps nothing, so that benchmarks count
+// the handler's own allocations and not a recorder's.
+type discard struct{ h http.Header }
+
+func (d *discard) Header() http.Header         { return d.h }
+func (d *discard) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discard) WriteHeader(int)             {}
+
+func benchHandler(b *testing.B, metrics string) *Handler {
+	b.Helper()
+	res := *goodResult
+	res.Usage.LimitBytes, res.Usage.RemainingBytes, res.Usage.ProjectedBytes = 500e9, 400e9, 200e9
+	st := &monitor.State{Result: &res, LastPoll: polled}
+	return NewHandler(newFake(st), Config{WebhookPath: secret, MetricsPath: metrics, PollInterval: time.Minute, Version: "bench"},
+		func() time.Time { return polled }, nil)
+}
+
+func benchServe(b *testing.B, h http.Handler, target string, want int) {
+	b.Helper()
+	r := httptest.NewRequest(http.MethodGet, target, nil)
+	w := &discard{h: http.Header{}}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	if rec.Code != want {
+		b.Fatalf("GET %s: %d", target, rec.Code)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		h.ServeHTTP(w, r)
+	}
+}
+
+// BenchmarkWebhook serves the webhook from the answer prepared at poll time.
+func BenchmarkWebhook(b *testing.B) { benchServe(b, benchHandler(b, ""), secret, http.StatusOK) }
+
+// BenchmarkHealth serves /health, encoded per request (it carries the time).
+func BenchmarkHealth(b *testing.B) { benchServe(b, benchHandler(b, ""), HealthPath, http.StatusOK) }
+
+// BenchmarkMetrics serves a Prometheus scrape, Go and process collectors
+// included.
+func BenchmarkMetrics(b *testing.B) {
+	benchServe(b, benchHandler(b, "/metrics"), "/metrics", http.StatusOK)
+}
+
+// The BenchmarkRoute* set times the secret-path match: a hit, a path that
+// shares all but its last byte with the secret, and one that shares
+// nothing, all of the secret's length. Equal times mean the match leaks
+// nothing through timing.
+func benchRoute(b *testing.B, path string, want string) {
+	h := benchHandler(b, "")
+	if got := h.route(path); got != want {
+		b.Fatalf("route(%q) = %s", path, got)
+	}
+	for b.Loop() {
+		h.route(path)
+	}
+}
+
+func BenchmarkRouteHit(b *testing.B) { benchRoute(b, secret, "webhook") }
+func BenchmarkRouteNearMiss(b *testing.B) {
+	benchRoute(b, secret[:len(secret)-1]+"X", "unknown")
+}
+func BenchmarkRouteFarMiss(b *testing.B) {
+	benchRoute(b, "/"+strings.Repeat("z", len(secret)-1), "unknown")
+}
