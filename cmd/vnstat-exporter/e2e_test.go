@@ -151,6 +151,30 @@ func containsAll(s string, subs []string) bool {
 	return true
 }
 
+// localToday returns the time now and today's local midnight.
+func localToday() (now, today time.Time) {
+	now = time.Now()
+	return now, time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.Local)
+}
+
+// buildDBIn builds a vnstat database of ifaces in dir.
+func buildDBIn(t *testing.T, dir string, ifaces []vnstattest.Iface) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := vnstattest.Build(ctx, dir, ifaces); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// buildDB builds a vnstat database of ifaces in a new directory.
+func buildDB(t *testing.T, ifaces []vnstattest.Iface) string {
+	t.Helper()
+	dir := t.TempDir()
+	buildDBIn(t, dir, ifaces)
+	return dir
+}
+
 const e2eSecret = "/webhook/e2e-7f3a9c"
 
 type webhookResponse struct {
@@ -231,8 +255,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Skip(why)
 	}
 	bin := buildBinary(t)
-	now := time.Now()
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.Local)
+	now, today := localToday()
 	updated := now.Add(-2 * time.Minute).Truncate(time.Minute)
 
 	nics := physicalNICs(t)
@@ -243,12 +266,7 @@ func TestEndToEnd(t *testing.T) {
 	for i, n := range nics {
 		ifaces = append(ifaces, vnstattest.Iface{Name: n, Created: today.AddDate(0, 0, -70), Updated: updated, Days: vnstattest.Series(today, 62, uint64(20+i), true)})
 	}
-	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if _, err := vnstattest.Build(ctx, dir, ifaces); err != nil {
-		t.Fatal(err)
-	}
+	dir := buildDB(t, ifaces)
 	sums := func(names []string, start time.Time) (in, out uint64) {
 		for _, i := range ifaces {
 			for _, n := range names {
@@ -346,15 +364,10 @@ func TestEndToEndVnstatFails(t *testing.T) {
 		t.Errorf("webhook before any good poll: %d %s", code, body)
 	}
 
-	now := time.Now()
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.Local)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if _, err := vnstattest.Build(ctx, dir, []vnstattest.Iface{
+	now, today := localToday()
+	buildDBIn(t, dir, []vnstattest.Iface{
 		{Name: "lo", Created: today.AddDate(0, 0, -10), Updated: now, Days: vnstattest.Series(today, 10, 7, false)},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 	d.waitFor(t, "/health", http.StatusOK)
 	d.waitFor(t, e2eSecret, http.StatusOK)
 
@@ -382,15 +395,9 @@ func TestEndToEndQuotaAndPreviousCycle(t *testing.T) {
 		t.Skip(why)
 	}
 	bin := buildBinary(t)
-	now := time.Now()
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.Local)
+	now, today := localToday()
 	lo := vnstattest.Iface{Name: "lo", Created: today.AddDate(0, 0, -70), Updated: now, Days: vnstattest.Series(today, 62, 31, true)}
-	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if _, err := vnstattest.Build(ctx, dir, []vnstattest.Iface{lo}); err != nil {
-		t.Fatal(err)
-	}
+	dir := buildDB(t, []vnstattest.Iface{lo})
 	start := cycleStart(today, 22)
 	prevStart := cycleStart(start.AddDate(0, 0, -1), 22)
 	const limit, offset = 500e9, 110e9
@@ -485,11 +492,8 @@ func TestEndToEndQuotaAndPreviousCycle(t *testing.T) {
 	d.stop(t)
 
 	// A database that no longer holds the whole previous cycle: 422.
-	short := t.TempDir()
 	lo.Days = lo.Days[len(lo.Days)-(int(today.Sub(start).Hours()/24)+3):]
-	if _, err := vnstattest.Build(ctx, short, []vnstattest.Iface{lo}); err != nil {
-		t.Fatal(err)
-	}
+	short := buildDB(t, []vnstattest.Iface{lo})
 	d2 := startDaemon(t, bin, "VNSTAT_DBDIR="+short, "INTERFACES=lo", "POLL_INTERVAL=1s", "START_DAY=22", "LIVE=false")
 	body := d2.waitFor(t, e2eSecret+"?cycle=previous", http.StatusUnprocessableEntity, "does not hold every day of the previous cycle")
 	if bytes.Contains(body, []byte(`"in"`)) {

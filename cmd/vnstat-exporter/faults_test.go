@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -44,16 +43,10 @@ func TestFaultsFromVnstat(t *testing.T) {
 		t.Skip(why)
 	}
 	bin := buildBinary(t)
-	now := time.Now()
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.Local)
-	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if _, err := vnstattest.Build(ctx, dir, []vnstattest.Iface{
+	now, today := localToday()
+	dir := buildDB(t, []vnstattest.Iface{
 		{Name: "lo", Created: today.AddDate(0, 0, -40), Updated: now, Days: vnstattest.Series(today, 40, 9, true)},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 	script := filepath.Join(t.TempDir(), "vnstat")
 	setMode := func(mode string) {
 		t.Helper()

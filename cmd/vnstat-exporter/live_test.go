@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"os/exec"
@@ -56,9 +55,8 @@ func TestLiveTopUpRealVnstatd(t *testing.T) {
 	d := startDaemon(t, bin, "VNSTAT_DBDIR="+vd.dbdir, "INTERFACES="+n.Host, "POLL_INTERVAL=1h")
 	d.waitFor(t, e2eSecret, http.StatusOK)
 
-	now := time.Now()
-	begin := cycleStart(time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.Local), 1)
-	begin = cycleStart(begin.AddDate(0, 0, -1), 1)
+	_, today := localToday()
+	begin := cycleStart(cycleStart(today, 1).AddDate(0, 0, -1), 1)
 	rowsRX, rowsTX, _ := rows(vd.report(t, begin), n.Host)
 	savedRX, savedTX, updated := savedCounters(t, vd.dbdir, n.Host)
 
@@ -113,16 +111,10 @@ func TestLinkEventsTriggerPoll(t *testing.T) {
 	n := newTestNet(t) // for the root and ip checks, and a unique name
 	name := "vnxe" + strings.TrimPrefix(n.Host, "vnxh")
 	bin := buildBinary(t)
-	now := time.Now()
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.Local)
-	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if _, err := vnstattest.Build(ctx, dir, []vnstattest.Iface{
+	now, today := localToday()
+	dir := buildDB(t, []vnstattest.Iface{
 		{Name: "lo", Created: today.AddDate(0, 0, -5), Updated: now, Days: vnstattest.Series(today, 5, 1, false)},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 	mustRun(t, "vnstat", "--dbdir", dir, "--add", "-i", name, "--force")
 	d := startDaemon(t, bin, "VNSTAT_DBDIR="+dir, "INTERFACES=lo,"+name, "POLL_INTERVAL=1h", "LIVE=false")
 	d.waitFor(t, "/health", http.StatusServiceUnavailable, name+": no such interface on this host")

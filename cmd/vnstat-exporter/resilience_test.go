@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net"
 	"net/http"
@@ -134,16 +133,10 @@ func TestManyClientsAndSoak(t *testing.T) {
 		t.Skip(why)
 	}
 	bin := buildBinary(t)
-	now := time.Now()
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.Local)
-	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if _, err := vnstattest.Build(ctx, dir, []vnstattest.Iface{
+	now, today := localToday()
+	dir := buildDB(t, []vnstattest.Iface{
 		{Name: "lo", Created: today.AddDate(0, 0, -62), Updated: now, Days: vnstattest.Series(today, 62, 3, true)},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 	d := startDaemon(t, bin, "VNSTAT_DBDIR="+dir, "INTERFACES=lo", "POLL_INTERVAL=1s", "METRICS_PATH=/metrics", "LOG_LEVEL=info")
 	d.waitFor(t, e2eSecret, http.StatusOK)
 	pid := d.cmd.Process.Pid

@@ -351,8 +351,7 @@ func TestRealVnstatd(t *testing.T) {
 	swapScript(t, wrapper, `exec vnstat "$@"`)
 	d := startDaemon(t, bin, "VNSTAT_DBDIR="+vd.dbdir, "INTERFACES="+n.Host, "POLL_INTERVAL=1s", "VNSTAT_BIN="+wrapper)
 
-	now := time.Now()
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.Local)
+	_, today := localToday()
 	begin := cycleStart(today, 1)
 
 	const up1, down1 = 6 << 20, 3 << 20

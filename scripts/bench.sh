@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Measures vnstat-exporter against a minimal net/http server in one run:
+#  - requests/s of the webhook vs. scripts/benchserver serving a body of the
+#    same size, same wrk settings, alternating A/B/A/B; the ratio; p50/p99;
+#  - the daemon's RSS idle and under load;
+#  - time from start to the first 200 from the webhook;
+#  - the poll cost for 50 interfaces x 62 days: the vnstat child, and our
+#    parse/aggregate (BenchmarkPollFile), separately;
+#  - the Go benchmarks (go test -bench . -benchmem).
+# Needs vnstat, sqlite3 and wrk (apt-get install vnstat sqlite3 wrk).
+#   scripts/bench.sh [seconds per round]     (default 10)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-10}
+conns=64
+threads=2
+for tool in vnstat vnstatd sqlite3 wrk curl; do
+  command -v $tool >/dev/null || { echo "bench: $tool is missing (apt-get install vnstat sqlite3 wrk curl)" >&2; exit 1; }
+done
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+echo "# vnstat-exporter benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(go version | cut -d' ' -f3)"
+CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$work/vnstat-exporter" ./cmd/vnstat-exporter
+CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$work/benchserver" ./scripts/benchserver
+echo "binaries: vnstat-exporter $(stat -c %s "$work/vnstat-exporter") bytes, benchserver $(stat -c %s "$work/benchserver") bytes"
+
+# makedb DIR N: a vnstat database with N interfaces enp1s0.. and 62 days
+# of rows each, ending today.
+makedb() {
+  mkdir -p "$1"
+  printf 'DatabaseDir "%s"\n' "$1" >"$1/vnstat.conf"
+  vnstatd --initdb --config "$1/vnstat.conf" >/dev/null
+  {
+    echo "BEGIN;"
+    for i in $(seq 1 "$2"); do
+      echo "INSERT INTO interface(id,name,alias,active,created,updated,rxcounter,txcounter,rxtotal,txtotal) VALUES($i,'enp${i}s0','',1,datetime('now','localtime','-70 days'),datetime('now','localtime'),0,0,0,0);"
+      for d in $(seq 0 61); do
+        echo "INSERT INTO day(interface,date,rx,tx) VALUES($i,date('now','localtime','-$d days'),$(( (d + 1) * 7340033 * i + 5000000000 )),$(( (d + 3) * 1048583 * i )));"
+      done
+    done
+    echo "COMMIT;"
+  } | sqlite3 "$1/vnstat.db"
+}
+makedb "$work/db1" 1
+
+port=18480
+secret=/webhook/bench
+start_daemon() {
+  VNSTAT_DBDIR="$work/db1" INTERFACES=lo WEBHOOK_PATH=$secret LISTEN_HOST=127.0.0.1 PORT=$port LIVE=false \
+    "$work/vnstat-exporter" >"$work/daemon.log" 2>&1 &
+  daemon=$!
+  pids+=("$daemon")
+}
+# The database names enp1s0; run the daemon with INTERFACES=enp1s0? It must
+# exist on the host: use the host's loopback under that name instead.
+sqlite3 "$work/db1/vnstat.db" "UPDATE interface SET name='lo' WHERE name='enp1s0';"
+
+# Time to the first 200, five starts.
+firsts=()
+for _ in 1 2 3 4 5; do
+  t0=$(date +%s%N)
+  start_daemon
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$secret" 2>/dev/null)" = 200 ]; do sleep 0.002; done
+  firsts+=($(( ($(date +%s%N) - t0) / 1000000 )))
+  kill "$daemon"; wait "$daemon" 2>/dev/null || true
+done
+echo "first 200 after start (ms, 5 starts): ${firsts[*]}"
+
+start_daemon
+until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$secret")" = 200 ]; do sleep 0.01; done
+curl -s "http://127.0.0.1:$port$secret" >"$work/body.json"
+sleep 3
+rss_idle=$(awk '/VmRSS/{print $2}' /proc/$daemon/status)
+echo "daemon RSS idle: $rss_idle KiB; body $(stat -c %s "$work/body.json") bytes"
+"$work/benchserver" -addr 127.0.0.1:$((port + 1)) -body "$work/body.json" &
+pids+=($!)
+sleep 0.5
+base_rss=$(awk '/VmRSS/{print $2}' /proc/$!/status)
+echo "benchserver RSS idle: $base_rss KiB"
+
+# run NAME URL: one wrk round; prints "NAME req/s p50 p99".
+run() {
+  out=$(wrk -t$threads -c$conns -d"${secs}s" --latency "$2")
+  rps=$(awk '/Requests\/sec/{print $2}' <<<"$out")
+  p50=$(awk '$1=="50%"{print $2}' <<<"$out")
+  p99=$(awk '$1=="99%"{print $2}' <<<"$out")
+  errs=$(awk '/Non-2xx|Socket errors/{print}' <<<"$out")
+  echo "$1 $rps $p50 $p99 ${errs:+($errs)}"
+}
+echo "wrk -t$threads -c$conns -d${secs}s --latency, alternating (name req/s p50 p99):"
+a=() b=()
+for round in 1 2; do
+  r=$(run daemon "http://127.0.0.1:$port$secret"); echo "  $r"; a+=($(cut -d' ' -f2 <<<"$r"))
+  rss_load=$(awk '/VmRSS/{print $2}' /proc/$daemon/status)
+  r=$(run minimal "http://127.0.0.1:$((port + 1))/"); echo "  $r"; b+=($(cut -d' ' -f2 <<<"$r"))
+done
+mean() { awk '{s=0; for(i=1;i<=NF;i++) s+=$i; printf "%.0f", s/NF}' <<<"$*"; }
+ma=$(mean "${a[@]}") mb=$(mean "${b[@]}")
+echo "mean req/s: daemon $ma, minimal $mb, ratio $(awk -v a="$ma" -v b="$mb" 'BEGIN{printf "%.3f", a/b}')"
+echo "daemon RSS under load (end of a round): $rss_load KiB; peak: $(awk '/VmHWM/{print $2}' /proc/$daemon/status) KiB"
+
+# Poll cost for 50 interfaces x 62 days.
+makedb "$work/db50" 50
+begin=$(date +%Y-%m-01 -d "$(date +%Y-%m-15) -1 month")
+t0=$(date +%s%N)
+for _ in $(seq 1 20); do vnstat --json d --begin "$begin" --dbdir "$work/db50" >"$work/50.json"; done
+echo "vnstat child, 50 interfaces x 62 days: $(( ($(date +%s%N) - t0) / 20000 )) us per run, $(stat -c %s "$work/50.json") bytes of JSON"
+VNSTAT_BENCH_JSON="$work/50.json" VNSTAT_BENCH_N=50 go test -run '^$' -bench '^BenchmarkPollFile$' -benchmem ./monitor | grep '^Benchmark'
+
+echo "Go benchmarks:"
+go test -run '^$' -bench . -benchmem ./vnstatsrc ./monitor ./api | grep '^Benchmark'
