@@ -5,16 +5,22 @@ VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 CONTAINER ?= $(shell command -v docker >/dev/null 2>&1 && echo docker || echo podman)
 COMPOSE   ?= $(CONTAINER) compose
 
-.PHONY: build test e2e run image up down logs install uninstall deploy-check clean
+.PHONY: build test e2e bench fuzz run image up down logs install uninstall deploy-check clean
 
 build:
 	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $(BINARY) ./cmd/vnstat-exporter
 
 test:
-	go test -race ./...
+	go test -race -count=1 -timeout 20m ./...
 
 e2e:
 	scripts/e2e.sh
+
+bench:
+	scripts/bench.sh
+
+fuzz:
+	scripts/fuzz.sh 5m
 
 run: build
 	./$(BINARY)

@@ -74,12 +74,11 @@ until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$secret
 curl -s "http://127.0.0.1:$port$secret" >"$work/body.json"
 sleep 3
 rss_idle=$(awk '/VmRSS/{print $2}' /proc/$daemon/status)
-echo "daemon RSS idle: $rss_idle KiB; body $(stat -c %s "$work/body.json") bytes"
+echo "daemon RSS idle: $rss_idle KiB ($(awk '/RssAnon|RssFile/{printf "%s %s KiB ", $1, $2}' /proc/$daemon/status)); body $(stat -c %s "$work/body.json") bytes"
 "$work/benchserver" -addr 127.0.0.1:$((port + 1)) -body "$work/body.json" &
 pids+=($!)
 sleep 0.5
-base_rss=$(awk '/VmRSS/{print $2}' /proc/$!/status)
-echo "benchserver RSS idle: $base_rss KiB"
+echo "benchserver RSS idle: $(awk '/VmRSS/{print $2}' /proc/$!/status) KiB ($(awk '/RssAnon|RssFile/{printf "%s %s KiB ", $1, $2}' /proc/$!/status))"
 
 # run NAME URL: one wrk round; prints "NAME req/s p50 p99".
 run() {
@@ -92,7 +91,7 @@ run() {
 }
 echo "wrk -t$threads -c$conns -d${secs}s --latency, alternating (name req/s p50 p99):"
 a=() b=()
-for round in 1 2; do
+for round in 1 2 3; do
   r=$(run daemon "http://127.0.0.1:$port$secret"); echo "  $r"; a+=($(cut -d' ' -f2 <<<"$r"))
   rss_load=$(awk '/VmRSS/{print $2}' /proc/$daemon/status)
   r=$(run minimal "http://127.0.0.1:$((port + 1))/"); echo "  $r"; b+=($(cut -d' ' -f2 <<<"$r"))
