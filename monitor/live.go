@@ -110,15 +110,16 @@ func sameCounters(a, b map[string]vnstatsrc.Counters) bool {
 }
 
 // Sample adds what the kernel has counted since vnstat's save to the last
-// good result and publishes it; at a new day it polls instead. Sample and
-// Poll must not run concurrently.
+// good result and publishes it; on the first sample of a new day it polls
+// instead (once: a failing vnstat is not run every second). Sample and Poll
+// must not run concurrently.
 func (p *Poller) Sample(ctx context.Context) error {
 	st := p.state.Load()
 	if p.base == nil {
 		return nil
 	}
 	now := p.now()
-	if c := CycleAt(now, p.cfg.StartDay); c.Today != p.base.Cycle.Today {
+	if today := CycleAt(now, p.cfg.StartDay).Today; today != CycleAt(st.LastPoll, p.cfg.StartDay).Today {
 		return p.Poll(ctx)
 	}
 	links, err := p.links.Links()

@@ -250,3 +250,30 @@ func TestTriggerPolls(t *testing.T) {
 		t.Errorf("Run: %v", err)
 	}
 }
+
+// TestSampleAtNewDayPollsOnce: the first sample after midnight polls; if
+// vnstat fails then, later samples do not run it again every second.
+func TestSampleAtNewDayPollsOnce(t *testing.T) {
+	f := fixture(t, "multi-begin-2026-10-01")
+	now := time.Date(2026, time.November, 29, 23, 59, 59, 0, time.UTC)
+	p, r, client := newTestPoller(t, PollerConfig{StartDay: 1, Live: true}, hostLinks, &now)
+	r.Expect(client.DailyArgv(f.Begin), captured(t, f.Name), nil)
+	if err := p.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	good := p.base
+	r.Expect(client.DailyArgv(f.Begin), nil, errors.New("vnstat broke at midnight"))
+	for i := range 5 {
+		now = now.Add(time.Second)
+		_ = p.Sample(context.Background())
+		if i == 0 && r.Calls() != 2 {
+			t.Fatalf("the first sample of the day ran vnstat %d times in all, want a poll", r.Calls())
+		}
+	}
+	if r.Calls() != 2 {
+		t.Errorf("vnstat ran %d times in all over 5 samples after midnight, want 2", r.Calls())
+	}
+	if st := p.State(); st.Err == nil || p.base != good || st.Result == nil {
+		t.Errorf("after the failed poll: err %v, base kept %v", st.Err, p.base == good)
+	}
+}

@@ -199,9 +199,10 @@ func (p *Poller) Run(ctx context.Context) error {
 func (p *Poller) Poll(ctx context.Context) error {
 	now := p.now()
 	started := time.Now()
-	res, links, err := p.poll(ctx, now)
+	res, saved, links, err := p.poll(ctx, now)
 	if err == nil {
-		p.base = res
+		// Rows and the counters saved with them are replaced together.
+		p.base, p.saved = res, saved
 		res = p.live(res, links, now)
 	}
 	prev := p.state.Load()
@@ -231,16 +232,16 @@ func (p *Poller) Poll(ctx context.Context) error {
 }
 
 // poll reads vnstat and returns the cycle's result without live top-up,
-// and the links it chose from. It sets p.saved to the counters that go
-// with the rows it read.
-func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, []Link, error) {
+// the kernel counters vnstat saved with the rows it read (nil when the
+// database could not be read consistently), and the links it chose from.
+func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, map[string]vnstatsrc.Counters, []Link, error) {
 	cycle := CycleAt(now, p.cfg.StartDay)
 	// One vnstat run serves this cycle and the previous one.
 	previous := cycle.Previous(p.cfg.StartDay)
 	previous.Today = previous.Last()
 	links, err := p.links.Links()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	// The saved counters must go with the rows vnstat prints: read them
 	// before and after the run, and run again if vnstatd saved meanwhile.
@@ -249,7 +250,7 @@ func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, []Link, erro
 	for attempt := 0; ; attempt++ {
 		before := p.readCounters(ctx)
 		if report, err = p.vnstat.Daily(ctx, previous.Start); err != nil {
-			return nil, nil, fmt.Errorf("reading vnstat: %w", err)
+			return nil, nil, nil, fmt.Errorf("reading vnstat: %w", err)
 		}
 		saved = p.readCounters(ctx)
 		if sameCounters(before, saved) {
@@ -261,14 +262,13 @@ func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, []Link, erro
 			break
 		}
 	}
-	p.saved = saved
 	names, missing, err := p.choose(links, report)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	res, err := total(report, names, cycle, false)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	q := p.cfg.Quota
 	res.PolledAt = now
@@ -280,12 +280,12 @@ func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, []Link, erro
 	// unless the offset stands for what it had not yet counted.
 	res.Previous, err = total(report, names, previous, !q.OffsetCycle.Equal(previous.Start) || q.Offset == 0)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	res.Previous.PolledAt = now
 	res.Previous.Missing = missing
 	res.Previous.Usage = usage(res.Previous.InBytes, res.Previous.OutBytes, q, previous, now, true)
-	return res, links, nil
+	return res, saved, links, nil
 }
 
 // logOffset says once, at info, that USED_OFFSET does not count in cycle.
