@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"os/exec"
 	"strconv"
@@ -31,6 +32,23 @@ func savedCounters(t *testing.T, dbdir, iface string) (rx, tx uint64, updated st
 	return rx, tx, f[2]
 }
 
+// vethWithVnstatd prepares a real-traffic test: a namespace with a veth
+// pair and a listener inside it, a vnstatd tracking the host end that saves
+// every saveMinutes, and the built daemon.
+func vethWithVnstatd(t *testing.T, saveMinutes int) (*testNet, net.Listener, *vnstatd, string) {
+	t.Helper()
+	if why := vnstattest.Tools(); why != "" {
+		t.Skip(why)
+	}
+	n := newTestNet(t)
+	ln := n.listen(t)
+	go sink(ln)
+	bin := buildBinary(t)
+	vd := startVnstatd(t, saveMinutes)
+	vd.waitTracks(t, n.Host)
+	return n, ln, vd, bin
+}
+
 type liveResponse struct {
 	webhookResponse
 	LiveInBytes  uint64 `json:"live_in_bytes"`
@@ -42,15 +60,7 @@ type liveResponse struct {
 // in the webhook at the next sample, as vnstat's rows plus the kernel's
 // count since vnstatd's save, to the byte.
 func TestLiveTopUpRealVnstatd(t *testing.T) {
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
-	n := newTestNet(t)
-	ln := n.listen(t)
-	go sink(ln)
-	bin := buildBinary(t)
-	vd := startVnstatd(t, 60)
-	vd.waitTracks(t, n.Host)
+	n, ln, vd, bin := vethWithVnstatd(t, 60)
 	// One poll at start; from then on only the live samples move numbers.
 	d := startDaemon(t, bin, "VNSTAT_DBDIR="+vd.dbdir, "INTERFACES="+n.Host, "POLL_INTERVAL=1h")
 	d.waitFor(t, e2eSecret, http.StatusOK)
@@ -144,15 +154,7 @@ func TestLinkEventsTriggerPoll(t *testing.T) {
 // TestStalledVnstatdRealTraffic kills vnstatd while traffic flows: /health
 // must turn 503 once its last save is older than VNSTAT_STALE_AFTER.
 func TestStalledVnstatdRealTraffic(t *testing.T) {
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
-	n := newTestNet(t)
-	ln := n.listen(t)
-	go sink(ln)
-	bin := buildBinary(t)
-	vd := startVnstatd(t, 1)
-	vd.waitTracks(t, n.Host)
+	n, ln, vd, bin := vethWithVnstatd(t, 1)
 	const staleAfter = 4 * time.Second
 	d := startDaemon(t, bin, "VNSTAT_DBDIR="+vd.dbdir, "INTERFACES="+n.Host, "POLL_INTERVAL=1s", "VNSTAT_STALE_AFTER="+staleAfter.String())
 	d.waitFor(t, "/health", http.StatusOK)
