@@ -58,6 +58,18 @@ func newTestPoller(t *testing.T, cfg PollerConfig, links []Link, now *time.Time)
 	return p, r, client
 }
 
+// pollOnce polls vnstat's captured output for fixture f once, at now, and
+// returns the published result.
+func pollOnce(t *testing.T, f vnstattest.Fixture, cfg PollerConfig, links []Link, now time.Time) *Result {
+	t.Helper()
+	p, r, client := newTestPoller(t, cfg, links, &now)
+	r.Expect(client.DailyArgv(f.Begin), captured(t, f.Name), nil)
+	if err := p.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return p.State().Result
+}
+
 // wantTotals sums the fixture's rows of the named interfaces from start
 // through today: the numbers the poller must report.
 func wantTotals(f vnstattest.Fixture, names []string, start, today time.Time) (in, out uint64, per []IfaceTotal) {
@@ -224,12 +236,7 @@ func TestPollLeapFebruaryStopsAtToday(t *testing.T) {
 func TestPollIncomplete(t *testing.T) {
 	f := fixture(t, "incomplete")
 	now := time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
-	p, r, client := newTestPoller(t, PollerConfig{StartDay: 1}, hostLinks, &now)
-	r.Expect(client.DailyArgv(f.Begin), captured(t, f.Name), nil)
-	if err := p.Poll(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	res := p.State().Result
+	res := pollOnce(t, f, PollerConfig{StartDay: 1}, hostLinks, now)
 	if len(res.Incomplete) != 1 || !strings.Contains(res.Incomplete[0], "eth0") || !strings.Contains(res.Incomplete[0], "2026-11-10") {
 		t.Errorf("Incomplete = %q, want eth0 with rows from 2026-11-10", res.Incomplete)
 	}
@@ -240,14 +247,7 @@ func TestPollIncomplete(t *testing.T) {
 }
 
 func TestPollNewInterfaceIsNotIncomplete(t *testing.T) {
-	f := fixture(t, "empty")
-	now := time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
-	p, r, client := newTestPoller(t, PollerConfig{StartDay: 1}, hostLinks, &now)
-	r.Expect(client.DailyArgv(f.Begin), captured(t, f.Name), nil)
-	if err := p.Poll(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	res := p.State().Result
+	res := pollOnce(t, fixture(t, "empty"), PollerConfig{StartDay: 1}, hostLinks, time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC))
 	if res.InBytes != 0 || res.OutBytes != 0 || len(res.Incomplete) != 0 || len(res.Interfaces) != 1 {
 		t.Errorf("result = %+v, want eth0 with no traffic yet and nothing incomplete", res)
 	}
