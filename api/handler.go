@@ -13,11 +13,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/vnstat-exporter/vnstat-exporter/config"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
-// HealthPath is the route of the health check.
-const HealthPath = "/health"
+// HealthPath is the route of the health check; config refuses it as a
+// webhook path.
+const HealthPath = config.HealthPath
 
 // StateSource gives the poller's latest state.
 type StateSource interface {

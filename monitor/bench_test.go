@@ -31,16 +31,23 @@ func benchPoller(b *testing.B, out []byte, n int, begin time.Time, now time.Time
 	return p
 }
 
-// BenchmarkPoll is one whole poll: vnstat's output for 20 interfaces x 62
-// days (captured from the real vnstat) through a fake runner, parsed,
-// reconciled with the links, summed, and published.
-func BenchmarkPoll(b *testing.B) {
+// bench20x62 is benchPoller over the real vnstat's output for 20
+// interfaces x 62 days, on 2026-11-30.
+func bench20x62(b *testing.B) *Poller {
+	b.Helper()
 	out, err := vnstattest.Captured("bench-20x62")
 	if err != nil {
 		b.Fatal(err)
 	}
 	now := time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
-	p := benchPoller(b, out, 20, vnstattest.Date(2026, time.October, 1), now)
+	return benchPoller(b, out, 20, vnstattest.Date(2026, time.October, 1), now)
+}
+
+// BenchmarkPoll is one whole poll: vnstat's output for 20 interfaces x 62
+// days (captured from the real vnstat) through a fake runner, parsed,
+// reconciled with the links, summed, and published.
+func BenchmarkPoll(b *testing.B) {
+	p := bench20x62(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := p.Poll(context.Background()); err != nil {
@@ -52,12 +59,7 @@ func BenchmarkPoll(b *testing.B) {
 // BenchmarkSample is one live sample for 20 interfaces (links from a fake
 // lister), publishing a new result each time.
 func BenchmarkSample(b *testing.B) {
-	out, err := vnstattest.Captured("bench-20x62")
-	if err != nil {
-		b.Fatal(err)
-	}
-	now := time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
-	p := benchPoller(b, out, 20, vnstattest.Date(2026, time.October, 1), now)
+	p := bench20x62(b)
 	if err := p.Poll(context.Background()); err != nil {
 		b.Fatal(err)
 	}

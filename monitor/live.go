@@ -3,7 +3,6 @@ package monitor
 import (
 	"context"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -102,11 +101,6 @@ func (p *Poller) readCounters(ctx context.Context) map[string]vnstatsrc.Counters
 		m[c.Name] = c
 	}
 	return m
-}
-
-// sameCounters reports whether two reads of the counters saw the same save.
-func sameCounters(a, b map[string]vnstatsrc.Counters) bool {
-	return maps.Equal(a, b)
 }
 
 // Sample adds what the kernel has counted since vnstat's save to the last

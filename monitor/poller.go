@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/bits"
 	"slices"
 	"strings"
@@ -253,7 +254,7 @@ func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, map[string]v
 			return nil, nil, nil, fmt.Errorf("reading vnstat: %w", err)
 		}
 		saved = p.readCounters(ctx)
-		if sameCounters(before, saved) {
+		if maps.Equal(before, saved) {
 			break
 		}
 		if attempt == 2 {

@@ -3,6 +3,7 @@ package vnstatsrc_test
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -41,8 +42,7 @@ func TestParseCaptures(t *testing.T) {
 				want = append(want, w)
 			}
 			// vnstat lists interfaces by name.
-			byName := func(a, b vnstatsrc.Interface) int { return strings.Compare(a.Name, b.Name) }
-			sortInterfaces(want, byName)
+			slices.SortFunc(want, func(a, b vnstatsrc.Interface) int { return strings.Compare(a.Name, b.Name) })
 			if diff := cmp.Diff(want, r.Interfaces, cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })); diff != "" {
 				t.Errorf("parsed (-want +got):\n%s", diff)
 			}
