@@ -46,6 +46,7 @@ type webhookBody struct {
 	PolledAt     string      `json:"polled_at"`
 	Incomplete   []string    `json:"incomplete,omitempty"`
 	Missing      []string    `json:"missing,omitempty"`
+	Warnings     []string    `json:"warnings,omitempty"`
 }
 
 func newWebhookBody(res *monitor.Result) webhookBody {
@@ -65,6 +66,7 @@ func newWebhookBody(res *monitor.Result) webhookBody {
 		PolledAt:    formatTime(res.PolledAt),
 		Incomplete:  res.Incomplete,
 		Missing:     res.Missing,
+		Warnings:    res.Warnings,
 	}
 	if u.LimitBytes > 0 {
 		b.Quota = &quotaBody{

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -217,7 +218,7 @@ func (h *Handler) serveHealth(w http.ResponseWriter) int {
 		for _, i := range res.Interfaces {
 			body.Interfaces = append(body.Interfaces, i.Name)
 		}
-		body.Warnings = res.Incomplete
+		body.Warnings = append(slices.Clone(res.Incomplete), res.Warnings...)
 	}
 	switch res := st.Result; {
 	case res == nil && st.Err == nil:
@@ -233,7 +234,7 @@ func (h *Handler) serveHealth(w http.ResponseWriter) int {
 		body.Error = res.Stalled
 	case len(res.Missing) > 0:
 		body.Error = "interfaces not reported: " + strings.Join(res.Missing, "; ")
-	case len(res.Incomplete) > 0:
+	case len(body.Warnings) > 0:
 		body.Status = "degraded"
 	}
 	status := http.StatusOK

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,14 +38,11 @@ type Config struct {
 	PollInterval time.Duration `env:"POLL_INTERVAL" validate:"min=1s"`
 	// Interfaces, when not empty, replaces the automatic interface choice.
 	Interfaces []string `env:"INTERFACES" validate:"unique,dive,ifname"`
-	// VnstatBin is the vnstat command, a path or a name looked up in PATH.
-	VnstatBin string `env:"VNSTAT_BIN" validate:"required"`
-	// VnstatDBDir, when set, is passed to vnstat as --dbdir.
+	// VnstatDBDir, when set, is the directory of vnstat.db, instead of
+	// vnstat's DatabaseDir.
 	VnstatDBDir string `env:"VNSTAT_DBDIR" validate:"omitempty,dir"`
-	// VnstatTimeout bounds one run of vnstat.
-	VnstatTimeout time.Duration `env:"VNSTAT_TIMEOUT" validate:"min=1s"`
-	// VnstatConfig, when set, is vnstat's config file, passed to vnstat as
-	// --config and read for DatabaseDir and SaveInterval; empty means
+	// VnstatConfig, when set, is vnstat's config file, read for the
+	// settings that say how to read its database; empty means
 	// /etc/vnstat.conf when it exists.
 	VnstatConfig string `env:"VNSTAT_CONFIG" validate:"omitempty,file"`
 	// Live adds what the kernel counted since vnstat's last save.
@@ -72,6 +71,17 @@ type Config struct {
 	LogLevel slog.Level `env:"LOG_LEVEL"`
 	// LogFormat is "text" (tint) or "json".
 	LogFormat string `env:"LOG_FORMAT" validate:"oneof=text json"`
+
+	// Warnings name settings that were given but are no longer used.
+	Warnings []string `env:"-"`
+}
+
+// Removed lists the settings earlier versions had, with why they went; an
+// environment that still sets one gets a warning, not an error, so that an
+// old env file keeps working after an upgrade.
+var Removed = map[string]string{
+	"VNSTAT_BIN":     "vnstat-exporter reads vnstat's database directly and no longer runs the vnstat command",
+	"VNSTAT_TIMEOUT": "vnstat-exporter reads vnstat's database directly and no longer runs the vnstat command",
 }
 
 // AutoStaleAfter is VnstatStaleAfter's default: derived from vnstat's
@@ -118,9 +128,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("addr", c.Addr()),
 		slog.Duration("poll_interval", c.PollInterval),
 		slog.String("interfaces", ifaces),
-		slog.String("vnstat_bin", c.VnstatBin),
 		slog.String("vnstat_dbdir", dbdir),
-		slog.Duration("vnstat_timeout", c.VnstatTimeout),
 		slog.String("netns_path", c.NetnsPath),
 		slog.String("vnstat_config", c.VnstatConfig),
 		slog.Bool("live", c.Live),
@@ -162,11 +170,9 @@ func Vars() []Var {
 		{"POLL_INTERVAL", "poll-interval", "5m", "a Go duration of at least 1s, such as 30s or 5m", "time between two reads of vnstat"},
 		{"INTERFACES", "interfaces", "", "comma-separated interface names (1 to 15 characters, no whitespace or /), each once; empty for the automatic choice",
 			"interfaces to report instead of the automatic choice"},
-		{"VNSTAT_BIN", "vnstat-bin", "vnstat", "a command name or path, not empty", "vnstat command"},
-		{"VNSTAT_DBDIR", "vnstat-dbdir", "", "an existing directory, or empty for vnstat's own setting", "vnstat database directory, passed as --dbdir"},
-		{"VNSTAT_TIMEOUT", "vnstat-timeout", "30s", "a Go duration of at least 1s", "time limit for one run of vnstat"},
+		{"VNSTAT_DBDIR", "vnstat-dbdir", "", "an existing directory, or empty for vnstat's DatabaseDir", "directory of vnstat's database, vnstat.db"},
 		{"VNSTAT_CONFIG", "vnstat-config", "", "an existing file, or empty for /etc/vnstat.conf when it exists",
-			"vnstat's config file, passed as --config and read for DatabaseDir and SaveInterval"},
+			"vnstat's config file, read for DatabaseDir, SaveInterval, DailyDays, TrafficlessEntries, UseUTC and BootVariation"},
 		{"LIVE", "live", "true", "true or false",
 			"add to vnstat's sums what the kernel counted since vnstat's last save"},
 		{"VNSTAT_STALE_AFTER", "vnstat-stale-after", "auto", "auto (max(15m, 3 x vnstat's SaveInterval)), 0 (off), or a Go duration of at least 1s",
@@ -225,7 +231,6 @@ func Load(getenv func(string) string) (Config, error) {
 	c := Config{
 		WebhookPath:  raw["WEBHOOK_PATH"],
 		ListenHost:   raw["LISTEN_HOST"],
-		VnstatBin:    raw["VNSTAT_BIN"],
 		VnstatDBDir:  raw["VNSTAT_DBDIR"],
 		NetnsPath:    raw["NETNS_PATH"],
 		VnstatConfig: raw["VNSTAT_CONFIG"],
@@ -246,9 +251,6 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.PollInterval, err = time.ParseDuration(raw["POLL_INTERVAL"]); err != nil {
 		failed["POLL_INTERVAL"] = true
-	}
-	if c.VnstatTimeout, err = time.ParseDuration(raw["VNSTAT_TIMEOUT"]); err != nil {
-		failed["VNSTAT_TIMEOUT"] = true
 	}
 	if c.Live, err = strconv.ParseBool(raw["LIVE"]); err != nil {
 		failed["LIVE"] = true
@@ -295,6 +297,11 @@ func Load(getenv func(string) string) (Config, error) {
 	for _, v := range vars {
 		if failed[v.Name] {
 			return Config{}, refuse(v.Name)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(Removed)) {
+		if getenv(name) != "" {
+			c.Warnings = append(c.Warnings, name+" is set but no longer used: "+Removed[name]+"; remove it")
 		}
 	}
 	return c, nil

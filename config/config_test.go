@@ -27,8 +27,6 @@ func TestLoadDefaults(t *testing.T) {
 		StartDay:         1,
 		Port:             50000,
 		PollInterval:     5 * time.Minute,
-		VnstatBin:        "vnstat",
-		VnstatTimeout:    30 * time.Second,
 		LogLevel:         slog.LevelInfo,
 		LogFormat:        "text",
 		BillingMode:      "sum",
@@ -83,9 +81,7 @@ func TestLoadValid(t *testing.T) {
 		ListenHost:       "::1",
 		PollInterval:     time.Second,
 		Interfaces:       []string{"eth0", "wlo1", "enx00e04c680001"},
-		VnstatBin:        "/usr/local/bin/vnstat",
 		VnstatDBDir:      dir,
-		VnstatTimeout:    2 * time.Minute,
 		LogLevel:         slog.LevelDebug,
 		LogFormat:        "json",
 		Quota:            500e9,
@@ -95,6 +91,11 @@ func TestLoadValid(t *testing.T) {
 		UsedOffset:       110e9,
 		UsedOffsetCycle:  time.Date(2026, time.November, 30, 0, 0, 0, 0, time.UTC),
 		MetricsPath:      "/hook/a-B_c.d~e!$&'()*+,;=:@/metrics",
+		// An old env file's settings: warned about, not refused.
+		Warnings: []string{
+			"VNSTAT_BIN is set but no longer used: vnstat-exporter reads vnstat's database directly and no longer runs the vnstat command; remove it",
+			"VNSTAT_TIMEOUT is set but no longer used: vnstat-exporter reads vnstat's database directly and no longer runs the vnstat command; remove it",
+		},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)
@@ -144,8 +145,6 @@ func TestLoadRefuses(t *testing.T) {
 		{"interfaces twice", "INTERFACES", "eth0,eth0"},
 		{"dbdir missing", "VNSTAT_DBDIR", "/nonexistent/vnstat"},
 		{"dbdir is a file", "VNSTAT_DBDIR", notDir},
-		{"timeout zero", "VNSTAT_TIMEOUT", "0s"},
-		{"timeout word", "VNSTAT_TIMEOUT", "soon"},
 		{"netns path missing", "NETNS_PATH", "/nonexistent/ns/net"},
 		{"netns path a directory", "NETNS_PATH", "/proc/1/ns"},
 		{"log level", "LOG_LEVEL", "verbose"},

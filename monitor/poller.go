@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"math/bits"
 	"slices"
 	"strings"
@@ -15,12 +14,13 @@ import (
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc"
 )
 
-// Vnstat reads vnstat's daily rows from a civil date on.
+// Vnstat reads vnstat's database: every interface, and the daily rows from
+// a civil date on of those pick returns, in one read transaction.
 type Vnstat interface {
-	Daily(ctx context.Context, begin time.Time) (*vnstatsrc.Report, error)
+	Read(ctx context.Context, from time.Time, pick func([]vnstatsrc.Interface) []string) (*vnstatsrc.Snapshot, error)
 }
 
-var _ Vnstat = (*vnstatsrc.Client)(nil)
+var _ Vnstat = (*vnstatsrc.Database)(nil)
 
 // Result is the outcome of a good poll: the cycle's totals.
 type Result struct {
@@ -31,7 +31,7 @@ type Result struct {
 	InBytes, OutBytes uint64
 	// Interfaces are the reported interfaces with their own sums, by name.
 	Interfaces []IfaceTotal
-	// UpdatedAt is vnstat's newest write among the reported interfaces.
+	// UpdatedAt is vnstat's newest save among the reported interfaces.
 	UpdatedAt time.Time
 	// PolledAt is when the poll ran.
 	PolledAt time.Time
@@ -41,6 +41,10 @@ type Result struct {
 	// Missing explains, per interface named in INTERFACES, why it is not
 	// reported.
 	Missing []string
+	// Warnings explain what is left out of the totals (the live part, an
+	// interface absent from the host) and why; the totals themselves are
+	// vnstat's.
+	Warnings []string
 	// Usage is the cycle's traffic counted against the quota.
 	Usage Usage
 	// Previous is the whole cycle before this one, from the same poll; its
@@ -65,7 +69,7 @@ type IfaceTotal struct {
 	// LiveInBytes and LiveOutBytes are the part counted by the kernel
 	// since vnstat's last save.
 	LiveInBytes, LiveOutBytes uint64
-	// Updated is when vnstat last wrote this interface.
+	// Updated is when vnstat last saved this interface.
 	Updated time.Time
 }
 
@@ -95,8 +99,13 @@ type PollerConfig struct {
 	// Quota is how usage is counted; its zero value counts in + out
 	// without an allowance.
 	Quota Quota
+	// Vnstat is vnstat's own configuration: how long it keeps daily rows,
+	// whether it writes rows for idle days, its time zone.
+	Vnstat vnstatsrc.Config
+	// Local is this process's time zone; nil means time.Local.
+	Local *time.Location
 	// Live adds to vnstat's sums what the kernel counted since vnstat's
-	// last save (needs a CounterSource).
+	// last save.
 	Live bool
 	// SampleInterval is how often the kernel's counters are read for the
 	// live top-up and the stall check; 0 means no sampling.
@@ -111,25 +120,31 @@ type PollerConfig struct {
 
 // Poller reads vnstat every interval and keeps the latest State.
 type Poller struct {
-	cfg      PollerConfig
-	vnstat   Vnstat
-	counters CounterSource
-	links    LinkLister
-	now      func() time.Time
-	logger   *slog.Logger
+	cfg    PollerConfig
+	vnstat Vnstat
+	links  LinkLister
+	now    func() time.Time
+	logger *slog.Logger
 
 	state   atomic.Pointer[State]
 	trigger chan struct{}
 
 	// Owned by the goroutine that polls and samples.
-	base       *Result                       // the last good poll, without live top-up
-	saved      map[string]vnstatsrc.Counters // the counters that go with base's rows
-	linkIndex  map[string]int                // the index each link name had when last seen
-	changedAt  map[string]time.Time          // when a name was last seen on a new index
-	liveNotes  map[string]string             // why an interface has no top-up, to log changes once
-	lastChoice string
-	lastNotes  string
-	lastOffset string
+	base     *Result               // the last good poll, without live top-up
+	saved    map[string]savedState // the counters saved with base's rows
+	liveOff  string                // why there is no live part at all, "" if there is
+	foreign  bool                  // the links are not the host's: none are read
+	zone     *time.Location        // the zone vnstatd writes in, as last judged
+	zoneSeen zoneVote              // a mismatch seen once, waiting for a second save
+	nics     map[string]bool       // NICs chosen automatically so far, kept while vnstat has them
+	tracker  linkTracker
+	logged   map[string]string // what was last logged under each key
+}
+
+// zoneVote is a zone offset inferred from one save.
+type zoneVote struct {
+	offset  time.Duration
+	modTime time.Time
 }
 
 // NewPoller returns a Poller. A nil now means time.Now; a nil logger
@@ -141,16 +156,13 @@ func NewPoller(cfg PollerConfig, v Vnstat, links LinkLister, now func() time.Tim
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Local == nil {
+		cfg.Local = time.Local
+	}
 	p := &Poller{cfg: cfg, vnstat: v, links: links, now: now, logger: logger,
-		trigger: make(chan struct{}, 1), linkIndex: map[string]int{}, changedAt: map[string]time.Time{}, liveNotes: map[string]string{}}
+		trigger: make(chan struct{}, 1), nics: map[string]bool{}, logged: map[string]string{},
+		zone: cfg.Vnstat.Location(cfg.Local), tracker: newLinkTracker()}
 	p.state.Store(&State{})
-	return p
-}
-
-// WithCounters sets where the poller reads vnstat's saved kernel counters,
-// for the live top-up and the stall check, and returns p.
-func (p *Poller) WithCounters(c CounterSource) *Poller {
-	p.counters = c
 	return p
 }
 
@@ -200,10 +212,8 @@ func (p *Poller) Run(ctx context.Context) error {
 func (p *Poller) Poll(ctx context.Context) error {
 	now := p.now()
 	started := time.Now()
-	res, saved, links, err := p.poll(ctx, now)
+	res, links, err := p.poll(ctx, now)
 	if err == nil {
-		// Rows and the counters saved with them are replaced together.
-		p.base, p.saved = res, saved
 		res = p.live(res, links, now)
 	}
 	prev := p.state.Load()
@@ -232,61 +242,119 @@ func (p *Poller) Poll(ctx context.Context) error {
 	return err
 }
 
-// poll reads vnstat and returns the cycle's result without live top-up,
-// the kernel counters vnstat saved with the rows it read (nil when the
-// database could not be read consistently), and the links it chose from.
-func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, map[string]vnstatsrc.Counters, []Link, error) {
-	cycle := CycleAt(now, p.cfg.StartDay)
-	// One vnstat run serves this cycle and the previous one.
-	previous := cycle.Previous(p.cfg.StartDay)
-	previous.Today = previous.Last()
+// choice is the interfaces a poll reports, and what it says of the others.
+type choice struct {
+	names    []string
+	missing  []string // named in INTERFACES, not reportable: a 503
+	warnings []string // reported without their live part, and why
+	err      error
+}
+
+// poll reads vnstat and returns the cycle's result without live top-up
+// (base and saved are set from the same read) and the links whose
+// counters give the live part (nil when there is none).
+func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, []Link, error) {
 	links, err := p.links.Links()
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	// The saved counters must go with the rows vnstat prints: read them
-	// before and after the run, and run again if vnstatd saved meanwhile.
-	var report *vnstatsrc.Report
-	var saved map[string]vnstatsrc.Counters
-	for attempt := 0; ; attempt++ {
-		before := p.readCounters(ctx)
-		if report, err = p.vnstat.Daily(ctx, previous.Start); err != nil {
-			return nil, nil, nil, fmt.Errorf("reading vnstat: %w", err)
-		}
-		saved = p.readCounters(ctx)
-		if maps.Equal(before, saved) {
-			break
-		}
-		if attempt == 2 {
-			p.logger.Debug("no live top-up: vnstatd saved during every read")
-			saved = nil
-			break
-		}
-	}
-	names, missing, err := p.choose(links, report)
+	foreign := foreignNamespace(links, p.cfg.Interfaces)
+	// One read serves this cycle and the previous one. The zone is judged
+	// after the read, so a day more is read in case it moves the cycle.
+	from := CycleAt(now.In(p.zone), p.cfg.StartDay).Previous(p.cfg.StartDay).Start.AddDate(0, 0, -1)
+	var ch choice
+	snap, err := p.vnstat.Read(ctx, from, func(ifaces []vnstatsrc.Interface) []string {
+		ch = p.choose(links, ifaces, foreign != "")
+		return ch.names
+	})
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	res, err := total(report, names, cycle, false)
-	if err != nil {
-		return nil, nil, nil, err
+	if ch.err != nil {
+		return nil, nil, ch.err
 	}
-	q := p.cfg.Quota
-	res.PolledAt = now
-	res.Missing = missing
-	res.Usage = usage(res.InBytes, res.OutBytes, q, cycle, now, false)
-	p.logOffset(q, cycle)
 
+	zoneWarning := p.judgeZone(snap)
+	local := now.In(p.zone)
+	cycle := CycleAt(local, p.cfg.StartDay)
+	previous := cycle.Previous(p.cfg.StartDay)
+	previous.Today = previous.Last()
+
+	q := p.cfg.Quota
+	res, err := p.total(snap, ch.names, cycle, cycle.Today, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	res.PolledAt = now
+	res.Missing = ch.missing
+	res.Warnings = ch.warnings
 	// A past cycle must be whole: vnstat must have held every day of it,
 	// unless the offset stands for what it had not yet counted.
-	res.Previous, err = total(report, names, previous, !q.OffsetCycle.Equal(previous.Start) || q.Offset == 0)
+	res.Previous, err = p.total(snap, ch.names, previous, cycle.Today, !q.OffsetCycle.Equal(previous.Start) || q.Offset == 0)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	res.Previous.PolledAt = now
-	res.Previous.Missing = missing
-	res.Previous.Usage = usage(res.Previous.InBytes, res.Previous.OutBytes, q, previous, now, true)
-	return res, saved, links, nil
+	res.Previous.Missing = ch.missing
+	res.Previous.Usage = usage(res.Previous.InBytes, res.Previous.OutBytes, q, previous, local, true)
+	p.logOffset(q, cycle)
+
+	// The live part is off in another namespace (its links are not the
+	// host's: no counters at all) and when vnstatd's zone is not ours (the
+	// saves' times are inferred: counters serve the stall check only).
+	p.foreign = foreign != ""
+	p.liveOff = foreign + zoneWarning
+	if p.liveOff != "" {
+		res.Warnings = append(res.Warnings, p.liveOff)
+	}
+	if p.foreign {
+		links = nil
+	}
+	p.saved = make(map[string]savedState, len(ch.names))
+	for _, i := range snap.Interfaces {
+		if slices.Contains(ch.names, i.Name) {
+			p.saved[i.Name] = judgeSaved(i, snap.BootTime, p.cfg.BootTime, p.cfg.Vnstat.BootVariation, p.zone)
+		}
+	}
+	p.base = res
+	return res, links, nil
+}
+
+// judgeZone updates the zone vnstatd writes in from snap and returns a
+// warning when it is not this process's. A mismatch counts once two saves
+// agree on it: one save can be misread (a write that was not a save).
+func (p *Poller) judgeZone(snap *vnstatsrc.Snapshot) string {
+	base := p.cfg.Vnstat.Location(p.cfg.Local)
+	if p.cfg.Vnstat.UseUTC {
+		p.zone = base
+		return ""
+	}
+	offset, ok := vnstatOffset(snap)
+	if !ok {
+		// Nothing to judge by: keep the last judgement.
+		return p.zoneWarning(base, snap.ModTime)
+	}
+	if zoneMismatch(offset, base, snap.ModTime) == "" {
+		p.zone, p.zoneSeen = base, zoneVote{}
+		return ""
+	}
+	if p.zoneSeen.offset == offset && !p.zoneSeen.modTime.IsZero() && !p.zoneSeen.modTime.Equal(snap.ModTime) {
+		p.zone = time.FixedZone(formatOffset(offset), int(offset/time.Second))
+	} else {
+		p.zoneSeen = zoneVote{offset: offset, modTime: snap.ModTime}
+	}
+	return p.zoneWarning(base, snap.ModTime)
+}
+
+// zoneWarning is the mismatch warning for the zone in use, or "".
+func (p *Poller) zoneWarning(base *time.Location, at time.Time) string {
+	if p.zone == base {
+		return ""
+	}
+	_, off := at.In(p.zone).Zone()
+	w := zoneMismatch(time.Duration(off)*time.Second, base, at)
+	p.logChange("zone", w, func() { p.logger.Warn("time zone mismatch", "problem", w) })
+	return w
 }
 
 // logOffset says once, at info, that USED_OFFSET does not count in cycle.
@@ -295,20 +363,32 @@ func (p *Poller) logOffset(q Quota, cycle Cycle) {
 	if q.Offset > 0 && !q.OffsetCycle.Equal(cycle.Start) {
 		note = q.OffsetCycle.Format(DateFormat) + "/" + cycle.Start.Format(DateFormat)
 	}
-	if note != "" && note != p.lastOffset {
+	p.logChange("offset", note, func() {
 		p.logger.Info("USED_OFFSET belongs to another cycle; ignoring it",
 			"offset_cycle", q.OffsetCycle.Format(DateFormat), "cycle_start", cycle.Start.Format(DateFormat))
+	})
+}
+
+// logChange runs log when value differs from the last one under key and
+// is not empty: each change is logged once, not at every poll.
+func (p *Poller) logChange(key, value string, log func()) {
+	if p.logged[key] == value {
+		return
 	}
-	p.lastOffset = note
+	p.logged[key] = value
+	if value != "" {
+		log()
+	}
 }
 
 // choose returns the vnstat interfaces to report: those named in
-// INTERFACES, or the physical NICs vnstat tracks. missing lists the named
-// interfaces that cannot be reported.
-func (p *Poller) choose(links []Link, report *vnstatsrc.Report) (names, missing []string, err error) {
-	inDB := make(map[string]bool, len(report.Interfaces))
-	var dbNames []string
-	for _, i := range report.Interfaces {
+// INTERFACES that vnstat has, or the physical NICs vnstat tracks (and
+// those it chose before and vnstat still has). foreign says the links
+// are not the host's: named interfaces are then vnstat's only.
+func (p *Poller) choose(links []Link, ifaces []vnstatsrc.Interface, foreign bool) choice {
+	inDB := make(map[string]bool, len(ifaces))
+	dbNames := make([]string, 0, len(ifaces))
+	for _, i := range ifaces {
 		inDB[i.Name] = true
 		dbNames = append(dbNames, i.Name)
 	}
@@ -316,119 +396,116 @@ func (p *Poller) choose(links []Link, report *vnstatsrc.Report) (names, missing 
 	for _, l := range links {
 		onHost[l.Name] = true
 	}
-
+	var ch choice
 	if len(p.cfg.Interfaces) > 0 {
 		for _, n := range p.cfg.Interfaces {
 			switch {
-			case !onHost[n]:
-				missing = append(missing, n+": no such interface on this host")
+			case !inDB[n] && !onHost[n]:
+				ch.missing = append(ch.missing, n+": neither in vnstat's database nor on this host")
 			case !inDB[n]:
-				missing = append(missing, n+": not in vnstat's database (add it with: vnstat --add -i "+n+")")
+				ch.missing = append(ch.missing, n+": not in vnstat's database (add it with: vnstat --add -i "+n+")")
 			default:
-				names = append(names, n)
+				ch.names = append(ch.names, n)
+				if !onHost[n] && !foreign {
+					ch.warnings = append(ch.warnings, n+": not on this host now; reporting vnstat's rows without the live part")
+				}
 			}
 		}
-		if len(names) == 0 {
-			return nil, nil, fmt.Errorf("no interface to report: %s", strings.Join(missing, "; "))
+		if len(ch.names) == 0 {
+			ch.err = fmt.Errorf("no interface to report: %s", strings.Join(ch.missing, "; "))
 		}
-		p.logChoice(names, "INTERFACES", nil, nil)
-		return names, missing, nil
+		p.logChoice(ch.names, "INTERFACES", nil, nil)
+		return ch
 	}
 
 	chosen, skipped := selectLinks(links)
 	var notes []string
 	for _, n := range chosen {
 		if inDB[n] {
-			names = append(names, n)
+			p.nics[n] = true
 		} else {
 			notes = append(notes, n+": physical NIC that vnstat does not track (add it with: vnstat --add -i "+n+")")
 		}
 	}
 	for _, n := range dbNames {
-		if !onHost[n] {
+		switch {
+		case p.nics[n]:
+			ch.names = append(ch.names, n)
+			if !onHost[n] {
+				ch.warnings = append(ch.warnings, n+": a NIC of this host that is absent now; reporting vnstat's rows without the live part")
+			}
+		case !onHost[n]:
 			notes = append(notes, n+": in vnstat's database but not on this host")
 		}
 	}
-	p.logChoice(names, "automatic", skipped, notes)
-	if len(names) == 0 {
+	for n := range p.nics {
+		if !inDB[n] {
+			delete(p.nics, n)
+		}
+	}
+	p.logChoice(ch.names, "automatic", skipped, notes)
+	if len(ch.names) == 0 {
 		why := "no physical NIC found"
 		if len(chosen) > 0 {
 			why = "vnstat tracks none of the physical NICs " + strings.Join(chosen, ", ")
 		}
-		return nil, nil, fmt.Errorf("no interface to report: %s (vnstat's database has: %s; set INTERFACES to choose)",
+		ch.err = fmt.Errorf("no interface to report: %s (vnstat's database has: %s; set INTERFACES to choose)",
 			why, strings.Join(dbNames, ", "))
 	}
-	return names, nil, nil
+	return ch
 }
 
 // logChoice logs the interfaces chosen, and warnings about the others,
 // when they differ from the previous poll's.
 func (p *Poller) logChoice(names []string, how string, skipped []Skip, notes []string) {
-	if choice := how + ":" + strings.Join(names, ","); choice != p.lastChoice {
-		p.lastChoice = choice
+	p.logChange("choice", how+":"+strings.Join(names, ","), func() {
 		left := make([]string, 0, len(skipped))
 		for _, s := range skipped {
 			left = append(left, s.Name+" ("+s.Reason+")")
 		}
 		p.logger.Info("interfaces chosen", "how", how, "interfaces", names, "left_out", left)
-	}
-	if joined := strings.Join(notes, "\n"); joined != p.lastNotes {
-		p.lastNotes = joined
+	})
+	p.logChange("notes", strings.Join(notes, "\n"), func() {
 		for _, n := range notes {
 			p.logger.Warn("interface not reported", "note", n)
 		}
-	}
+	})
 }
 
-// total sums the daily rows of the named interfaces over the cycle. A sum
-// that misses days at the cycle's start although vnstat tracked the
-// interface before is Incomplete; with whole set, so is one whose interface
-// vnstat began to track after the cycle started.
-func total(report *vnstatsrc.Report, names []string, cycle Cycle, whole bool) (*Result, error) {
+// total sums the daily rows of the named interfaces over the cycle, and
+// says which sums miss days (see gaps) as of today.
+func (p *Poller) total(snap *vnstatsrc.Snapshot, names []string, cycle Cycle, today time.Time, whole bool) (*Result, error) {
 	res := &Result{Cycle: cycle}
-	for _, iface := range report.Interfaces {
+	var overflow bool
+	add := func(a, b uint64) uint64 {
+		s, c := bits.Add64(a, b, 0)
+		overflow = overflow || c != 0
+		return s
+	}
+	for _, iface := range snap.Interfaces {
 		if !slices.Contains(names, iface.Name) {
 			continue
 		}
-		t := IfaceTotal{Name: iface.Name, Updated: iface.Updated}
-		var first time.Time
+		t := IfaceTotal{Name: iface.Name, Updated: iface.Updated.In(p.zone)}
 		for _, d := range iface.Days {
 			if d.Date.Before(cycle.Start) || d.Date.After(cycle.Today) {
 				continue
 			}
-			if first.IsZero() {
-				first = d.Date
-			}
-			var c1, c2 uint64
-			t.InBytes, c1 = bits.Add64(t.InBytes, d.RX, 0)
-			t.OutBytes, c2 = bits.Add64(t.OutBytes, d.TX, 0)
-			if c1|c2 != 0 {
-				return nil, errors.New("summing vnstat's daily rows: total exceeds 2^64 bytes")
-			}
+			t.InBytes = add(t.InBytes, d.RX)
+			t.OutBytes = add(t.OutBytes, d.TX)
 		}
-		if iface.Created.Before(cycle.Start) && (first.IsZero() || first.After(cycle.Start)) {
-			since := "it has no daily rows in the cycle"
-			if !first.IsZero() {
-				since = "its daily rows start on " + first.Format(DateFormat)
-			}
-			res.Incomplete = append(res.Incomplete, fmt.Sprintf(
-				"%s: vnstat tracks it since %s, but %s (cycle start %s; vnstat's DailyDays too small, or vnstatd was not running)",
-				iface.Name, iface.Created.Format(DateFormat), since, cycle.Start.Format(DateFormat)))
-		} else if whole && iface.Created.After(cycle.Start) {
-			res.Incomplete = append(res.Incomplete, fmt.Sprintf(
-				"%s: vnstat began to track it on %s, after the cycle start %s",
-				iface.Name, iface.Created.Format(DateFormat), cycle.Start.Format(DateFormat)))
+		if why := gaps(iface, cycle, today, p.cfg.Vnstat, whole); why != "" {
+			res.Incomplete = append(res.Incomplete, why)
 		}
-		var c1, c2 uint64
-		res.InBytes, c1 = bits.Add64(res.InBytes, t.InBytes, 0)
-		res.OutBytes, c2 = bits.Add64(res.OutBytes, t.OutBytes, 0)
-		if c1|c2 != 0 {
-			return nil, errors.New("summing vnstat's daily rows: total exceeds 2^64 bytes")
-		}
-		if iface.Updated.After(res.UpdatedAt) {
-			res.UpdatedAt = iface.Updated
+		res.InBytes = add(res.InBytes, t.InBytes)
+		res.OutBytes = add(res.OutBytes, t.OutBytes)
+		if t.Updated.After(res.UpdatedAt) {
+			res.UpdatedAt = t.Updated
 		}
 		res.Interfaces = append(res.Interfaces, t)
+	}
+	if overflow {
+		return nil, errors.New("summing vnstat's daily rows: total exceeds 2^64 bytes")
 	}
 	slices.SortFunc(res.Interfaces, func(a, b IfaceTotal) int { return strings.Compare(a.Name, b.Name) })
 	return res, nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,106 +15,39 @@ import (
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
 
-// hostLinks are the links of a host whose vnstat database is the "multi"
-// fixture: two NICs, a veth vnstat tracks, and loopback.
-var hostLinks = []Link{
-	{Name: "lo", Index: 1, Kind: "device", Loopback: true},
-	{Name: "eth0", Index: 2, Kind: "device", ParentBus: "virtio"},
-	{Name: "wlo1", Index: 3, Kind: "device", ParentBus: "pci"},
-	{Name: "veth1", Index: 4, Kind: "veth"},
-}
-
-func fixture(t *testing.T, name string) vnstattest.Fixture {
-	t.Helper()
-	for _, f := range vnstattest.Fixtures() {
-		if f.Name == name {
-			return f
-		}
-	}
-	t.Fatalf("no fixture %s", name)
-	return vnstattest.Fixture{}
-}
-
-func captured(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := vnstattest.Captured(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// newTestPoller returns a Poller that runs vnstat through a fake runner
-// and whose clock reads *now.
-func newTestPoller(t *testing.T, cfg PollerConfig, links []Link, now *time.Time) (*Poller, *vnstattest.Runner, *vnstatsrc.Client) {
-	t.Helper()
-	r := &vnstattest.Runner{T: t}
-	client := vnstatsrc.NewClient("vnstat", "/db", r, nil)
-	if cfg.Interval == 0 {
-		cfg.Interval = time.Minute
-	}
-	p := NewPoller(cfg, client, &fakeLinks{links: links}, func() time.Time { return *now }, nil)
-	return p, r, client
-}
-
-// pollOnce polls vnstat's captured output for fixture f once, at now, and
-// returns the published result.
-func pollOnce(t *testing.T, f vnstattest.Fixture, cfg PollerConfig, links []Link, now time.Time) *Result {
-	t.Helper()
-	p, r, client := newTestPoller(t, cfg, links, &now)
-	r.Expect(client.DailyArgv(f.Begin), captured(t, f.Name), nil)
-	if err := p.Poll(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return p.State().Result
-}
-
-// wantTotals sums the fixture's rows of the named interfaces from start
-// through today: the numbers the poller must report.
-func wantTotals(f vnstattest.Fixture, names []string, start, today time.Time) (in, out uint64, per []IfaceTotal) {
-	for _, i := range f.Ifaces {
-		for _, n := range names {
-			if i.Name == n {
-				rx, tx := i.Sum(start, today)
-				in += rx
-				out += tx
-				per = append(per, IfaceTotal{Name: n, InBytes: rx, OutBytes: tx, Updated: i.Updated})
-			}
-		}
-	}
-	slices.SortFunc(per, func(a, b IfaceTotal) int { return strings.Compare(a.Name, b.Name) })
-	return in, out, per
-}
-
 func TestPollSumsTheCycle(t *testing.T) {
 	tests := []struct {
 		name       string
 		startDay   int
 		start      time.Time // the cycle's first day
-		capture    string    // vnstat's output from the previous cycle's start
+		from       time.Time // the first day read: the day before the previous cycle
 		interfaces []string
 		report     []string
 		missing    []string
+		warnings   []string
 	}{
-		{name: "start day 1", startDay: 1, start: vnstattest.Date(2026, time.November, 1), capture: "multi-begin-2026-10-01", report: []string{"eth0", "wlo1"}},
-		{name: "start day 15", startDay: 15, start: vnstattest.Date(2026, time.November, 15), capture: "multi-begin-2026-10-15", report: []string{"eth0", "wlo1"}},
-		{name: "start day 28", startDay: 28, start: vnstattest.Date(2026, time.November, 28), capture: "multi-begin-2026-10-28", report: []string{"eth0", "wlo1"}},
-		{name: "start day today", startDay: 30, start: vnstattest.Date(2026, time.November, 30), capture: "multi-begin-2026-10-30", report: []string{"eth0", "wlo1"}},
-		{name: "start day 31 in November", startDay: 31, start: vnstattest.Date(2026, time.November, 30), capture: "multi-begin-2026-10-31", report: []string{"eth0", "wlo1"}},
+		{name: "start day 1", startDay: 1, start: vnstattest.Date(2026, time.November, 1), from: vnstattest.Date(2026, time.September, 30), report: []string{"eth0", "wlo1"}},
+		{name: "start day 15", startDay: 15, start: vnstattest.Date(2026, time.November, 15), from: vnstattest.Date(2026, time.October, 14), report: []string{"eth0", "wlo1"}},
+		{name: "start day 28", startDay: 28, start: vnstattest.Date(2026, time.November, 28), from: vnstattest.Date(2026, time.October, 27), report: []string{"eth0", "wlo1"}},
+		{name: "start day today", startDay: 30, start: vnstattest.Date(2026, time.November, 30), from: vnstattest.Date(2026, time.October, 29), report: []string{"eth0", "wlo1"}},
+		{name: "start day 31 in November", startDay: 31, start: vnstattest.Date(2026, time.November, 30), from: vnstattest.Date(2026, time.October, 30), report: []string{"eth0", "wlo1"}},
 		{
-			name: "INTERFACES with a veth and absent names", startDay: 15, start: vnstattest.Date(2026, time.November, 15), capture: "multi-begin-2026-10-15",
-			interfaces: []string{"veth1", "eth9", "wlo1", "lo"},
-			report:     []string{"veth1", "wlo1"},
-			missing:    []string{"eth9: no such interface on this host", "lo: not in vnstat's database (add it with: vnstat --add -i lo)"},
+			name: "INTERFACES with a veth, one vnstat has but the host lacks, and absent names", startDay: 15,
+			start: vnstattest.Date(2026, time.November, 15), from: vnstattest.Date(2026, time.October, 14),
+			interfaces: []string{"veth1", "eth9", "wlo1", "lo", "ppp0"},
+			report:     []string{"ppp0", "veth1", "wlo1"},
+			missing: []string{"eth9: neither in vnstat's database nor on this host",
+				"lo: not in vnstat's database (add it with: vnstat --add -i lo)"},
+			warnings: []string{"ppp0: not on this host now; reporting vnstat's rows without the live part"},
 		},
 	}
 	now := time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
 	today := vnstattest.Date(2026, time.November, 30)
+	ifaces := append(multiIfaces(), vnstattest.Iface{Name: "ppp0", Created: vnstattest.Date(2026, time.August, 3),
+		Updated: time.Date(2026, time.November, 30, 9, 0, 0, 0, time.UTC), Days: vnstattest.Series(today, 62, 4, false)})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := fixture(t, tt.capture)
-			p, r, client := newTestPoller(t, PollerConfig{StartDay: tt.startDay, Interfaces: tt.interfaces}, hostLinks, &now)
-			r.Expect(client.DailyArgv(f.Begin), captured(t, tt.capture), nil)
+			p, v := newTestPoller(t, PollerConfig{StartDay: tt.startDay, Interfaces: tt.interfaces}, hostLinks, &now, ifaces)
 			if err := p.Poll(context.Background()); err != nil {
 				t.Fatalf("Poll: %v", err)
 			}
@@ -123,7 +55,10 @@ func TestPollSumsTheCycle(t *testing.T) {
 			if st.Err != nil || st.Result == nil {
 				t.Fatalf("state = %+v", st)
 			}
-			in, out, per := wantTotals(f, tt.report, tt.start, today)
+			if !v.from.Equal(tt.from) {
+				t.Errorf("read rows from %s, want %s", v.from.Format(DateFormat), tt.from.Format(DateFormat))
+			}
+			in, out, per := wantTotals(ifaces, tt.report, tt.start, today)
 			if in == 0 || out == 0 {
 				t.Fatalf("fixture sums are zero: the test proves nothing")
 			}
@@ -137,6 +72,7 @@ func TestPollSumsTheCycle(t *testing.T) {
 				UpdatedAt:  per[0].Updated,
 				PolledAt:   now,
 				Missing:    tt.missing,
+				Warnings:   tt.warnings,
 			}
 			for _, i := range per {
 				if i.Updated.After(want.UpdatedAt) {
@@ -154,40 +90,54 @@ func TestPollSumsTheCycle(t *testing.T) {
 }
 
 // TestPollPreviousCycle checks the previous whole cycle computed from the
-// same vnstat run: its bounds, its sums, and that it is refused as
-// incomplete when vnstat did not hold all of it.
+// same read: its bounds, its sums, and that it is refused as incomplete
+// when vnstat did not hold all of it.
 func TestPollPreviousCycle(t *testing.T) {
 	now := time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
+	today := vnstattest.Date(2026, time.November, 30)
+	// Rows from November 10 only, of an interface tracked since June.
+	short := []vnstattest.Iface{{Name: "eth0", Created: vnstattest.Date(2026, time.June, 1),
+		Updated: now.Add(-5 * time.Minute), Days: vnstattest.Series(today, 21, 4, true)}}
 	tests := []struct {
 		name        string
 		startDay    int
-		capture     string
+		ifaces      []vnstattest.Iface
 		interfaces  []string
 		quota       Quota
+		vnstat      vnstatsrc.Config
 		first, last time.Time
 		incomplete  string
 	}{
-		{name: "start day 1: October", startDay: 1, capture: "multi-begin-2026-10-01",
+		{name: "start day 1: October", startDay: 1,
 			first: vnstattest.Date(2026, time.October, 1), last: vnstattest.Date(2026, time.October, 31)},
-		{name: "start day 15", startDay: 15, capture: "multi-begin-2026-10-15",
+		{name: "start day 15", startDay: 15,
 			first: vnstattest.Date(2026, time.October, 15), last: vnstattest.Date(2026, time.November, 14)},
-		{name: "start day 31: Oct 31 to Nov 29", startDay: 31, capture: "multi-begin-2026-10-31",
+		{name: "start day 31: Oct 31 to Nov 29", startDay: 31,
 			first: vnstattest.Date(2026, time.October, 31), last: vnstattest.Date(2026, time.November, 29)},
-		{name: "veth tracked from mid-cycle", startDay: 15, capture: "multi-begin-2026-10-15", interfaces: []string{"veth1"},
+		{name: "veth tracked from mid-cycle", startDay: 15, interfaces: []string{"veth1"},
 			first: vnstattest.Date(2026, time.October, 15), last: vnstattest.Date(2026, time.November, 14),
 			incomplete: "veth1: vnstat began to track it on 2026-11-20"},
-		{name: "the offset stands for the days before tracking", startDay: 15, capture: "multi-begin-2026-10-15", interfaces: []string{"veth1"},
+		{name: "the offset stands for the days before tracking", startDay: 15, interfaces: []string{"veth1"},
 			quota: Quota{Offset: 5 << 30, OffsetCycle: vnstattest.Date(2026, time.October, 15)},
 			first: vnstattest.Date(2026, time.October, 15), last: vnstattest.Date(2026, time.November, 14)},
-		{name: "rows dropped by DailyDays", startDay: 1, capture: "incomplete",
+		{name: "no rows while vnstatd ran with TrafficlessEntries 1", startDay: 1, ifaces: short,
 			first: vnstattest.Date(2026, time.October, 1), last: vnstattest.Date(2026, time.October, 31),
-			incomplete: "eth0: vnstat tracks it since 2026-06-01, but it has no daily rows in the cycle"},
+			incomplete: "eth0: vnstat has no row for 31 day(s) of the cycle (2026-10-01, 2026-10-02, 2026-10-03 and 28 more)"},
+		{name: "rows deleted by DailyDays", startDay: 1, ifaces: short, vnstat: vnstatsrc.Config{DailyDays: 21},
+			first: vnstattest.Date(2026, time.October, 1), last: vnstattest.Date(2026, time.October, 31),
+			incomplete: "eth0: vnstat keeps 21 days of daily rows (DailyDays), so rows before 2026-11-09 are gone (cycle start 2026-10-01)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := fixture(t, tt.capture)
-			p, r, client := newTestPoller(t, PollerConfig{StartDay: tt.startDay, Interfaces: tt.interfaces, Quota: tt.quota}, hostLinks, &now)
-			r.Expect(client.DailyArgv(f.Begin), captured(t, tt.capture), nil)
+			ifaces := tt.ifaces
+			if ifaces == nil {
+				ifaces = multiIfaces()
+			}
+			vc := vnstatsrc.DefaultConfig()
+			if tt.vnstat.DailyDays != 0 {
+				vc.DailyDays = tt.vnstat.DailyDays
+			}
+			p, _ := newTestPoller(t, PollerConfig{StartDay: tt.startDay, Interfaces: tt.interfaces, Quota: tt.quota, Vnstat: vc}, hostLinks, &now, ifaces)
 			if err := p.Poll(context.Background()); err != nil {
 				t.Fatal(err)
 			}
@@ -199,7 +149,7 @@ func TestPollPreviousCycle(t *testing.T) {
 			if names == nil {
 				names = []string{"eth0", "wlo1"}
 			}
-			in, out, _ := wantTotals(f, names, tt.first, tt.last)
+			in, out, _ := wantTotals(ifaces, names, tt.first, tt.last)
 			if prev.InBytes != in || prev.OutBytes != out {
 				t.Errorf("previous totals %d/%d, want %d/%d", prev.InBytes, prev.OutBytes, in, out)
 			}
@@ -213,18 +163,44 @@ func TestPollPreviousCycle(t *testing.T) {
 	}
 }
 
+// TestPollIdleDays: with TrafficlessEntries 0 vnstatd writes no row for a
+// day without traffic, so missing rows (the cycle's first day among them)
+// are idle days, not gaps; with 1, the same rows are a gap.
+func TestPollIdleDays(t *testing.T) {
+	now := time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
+	today := vnstattest.Date(2026, time.November, 30)
+	var days []vnstattest.Day
+	for _, d := range vnstattest.Series(today, 62, 6, false) {
+		// Idle on the 1st of each month and every Sunday.
+		if d.Date.Day() != 1 && d.Date.Weekday() != time.Sunday {
+			days = append(days, d)
+		}
+	}
+	ifaces := []vnstattest.Iface{{Name: "eth0", Created: vnstattest.Date(2026, time.August, 1), Updated: now.Add(-time.Minute), Days: days}}
+	idle := vnstatsrc.DefaultConfig()
+	idle.TrafficlessEntries = false
+	res := pollOnce(t, ifaces, PollerConfig{StartDay: 1, Vnstat: idle}, hostLinks, now)
+	if len(res.Incomplete) != 0 || len(res.Previous.Incomplete) != 0 {
+		t.Errorf("idle days taken for gaps: %q / previous %q", res.Incomplete, res.Previous.Incomplete)
+	}
+	in, out, _ := wantTotals(ifaces, []string{"eth0"}, vnstattest.Date(2026, time.November, 1), today)
+	if res.InBytes != in || res.OutBytes != out || in == 0 {
+		t.Errorf("totals %d/%d, want %d/%d", res.InBytes, res.OutBytes, in, out)
+	}
+	res = pollOnce(t, ifaces, PollerConfig{StartDay: 1}, hostLinks, now)
+	if len(res.Incomplete) != 1 || !strings.Contains(res.Incomplete[0], "no row for 5 day(s) of the cycle (2026-11-01, 2026-11-08, 2026-11-15 and 2 more)") {
+		t.Errorf("with TrafficlessEntries 1: incomplete %q", res.Incomplete)
+	}
+}
+
 func TestPollLeapFebruaryStopsAtToday(t *testing.T) {
-	f := fixture(t, "leap-begin-2028-01-30")
+	ifaces := []vnstattest.Iface{{Name: "enp3s0", Created: vnstattest.Date(2027, time.December, 1),
+		Updated: time.Date(2028, time.March, 5, 7, 55, 0, 0, time.UTC), Days: vnstattest.Series(vnstattest.Date(2028, time.March, 31), 91, 5, true)}}
 	now := time.Date(2028, time.March, 5, 8, 0, 0, 0, time.UTC)
 	links := []Link{{Name: "enp3s0", Index: 2, Kind: "device", ParentBus: "pci"}}
-	p, r, client := newTestPoller(t, PollerConfig{StartDay: 30}, links, &now)
-	r.Expect(client.DailyArgv(f.Begin), captured(t, f.Name), nil)
-	if err := p.Poll(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	in, out, _ := wantTotals(f, []string{"enp3s0"}, vnstattest.Date(2028, time.February, 29), vnstattest.Date(2028, time.March, 5))
-	all, _, _ := wantTotals(f, []string{"enp3s0"}, vnstattest.Date(2028, time.February, 29), vnstattest.Date(2028, time.March, 31))
-	res := p.State().Result
+	res := pollOnce(t, ifaces, PollerConfig{StartDay: 30}, links, now)
+	in, out, _ := wantTotals(ifaces, []string{"enp3s0"}, vnstattest.Date(2028, time.February, 29), vnstattest.Date(2028, time.March, 5))
+	all, _, _ := wantTotals(ifaces, []string{"enp3s0"}, vnstattest.Date(2028, time.February, 29), vnstattest.Date(2028, time.March, 31))
 	if res.InBytes != in || res.OutBytes != out {
 		t.Errorf("totals = %d/%d, want %d/%d (rows after today excluded; with them rx would be %d)", res.InBytes, res.OutBytes, in, out, all)
 	}
@@ -233,76 +209,61 @@ func TestPollLeapFebruaryStopsAtToday(t *testing.T) {
 	}
 }
 
-func TestPollIncomplete(t *testing.T) {
-	f := fixture(t, "incomplete")
-	now := time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
-	res := pollOnce(t, f, PollerConfig{StartDay: 1}, hostLinks, now)
-	if len(res.Incomplete) != 1 || !strings.Contains(res.Incomplete[0], "eth0") || !strings.Contains(res.Incomplete[0], "2026-11-10") {
-		t.Errorf("Incomplete = %q, want eth0 with rows from 2026-11-10", res.Incomplete)
-	}
-	in, _, _ := wantTotals(f, []string{"eth0"}, vnstattest.Date(2026, time.November, 1), now)
-	if res.InBytes != in {
-		t.Errorf("InBytes = %d, want %d", res.InBytes, in)
-	}
-}
-
 func TestPollNewInterfaceIsNotIncomplete(t *testing.T) {
-	res := pollOnce(t, fixture(t, "empty"), PollerConfig{StartDay: 1}, hostLinks, time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC))
+	now := time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
+	// Added with vnstat --add a minute ago: no rows, created = updated.
+	added := now.Add(-time.Minute)
+	res := pollOnce(t, []vnstattest.Iface{{Name: "eth0", Created: added, Updated: added}}, PollerConfig{StartDay: 1}, hostLinks, now)
 	if res.InBytes != 0 || res.OutBytes != 0 || len(res.Incomplete) != 0 || len(res.Interfaces) != 1 {
 		t.Errorf("result = %+v, want eth0 with no traffic yet and nothing incomplete", res)
 	}
 }
 
 func TestPollFailureKeepsLastGoodResult(t *testing.T) {
-	f := fixture(t, "multi-begin-2026-10-01")
 	now := time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
-	p, r, client := newTestPoller(t, PollerConfig{StartDay: 1}, hostLinks, &now)
+	p, v := newTestPoller(t, PollerConfig{StartDay: 1}, hostLinks, &now, multiIfaces())
 
-	r.Expect(client.DailyArgv(f.Begin), nil, errors.New("vnstat exploded"))
+	v.set(func(f *fakeVnstat) {
+		f.err = errors.New("reading vnstat's database /db/vnstat.db: no such file or directory")
+	})
 	if err := p.Poll(context.Background()); err == nil {
-		t.Fatal("Poll succeeded on a failing vnstat")
+		t.Fatal("Poll succeeded on a failing read")
 	}
 	if st := p.State(); st.Result != nil || st.Err == nil || !st.LastPoll.Equal(now) {
 		t.Fatalf("state after first failure = %+v, want no result and the error", st)
 	}
 
-	r.Expect(client.DailyArgv(f.Begin), captured(t, f.Name), nil)
+	v.set(func(f *fakeVnstat) { f.err = nil })
 	if err := p.Poll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	good := p.State().Result
 
-	for _, bad := range []struct {
-		name string
-		out  []byte
-		err  error
-	}{
-		{"run error", nil, &vnstatsrc.RunError{Argv: []string{"vnstat"}, Err: errors.New("exit status 1"), Stderr: "Error: Failed to open database"}},
-		{"garbage", []byte("Error: database is locked"), nil},
-		{"jsonversion 1", []byte(`{"vnstatversion":"1.18","jsonversion":"1","interfaces":[]}`), nil},
+	for _, bad := range []error{
+		errors.New("reading vnstat's database /db/vnstat.db: database is locked"),
+		fmt.Errorf("reading vnstat's database /db/vnstat.db: %w: dbversion \"2\"", vnstatsrc.ErrDBVersion),
 	} {
 		now = now.Add(time.Minute)
-		r.Expect(client.DailyArgv(f.Begin), bad.out, bad.err)
-		if err := p.Poll(context.Background()); err == nil {
-			t.Fatalf("%s: Poll succeeded", bad.name)
+		v.set(func(f *fakeVnstat) { f.err = bad })
+		if err := p.Poll(context.Background()); !errors.Is(err, bad) {
+			t.Fatalf("Poll error %v, want %v", err, bad)
 		}
 		st := p.State()
-		if st.Result != good || st.Err == nil || !st.LastPoll.Equal(now) {
-			t.Errorf("%s: state = %+v, want the last good result kept and the error", bad.name, st)
+		if st.Result != good || !errors.Is(st.Err, bad) || !st.LastPoll.Equal(now) {
+			t.Errorf("%v: state = %+v, want the last good result kept and the error", bad, st)
 		}
 	}
 
-	r.Expect(client.DailyArgv(f.Begin), captured(t, f.Name), nil)
+	v.set(func(f *fakeVnstat) { f.err = nil })
 	if err := p.Poll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if st := p.State(); st.Err != nil || st.Result == good || !st.Result.PolledAt.Equal(now) {
+	if st := p.State(); st.Err != nil || st.Result == good || !st.Result.PolledAt.Equal(now) || st.PollErrors != 3 {
 		t.Errorf("after recovery: %+v", st)
 	}
 }
 
 func TestPollNoInterfaceToReport(t *testing.T) {
-	f := fixture(t, "multi-begin-2026-10-01")
 	now := time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name       string
@@ -312,12 +273,11 @@ func TestPollNoInterfaceToReport(t *testing.T) {
 	}{
 		{"only virtual links", hostLinks[3:], nil, "no physical NIC found"},
 		{"NIC vnstat does not track", []Link{{Name: "enp9s0", Index: 9, Kind: "device", ParentBus: "pci"}}, nil, "vnstat tracks none of the physical NICs enp9s0"},
-		{"every named interface absent", hostLinks, []string{"eth9"}, "eth9: no such interface"},
+		{"every named interface absent", hostLinks, []string{"eth9"}, "eth9: neither in vnstat's database nor on this host"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, r, client := newTestPoller(t, PollerConfig{StartDay: 1, Interfaces: tt.interfaces}, tt.links, &now)
-			r.Expect(client.DailyArgv(f.Begin), captured(t, f.Name), nil)
+			p, _ := newTestPoller(t, PollerConfig{StartDay: 1, Interfaces: tt.interfaces}, tt.links, &now, multiIfaces())
 			err := p.Poll(context.Background())
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Poll error = %v, want one containing %q", err, tt.want)
@@ -330,98 +290,144 @@ func TestPollNoInterfaceToReport(t *testing.T) {
 }
 
 // TestPollAfterMidnightUsesNewCycle polls just before and just after the
-// reset day's midnight.
+// reset day's midnight, in a zone east of UTC.
 func TestPollAfterMidnightUsesNewCycle(t *testing.T) {
 	loc := time.FixedZone("UTC+8", 8*3600)
 	now := time.Date(2026, time.November, 27, 23, 59, 59, 0, loc)
-	p, r, client := newTestPoller(t, PollerConfig{StartDay: 28}, hostLinks, &now)
-
-	r.Expect(client.DailyArgv(vnstattest.Date(2026, time.September, 28)), captured(t, "multi-begin-2026-09-28"), nil)
+	ifaces := multiIfaces()
+	for n := range ifaces {
+		ifaces[n].Updated = time.Date(2026, time.November, 27, 23, 59, 0, 0, loc)
+	}
+	p, v := newTestPoller(t, PollerConfig{StartDay: 28, Local: loc}, hostLinks, &now, ifaces)
 	if err := p.Poll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if got := p.State().Result.Cycle.Start.Format(DateFormat); got != "2026-10-28" {
 		t.Fatalf("cycle start before midnight = %s", got)
 	}
+	if got := v.from.Format(DateFormat); got != "2026-09-27" {
+		t.Errorf("read from %s, want 2026-09-27", got)
+	}
 
 	now = time.Date(2026, time.November, 28, 0, 0, 1, 0, loc)
-	f := fixture(t, "multi-begin-2026-10-28")
-	r.Expect(client.DailyArgv(f.Begin), captured(t, f.Name), nil)
 	if err := p.Poll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	res := p.State().Result
 	start := vnstattest.Date(2026, time.November, 28)
-	in, out, _ := wantTotals(f, []string{"eth0", "wlo1"}, start, start)
+	in, out, _ := wantTotals(ifaces, []string{"eth0", "wlo1"}, start, start)
 	if res.Cycle.Start != start || res.InBytes != in || res.OutBytes != out {
 		t.Errorf("after midnight: cycle %s totals %d/%d, want %s %d/%d", res.Cycle.Start.Format(DateFormat), res.InBytes, res.OutBytes, start.Format(DateFormat), in, out)
 	}
 }
 
-// TestStateIsReplacedAtomically reads the state while polls replace it;
-// run with -race. Every state read must be whole: a result's totals always
-// equal the sum of its interfaces.
-func TestStateIsReplacedAtomically(t *testing.T) {
-	f := fixture(t, "multi-begin-2026-10-01")
+// TestPollManyInterfacesOneReported: 2,000 interfaces in vnstat's
+// database, one named; only its rows are read.
+func TestPollManyInterfacesOneReported(t *testing.T) {
+	ifaces, links := manyIfaces(2000)
 	now := time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
-	p, r, client := newTestPoller(t, PollerConfig{StartDay: 1}, hostLinks, &now)
-	r.Expect(client.DailyArgv(f.Begin), captured(t, f.Name), nil)
+	p, _ := newTestPoller(t, PollerConfig{StartDay: 1, Interfaces: []string{"enp1234s0"}}, links, &now, ifaces)
+	if err := p.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	res := p.State().Result
+	in, out, _ := wantTotals(ifaces, []string{"enp1234s0"}, vnstattest.Date(2026, time.November, 1), now)
+	if len(res.Interfaces) != 1 || res.InBytes != in || res.OutBytes != out {
+		t.Errorf("result %d interfaces %d/%d, want enp1234s0's %d/%d", len(res.Interfaces), res.InBytes, res.OutBytes, in, out)
+	}
+}
+
+// TestStateIsReplacedAtomically reads the state while polls and samples
+// replace it; run with -race. The fake's counters and rows change between
+// polls so that consecutive results differ; every state read must be
+// whole: a result's totals always equal the sum of its interfaces, and
+// its live part the sum of theirs.
+func TestStateIsReplacedAtomically(t *testing.T) {
+	now := time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
+	links := []Link{
+		{Name: "eth0", Index: 2, Kind: "device", ParentBus: "virtio", RxBytes: 1 << 20, TxBytes: 1 << 20},
+		{Name: "wlo1", Index: 3, Kind: "device", ParentBus: "pci", RxBytes: 1 << 20, TxBytes: 1 << 20},
+	}
+	p, v := newTestPoller(t, PollerConfig{StartDay: 1, Live: true}, links, &now, multiIfaces())
+	fl := p.links.(*fakeLinks)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	errc := make(chan error, 4)
+	seen := make(chan uint64, 1000)
 	for range 4 {
 		wg.Go(func() {
+			var last *Result
 			for ctx.Err() == nil {
 				st := p.State()
 				if st.Result == nil {
 					continue
 				}
-				var in uint64
+				var in, live uint64
 				for _, i := range st.Result.Interfaces {
 					in += i.InBytes
+					live += i.LiveInBytes
 				}
-				if in != st.Result.InBytes {
-					errc <- fmt.Errorf("torn result: %d != %d", in, st.Result.InBytes)
+				if in != st.Result.InBytes || live != st.Result.LiveInBytes {
+					errc <- fmt.Errorf("torn result: %d != %d or %d != %d", in, st.Result.InBytes, live, st.Result.LiveInBytes)
 					return
+				}
+				if st.Result != last {
+					last = st.Result
+					select {
+					case seen <- st.Result.InBytes:
+					default:
+					}
 				}
 			}
 		})
 	}
-	for range 200 {
+	for k := range 200 {
+		v.set(func(f *fakeVnstat) { f.ifaces[0].Days[len(f.ifaces[0].Days)-1].RX += uint64(k) })
 		if err := p.Poll(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		fl.links[0].RxBytes += 100
+		now = now.Add(time.Second)
+		if err := p.Sample(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
 	cancel()
 	wg.Wait()
 	close(errc)
+	close(seen)
 	for err := range errc {
 		t.Error(err)
 	}
-	if r.Calls() != 200 {
-		t.Errorf("vnstat ran %d times for 200 polls", r.Calls())
+	distinct := map[uint64]bool{}
+	for in := range seen {
+		distinct[in] = true
+	}
+	if len(distinct) < 2 {
+		t.Errorf("the readers saw %d distinct results: the test proves nothing", len(distinct))
+	}
+	if v.readCount() != 200 {
+		t.Errorf("vnstat was read %d times for 200 polls", v.readCount())
 	}
 }
 
 // TestRunPollsAtStartAndStopsOnCancel runs the loop with a short interval.
 func TestRunPollsAtStartAndStopsOnCancel(t *testing.T) {
-	f := fixture(t, "multi-begin-2026-10-01")
 	now := time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
-	p, r, client := newTestPoller(t, PollerConfig{StartDay: 1, Interval: 10 * time.Millisecond}, hostLinks, &now)
-	r.Expect(client.DailyArgv(f.Begin), captured(t, f.Name), nil)
+	p, v := newTestPoller(t, PollerConfig{StartDay: 1, Interval: 10 * time.Millisecond}, hostLinks, &now, multiIfaces())
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- p.Run(ctx) }()
 	deadline := time.Now().Add(10 * time.Second)
-	for r.Calls() < 3 && time.Now().Before(deadline) {
+	for v.readCount() < 3 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("Run returned %v after cancel, want nil", err)
 	}
-	if r.Calls() < 3 {
-		t.Errorf("Run polled %d times", r.Calls())
+	if v.readCount() < 3 {
+		t.Errorf("Run polled %d times", v.readCount())
 	}
 }

@@ -1,15 +1,14 @@
 package vnstatsrc
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	// A cgo-free SQLite: the binary stays static (CGO_ENABLED=0). Built with
@@ -19,112 +18,270 @@ import (
 	_ "modernc.org/sqlite"
 )
 
-// Counters is what vnstat's database holds of an interface's kernel
-// counters: the values vnstatd last saw, saved with the daily rows that
-// count everything up to them.
-type Counters struct {
-	// Name is the interface name.
-	Name string
-	// RX and TX are the kernel's byte counters at vnstatd's last save.
-	RX, TX uint64
-	// Updated is when vnstatd saved them.
-	Updated time.Time
+// SupportedDBVersion is the schema version (info.dbversion) this package
+// reads: the one every vnstat 2.x writes.
+const SupportedDBVersion = "1"
+
+// ErrDBVersion is returned for a database of another schema version.
+var ErrDBVersion = errors.New("unsupported vnstat database version")
+
+// noBootTime is what `vnstatd --initdb` stores as btime before vnstatd
+// has run (2^32-1).
+const noBootTime = math.MaxUint32
+
+// wallFormat is how vnstat writes created and updated.
+const wallFormat = time.DateTime
+
+// Snapshot is what one read transaction saw of vnstat's database.
+type Snapshot struct {
+	// DBVersion is the schema version, SupportedDBVersion.
+	DBVersion string
+	// VnstatVersion is the version of the vnstat that last opened the
+	// database for writing, such as "2.10".
+	VnstatVersion string
+	// BootTime is the host's boot time vnstatd last saw; zero when no
+	// vnstatd has run on the database yet.
+	BootTime time.Time
+	// ModTime is when the database (or its write-ahead log) was last
+	// written, by the kernel's clock, as stat saw it just before the read.
+	ModTime time.Time
+	// Interfaces are all of the database's interfaces, by name; only
+	// those the caller picked have Days.
+	Interfaces []Interface
 }
 
-// ReadCounters reads every interface's saved kernel counters from the
-// vnstat database at path, opened read-only (the file may sit on a
-// read-only mount while vnstatd writes it). vnstat writes times in local
-// time, so loc must be vnstat's time zone.
-func ReadCounters(ctx context.Context, path string, loc *time.Location) ([]Counters, error) {
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("reading vnstat's database: %w", err)
+// Interface is one interface of vnstat's database.
+type Interface struct {
+	// Name is the kernel name vnstat tracks the interface by.
+	Name string
+	// Alias is the alias set with `vnstat --setalias`, often empty.
+	Alias string
+	// Created and Updated are when vnstat started tracking the interface
+	// and last saved it, as the wall-clock readings vnstat wrote (in its
+	// zone: local time, or UTC with UseUTC) held as UTC: Wall.In gives
+	// the instant.
+	Created, Updated Wall
+	// RXCounter and TXCounter are the kernel's byte counters at the save.
+	RXCounter, TXCounter uint64
+	// RXTotal and TXTotal are everything vnstat counted for it.
+	RXTotal, TXTotal uint64
+	// Days are the daily rows from the date asked for on, oldest first,
+	// for picked interfaces; nil for the others.
+	Days []Day
+}
+
+// Day is one daily row.
+type Day struct {
+	// Date is the day as vnstatd wrote it, a civil date held as midnight
+	// UTC.
+	Date time.Time
+	// RX and TX are the bytes received and sent that day.
+	RX, TX uint64
+}
+
+// Wall is a wall-clock reading without a zone, held as that reading in
+// UTC.
+type Wall struct{ time.Time }
+
+// In returns the instant the reading stands for in zone loc.
+func (w Wall) In(loc *time.Location) time.Time {
+	t := w.Time
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, loc)
+}
+
+// Date returns the reading's civil date, midnight UTC.
+func (w Wall) Date() time.Time {
+	return w.Truncate(24 * time.Hour)
+}
+
+// String formats the reading as vnstat writes it.
+func (w Wall) String() string { return w.Format(wallFormat) }
+
+// Database is vnstat's database file, read directly.
+type Database struct {
+	path string
+}
+
+// NewDatabase returns a reader of the vnstat database at path (a
+// vnstat.db). Nothing is opened until Read.
+func NewDatabase(path string) *Database {
+	return &Database{path: path}
+}
+
+// Path is the database file.
+func (d *Database) Path() string { return d.path }
+
+// Read reads the database in one read-only transaction: its version, boot
+// time and every interface; pick is then given the interfaces and returns
+// the names whose daily rows dated from (a civil date) on are read too.
+func (d *Database) Read(ctx context.Context, from time.Time, pick func([]Interface) []string) (*Snapshot, error) {
+	s, err := d.read(ctx, from, pick)
+	if err != nil {
+		return nil, fmt.Errorf("reading vnstat's database %s: %w", d.path, err)
 	}
-	dsn := (&url.URL{Scheme: "file", Path: path, RawQuery: "mode=ro&_pragma=busy_timeout(2000)&_pragma=query_only(1)"}).String()
+	return s, nil
+}
+
+func (d *Database) read(ctx context.Context, from time.Time, pick func([]Interface) []string) (*Snapshot, error) {
+	fi, err := os.Stat(d.path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	snap := &Snapshot{ModTime: fi.ModTime()}
+	if wal, err := os.Stat(d.path + "-wal"); err == nil && wal.ModTime().After(snap.ModTime) {
+		snap.ModTime = wal.ModTime()
+	}
+
+	// mode=ro: the file may be on a read-only mount; query_only: nothing
+	// here can write; busy_timeout: wait out vnstatd's short write locks.
+	dsn := (&url.URL{Scheme: "file", Path: d.path,
+		RawQuery: "mode=ro&_pragma=busy_timeout(3000)&_pragma=query_only(1)"}).String()
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
-		return nil, fmt.Errorf("opening vnstat's database %s: %w", path, err)
+		return nil, err
 	}
 	defer db.Close()
-	rows, err := db.QueryContext(ctx, "SELECT name, rxcounter, txcounter, CAST(updated AS TEXT) FROM interface ORDER BY name")
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return nil, fmt.Errorf("reading vnstat's database %s: %w", path, err)
+		return nil, err
 	}
-	defer rows.Close()
-	var cs []Counters
-	for rows.Next() {
-		var c Counters
-		var rx, tx int64
-		var updated string
-		if err := rows.Scan(&c.Name, &rx, &tx, &updated); err != nil {
-			return nil, fmt.Errorf("reading vnstat's database %s: %w", path, err)
-		}
-		if rx < 0 || tx < 0 {
-			return nil, fmt.Errorf("reading vnstat's database %s: %s has negative counters", path, c.Name)
-		}
-		c.RX, c.TX = uint64(rx), uint64(tx)
-		if c.Updated, err = time.ParseInLocation(time.DateTime, updated, loc); err != nil {
-			return nil, fmt.Errorf("reading vnstat's database %s: %s updated %q: %w", path, c.Name, updated, err)
-		}
-		cs = append(cs, c)
+	defer tx.Rollback()
+
+	if err := readInfo(ctx, tx, snap); err != nil {
+		return nil, err
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading vnstat's database %s: %w", path, err)
+	ids, err := readInterfaces(ctx, tx, snap)
+	if err != nil {
+		return nil, err
 	}
-	return cs, nil
-}
-
-// Config is what vnstat-exporter needs of vnstat's own configuration.
-type Config struct {
-	// DatabaseDir is where vnstat keeps vnstat.db.
-	DatabaseDir string
-	// SaveInterval is how often vnstatd writes to the database.
-	SaveInterval time.Duration
-}
-
-// DefaultConfig is vnstat's built-in configuration.
-func DefaultConfig() Config {
-	return Config{DatabaseDir: "/var/lib/vnstat", SaveInterval: 5 * time.Minute}
-}
-
-// ParseConfig reads DatabaseDir and SaveInterval from the text of a
-// vnstat.conf; what it lacks keeps vnstat's default.
-func ParseConfig(b []byte) Config {
-	c := DefaultConfig()
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || line[0] == '#' || line[0] == ';' {
+	stmt, err := tx.PrepareContext(ctx, "SELECT CAST(date AS TEXT), rx, tx FROM day WHERE interface = ? AND date >= ? ORDER BY date")
+	if err != nil {
+		return nil, err
+	}
+	defer stmt.Close()
+	for _, name := range pick(snap.Interfaces) {
+		i, ok := ids[name]
+		if !ok {
 			continue
 		}
-		key, value := line, ""
-		if i := strings.IndexAny(line, " \t"); i > 0 {
-			key, value = line[:i], strings.Trim(strings.TrimSpace(line[i:]), `"`)
-		}
-		switch key {
-		case "DatabaseDir":
-			if value != "" {
-				c.DatabaseDir = value
-			}
-		case "SaveInterval":
-			// vnstat accepts 1 to 60 minutes.
-			if n, err := strconv.Atoi(value); err == nil && n >= 1 && n <= 60 {
-				c.SaveInterval = time.Duration(n) * time.Minute
-			}
+		iface := &snap.Interfaces[i.index]
+		if iface.Days, err = readDays(ctx, stmt, i.id, from); err != nil {
+			return nil, fmt.Errorf("daily rows of %s: %w", name, err)
 		}
 	}
-	return c
+	return snap, tx.Commit()
 }
 
-// Database is a vnstat database read directly, for the counters that
-// vnstat's CLI does not print.
-type Database struct {
-	// Path is the vnstat.db file.
-	Path string
-	// Loc is the time zone vnstat writes times in.
-	Loc *time.Location
+func readInfo(ctx context.Context, tx *sql.Tx, snap *Snapshot) error {
+	rows, err := tx.QueryContext(ctx, "SELECT name, value FROM info")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var btime string
+	for rows.Next() {
+		var name, value string
+		if err := rows.Scan(&name, &value); err != nil {
+			return err
+		}
+		switch name {
+		case "dbversion":
+			snap.DBVersion = value
+		case "vnstatversion":
+			snap.VnstatVersion = value
+		case "btime":
+			btime = value
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if snap.DBVersion != SupportedDBVersion {
+		found := strconv.Quote(snap.DBVersion)
+		if snap.DBVersion == "" {
+			found = "none"
+		}
+		return fmt.Errorf("%w: dbversion %s (written by vnstat %q); supported: dbversion %s, written by vnstat 2.x",
+			ErrDBVersion, found, snap.VnstatVersion, SupportedDBVersion)
+	}
+	if n, err := strconv.ParseInt(btime, 10, 64); err == nil && n > 0 && n != noBootTime {
+		snap.BootTime = time.Unix(n, 0)
+	}
+	return nil
 }
 
-// Counters reads every interface's saved counters; see ReadCounters.
-func (d *Database) Counters(ctx context.Context) ([]Counters, error) {
-	return ReadCounters(ctx, d.Path, d.Loc)
+type ifaceID struct {
+	id    int64
+	index int
+}
+
+func readInterfaces(ctx context.Context, tx *sql.Tx, snap *Snapshot) (map[string]ifaceID, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, name, COALESCE(alias, ''), CAST(created AS TEXT), CAST(updated AS TEXT),
+		rxcounter, txcounter, rxtotal, txtotal FROM interface ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ids := make(map[string]ifaceID)
+	for rows.Next() {
+		var i Interface
+		var id int64
+		var created, updated string
+		var n [4]int64
+		if err := rows.Scan(&id, &i.Name, &i.Alias, &created, &updated, &n[0], &n[1], &n[2], &n[3]); err != nil {
+			return nil, err
+		}
+		if n[0] < 0 || n[1] < 0 || n[2] < 0 || n[3] < 0 {
+			return nil, fmt.Errorf("interface %s: negative counters or totals %v", i.Name, n)
+		}
+		i.RXCounter, i.TXCounter, i.RXTotal, i.TXTotal = uint64(n[0]), uint64(n[1]), uint64(n[2]), uint64(n[3])
+		if i.Created, err = parseWall(created); err != nil {
+			return nil, fmt.Errorf("interface %s: created: %w", i.Name, err)
+		}
+		if i.Updated, err = parseWall(updated); err != nil {
+			return nil, fmt.Errorf("interface %s: updated: %w", i.Name, err)
+		}
+		ids[i.Name] = ifaceID{id: id, index: len(snap.Interfaces)}
+		snap.Interfaces = append(snap.Interfaces, i)
+	}
+	return ids, rows.Err()
+}
+
+func readDays(ctx context.Context, stmt *sql.Stmt, id int64, from time.Time) ([]Day, error) {
+	rows, err := stmt.QueryContext(ctx, id, from.Format(time.DateOnly))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	days := []Day{}
+	for rows.Next() {
+		var date string
+		var rx, tx int64
+		if err := rows.Scan(&date, &rx, &tx); err != nil {
+			return nil, err
+		}
+		d, err := time.Parse(time.DateOnly, date)
+		if err != nil {
+			return nil, fmt.Errorf("row dated %q: not a date", date)
+		}
+		if rx < 0 || tx < 0 {
+			return nil, fmt.Errorf("row %s: negative bytes (rx %d, tx %d)", date, rx, tx)
+		}
+		if n := len(days); n > 0 && !days[n-1].Date.Before(d) {
+			return nil, fmt.Errorf("row %s does not follow %s", date, days[n-1].Date.Format(time.DateOnly))
+		}
+		days = append(days, Day{Date: d, RX: uint64(rx), TX: uint64(tx)})
+	}
+	return days, rows.Err()
+}
+
+func parseWall(s string) (Wall, error) {
+	t, err := time.Parse(wallFormat, s)
+	if err != nil {
+		return Wall{}, fmt.Errorf("%q is not a date and time", s)
+	}
+	return Wall{t}, nil
 }

@@ -2,8 +2,11 @@ package vnstatsrc_test
 
 import (
 	"context"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,45 +16,100 @@ import (
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
 
-// TestReadCounters reads the saved counters from a database made by
-// vnstatd --initdb, in a directory and file without write bits (root
-// writes through them anyway; scripts/container-test.sh reads through a
-// real read-only mount), and checks that reading leaves no file behind.
-func TestReadCounters(t *testing.T) {
+// buildDB builds a real vnstat database of ifaces in a new directory and
+// returns the directory.
+func buildDB(t *testing.T, ifaces []vnstattest.Iface, sql ...string) string {
+	t.Helper()
 	if why := vnstattest.Tools(); why != "" {
 		t.Skip(why)
 	}
-	loc := time.FixedZone("UTC+8", 8*3600)
 	dir := t.TempDir()
-	updated := time.Date(2026, time.November, 30, 9, 15, 42, 0, loc)
-	ifaces := []vnstattest.Iface{
-		{Name: "eth0", Created: updated, Updated: updated, RXCounter: 1 << 40, TXCounter: 123456789},
-		{Name: "wlo1", Created: updated, Updated: updated.Add(-time.Hour), RXCounter: 0, TXCounter: 1},
-	}
 	if _, err := vnstattest.Build(context.Background(), dir, ifaces); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Chmod(filepath.Join(dir, "vnstat.db"), 0o444); err != nil {
+	for _, s := range sql {
+		if out, err := exec.Command("sqlite3", filepath.Join(dir, "vnstat.db"), s).CombinedOutput(); err != nil {
+			t.Fatalf("sqlite3 %q: %v: %s", s, err, out)
+		}
+	}
+	return dir
+}
+
+// TestRead reads a database made by vnstatd --initdb, in a directory and
+// file without write bits (scripts/container-test.sh reads through a real
+// read-only mount), checks the picked interface's rows against what the
+// real vnstat prints for them, and that reading leaves no file behind.
+func TestRead(t *testing.T) {
+	today := vnstattest.Date(2026, time.November, 30)
+	updated := time.Date(2026, time.November, 30, 9, 15, 42, 0, time.UTC)
+	ifaces := []vnstattest.Iface{
+		{Name: "wlo1", Created: updated.AddDate(0, -1, 0), Updated: updated.Add(-time.Hour), RXCounter: 0, TXCounter: 1,
+			Days: vnstattest.Series(today, 20, 2, false)},
+		{Name: "eth0", Created: updated.AddDate(0, -3, 0), Updated: updated, RXCounter: 1 << 40, TXCounter: 123456789,
+			Days: vnstattest.Series(today, 70, 1, true)},
+	}
+	dir := buildDB(t, ifaces)
+	db := filepath.Join(dir, "vnstat.db")
+	if err := os.Chmod(db, 0o444); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Chmod(dir, 0o555); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.Chmod(dir, 0o755) })
-
-	got, err := vnstatsrc.ReadCounters(context.Background(), filepath.Join(dir, "vnstat.db"), loc)
+	fi, err := os.Stat(db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []vnstatsrc.Counters{
-		{Name: "eth0", RX: 1 << 40, TX: 123456789, Updated: updated},
-		{Name: "wlo1", RX: 0, TX: 1, Updated: updated.Add(-time.Hour)},
+
+	from := vnstattest.Date(2026, time.October, 1)
+	var offered []string
+	snap, err := vnstatsrc.NewDatabase(db).Read(context.Background(), from, func(is []vnstatsrc.Interface) []string {
+		for _, i := range is {
+			offered = append(offered, i.Name)
+		}
+		return []string{"eth0", "not-there"}
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })); diff != "" {
-		t.Errorf("counters (-want +got):\n%s", diff)
+	if diff := cmp.Diff([]string{"eth0", "wlo1"}, offered); diff != "" {
+		t.Errorf("interfaces offered to pick (-want +got):\n%s", diff)
 	}
-	if _, err := vnstatsrc.ReadCounters(context.Background(), filepath.Join(dir, "missing.db"), loc); err == nil {
-		t.Error("a missing database read without error")
+	boot, err := vnstattest.BootTime()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.DBVersion != "1" || snap.VnstatVersion != "2.10" || !snap.BootTime.Equal(boot) || !snap.ModTime.Equal(fi.ModTime()) {
+		t.Errorf("snapshot dbversion %q vnstat %q btime %v mtime %v; want 1, 2.10, %v, %v",
+			snap.DBVersion, snap.VnstatVersion, snap.BootTime, snap.ModTime, boot, fi.ModTime())
+	}
+	if len(snap.Interfaces) != 2 {
+		t.Fatalf("%d interfaces, want 2", len(snap.Interfaces))
+	}
+	eth0, wlo1 := snap.Interfaces[0], snap.Interfaces[1]
+	if eth0.RXCounter != 1<<40 || eth0.TXCounter != 123456789 || eth0.Updated.String() != "2026-11-30 09:15:42" ||
+		eth0.Created.String() != "2026-08-30 09:15:42" || wlo1.TXCounter != 1 || wlo1.Updated.String() != "2026-11-30 08:15:42" {
+		t.Errorf("interfaces read as %+v / %+v", eth0, wlo1)
+	}
+	if wlo1.Days != nil {
+		t.Errorf("rows read for wlo1, which was not picked: %d", len(wlo1.Days))
+	}
+	if got := eth0.Updated.In(time.FixedZone("UTC+8", 8*3600)); !got.Equal(updated.Add(-8 * time.Hour)) {
+		t.Errorf("updated in UTC+8 = %v", got)
+	}
+
+	// The oracle: what vnstat itself prints for the same rows.
+	cli, err := vnstattest.CLIDaily(context.Background(), dir, "UTC", from, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []vnstattest.CLIDay
+	for _, d := range eth0.Days {
+		got = append(got, vnstattest.CLIDay{Date: d.Date.Format(time.DateOnly), RX: d.RX, TX: d.TX})
+	}
+	if diff := cmp.Diff(cli["eth0"], got); diff != "" {
+		t.Errorf("eth0's rows (-vnstat +read):\n%s", diff)
 	}
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 2 {
@@ -59,29 +117,112 @@ func TestReadCounters(t *testing.T) {
 	}
 }
 
+// TestReadRefuses lists databases that cannot be read, or hold what
+// vnstatd cannot have written: each is an error naming the file and what
+// is wrong, never a snapshot.
+func TestReadRefuses(t *testing.T) {
+	now := time.Date(2026, time.November, 30, 10, 0, 0, 0, time.UTC)
+	good := []vnstattest.Iface{{Name: "eth0", Created: now.AddDate(0, 0, -5), Updated: now, Days: vnstattest.Series(now, 5, 1, false)}}
+	tests := []struct {
+		name string
+		path func(t *testing.T) string
+		want string
+	}{
+		{"missing", func(t *testing.T) string { return filepath.Join(t.TempDir(), "vnstat.db") }, "no such file or directory"},
+		{"a directory", func(t *testing.T) string { return t.TempDir() }, "not a regular file"},
+		{"empty file", func(t *testing.T) string { return writeFile(t, "") }, "no such table: info"},
+		{"not a database", func(t *testing.T) string { return writeFile(t, strings.Repeat("this is not sqlite\n", 300)) }, "file is not a database"},
+		{"newer schema", func(t *testing.T) string {
+			return filepath.Join(buildDB(t, good, "UPDATE info SET value='2' WHERE name='dbversion'"), "vnstat.db")
+		}, `unsupported vnstat database version: dbversion "2" (written by vnstat "2.10"); supported: dbversion 1`},
+		{"no version", func(t *testing.T) string {
+			return filepath.Join(buildDB(t, good, "DELETE FROM info WHERE name='dbversion'"), "vnstat.db")
+		}, "dbversion none"},
+		{"negative counter", func(t *testing.T) string {
+			return filepath.Join(buildDB(t, good, "UPDATE interface SET rxcounter=-5"), "vnstat.db")
+		}, "interface eth0: negative counters"},
+		{"bad updated", func(t *testing.T) string {
+			return filepath.Join(buildDB(t, good, "UPDATE interface SET updated='yesterday'"), "vnstat.db")
+		}, `interface eth0: updated: "yesterday" is not a date and time`},
+		{"impossible date", func(t *testing.T) string {
+			return filepath.Join(buildDB(t, good, "UPDATE day SET date='2026-11-31' WHERE date='2026-11-30'"), "vnstat.db")
+		}, `daily rows of eth0: row dated "2026-11-31": not a date`},
+		{"negative row", func(t *testing.T) string {
+			return filepath.Join(buildDB(t, good, "UPDATE day SET tx=-1 WHERE date='2026-11-29'"), "vnstat.db")
+		}, "row 2026-11-29: negative bytes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := tt.path(t)
+			snap, err := vnstatsrc.NewDatabase(path).Read(context.Background(), now.AddDate(0, -1, 0),
+				func([]vnstatsrc.Interface) []string { return []string{"eth0"} })
+			if err == nil {
+				t.Fatalf("read without error: %+v", snap)
+			}
+			if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q; want the path and %q", err, tt.want)
+			}
+			if tt.name == "newer schema" && !errors.Is(err, vnstatsrc.ErrDBVersion) {
+				t.Errorf("error %v is not ErrDBVersion", err)
+			}
+		})
+	}
+}
+
+func writeFile(t *testing.T, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "vnstat.db")
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestReadNoBootTime: a database vnstatd never ran on has no boot time.
+func TestReadNoBootTime(t *testing.T) {
+	dir := buildDB(t, nil, "UPDATE info SET value='4294967295' WHERE name='btime'")
+	snap, err := vnstatsrc.NewDatabase(filepath.Join(dir, "vnstat.db")).Read(context.Background(), time.Now(),
+		func([]vnstatsrc.Interface) []string { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !snap.BootTime.IsZero() || len(snap.Interfaces) != 0 {
+		t.Errorf("btime %v, %d interfaces; want zero and none", snap.BootTime, len(snap.Interfaces))
+	}
+}
+
 func TestParseConfig(t *testing.T) {
 	def := vnstatsrc.DefaultConfig()
+	with := func(f func(*vnstatsrc.Config)) vnstatsrc.Config {
+		c := def
+		f(&c)
+		return c
+	}
 	tests := []struct {
 		name, text string
 		want       vnstatsrc.Config
 	}{
 		{"empty", "", def},
-		{"Debian's shipped file: all commented", ";DatabaseDir \"/var/lib/vnstat\"\n;SaveInterval 5\n# comment\n", def},
-		{"set", "DatabaseDir \"/srv/vnstat\"\nSaveInterval 15\n", vnstatsrc.Config{DatabaseDir: "/srv/vnstat", SaveInterval: 15 * time.Minute}},
-		{"tabs and spaces", "  DatabaseDir\t/data/db  \nSaveInterval\t2\n", vnstatsrc.Config{DatabaseDir: "/data/db", SaveInterval: 2 * time.Minute}},
-		{"out of range keeps the default", "SaveInterval 0\nSaveInterval 61\nSaveInterval x\n", def},
+		{"Debian's shipped file: all commented", ";DatabaseDir \"/var/lib/vnstat\"\n;SaveInterval 5\n;UseUTC 0\n# comment\n", def},
+		{"set", "DatabaseDir \"/srv/vnstat\"\nSaveInterval 15\nDailyDays -1\nTrafficlessEntries 0\nUseUTC 1\nBootVariation 30\n",
+			vnstatsrc.Config{DatabaseDir: "/srv/vnstat", SaveInterval: 15 * time.Minute, DailyDays: -1, UseUTC: true, BootVariation: 30 * time.Second}},
+		{"tabs and spaces", "  DatabaseDir\t/data/db  \nSaveInterval\t2\n",
+			with(func(c *vnstatsrc.Config) { c.DatabaseDir, c.SaveInterval = "/data/db", 2*time.Minute })},
+		{"out of range keeps the default", "SaveInterval 0\nSaveInterval 61\nSaveInterval x\nDailyDays -2\nUseUTC 2\nTrafficlessEntries yes\n", def},
+		{"no daily rows", "DailyDays 0\n", with(func(c *vnstatsrc.Config) { c.DailyDays = 0 })},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := vnstatsrc.ParseConfig([]byte(tt.text)); got != tt.want {
-				t.Errorf("ParseConfig = %+v, want %+v", got, tt.want)
+			if diff := cmp.Diff(tt.want, vnstatsrc.ParseConfig([]byte(tt.text))); diff != "" {
+				t.Errorf("ParseConfig (-want +got):\n%s", diff)
 			}
 		})
 	}
-	// The real file vnstat installs, when it is here.
+	// The real file vnstat installs, when it is here: every setting in it
+	// is commented out, so it reads as vnstat's defaults.
 	if b, err := os.ReadFile("/etc/vnstat.conf"); err == nil {
-		if got := vnstatsrc.ParseConfig(b); got.DatabaseDir == "" || got.SaveInterval <= 0 {
-			t.Errorf("/etc/vnstat.conf parsed as %+v", got)
+		if diff := cmp.Diff(def, vnstatsrc.ParseConfig(b)); diff != "" {
+			t.Errorf("/etc/vnstat.conf (-defaults +parsed):\n%s", diff)
 		}
 	}
 }

@@ -15,6 +15,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -87,6 +89,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	logger.Info("starting vnstat-exporter", "version", version, "config", cfg)
+	for _, w := range cfg.Warnings {
+		logger.Warn("obsolete setting", "problem", w)
+	}
 	if cfg.DefaultWebhook() {
 		logger.Warn("WEBHOOK_PATH is the default published in the original README, so anyone can guess it; set a secret one")
 	}
@@ -103,11 +108,9 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 	defer links.Close()
 
-	runner := &vnstatsrc.ExecRunner{Timeout: cfg.VnstatTimeout}
-	client := vnstatsrc.NewClient(cfg.VnstatBin, cfg.VnstatDBDir, runner, logger.With("component", "vnstat")).
-		WithConfig(cfg.VnstatConfig)
-	dbPath, staleAfter := vnstatSettings(cfg)
-	logger.Info("reading vnstat's saved counters", "database", dbPath, "live", cfg.Live, "stale_after", staleAfter)
+	vc, dbPath, staleAfter := vnstatSettings(cfg)
+	logger.Info("reading vnstat's database", "database", dbPath, "live", cfg.Live, "stale_after", staleAfter,
+		"daily_days", vc.DailyDays, "trafficless_entries", vc.TrafficlessEntries, "use_utc", vc.UseUTC)
 	poller := monitor.NewPoller(monitor.PollerConfig{
 		StartDay:   cfg.StartDay,
 		Interfaces: cfg.Interfaces,
@@ -118,12 +121,12 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 			Offset:      cfg.UsedOffset,
 			OffsetCycle: cfg.UsedOffsetCycle,
 		},
+		Vnstat:         vc,
 		Live:           cfg.Live,
 		SampleInterval: time.Second,
 		StaleAfter:     staleAfter,
 		BootTime:       bootTime(),
-	}, client, links, nil, logger.With("component", "poller")).
-		WithCounters(&vnstatsrc.Database{Path: dbPath, Loc: time.Local})
+	}, vnstatsrc.NewDatabase(dbPath), links, nil, logger.With("component", "poller"))
 	watcher := monitor.NewLinkWatcher(cfg.NetnsPath, links, poller.Trigger, 500*time.Millisecond, logger.With("component", "links"))
 	handler := api.NewHandler(poller, api.Config{
 		WebhookPath:  cfg.WebhookPath,
@@ -142,11 +145,11 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	return err
 }
 
-// vnstatSettings returns the path of vnstat's database and the age of its
-// newest save that means vnstatd has stalled, from the configuration and
-// vnstat's own config file.
-func vnstatSettings(cfg config.Config) (dbPath string, staleAfter time.Duration) {
-	vc := vnstatsrc.DefaultConfig()
+// vnstatSettings reads vnstat's own config file and returns it, the path
+// of vnstat's database and the age of its newest save that means vnstatd
+// has stalled.
+func vnstatSettings(cfg config.Config) (vc vnstatsrc.Config, dbPath string, staleAfter time.Duration) {
+	vc = vnstatsrc.DefaultConfig()
 	path := cfg.VnstatConfig
 	if path == "" {
 		path = "/etc/vnstat.conf"
@@ -162,11 +165,21 @@ func vnstatSettings(cfg config.Config) (dbPath string, staleAfter time.Duration)
 	if staleAfter == config.AutoStaleAfter {
 		staleAfter = max(15*time.Minute, 3*vc.SaveInterval)
 	}
-	return filepath.Join(dir, "vnstat.db"), staleAfter
+	return vc, filepath.Join(dir, "vnstat.db"), staleAfter
 }
 
-// bootTime is when the host booted, from the kernel's uptime.
+// bootTime is when the host booted, as vnstatd reads it (btime in
+// /proc/stat), or from the kernel's uptime where /proc is not readable.
 func bootTime() time.Time {
+	if b, err := os.ReadFile("/proc/stat"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "btime "); ok {
+				if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+					return time.Unix(n, 0)
+				}
+			}
+		}
+	}
 	var si unix.Sysinfo_t
 	if err := unix.Sysinfo(&si); err != nil {
 		return time.Time{}

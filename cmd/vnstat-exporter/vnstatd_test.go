@@ -20,7 +20,7 @@ import (
 
 	"github.com/vishvananda/netns"
 
-	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc"
+	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
 
 // testNet is a network namespace with a veth pair: Host is the end on the
@@ -251,30 +251,28 @@ func startVnstatd(t *testing.T, saveMinutes int) *vnstatd {
 	return d
 }
 
-// report runs the real vnstat on the daemon's database, as a user would.
-func (d *vnstatd) report(t *testing.T, begin time.Time) *vnstatsrc.Report {
+// report runs the real vnstat on the daemon's database, as a user would,
+// and returns each interface's daily rows from begin on.
+func (d *vnstatd) report(t *testing.T, begin time.Time) map[string][]vnstattest.CLIDay {
 	t.Helper()
-	client := vnstatsrc.NewClient("vnstat", d.dbdir, &vnstatsrc.ExecRunner{Timeout: 10 * time.Second}, nil)
-	r, err := client.Daily(context.Background(), begin)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	r, err := vnstattest.CLIDaily(ctx, d.dbdir, "", begin, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return r
 }
 
-// rows sums vnstat's daily rows of iface from begin on; ok is false when
-// vnstat does not have the interface yet.
-func rows(r *vnstatsrc.Report, iface string) (rx, tx uint64, ok bool) {
-	for _, i := range r.Interfaces {
-		if i.Name == iface {
-			for _, d := range i.Days {
-				rx += d.RX
-				tx += d.TX
-			}
-			return rx, tx, true
-		}
+// rows sums vnstat's daily rows of iface; ok is false when vnstat does
+// not have the interface yet.
+func rows(r map[string][]vnstattest.CLIDay, iface string) (rx, tx uint64, ok bool) {
+	days, ok := r[iface]
+	for _, d := range days {
+		rx += d.RX
+		tx += d.TX
 	}
-	return 0, 0, false
+	return rx, tx, ok
 }
 
 // waitSaved makes vnstatd save (SIGHUP writes its cache) until vnstat's
@@ -296,30 +294,34 @@ func (d *vnstatd) waitSaved(t *testing.T, iface string, begin time.Time, wantRX,
 	}
 }
 
+// waitTracks waits until vnstatd has added iface and saved it once (a
+// day row: until then vnstat holds no counters of it, as after vnstat
+// --add, and there is no live part).
 func (d *vnstatd) waitTracks(t *testing.T, iface string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		out, _ := exec.Command("vnstat", "--dbdir", d.dbdir, "--dbiflist", "1").Output()
 		if slices.Contains(strings.Fields(string(out)), iface) {
-			return
+			break
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("vnstatd did not add %s: %q", iface, out)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-}
-
-// swapScript atomically replaces the script at path.
-func swapScript(t *testing.T, path, body string) {
-	t.Helper()
-	tmp := path + ".new"
-	if err := os.WriteFile(tmp, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		t.Fatal(err)
+	// vnstatd handles SIGHUP (a save) once it has started.
+	for {
+		_ = d.cmd.Process.Signal(syscall.SIGHUP)
+		time.Sleep(200 * time.Millisecond)
+		out, _ := exec.Command("sqlite3", filepath.Join(d.dbdir, "vnstat.db"),
+			"SELECT count(*) FROM day JOIN interface ON day.interface = interface.id WHERE interface.name = '"+iface+"'").Output()
+		if strings.TrimSpace(string(out)) != "" && strings.TrimSpace(string(out)) != "0" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("vnstatd did not add and save %s: %q", iface, out)
+		}
 	}
 }
 
@@ -338,10 +340,7 @@ func TestRealVnstatd(t *testing.T) {
 	// started; nothing crosses the veth until the test sends.
 	rx0, tx0 := n.counters(t)
 
-	// vnstat runs through a wrapper the test can swap for a failing one.
-	wrapper := filepath.Join(t.TempDir(), "vnstat")
-	swapScript(t, wrapper, `exec vnstat "$@"`)
-	d := startDaemon(t, bin, "VNSTAT_DBDIR="+vd.dbdir, "INTERFACES="+n.Host, "POLL_INTERVAL=1s", "VNSTAT_BIN="+wrapper)
+	d := startDaemon(t, bin, "VNSTAT_DBDIR="+vd.dbdir, "INTERFACES="+n.Host, "POLL_INTERVAL=1s")
 
 	_, today := localToday()
 	begin := cycleStart(today, 1)
@@ -401,29 +400,35 @@ func TestRealVnstatd(t *testing.T) {
 	vRX, vTX = vd.waitSaved(t, n.Host, begin, kRX, kTX)
 	good := check("second transfer", vRX, vTX, kRX, kTX, up1+up2, down1+down2)
 
-	// Break vnstat: /health turns 503 with vnstat's reason at the next
-	// poll while the webhook keeps the last good numbers.
-	swapScript(t, wrapper, `echo "Error: Failed to open database (simulated)"; exit 1`)
-	body := d.waitFor(t, "/health", http.StatusServiceUnavailable, "Failed to open database (simulated)")
+	// Take the database away (vnstatd keeps writing the file it has
+	// open): /health turns 503 at the next poll, naming the file and the
+	// error, while the webhook keeps the last good numbers.
+	db := filepath.Join(vd.dbdir, "vnstat.db")
+	if err := os.Rename(db, db+".away"); err != nil {
+		t.Fatal(err)
+	}
+	body := d.waitFor(t, "/health", http.StatusServiceUnavailable, "reading vnstat's database "+db, "no such file or directory")
 	var h healthResponse
 	if err := json.Unmarshal(body, &h); err != nil || h.Status != "error" || !strings.Contains(h.Error, "last poll failed") {
-		t.Errorf("/health while vnstat fails: %s", body)
+		t.Errorf("/health while the database is gone: %s", body)
 	}
 	var kept webhookResponse
 	code, wb := d.get(t, e2eSecret)
 	if err := json.Unmarshal(wb, &kept); err != nil || code != http.StatusOK || kept.InBytes != good.InBytes || kept.OutBytes != good.OutBytes {
-		t.Errorf("webhook while vnstat fails: %d %s, want the last good %d/%d", code, wb, good.InBytes, good.OutBytes)
+		t.Errorf("webhook while the database is gone: %d %s, want the last good %d/%d", code, wb, good.InBytes, good.OutBytes)
 	}
 	// Repair: the following poll recovers.
-	swapScript(t, wrapper, `exec vnstat "$@"`)
+	if err := os.Rename(db+".away", db); err != nil {
+		t.Fatal(err)
+	}
 	d.waitFor(t, "/health", http.StatusOK)
 
 	// Automatic choice on the real machine: the host's real NICs that
 	// vnstat tracks, never the veth.
 	auto := startDaemon(t, bin, "VNSTAT_DBDIR="+vd.dbdir, "POLL_INTERVAL=1s")
 	var inDB []string
-	for _, i := range vd.report(t, begin).Interfaces {
-		inDB = append(inDB, i.Name)
+	for name := range vd.report(t, begin) {
+		inDB = append(inDB, name)
 	}
 	var want []string
 	for _, nic := range physicalNICs(t) {

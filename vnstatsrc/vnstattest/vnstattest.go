@@ -7,10 +7,12 @@ package vnstattest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -62,17 +64,29 @@ func Tools() string {
 
 // Build makes a vnstat database in dir (which must exist) holding ifaces
 // and returns the path of the vnstat config file it wrote there, whose
-// DatabaseDir is dir.
+// DatabaseDir is dir. The database's btime is this boot's, as if vnstatd
+// had run since the host booted.
 func Build(ctx context.Context, dir string, ifaces []Iface) (string, error) {
+	return BuildConf(ctx, dir, ifaces, "")
+}
+
+// BuildConf is Build with more lines for the vnstat config file, such as
+// "TrafficlessEntries 0".
+func BuildConf(ctx context.Context, dir string, ifaces []Iface, extraConf string) (string, error) {
 	conf := filepath.Join(dir, "vnstat.conf")
-	if err := os.WriteFile(conf, []byte(fmt.Sprintf("DatabaseDir %q\n", dir)), 0o644); err != nil {
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf("DatabaseDir %q\n%s\n", dir, extraConf)), 0o644); err != nil {
 		return "", fmt.Errorf("writing vnstat config: %w", err)
 	}
 	if err := run(ctx, nil, "vnstatd", "--initdb", "--config", conf); err != nil {
 		return "", err
 	}
+	btime, err := BootTime()
+	if err != nil {
+		return "", err
+	}
 	var sql strings.Builder
 	sql.WriteString("BEGIN;\n")
+	fmt.Fprintf(&sql, "UPDATE info SET value='%d' WHERE name='btime';\n", btime.Unix())
 	for n, iface := range ifaces {
 		id := n + 1
 		var rxTotal, txTotal uint64
@@ -120,6 +134,25 @@ func Series(last time.Time, n int, seed uint64, big bool) []Day {
 		days = append(days, Day{Date: last.AddDate(0, 0, -i), RX: rx, TX: tx})
 	}
 	return days
+}
+
+// BootTime is the host's boot time as vnstatd reads it: btime in
+// /proc/stat.
+func BootTime() (time.Time, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return time.Time{}, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "btime "); ok {
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err != nil {
+				return time.Time{}, fmt.Errorf("reading btime from /proc/stat: %w", err)
+			}
+			return time.Unix(n, 0), nil
+		}
+	}
+	return time.Time{}, errors.New("no btime in /proc/stat")
 }
 
 func dateOf(t time.Time) string { return t.Format(time.DateOnly) }

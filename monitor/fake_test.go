@@ -1,0 +1,169 @@
+package monitor
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc"
+	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
+)
+
+// testBoot is when the test host booted; vnstatd's saves in the fixtures
+// come after it.
+var testBoot = time.Date(2026, time.August, 1, 0, 0, 0, 0, time.UTC)
+
+// hostLinks are the links of a host whose vnstat database is multiIfaces:
+// two NICs, a veth vnstat tracks, and loopback.
+var hostLinks = []Link{
+	{Name: "lo", Index: 1, Kind: "device", Loopback: true},
+	{Name: "eth0", Index: 2, Kind: "device", ParentBus: "virtio"},
+	{Name: "wlo1", Index: 3, Kind: "device", ParentBus: "pci"},
+	{Name: "veth1", Index: 4, Kind: "veth"},
+}
+
+// multiIfaces is a database on 2026-11-30 (UTC): a NIC with 70 days of
+// traffic beyond 32 bits a day, a laptop-style NIC saved a little earlier,
+// and a veth vnstat began to track on November 20.
+func multiIfaces() []vnstattest.Iface {
+	today := vnstattest.Date(2026, time.November, 30)
+	updated := time.Date(2026, time.November, 30, 11, 55, 0, 0, time.UTC)
+	return []vnstattest.Iface{
+		{Name: "eth0", Created: vnstattest.Date(2026, time.August, 1), Updated: updated, Days: vnstattest.Series(today, 70, 1, true)},
+		{Name: "wlo1", Created: vnstattest.Date(2026, time.September, 25), Updated: updated.Add(-5 * time.Minute), Days: vnstattest.Series(today, 62, 2, false)},
+		{Name: "veth1", Created: vnstattest.Date(2026, time.November, 20), Updated: updated, Days: vnstattest.Series(today, 11, 3, false)},
+	}
+}
+
+// fakeVnstat is a Vnstat over interfaces the test sets: Read returns what
+// a real database holding them returns, and counts the reads.
+type fakeVnstat struct {
+	mu      sync.Mutex
+	ifaces  []vnstattest.Iface
+	boot    time.Time // the btime vnstatd saw
+	modTime time.Time // zero: the newest Updated, as vnstat in UTC would have saved
+	err     error
+	reads   int
+	from    time.Time // the last read's from
+}
+
+var _ Vnstat = (*fakeVnstat)(nil)
+
+func (f *fakeVnstat) Read(_ context.Context, from time.Time, pick func([]vnstatsrc.Interface) []string) (*vnstatsrc.Snapshot, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reads++
+	f.from = from
+	if f.err != nil {
+		return nil, f.err
+	}
+	snap := &vnstatsrc.Snapshot{DBVersion: "1", VnstatVersion: "2.10", BootTime: f.boot, ModTime: f.modTime}
+	sorted := slices.Clone(f.ifaces)
+	slices.SortFunc(sorted, func(a, b vnstattest.Iface) int { return strings.Compare(a.Name, b.Name) })
+	for _, i := range sorted {
+		snap.Interfaces = append(snap.Interfaces, vnstatsrc.Interface{
+			Name: i.Name, Created: wall(i.Created), Updated: wall(i.Updated), RXCounter: i.RXCounter, TXCounter: i.TXCounter,
+		})
+		if f.modTime.IsZero() && wall(i.Updated).After(snap.ModTime) {
+			snap.ModTime = wall(i.Updated).Time
+		}
+	}
+	picked := pick(snap.Interfaces)
+	for n, i := range sorted {
+		if !slices.Contains(picked, i.Name) {
+			continue
+		}
+		days := []vnstatsrc.Day{}
+		for _, d := range i.Days {
+			if date := vnstattest.Date(d.Date.Date()); !date.Before(from) {
+				days = append(days, vnstatsrc.Day{Date: date, RX: d.RX, TX: d.TX})
+			}
+		}
+		snap.Interfaces[n].Days = days
+	}
+	return snap, nil
+}
+
+// set changes the database under the lock.
+func (f *fakeVnstat) set(change func(f *fakeVnstat)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	change(f)
+}
+
+func (f *fakeVnstat) readCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.reads
+}
+
+// wall is t's clock reading, as vnstat writes it.
+func wall(t time.Time) vnstatsrc.Wall {
+	return vnstatsrc.Wall{Time: time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, time.UTC)}
+}
+
+// newTestPoller returns a Poller over a fake vnstat holding ifaces, on a
+// host booted at testBoot whose zone is UTC (unless cfg says otherwise),
+// with vnstat's default configuration, and whose clock reads *now.
+func newTestPoller(t *testing.T, cfg PollerConfig, links []Link, now *time.Time, ifaces []vnstattest.Iface) (*Poller, *fakeVnstat) {
+	t.Helper()
+	if cfg.Interval == 0 {
+		cfg.Interval = time.Minute
+	}
+	if cfg.BootTime.IsZero() {
+		cfg.BootTime = testBoot
+	}
+	if cfg.Local == nil {
+		cfg.Local = time.UTC
+	}
+	if cfg.Vnstat == (vnstatsrc.Config{}) {
+		cfg.Vnstat = vnstatsrc.DefaultConfig()
+	}
+	v := &fakeVnstat{ifaces: ifaces, boot: cfg.BootTime}
+	return NewPoller(cfg, v, &fakeLinks{links: links}, func() time.Time { return *now }, nil), v
+}
+
+// pollOnce polls ifaces once at now and returns the published result.
+func pollOnce(t *testing.T, ifaces []vnstattest.Iface, cfg PollerConfig, links []Link, now time.Time) *Result {
+	t.Helper()
+	p, _ := newTestPoller(t, cfg, links, &now, ifaces)
+	if err := p.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return p.State().Result
+}
+
+// wantTotals sums the rows of the named interfaces from start through
+// today: the numbers the poller must report.
+func wantTotals(ifaces []vnstattest.Iface, names []string, start, today time.Time) (in, out uint64, per []IfaceTotal) {
+	for _, i := range ifaces {
+		if slices.Contains(names, i.Name) {
+			rx, tx := i.Sum(start, today)
+			in += rx
+			out += tx
+			per = append(per, IfaceTotal{Name: i.Name, InBytes: rx, OutBytes: tx, Updated: i.Updated})
+		}
+	}
+	slices.SortFunc(per, func(a, b IfaceTotal) int { return strings.Compare(a.Name, b.Name) })
+	return in, out, per
+}
+
+// manyIfaces is n NICs enp1s0 ... enpNs0 with 62 days of rows each, on
+// 2026-11-30, and the links of a host that has them all.
+func manyIfaces(n int) ([]vnstattest.Iface, []Link) {
+	today := vnstattest.Date(2026, time.November, 30)
+	updated := time.Date(2026, time.November, 30, 11, 59, 0, 0, time.UTC)
+	links := []Link{{Name: "lo", Index: 1, Kind: "device", Loopback: true}}
+	var ifaces []vnstattest.Iface
+	for i := range n {
+		name := fmt.Sprintf("enp%ds0", i+1)
+		links = append(links, Link{Name: name, Index: i + 2, Kind: "device", ParentBus: "pci", RxBytes: 1 << 30, TxBytes: 1 << 29})
+		ifaces = append(ifaces, vnstattest.Iface{Name: name, Created: vnstattest.Date(2026, time.August, 1), Updated: updated,
+			Days: vnstattest.Series(today, 62, uint64(100+i), true), RXCounter: 1 << 29, TXCounter: 1 << 28})
+	}
+	return ifaces, links
+}

@@ -1,0 +1,197 @@
+package monitor
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc"
+)
+
+// Pure judgements on what vnstat's database says, each with the reason a
+// person can act on.
+
+// zoneTolerance is how far vnstat's newest `updated` may lie from the
+// database's modification time, after the zone offset, for the pair to be
+// read as one save; vnstatd writes the time of its last read of the
+// counters, seconds before the save.
+const zoneTolerance = 2 * time.Minute
+
+// vnstatOffset infers the UTC offset of the clock vnstatd writes times
+// with, from the newest `updated` wall reading and the database file's
+// modification time (the kernel's clock). ok is false when the two cannot
+// be from one save: no interface, or a difference that is no whole quarter
+// hour off UTC.
+func vnstatOffset(snap *vnstatsrc.Snapshot) (offset time.Duration, ok bool) {
+	var newest vnstatsrc.Wall
+	for _, i := range snap.Interfaces {
+		if i.Updated.After(newest.Time) {
+			newest = i.Updated
+		}
+	}
+	if newest.IsZero() || snap.ModTime.IsZero() {
+		return 0, false
+	}
+	raw := newest.Sub(snap.ModTime.UTC().Truncate(time.Second))
+	offset = raw.Round(15 * time.Minute)
+	if d := raw - offset; d < -zoneTolerance || d > zoneTolerance || offset < -12*time.Hour || offset > 14*time.Hour {
+		return 0, false
+	}
+	return offset, true
+}
+
+// formatOffset writes an offset as UTC+08:00.
+func formatOffset(d time.Duration) string {
+	sign := '+'
+	if d < 0 {
+		sign, d = '-', -d
+	}
+	return fmt.Sprintf("UTC%c%02d:%02d", sign, int(d.Hours()), int(d.Minutes())%60)
+}
+
+// zoneMismatch describes a vnstatd that writes times at offset while this
+// process's zone loc is at another at instant at, or returns "".
+func zoneMismatch(offset time.Duration, loc *time.Location, at time.Time) string {
+	_, own := at.In(loc).Zone()
+	if time.Duration(own)*time.Second == offset {
+		return ""
+	}
+	return fmt.Sprintf("time zone mismatch: vnstatd writes its times at %s, this process's zone (%s) is at %s; "+
+		"the billing day is taken at vnstatd's offset and the live part is off; "+
+		"fix: give this process vnstatd's zone (TZ=... or mount the host's /etc/localtime)",
+		formatOffset(offset), loc, formatOffset(time.Duration(own)*time.Second))
+}
+
+// foreignNamespace says why the links this process sees are not the
+// host's, or returns "": INTERFACES names links, yet the namespace has no
+// physical NIC and none of the named links is anything but a veth (the
+// view from a bridge-network container).
+func foreignNamespace(links []Link, named []string) string {
+	if len(named) == 0 {
+		return ""
+	}
+	if chosen, _ := selectLinks(links); len(chosen) > 0 {
+		return ""
+	}
+	byName := make(map[string]Link, len(links))
+	for _, l := range links {
+		byName[l.Name] = l
+	}
+	var seen []string
+	for _, n := range named {
+		l, ok := byName[n]
+		if ok && l.Kind != "veth" {
+			return ""
+		}
+		if ok {
+			seen = append(seen, n+" is a veth")
+		} else {
+			seen = append(seen, n+" is absent")
+		}
+	}
+	return "this process is not in the host's network namespace (it has no physical NIC; " + strings.Join(seen, ", ") +
+		"): totals are vnstat's saved rows without the live part; for the live part set NETNS_PATH to the host's namespace " +
+		"(e.g. /proc/1/ns/net with pid: host) or use host networking"
+}
+
+// savedState is what the poll knows of an interface's saved counters.
+type savedState struct {
+	RX, TX uint64
+	// Updated is the instant of the save.
+	Updated time.Time
+	// Why, when set, is why the counters cannot be the base of a live
+	// top-up.
+	Why string
+}
+
+// judgeSaved reads an interface's saved counters in zone loc, and says
+// whether vnstatd recorded them from this boot's kernel counters. The
+// interface's Days must have been read.
+func judgeSaved(i vnstatsrc.Interface, snapBoot, boot time.Time, variation time.Duration, loc *time.Location) savedState {
+	// `vnstat --add` writes 0/0 with created = updated and no row;
+	// vnstatd's first save of an idle interface writes the same counters,
+	// but with a row for the day (TrafficlessEntries).
+	added := i.RXCounter == 0 && i.TXCounter == 0 && i.Updated == i.Created &&
+		!slices.ContainsFunc(i.Days, func(d vnstatsrc.Day) bool { return d.Date.Equal(i.Updated.Date()) })
+	s := savedState{RX: i.RXCounter, TX: i.TXCounter, Updated: i.Updated.In(loc)}
+	switch {
+	case snapBoot.IsZero():
+		s.Why = "vnstatd has never run on this database (no boot time in it)"
+	case !boot.IsZero() && (snapBoot.Sub(boot) > variation || boot.Sub(snapBoot) > variation):
+		s.Why = fmt.Sprintf("vnstatd has not run since the host booted (its boot time %s, the host's %s)",
+			snapBoot.Format(time.RFC3339), boot.Format(time.RFC3339))
+	case s.Updated.Before(boot):
+		s.Why = "vnstat has not saved since the host booted"
+	case added:
+		s.Why = "vnstat holds no kernel counters for it yet (added with vnstat --add, not yet saved by vnstatd)"
+	}
+	return s
+}
+
+// gaps says why an interface's rows do not cover the days of cycle c
+// (through c.Today, but not beyond today or vnstat's last save), or
+// returns "". whole asks for the whole cycle: an interface vnstat began
+// to track after the cycle started does not cover it.
+func gaps(i vnstatsrc.Interface, c Cycle, today time.Time, vc vnstatsrc.Config, whole bool) string {
+	created := i.Created.Date()
+	need := c.Start
+	if created.After(need) {
+		if whole {
+			return fmt.Sprintf("%s: vnstat began to track it on %s, after the cycle start %s",
+				i.Name, created.Format(DateFormat), c.Start.Format(DateFormat))
+		}
+		need = created
+	}
+	last := c.Today
+	if today.Before(last) {
+		last = today
+	}
+	check := need
+	if need.Equal(created) {
+		// vnstatd writes the first row at its first save, which may fall
+		// on the next day.
+		check = need.AddDate(0, 0, 1)
+	}
+	switch {
+	case vc.DailyDays == 0:
+		return i.Name + ": vnstat keeps no daily rows (DailyDays 0 in vnstat.conf)"
+	case vc.DailyDays > 0:
+		// vnstatd deletes rows dated before today minus DailyDays.
+		if kept := today.AddDate(0, 0, -vc.DailyDays); need.Before(kept) {
+			return fmt.Sprintf("%s: vnstat keeps %d days of daily rows (DailyDays), so rows before %s are gone (cycle start %s)",
+				i.Name, vc.DailyDays, kept.Format(DateFormat), c.Start.Format(DateFormat))
+		}
+	}
+	if !vc.TrafficlessEntries || i.Updated == i.Created {
+		// An idle day has no row, and an interface vnstatd has not saved
+		// yet has none at all: a missing row is not a gap.
+		return ""
+	}
+	if u := i.Updated.Date(); u.Before(last) {
+		last = u
+	}
+	have := make(map[time.Time]bool, len(i.Days))
+	for _, d := range i.Days {
+		have[d.Date] = true
+	}
+	var missing []string
+	n := 0
+	for d := check; !d.After(last); d = d.AddDate(0, 0, 1) {
+		if !have[d] {
+			n++
+			if len(missing) < 3 {
+				missing = append(missing, d.Format(DateFormat))
+			}
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	list := strings.Join(missing, ", ")
+	if n > len(missing) {
+		list += fmt.Sprintf(" and %d more", n-len(missing))
+	}
+	return fmt.Sprintf("%s: vnstat has no row for %d day(s) of the cycle (%s); with TrafficlessEntries 1 vnstatd writes one for every day it runs, so it was not running",
+		i.Name, n, list)
+}
