@@ -76,12 +76,22 @@ func freePort(t *testing.T) int {
 
 func startDaemon(t *testing.T, bin string, env ...string) *daemon {
 	t.Helper()
+	return startDaemonIn(t, "", "127.0.0.1", bin, env...)
+}
+
+// startDaemonIn starts the daemon in the network namespace ns (empty: the
+// test's own), listening on host.
+func startDaemonIn(t *testing.T, ns, host, bin string, env ...string) *daemon {
+	t.Helper()
 	port := freePort(t)
 	cmd := exec.Command(bin)
+	if ns != "" {
+		cmd = exec.Command("ip", "netns", "exec", ns, bin)
+	}
 	cmd.Env = append(os.Environ(), append([]string{
-		"LISTEN_HOST=127.0.0.1", "PORT=" + strconv.Itoa(port), "LOG_LEVEL=debug", "WEBHOOK_PATH=" + e2eSecret,
+		"LISTEN_HOST=" + host, "PORT=" + strconv.Itoa(port), "LOG_LEVEL=debug", "WEBHOOK_PATH=" + e2eSecret,
 	}, env...)...)
-	d := &daemon{cmd: cmd, url: "http://127.0.0.1:" + strconv.Itoa(port), logs: &syncBuffer{}, done: make(chan error, 1)}
+	d := &daemon{cmd: cmd, url: "http://" + net.JoinHostPort(host, strconv.Itoa(port)), logs: &syncBuffer{}, done: make(chan error, 1)}
 	cmd.Stdout = d.logs
 	cmd.Stderr = d.logs
 	if err := cmd.Start(); err != nil {

@@ -215,7 +215,7 @@ type vnstatd struct {
 	exited chan struct{}
 }
 
-func startVnstatd(t *testing.T, saveMinutes int) *vnstatd {
+func startVnstatd(t *testing.T, saveMinutes int, env ...string) *vnstatd {
 	t.Helper()
 	dir := t.TempDir()
 	d := &vnstatd{dbdir: filepath.Join(dir, "db"), conf: filepath.Join(dir, "vnstat.conf"), logf: filepath.Join(dir, "vnstatd.log"), exited: make(chan struct{})}
@@ -231,6 +231,7 @@ func startVnstatd(t *testing.T, saveMinutes int) *vnstatd {
 		t.Fatal(err)
 	}
 	d.cmd = exec.Command("vnstatd", "--nodaemon", "--config", d.conf)
+	d.cmd.Env = append(os.Environ(), env...)
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
