@@ -4,18 +4,18 @@
 #    same size, same wrk settings, alternating A/B/A/B; the ratio; p50/p99;
 #  - the daemon's RSS idle and under load;
 #  - time from start to the first 200 from the webhook;
-#  - the poll cost for 50 interfaces x 62 days: the vnstat child, and our
-#    parse/aggregate (BenchmarkPollFile), separately;
+#  - the poll cost for 50 and 2,000 interfaces x 62 days: the vnstat child
+#    the daemon used to run, and a whole poll reading the database;
 #  - the Go benchmarks (go test -bench . -benchmem).
-# Needs vnstat, sqlite3 and wrk (apt-get install vnstat sqlite3 wrk).
+# Needs vnstat, sqlite3, wrk and time (apt-get install vnstat sqlite3 wrk curl time).
 #   scripts/bench.sh [seconds per round]     (default 10)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
 conns=64
 threads=2
-for tool in vnstat vnstatd sqlite3 wrk curl; do
-  command -v $tool >/dev/null || { echo "bench: $tool is missing (apt-get install vnstat sqlite3 wrk curl)" >&2; exit 1; }
+for tool in vnstat vnstatd sqlite3 wrk curl /usr/bin/time; do
+  command -v $tool >/dev/null || { echo "bench: $tool is missing (apt-get install vnstat sqlite3 wrk curl time)" >&2; exit 1; }
 done
 work=$(mktemp -d)
 pids=()
@@ -102,13 +102,34 @@ ma=$(mean "${a[@]}") mb=$(mean "${b[@]}")
 echo "mean req/s: daemon $ma, minimal $mb, ratio $(awk -v a="$ma" -v b="$mb" 'BEGIN{printf "%.3f", a/b}')"
 echo "daemon RSS under load (end of a round): $rss_load KiB; peak: $(awk '/VmHWM/{print $2}' /proc/$daemon/status) KiB"
 
-# Poll cost for 50 interfaces x 62 days.
-makedb "$work/db50" $(for i in $(seq 1 50); do echo "enp${i}s0"; done)
+# Poll cost for 50 and 2,000 interfaces x 62 days. Before: what the daemon
+# ran at every poll until it read the database itself, the vnstat command
+# for every interface (its output was capped at 4 MiB). After: a whole poll
+# reading the database directly (BenchmarkPollDatabase, in the Go
+# benchmarks below, on databases of the same shape), for all interfaces
+# and for one named in INTERFACES.
+bigdb() {
+  local dir=$1 n=$2
+  mkdir -p "$dir"
+  printf 'DatabaseDir "%s"\n' "$dir" >"$dir/vnstat.conf"
+  vnstatd --initdb --config "$dir/vnstat.conf" >/dev/null
+  {
+    echo "BEGIN;"
+    for i in $(seq 1 "$n"); do
+      echo "INSERT INTO interface(id,name,alias,active,created,updated,rxcounter,txcounter,rxtotal,txtotal) VALUES($i,'enp${i}s0','',1,datetime('now','localtime','-70 days'),datetime('now','localtime'),0,0,0,0);"
+      echo "INSERT INTO day(interface,date,rx,tx) SELECT $i, date('now','localtime','-'||value||' days'), (value+1)*7340033*$i+5000000000, (value+3)*1048583*$i FROM generate_series(0,61);"
+    done
+    echo "COMMIT;"
+  } | sqlite3 "$dir/vnstat.db"
+}
 begin=$(date +%Y-%m-01 -d "$(date +%Y-%m-15) -1 month")
-t0=$(date +%s%N)
-for _ in $(seq 1 20); do vnstat --json d --begin "$begin" --dbdir "$work/db50" >"$work/50.json"; done
-echo "vnstat child, 50 interfaces x 62 days: $(( ($(date +%s%N) - t0) / 20000 )) us per run, $(stat -c %s "$work/50.json") bytes of JSON"
-VNSTAT_BENCH_JSON="$work/50.json" VNSTAT_BENCH_N=50 go test -run '^$' -bench '^BenchmarkPollFile$' -benchmem ./monitor | grep '^Benchmark'
+for n in 50 2000; do
+  bigdb "$work/db$n" "$n"
+  runs=20; [ "$n" -gt 100 ] && runs=5
+  t0=$(date +%s%N)
+  for _ in $(seq 1 $runs); do vnstat --json d --begin "$begin" --dbdir "$work/db$n" >"$work/$n.json"; done
+  echo "before: vnstat child, $n interfaces x 62 days: $(( ($(date +%s%N) - t0) / (runs * 1000) )) us per run (mean of $runs), $(stat -c %s "$work/$n.json") bytes of JSON (the cap was 4194304), peak RSS $(/usr/bin/time -f %M vnstat --json d --begin "$begin" --dbdir "$work/db$n" 2>&1 >/dev/null) KiB"
+done
 
 echo "Go benchmarks:"
-go test -run '^$' -bench . -benchmem ./vnstatsrc ./monitor ./api | grep '^Benchmark'
+go test -run '^$' -bench . -benchmem ./monitor ./api | grep '^Benchmark'
