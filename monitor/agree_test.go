@@ -32,7 +32,7 @@ func TestAgreesWithVnstat(t *testing.T) {
 	if testing.Short() {
 		dbs = 1
 	}
-	boot, err := vnstattest.BootTime()
+	boot, err := vnstatsrc.BootTime()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,7 +80,7 @@ func BenchmarkPollDatabase(b *testing.B) {
 		if _, err := vnstattest.Build(context.Background(), dir, ifaces); err != nil {
 			b.Fatal(err)
 		}
-		boot, err := vnstattest.BootTime()
+		boot, err := vnstatsrc.BootTime()
 		if err != nil {
 			b.Fatal(err)
 		}

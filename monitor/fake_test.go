@@ -61,7 +61,7 @@ func (f *fakeVnstat) Read(_ context.Context, from time.Time, pick func([]vnstats
 	if f.err != nil {
 		return nil, f.err
 	}
-	snap := &vnstatsrc.Snapshot{DBVersion: "1", VnstatVersion: "2.10", BootTime: f.boot, ModTime: f.modTime}
+	snap := &vnstatsrc.Snapshot{VnstatVersion: "2.10", BootTime: f.boot, ModTime: f.modTime}
 	sorted := slices.Clone(f.ifaces)
 	slices.SortFunc(sorted, func(a, b vnstattest.Iface) int { return strings.Compare(a.Name, b.Name) })
 	for _, i := range sorted {

@@ -274,6 +274,9 @@ func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, []Link, erro
 		return nil, nil, ch.err
 	}
 
+	p.logChange("vnstat", snap.VnstatVersion, func() {
+		p.logger.Info("vnstat's database", "vnstat_version", snap.VnstatVersion, "boot_time", snap.BootTime)
+	})
 	zoneWarning := p.judgeZone(snap)
 	local := now.In(p.zone)
 	cycle := CycleAt(local, p.cfg.StartDay)

@@ -3,6 +3,9 @@ package vnstatsrc
 import (
 	"bufio"
 	"bytes"
+	"errors"
+	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -93,4 +96,23 @@ func (c Config) Location(local *time.Location) *time.Location {
 		return time.UTC
 	}
 	return local
+}
+
+// BootTime is the host's boot time as vnstatd reads it and stores it in
+// the database (info.btime): btime in /proc/stat.
+func BootTime() (time.Time, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return time.Time{}, fmt.Errorf("reading the boot time: %w", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "btime "); ok {
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err != nil {
+				return time.Time{}, fmt.Errorf("reading the boot time from /proc/stat: %w", err)
+			}
+			return time.Unix(n, 0), nil
+		}
+	}
+	return time.Time{}, errors.New("reading the boot time: no btime in /proc/stat")
 }

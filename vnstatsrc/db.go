@@ -34,8 +34,6 @@ const wallFormat = time.DateTime
 
 // Snapshot is what one read transaction saw of vnstat's database.
 type Snapshot struct {
-	// DBVersion is the schema version, SupportedDBVersion.
-	DBVersion string
 	// VnstatVersion is the version of the vnstat that last opened the
 	// database for writing, such as "2.10".
 	VnstatVersion string
@@ -54,8 +52,6 @@ type Snapshot struct {
 type Interface struct {
 	// Name is the kernel name vnstat tracks the interface by.
 	Name string
-	// Alias is the alias set with `vnstat --setalias`, often empty.
-	Alias string
 	// Created and Updated are when vnstat started tracking the interface
 	// and last saved it, as the wall-clock readings vnstat wrote (in its
 	// zone: local time, or UTC with UseUTC) held as UTC: Wall.In gives
@@ -63,8 +59,6 @@ type Interface struct {
 	Created, Updated Wall
 	// RXCounter and TXCounter are the kernel's byte counters at the save.
 	RXCounter, TXCounter uint64
-	// RXTotal and TXTotal are everything vnstat counted for it.
-	RXTotal, TXTotal uint64
 	// Days are the daily rows from the date asked for on, oldest first,
 	// for picked interfaces; nil for the others.
 	Days []Day
@@ -181,7 +175,7 @@ func readInfo(ctx context.Context, tx *sql.Tx, snap *Snapshot) error {
 		return err
 	}
 	defer rows.Close()
-	var btime string
+	var btime, dbversion string
 	for rows.Next() {
 		var name, value string
 		if err := rows.Scan(&name, &value); err != nil {
@@ -189,7 +183,7 @@ func readInfo(ctx context.Context, tx *sql.Tx, snap *Snapshot) error {
 		}
 		switch name {
 		case "dbversion":
-			snap.DBVersion = value
+			dbversion = value
 		case "vnstatversion":
 			snap.VnstatVersion = value
 		case "btime":
@@ -199,9 +193,9 @@ func readInfo(ctx context.Context, tx *sql.Tx, snap *Snapshot) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	if snap.DBVersion != SupportedDBVersion {
-		found := strconv.Quote(snap.DBVersion)
-		if snap.DBVersion == "" {
+	if dbversion != SupportedDBVersion {
+		found := strconv.Quote(dbversion)
+		if dbversion == "" {
 			found = "none"
 		}
 		return fmt.Errorf("%w: dbversion %s (written by vnstat %q); supported: dbversion %s, written by vnstat 2.x",
@@ -219,8 +213,8 @@ type ifaceID struct {
 }
 
 func readInterfaces(ctx context.Context, tx *sql.Tx, snap *Snapshot) (map[string]ifaceID, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, name, COALESCE(alias, ''), CAST(created AS TEXT), CAST(updated AS TEXT),
-		rxcounter, txcounter, rxtotal, txtotal FROM interface ORDER BY name`)
+	rows, err := tx.QueryContext(ctx, `SELECT id, name, CAST(created AS TEXT), CAST(updated AS TEXT),
+		rxcounter, txcounter FROM interface ORDER BY name`)
 	if err != nil {
 		return nil, err
 	}
@@ -230,14 +224,14 @@ func readInterfaces(ctx context.Context, tx *sql.Tx, snap *Snapshot) (map[string
 		var i Interface
 		var id int64
 		var created, updated string
-		var n [4]int64
-		if err := rows.Scan(&id, &i.Name, &i.Alias, &created, &updated, &n[0], &n[1], &n[2], &n[3]); err != nil {
+		var rx, tx int64
+		if err := rows.Scan(&id, &i.Name, &created, &updated, &rx, &tx); err != nil {
 			return nil, err
 		}
-		if n[0] < 0 || n[1] < 0 || n[2] < 0 || n[3] < 0 {
-			return nil, fmt.Errorf("interface %s: negative counters or totals %v", i.Name, n)
+		if rx < 0 || tx < 0 {
+			return nil, fmt.Errorf("interface %s: negative counters (rx %d, tx %d)", i.Name, rx, tx)
 		}
-		i.RXCounter, i.TXCounter, i.RXTotal, i.TXTotal = uint64(n[0]), uint64(n[1]), uint64(n[2]), uint64(n[3])
+		i.RXCounter, i.TXCounter = uint64(rx), uint64(tx)
 		if i.Created, err = parseWall(created); err != nil {
 			return nil, fmt.Errorf("interface %s: created: %w", i.Name, err)
 		}

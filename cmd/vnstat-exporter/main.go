@@ -15,8 +15,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -168,17 +166,11 @@ func vnstatSettings(cfg config.Config) (vc vnstatsrc.Config, dbPath string, stal
 	return vc, filepath.Join(dir, "vnstat.db"), staleAfter
 }
 
-// bootTime is when the host booted, as vnstatd reads it (btime in
-// /proc/stat), or from the kernel's uptime where /proc is not readable.
+// bootTime is when the host booted, as vnstatd reads it, or from the
+// kernel's uptime where /proc is not readable.
 func bootTime() time.Time {
-	if b, err := os.ReadFile("/proc/stat"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(line, "btime "); ok {
-				if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
-					return time.Unix(n, 0)
-				}
-			}
-		}
+	if t, err := vnstatsrc.BootTime(); err == nil {
+		return t
 	}
 	var si unix.Sysinfo_t
 	if err := unix.Sysinfo(&si); err != nil {

@@ -115,18 +115,7 @@ func (n *testNet) listen(t *testing.T) net.Listener {
 // counters reads the kernel's byte counters of the host end.
 func (n *testNet) counters(t *testing.T) (rx, tx uint64) {
 	t.Helper()
-	read := func(name string) uint64 {
-		b, err := os.ReadFile(filepath.Join("/sys/class/net", n.Host, "statistics", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		v, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-	return read("rx_bytes"), read("tx_bytes")
+	return sysCounters(t, n.Host)
 }
 
 // settled reads the host end's counters once they stop moving: the last
@@ -229,6 +218,13 @@ func startVnstatd(t *testing.T, saveMinutes int, env ...string) *vnstatd {
 		d.dbdir, saveMinutes, saveMinutes, d.logf, filepath.Join(dir, "vnstatd.pid"))
 	if err := os.WriteFile(d.conf, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
+	}
+	// Create the database first: a vnstat reading it while vnstatd creates
+	// it can catch it without its version, and make vnstatd fail to write it.
+	init := exec.Command("vnstatd", "--initdb", "--config", d.conf)
+	init.Env = append(os.Environ(), env...)
+	if out, err := init.CombinedOutput(); err != nil {
+		t.Fatalf("vnstatd --initdb: %v: %s", err, out)
 	}
 	d.cmd = exec.Command("vnstatd", "--nodaemon", "--config", d.conf)
 	d.cmd.Env = append(os.Environ(), env...)

@@ -7,14 +7,14 @@ package vnstattest
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc"
 )
 
 // Iface is an interface to put in a database.
@@ -80,7 +80,7 @@ func BuildConf(ctx context.Context, dir string, ifaces []Iface, extraConf string
 	if err := run(ctx, nil, "vnstatd", "--initdb", "--config", conf); err != nil {
 		return "", err
 	}
-	btime, err := BootTime()
+	btime, err := vnstatsrc.BootTime()
 	if err != nil {
 		return "", err
 	}
@@ -134,25 +134,6 @@ func Series(last time.Time, n int, seed uint64, big bool) []Day {
 		days = append(days, Day{Date: last.AddDate(0, 0, -i), RX: rx, TX: tx})
 	}
 	return days
-}
-
-// BootTime is the host's boot time as vnstatd reads it: btime in
-// /proc/stat.
-func BootTime() (time.Time, error) {
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return time.Time{}, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "btime "); ok {
-			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-			if err != nil {
-				return time.Time{}, fmt.Errorf("reading btime from /proc/stat: %w", err)
-			}
-			return time.Unix(n, 0), nil
-		}
-	}
-	return time.Time{}, errors.New("no btime in /proc/stat")
 }
 
 func dateOf(t time.Time) string { return t.Format(time.DateOnly) }
