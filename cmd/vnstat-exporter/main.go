@@ -32,6 +32,10 @@ import (
 var version = "dev"
 
 func main() {
+	// A log reader that goes away (`| logger`, s6-log restarting) must not
+	// kill the daemon: with SIGPIPE ignored, writes to the closed pipe fail
+	// and serving goes on.
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -212,5 +213,80 @@ func TestManyClientsAndSoak(t *testing.T) {
 	}
 	if code := d.stop(t); code != 0 {
 		t.Errorf("exit code %d", code)
+	}
+}
+
+// TestLogReaderGone: the process reading the daemon's logs exits (a pipe
+// to `logger` or s6-log closed); the daemon keeps serving, although every
+// log line it writes then fails.
+func TestLogReaderGone(t *testing.T) {
+	if why := vnstattest.Tools(); why != "" {
+		t.Skip(why)
+	}
+	b := buildBinary(t)
+	now, today := localToday()
+	dir := buildDB(t, []vnstattest.Iface{{Name: "lo", Created: today.AddDate(0, 0, -3), Updated: now, Days: vnstattest.Series(today, 3, 1, false)}})
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(freePort(t))
+	cmd := exec.Command(b)
+	cmd.Env = append(os.Environ(), "LISTEN_HOST=127.0.0.1", "PORT="+port, "LOG_LEVEL=debug", "VNSTAT_DBDIR="+dir,
+		"INTERFACES=lo", "POLL_INTERVAL=1s", "WEBHOOK_PATH="+e2eSecret)
+	cmd.Stdout, cmd.Stderr = w, w
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-done
+	})
+	url := "http://127.0.0.1:" + port + "/health"
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the daemon never answered /health 200")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	r.Close() // the log reader goes away
+	// Every request and poll now writes a debug line into the closed pipe.
+	for i := range 30 {
+		resp, err := http.Get(url)
+		if err != nil {
+			select {
+			case err := <-done:
+				t.Fatalf("the daemon died after its log reader went away: %v", err)
+			default:
+			}
+			t.Fatalf("request %d: %v", i, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("request %d: %d", i, resp.StatusCode)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+		done <- nil
+		if code := cmd.ProcessState.ExitCode(); code != 0 {
+			t.Errorf("exit code %d after SIGTERM, want 0", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no exit after SIGTERM")
 	}
 }
