@@ -128,6 +128,7 @@ type Poller struct {
 
 	state   atomic.Pointer[State]
 	trigger chan struct{}
+	reload  chan Reload
 
 	// Owned by the goroutine that polls and samples.
 	base     *Result               // the last good poll, without live top-up
@@ -160,7 +161,7 @@ func NewPoller(cfg PollerConfig, v Vnstat, links LinkLister, now func() time.Tim
 		cfg.Local = time.Local
 	}
 	p := &Poller{cfg: cfg, vnstat: v, links: links, now: now, logger: logger,
-		trigger: make(chan struct{}, 1), nics: map[string]bool{}, logged: map[string]string{},
+		trigger: make(chan struct{}, 1), reload: make(chan Reload, 1), nics: map[string]bool{}, logged: map[string]string{},
 		zone: cfg.Vnstat.Location(cfg.Local), tracker: newLinkTracker()}
 	p.state.Store(&State{})
 	return p
@@ -175,14 +176,41 @@ func (p *Poller) Trigger() {
 	}
 }
 
+// Reload is what changes when vnstat's configuration is read again.
+type Reload struct {
+	// Vnstat is the database to read from now on.
+	Vnstat Vnstat
+	// Config is vnstat's configuration.
+	Config vnstatsrc.Config
+	// StaleAfter is the stall threshold derived from it.
+	StaleAfter time.Duration
+}
+
+// Reload hands Run a new vnstat configuration, applied before a poll that
+// follows at once; it does not block, and of reloads that arrive during a
+// poll the latest wins.
+func (p *Poller) Reload(r Reload) {
+	for {
+		select {
+		case p.reload <- r:
+			return
+		default:
+		}
+		select {
+		case <-p.reload:
+		default:
+		}
+	}
+}
+
 // State returns the latest State; it is safe for concurrent use.
 func (p *Poller) State() *State {
 	return p.state.Load()
 }
 
-// Run polls at once, then every interval and at each Trigger, and samples
-// the kernel's counters every sample interval, until ctx is cancelled, when
-// it returns nil. A failed poll is recorded in the State, not returned.
+// Run polls at once, then every interval, at each Trigger and after each
+// Reload, and samples the kernel's counters every sample interval, until
+// ctx is cancelled, when it returns nil. A failed poll is recorded in the State, not returned.
 func (p *Poller) Run(ctx context.Context) error {
 	t := time.NewTicker(p.cfg.Interval)
 	defer t.Stop()
@@ -200,6 +228,12 @@ func (p *Poller) Run(ctx context.Context) error {
 		case <-t.C:
 			_ = p.Poll(ctx)
 		case <-p.trigger:
+			_ = p.Poll(ctx)
+		case r := <-p.reload:
+			p.vnstat, p.cfg.Vnstat, p.cfg.StaleAfter = r.Vnstat, r.Config, r.StaleAfter
+			p.zone, p.zoneSeen = r.Config.Location(p.cfg.Local), zoneVote{}
+			p.logger.Info("reloaded vnstat's config", "daily_days", r.Config.DailyDays, "trafficless_entries", r.Config.TrafficlessEntries,
+				"use_utc", r.Config.UseUTC, "stale_after", r.StaleAfter)
 			_ = p.Poll(ctx)
 		case <-sample:
 			_ = p.Sample(ctx)

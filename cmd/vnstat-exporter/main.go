@@ -138,7 +138,24 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}, nil, logger.With("component", "api"))
 	server := api.NewServer(ln, handler, logger.With("component", "http"))
 
+	// SIGHUP reads vnstat's config again and polls at once.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
 	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-hup:
+				vc, dbPath, staleAfter := vnstatSettings(cfg)
+				logger.Info("SIGHUP: reading vnstat's config again", "database", dbPath)
+				poller.Reload(monitor.Reload{Vnstat: vnstatsrc.NewDatabase(dbPath), Config: vc, StaleAfter: staleAfter})
+			}
+		}
+	})
 	g.Go(func() error { return poller.Run(ctx) })
 	g.Go(func() error { return server.Run(ctx) })
 	g.Go(func() error { return watcher.Run(ctx) })

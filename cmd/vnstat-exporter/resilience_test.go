@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -288,5 +290,45 @@ func TestLogReaderGone(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("no exit after SIGTERM")
+	}
+}
+
+// TestSIGHUPReloadsVnstatConfig: SIGHUP reads vnstat's config again and
+// polls at once, instead of killing the daemon. The database misses days
+// of the cycle: with TrafficlessEntries 1 they are a gap (degraded), after
+// the file says 0 and a SIGHUP they are idle days (ok).
+func TestSIGHUPReloadsVnstatConfig(t *testing.T) {
+	if why := vnstattest.Tools(); why != "" {
+		t.Skip(why)
+	}
+	now, today := localToday()
+	var days []vnstattest.Day
+	for _, d := range vnstattest.Series(today, 40, 2, false) {
+		if d.Date.Day() != today.Day() && d.Date.Day()%3 != 0 {
+			days = append(days, d)
+		}
+	}
+	dir := t.TempDir()
+	conf, err := vnstattest.BuildConf(context.Background(), dir, []vnstattest.Iface{
+		{Name: "lo", Created: today.AddDate(0, 0, -50), Updated: now.Add(-time.Minute), Days: days}}, "TrafficlessEntries 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemon(t, buildBinary(t), "VNSTAT_CONFIG="+conf, "INTERFACES=lo", "POLL_INTERVAL=1h", "LIVE=false")
+	d.waitFor(t, "/health", http.StatusOK, `"status":"degraded"`, "vnstat has no row for")
+
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf("DatabaseDir %q\nTrafficlessEntries 0\n", dir)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	// No poll is due for an hour: only the reload can make it ok.
+	d.waitFor(t, "/health", http.StatusOK, `"status":"ok"`)
+	if !strings.Contains(d.logs.String(), "reloaded vnstat's config") || !strings.Contains(d.logs.String(), "trafficless_entries=false") {
+		t.Errorf("the reload was not logged:\n%s", d.logs)
+	}
+	if code := d.stop(t); code != 0 {
+		t.Errorf("exit code %d after SIGTERM", code)
 	}
 }
