@@ -1,12 +1,16 @@
 package monitor
 
 import (
+	"context"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/vishvananda/netlink"
@@ -203,11 +207,86 @@ func TestLinkChange(t *testing.T) {
 		{up("vnx0", 5, 0, false, unix.RTM_DELLINK), "vnx0 removed"},
 	}
 	for i, s := range steps {
-		if got := linkChange(known, s.u); got != s.want {
+		if got, _ := linkChange(known, s.u); got != s.want {
 			t.Errorf("step %d: %q, want %q", i, got, s.want)
 		}
 	}
 	if _, ok := known[5]; ok {
 		t.Error("a removed link is still known")
+	}
+}
+
+// TestLinkWatcherLoop feeds the watcher's loop updates as netlink would:
+// changes of links that cannot change the answer (a container's veth)
+// trigger no poll; a NIC's, a named or reported link's do, a burst of them
+// one poll after the debounce; and the state shrinks as links go.
+func TestLinkWatcherLoop(t *testing.T) {
+	upd := func(typ uint16, link netlink.Link) netlink.LinkUpdate {
+		u := netlink.LinkUpdate{Link: link}
+		u.Header.Type = typ
+		return u
+	}
+	attrs := func(name string, index int, bus string) netlink.LinkAttrs {
+		a := netlink.NewLinkAttrs()
+		a.Name, a.Index, a.ParentDevBus, a.Flags = name, index, bus, net.FlagUp
+		return a
+	}
+	veth := func(name string, index int) netlink.Link { return &netlink.Veth{LinkAttrs: attrs(name, index, "")} }
+	nic := func(name string, index int) netlink.Link { return &netlink.Device{LinkAttrs: attrs(name, index, "pci")} }
+
+	var triggers atomic.Int32
+	w := NewLinkWatcher("", nil, func() { triggers.Add(1) }, func(name string) bool { return name == "ppp0" }, 20*time.Millisecond, nil)
+	w.isNIC = nil // judge by what netlink says only
+	updates := make(chan netlink.LinkUpdate)
+	known := map[int]linkState{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { w.loop(ctx, updates, known); close(done) }()
+	send := func(us ...netlink.LinkUpdate) {
+		for _, u := range us {
+			updates <- u
+		}
+	}
+	// Settled: the loop has taken every update and any debounce has fired.
+	settle := func() {
+		t.Helper()
+		updates <- upd(unix.RTM_NEWLINK, veth("lo-probe", 999)) // a change of no account, taken in order
+		time.Sleep(60 * time.Millisecond)
+	}
+	wantTriggers := func(n int32, after string) {
+		t.Helper()
+		settle()
+		if got := triggers.Load(); got != n {
+			t.Errorf("after %s: %d polls triggered, want %d", after, got, n)
+		}
+	}
+
+	for i := range 50 {
+		send(upd(unix.RTM_NEWLINK, veth(fmt.Sprintf("veth%d", i), 100+i)))
+	}
+	for i := range 50 {
+		send(upd(unix.RTM_DELLINK, veth(fmt.Sprintf("veth%d", i), 100+i)))
+	}
+	wantTriggers(0, "50 container veths came and went")
+
+	send(upd(unix.RTM_NEWLINK, nic("enp3s0", 3)), upd(unix.RTM_NEWLINK, nic("enp4s0", 4)), upd(unix.RTM_DELLINK, nic("enp4s0", 4)))
+	wantTriggers(1, "a burst of NIC changes")
+
+	send(upd(unix.RTM_NEWLINK, &netlink.Device{LinkAttrs: attrs("ppp0", 7, "")}))
+	wantTriggers(2, "the named ppp0 appeared")
+
+	// A NIC renamed: judged by what it was.
+	send(upd(unix.RTM_NEWLINK, &netlink.Device{LinkAttrs: attrs("lan0", 3, "")}))
+	wantTriggers(3, "enp3s0 renamed to lan0")
+
+	cancel()
+	<-done
+	for idx, st := range known {
+		if idx >= 100 && idx < 150 {
+			t.Errorf("removed veth %s is still tracked", st.name)
+		}
+	}
+	if len(known) != 3 { // lan0, ppp0, the probe
+		t.Errorf("tracking %d links, want 3: %v", len(known), known)
 	}
 }

@@ -203,6 +203,19 @@ func (p *Poller) Reload(r Reload) {
 	}
 }
 
+// Matters reports whether a change of the link called name can change the
+// answer besides a NIC's: it is named in INTERFACES or reported now. It is
+// safe for concurrent use.
+func (p *Poller) Matters(name string) bool {
+	if slices.Contains(p.cfg.Interfaces, name) {
+		return true
+	}
+	if res := p.State().Result; res != nil {
+		return slices.ContainsFunc(res.Interfaces, func(i IfaceTotal) bool { return i.Name == name })
+	}
+	return false
+}
+
 // State returns the latest State; it is safe for concurrent use.
 func (p *Poller) State() *State {
 	return p.state.Load()

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/vishvananda/netlink"
@@ -17,28 +19,51 @@ type linkState struct {
 	name   string
 	up     bool
 	master int
+	// physical: a NIC (a parent bus device) or a bond, a link the
+	// automatic choice may take.
+	physical bool
 }
 
 // LinkWatcher subscribes to netlink link updates and triggers a poll when a
-// link appears, disappears, is renamed, enslaved or released, or goes up
-// or down, debounced so that a burst of changes makes one poll.
+// link that can change the answer appears, disappears, is renamed,
+// enslaved or released, or goes up or down, debounced so that a burst of
+// changes makes one poll. A link can change the answer when it is a
+// physical NIC or a bond, or when relevant says so of its name (a name in
+// INTERFACES, or one reported now); changes of other links (the veths of
+// containers coming and going) are logged at debug level only.
 type LinkWatcher struct {
 	netnsPath string
 	links     LinkLister
 	trigger   func()
-	debounce  time.Duration
-	logger    *slog.Logger
+	relevant  func(name string) bool
+	// isNIC says, from sysfs, whether a link is a NIC, for kernels that do
+	// not report a link's parent device over netlink (before 5.16); nil for
+	// another namespace, whose devices this process's sysfs does not show.
+	isNIC    func(name string) bool
+	debounce time.Duration
+	logger   *slog.Logger
 }
 
 // NewLinkWatcher returns a watcher of the links of the network namespace at
 // netnsPath (empty: the process's own) that calls trigger at most once per
-// debounce after changes. links gives the starting state. A nil logger
-// discards.
-func NewLinkWatcher(netnsPath string, links LinkLister, trigger func(), debounce time.Duration, logger *slog.Logger) *LinkWatcher {
+// debounce after changes that can change the answer. links gives the
+// starting state; relevant (nil: none) names the links that matter
+// besides the physical ones. A nil logger discards.
+func NewLinkWatcher(netnsPath string, links LinkLister, trigger func(), relevant func(name string) bool, debounce time.Duration, logger *slog.Logger) *LinkWatcher {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &LinkWatcher{netnsPath: netnsPath, links: links, trigger: trigger, debounce: debounce, logger: logger}
+	if relevant == nil {
+		relevant = func(string) bool { return false }
+	}
+	w := &LinkWatcher{netnsPath: netnsPath, links: links, trigger: trigger, relevant: relevant, debounce: debounce, logger: logger}
+	if netnsPath == "" {
+		w.isNIC = func(name string) bool {
+			_, err := os.Stat(filepath.Join("/sys/class/net", name, "device"))
+			return err == nil
+		}
+	}
+	return w
 }
 
 // Run watches until ctx is cancelled, then returns nil. If the kernel
@@ -70,24 +95,36 @@ func (w *LinkWatcher) Run(ctx context.Context) error {
 	known := make(map[int]linkState)
 	if ls, err := w.links.Links(); err == nil {
 		for _, l := range ls {
-			known[l.Index] = linkState{name: l.Name, up: l.Up, master: l.MasterIndex}
+			known[l.Index] = linkState{name: l.Name, up: l.Up, master: l.MasterIndex, physical: l.Kind == "bond" || l.ParentBus != ""}
 		}
 	}
+	w.loop(ctx, updates, known)
+	return nil
+}
+
+// loop takes updates until ctx is cancelled or updates is closed. known
+// holds the links present, by index: it shrinks as links go.
+func (w *LinkWatcher) loop(ctx context.Context, updates <-chan netlink.LinkUpdate, known map[int]linkState) {
 	var fire <-chan time.Time
 	for {
 		select {
 		case <-ctx.Done():
-			return nil
+			return
 		case u, ok := <-updates:
 			if !ok {
 				w.logger.Warn("link updates stopped; polling goes on")
-				return nil
+				return
 			}
-			if change := linkChange(known, u); change != "" {
+			change, st := linkChange(known, u)
+			switch {
+			case change == "":
+			case st.physical || w.relevant(st.name) || w.relevant(u.Link.Attrs().Name) || w.isNIC != nil && w.isNIC(st.name):
 				w.logger.Info("link changed", "change", change)
 				if fire == nil {
 					fire = time.After(w.debounce)
 				}
+			default:
+				w.logger.Debug("link changed; it cannot change the answer", "change", change)
 			}
 		case <-fire:
 			fire = nil
@@ -97,29 +134,35 @@ func (w *LinkWatcher) Run(ctx context.Context) error {
 }
 
 // linkChange updates known with u and describes the change that matters
-// to interface selection, or returns "" for none (counters, addresses).
-func linkChange(known map[int]linkState, u netlink.LinkUpdate) string {
+// to interface selection, or returns "" for none (counters, addresses). It
+// returns the link's state before the change when it had one (a removed
+// or renamed link is judged by what it was), else after it.
+func linkChange(known map[int]linkState, u netlink.LinkUpdate) (string, linkState) {
 	a := u.Link.Attrs()
 	old, had := known[a.Index]
+	now := linkState{name: a.Name, up: a.Flags&net.FlagUp != 0, master: a.MasterIndex,
+		physical: u.Link.Type() == "bond" || a.ParentDevBus != "" || old.physical}
 	if u.Header.Type == unix.RTM_DELLINK {
 		delete(known, a.Index)
-		return a.Name + " removed"
+		if !had {
+			old = now
+		}
+		return a.Name + " removed", old
 	}
-	now := linkState{name: a.Name, up: a.Flags&net.FlagUp != 0, master: a.MasterIndex}
 	known[a.Index] = now
 	switch {
 	case !had:
-		return a.Name + " added"
+		return a.Name + " added", now
 	case old.name != now.name:
-		return old.name + " renamed to " + now.name
+		return old.name + " renamed to " + now.name, old
 	case old.master != now.master && now.master == 0:
-		return a.Name + " released from its master"
+		return a.Name + " released from its master", now
 	case old.master != now.master:
-		return fmt.Sprintf("%s enslaved to link %d", a.Name, now.master)
+		return fmt.Sprintf("%s enslaved to link %d", a.Name, now.master), now
 	case old.up != now.up && now.up:
-		return a.Name + " up"
+		return a.Name + " up", now
 	case old.up != now.up:
-		return a.Name + " down"
+		return a.Name + " down", now
 	}
-	return ""
+	return "", now
 }

@@ -129,7 +129,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		StaleAfter:     staleAfter,
 		BootTime:       bootTime(),
 	}, vnstatsrc.NewDatabase(dbPath), links, nil, logger.With("component", "poller"))
-	watcher := monitor.NewLinkWatcher(cfg.NetnsPath, links, poller.Trigger, 500*time.Millisecond, logger.With("component", "links"))
+	watcher := monitor.NewLinkWatcher(cfg.NetnsPath, links, poller.Trigger, poller.Matters, 500*time.Millisecond, logger.With("component", "links"))
 	handler := api.NewHandler(poller, api.Config{
 		WebhookPath:  cfg.WebhookPath,
 		MetricsPath:  cfg.MetricsPath,
