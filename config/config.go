@@ -35,7 +35,7 @@ type Config struct {
 	// ListenHost is the IP address to listen on; empty means all.
 	ListenHost string `env:"LISTEN_HOST" validate:"omitempty,ip"`
 	// PollInterval is the time between two reads of vnstat.
-	PollInterval time.Duration `env:"POLL_INTERVAL" validate:"min=1s"`
+	PollInterval time.Duration `env:"POLL_INTERVAL" validate:"min=1s,max=24h"`
 	// Interfaces, when not empty, replaces the automatic interface choice.
 	Interfaces []string `env:"INTERFACES" validate:"unique,dive,ifname"`
 	// VnstatDBDir, when set, is the directory of vnstat.db, instead of
@@ -161,14 +161,14 @@ type Var struct {
 func Vars() []Var {
 	return []Var{
 		{"WEBHOOK_PATH", "webhook-path", DefaultWebhookPath,
-			"a path starting with / made of letters, digits and -._~!$&'()*+,;=:@/ (no whitespace, ?, # or %; no empty, . or .. segments), other than / and " + HealthPath,
+			"a path starting with / made of letters, digits and -._~!$&'()*+,;=:@/ (no whitespace, ?, # or %; no empty, . or .. segments, so no trailing /), other than / and " + HealthPath,
 			"secret path that serves the traffic totals"},
 		{"START_DAY", "start-day", "1", "an integer from 1 to 31 (a day the month lacks means its last day)",
 			"day of the month the billing cycle resets on"},
 		{"PORT", "port", "50000", "an integer from 1 to 65535", "TCP port to listen on"},
 		{"LISTEN_HOST", "listen-host", "", "an IP address, or empty for all interfaces", "IP address to listen on"},
-		{"POLL_INTERVAL", "poll-interval", "5m", "a Go duration of at least 1s, such as 30s or 5m", "time between two reads of vnstat"},
-		{"INTERFACES", "interfaces", "", "comma-separated interface names (1 to 15 characters, no whitespace or /), each once; empty for the automatic choice",
+		{"POLL_INTERVAL", "poll-interval", "5m", "a Go duration from 1s to 24h, such as 30s or 5m", "time between two reads of vnstat's database"},
+		{"INTERFACES", "interfaces", "", "comma-separated interface names (1 to 15 bytes, not . or .., no whitespace, / or :), each once; empty for the automatic choice",
 			"interfaces to report instead of the automatic choice"},
 		{"VNSTAT_DBDIR", "vnstat-dbdir", "", "an existing directory, or empty for vnstat's DatabaseDir", "directory of vnstat's database, vnstat.db"},
 		{"VNSTAT_CONFIG", "vnstat-config", "", "an existing file, or empty for /etc/vnstat.conf when it exists",
@@ -179,7 +179,7 @@ func Vars() []Var {
 			"how old vnstat's newest save may be while the kernel counts traffic"},
 		{"NETNS_PATH", "netns-path", "", "an existing network namespace file such as /proc/1/ns/net, or empty for the process's own namespace",
 			"network namespace whose links are listed (bridge-network containers)"},
-		{"QUOTA", "quota", "", "a size above 0: bytes, or a number with a unit: kB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024), such as 500GB or 1.5TiB; empty for none",
+		{"QUOTA", "quota", "", "a size above 0: bytes, or a number with a unit: B, kB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024), in any case, such as 500GB or 1.5TiB; empty for none",
 			"the cycle's traffic allowance"},
 		{"BILLING_MODE", "billing-mode", "sum", "sum (in + out), max (the larger direction), in or out",
 			"how usage is counted against the quota"},
@@ -257,7 +257,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	c.VnstatStaleAfter = AutoStaleAfter
 	if v := raw["VNSTAT_STALE_AFTER"]; v != "auto" {
-		if c.VnstatStaleAfter, err = time.ParseDuration(v); err != nil {
+		// AutoStaleAfter is negative: a negative value given is refused,
+		// never taken for auto.
+		if c.VnstatStaleAfter, err = time.ParseDuration(v); err != nil || c.VnstatStaleAfter < 0 {
 			failed["VNSTAT_STALE_AFTER"] = true
 		}
 	}
@@ -340,20 +342,22 @@ func validWebhookPath(p string) bool {
 		}
 	}
 	for _, seg := range strings.Split(p[1:], "/") {
-		if seg == "." || seg == ".." {
+		if seg == "" || seg == "." || seg == ".." {
 			return false
 		}
 	}
-	return !strings.Contains(p, "//")
+	return true
 }
 
-// validIfname reports whether name can be a Linux interface name.
+// validIfname reports whether name can be a Linux interface name: 1 to
+// 15 bytes, not "." or "..", without whitespace, '/' or ':' (the kernel's
+// dev_valid_name).
 func validIfname(name string) bool {
-	if name == "" || len(name) > 15 {
+	if name == "" || len(name) > 15 || name == "." || name == ".." {
 		return false
 	}
 	for _, r := range name {
-		if unicode.IsSpace(r) || r == '/' || !unicode.IsPrint(r) {
+		if unicode.IsSpace(r) || r == '/' || r == ':' || !unicode.IsPrint(r) {
 			return false
 		}
 	}
@@ -381,15 +385,25 @@ func staleString(d time.Duration) string {
 	return d.String()
 }
 
-// parseSize parses a byte size: plain bytes exactly, or a number with a
-// unit through go-humanize (kB/MB/GB/TB in powers of 1000, KiB/MiB/GiB/TiB
-// in powers of 1024). Empty is 0.
+// sizeUnits are the units a size may carry, lower-cased: the README's
+// list, in any case.
+var sizeUnits = map[string]bool{"b": true, "kb": true, "mb": true, "gb": true, "tb": true, "kib": true, "mib": true, "gib": true, "tib": true}
+
+// parseSize parses a byte size: plain bytes exactly, or a number with one
+// of the units B, kB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB
+// (powers of 1024), in any case, through go-humanize. Other units that
+// go-humanize knows (K, G, PB, EB, ...) are refused: the README does not
+// list them. Empty is 0.
 func parseSize(s string) (uint64, error) {
 	if s == "" {
 		return 0, nil
 	}
 	if n, err := strconv.ParseUint(s, 10, 64); err == nil {
 		return n, nil
+	}
+	unit := strings.TrimLeft(s, "0123456789. ")
+	if !sizeUnits[strings.ToLower(unit)] {
+		return 0, fmt.Errorf("unknown unit %q", unit)
 	}
 	return humanize.ParseBytes(s)
 }

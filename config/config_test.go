@@ -124,6 +124,17 @@ func TestLoadRefuses(t *testing.T) {
 		{"webhook dot-dot", "WEBHOOK_PATH", "/a/../b"},
 		{"webhook dot", "WEBHOOK_PATH", "/a/./b"},
 		{"webhook double slash", "WEBHOOK_PATH", "/a//b"},
+		{"webhook trailing slash", "WEBHOOK_PATH", "/webhook/secret/"},
+		{"poll interval so long that twice it overflows", "POLL_INTERVAL", "2562047h"},
+		{"poll interval over a day", "POLL_INTERVAL", "25h"},
+		{"interfaces dot", "INTERFACES", "."},
+		{"interfaces dot-dot", "INTERFACES", "eth0,.."},
+		{"interfaces alias colon", "INTERFACES", "eth0:1"},
+		{"interfaces 16 bytes", "INTERFACES", "enx00e04c680001a"},
+		{"stale after the auto sentinel", "VNSTAT_STALE_AFTER", "-1ns"},
+		{"quota unit G", "QUOTA", "500G"},
+		{"quota unit PB", "QUOTA", "1PB"},
+		{"quota unit word", "QUOTA", "5 gigabytes"},
 		{"webhook unicode", "WEBHOOK_PATH", "/wébhook"},
 		{"start day zero", "START_DAY", "0"},
 		{"start day 32", "START_DAY", "32"},
@@ -246,6 +257,11 @@ func TestParseSize(t *testing.T) {
 		{"-1", 0, false},
 		{"GB", 0, false},
 		{"5 parsecs", 0, false},
+		{"500B", 500, true},
+		{"2 tib", 2 << 40, true},
+		{"500G", 0, false}, // go-humanize would take it; the README does not list it
+		{"1PB", 0, false},
+		{"2EiB", 0, false},
 	}
 	for _, tt := range tests {
 		got, err := parseSize(tt.in)

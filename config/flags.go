@@ -1,6 +1,9 @@
 package config
 
-import "flag"
+import (
+	"flag"
+	"strconv"
+)
 
 // Flags registers one flag per setting on fs, each defaulting to the
 // setting's default, and returns a lookup for Load that gives a flag set on
@@ -25,4 +28,38 @@ func Flags(fs *flag.FlagSet, getenv func(string) string) func(string) string {
 		}
 		return getenv(name)
 	}
+}
+
+// EmptyFlags refuses a flag given an empty value (-webhook-path=) for a
+// setting whose default is not empty: an empty value would otherwise fall
+// back to the default, the published webhook path among them. Call it
+// after fs.Parse.
+func EmptyFlags(fs *flag.FlagSet) error {
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		if f.Value.String() != "" || err != nil {
+			return
+		}
+		for _, v := range Vars() {
+			if v.Flag == f.Name && v.Default != "" {
+				value := strconv.Quote("")
+				if v.Name == "WEBHOOK_PATH" || v.Name == "METRICS_PATH" {
+					value = shown(v.Name, "")
+				}
+				err = &Error{Var: v.Name, Value: value + " (given as -" + f.Name + "=)", Allowed: v.Allowed}
+			}
+		}
+	})
+	return err
+}
+
+// VarByName returns the description of the setting called name, or a zero
+// Var.
+func VarByName(name string) Var {
+	for _, v := range Vars() {
+		if v.Name == name {
+			return v
+		}
+	}
+	return Var{}
 }

@@ -232,7 +232,9 @@ func TestLinkWatcherLoop(t *testing.T) {
 		return a
 	}
 	veth := func(name string, index int) netlink.Link { return &netlink.Veth{LinkAttrs: attrs(name, index, "")} }
-	nic := func(name string, index int) netlink.Link { return &netlink.Device{LinkAttrs: attrs(name, index, "pci")} }
+	nic := func(name string, index int) netlink.Link {
+		return &netlink.Device{LinkAttrs: attrs(name, index, "pci")}
+	}
 
 	var triggers atomic.Int32
 	w := NewLinkWatcher("", nil, func() { triggers.Add(1) }, func(name string) bool { return name == "ppp0" }, 20*time.Millisecond, nil)

@@ -54,13 +54,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		args = args[1:]
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	// Parse errors are one line and a hint; -h prints the settings.
+	fs.SetOutput(io.Discard)
 	lookup := config.Flags(fs, getenv)
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stderr)
+			fmt.Fprintf(stderr, "Usage of %s (each flag overrides the environment variable named in it):\n", name)
+			fs.PrintDefaults()
 			return 0
 		}
+		fmt.Fprintf(stderr, "vnstat-exporter: %v (run %s -h for the settings)\n", err, name)
+		return 2
+	}
+	if err := config.EmptyFlags(fs); err != nil {
+		fmt.Fprintln(stderr, "vnstat-exporter:", err)
 		return 2
 	}
 	if *showVersion {
@@ -79,6 +88,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	if healthcheck {
 		return checkHealth(ctx, cfg.HealthURL(), stdout, stderr)
+	}
+	if err := checkNetns(cfg.NetnsPath); err != nil {
+		fmt.Fprintln(stderr, "vnstat-exporter:", err)
+		return 2
 	}
 
 	logger := newLogger(cfg, stderr)
@@ -198,6 +211,24 @@ func bootTime() time.Time {
 		return time.Time{}
 	}
 	return time.Now().Add(-time.Duration(si.Uptime) * time.Second)
+}
+
+// checkNetns refuses a NETNS_PATH that is not a network namespace file
+// (it must be on nsfs, as /proc/PID/ns/net and /run/netns/NAME are).
+func checkNetns(path string) error {
+	if path == "" {
+		return nil
+	}
+	var st unix.Statfs_t
+	err := unix.Statfs(path, &st)
+	if err == nil && st.Type == unix.NSFS_MAGIC {
+		return nil
+	}
+	why := "not a namespace file"
+	if err != nil {
+		why = err.Error()
+	}
+	return &config.Error{Var: "NETNS_PATH", Value: fmt.Sprintf("%q (%s)", path, why), Allowed: config.VarByName("NETNS_PATH").Allowed}
 }
 
 // checkHealth is the container health check: it GETs the local /health

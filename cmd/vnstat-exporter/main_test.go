@@ -3,11 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
 func TestRunRefusesBadConfig(t *testing.T) {
+	notNetns := filepath.Join(t.TempDir(), "net")
+	if err := os.WriteFile(notNetns, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -18,6 +24,11 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		{"flag", []string{"-port", "70000"}, nil, `invalid PORT "70000"`},
 		{"log format", nil, map[string]string{"LOG_FORMAT": "xml"}, `invalid LOG_FORMAT "xml"`},
 		{"stray argument", []string{"serve"}, nil, `unexpected argument "serve"`},
+		{"unknown flag: one line and a hint", []string{"-nope"}, nil, "flag provided but not defined: -nope (run vnstat-exporter -h for the settings)"},
+		{"empty webhook flag is not the default", []string{"-webhook-path="}, nil, "invalid WEBHOOK_PATH (value hidden, 0 bytes) (given as -webhook-path=)"},
+		{"empty start day flag", []string{"-start-day="}, nil, `invalid START_DAY "" (given as -start-day=)`},
+		{"NETNS_PATH not a namespace", nil, map[string]string{"NETNS_PATH": notNetns}, "invalid NETNS_PATH \"" + notNetns + "\" (not a namespace file)"},
+		{"removed flag", []string{"-vnstat-bin", "vnstat"}, nil, "flag provided but not defined: -vnstat-bin"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
