@@ -12,9 +12,10 @@ import (
 
 // Server is the HTTP server task.
 type Server struct {
-	ln      net.Listener
-	handler http.Handler
-	logger  *slog.Logger
+	ln       net.Listener
+	handler  http.Handler
+	maxConns int
+	logger   *slog.Logger
 }
 
 // NewServer returns a Server that serves handler on ln. A nil logger
@@ -23,7 +24,14 @@ func NewServer(ln net.Listener, handler http.Handler, logger *slog.Logger) *Serv
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Server{ln: ln, handler: handler, logger: logger}
+	return &Server{ln: ln, handler: handler, maxConns: DefaultMaxConns, logger: logger}
+}
+
+// WithMaxConns sets how many connections are served at once (at the cap,
+// a new connection closes an idle keep-alive one) and returns s.
+func (s *Server) WithMaxConns(n int) *Server {
+	s.maxConns = n
+	return s
 }
 
 // shutdownGrace is how long Run waits for busy connections at shutdown
@@ -34,6 +42,7 @@ const shutdownGrace = 4 * time.Second
 // Run serves until ctx is cancelled, then shuts down gracefully within
 // shutdownGrace and returns nil.
 func (s *Server) Run(ctx context.Context) error {
+	ln := newConnLimiter(s.ln, s.maxConns)
 	srv := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -43,11 +52,12 @@ func (s *Server) Run(ctx context.Context) error {
 		MaxHeaderBytes:    8 << 10,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
+		ConnState:         ln.track,
 	}
 	errc := make(chan error, 1)
 	go func() {
-		s.logger.Info("serving http", "addr", s.ln.Addr().String())
-		errc <- srv.Serve(s.ln)
+		s.logger.Info("serving http", "addr", s.ln.Addr().String(), "max_connections", s.maxConns)
+		errc <- srv.Serve(ln)
 	}()
 	select {
 	case err := <-errc:

@@ -3,6 +3,7 @@ package api
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -155,5 +156,89 @@ func TestOversizedHeaderAndUnreadBody(t *testing.T) {
 	post := "POST " + secret + " HTTP/1.1\r\nHost: x\r\nContent-Length: 1073741824\r\n\r\n" + strings.Repeat("b", 1024)
 	if line := send(post); !strings.HasPrefix(line, "HTTP/1.1 405") {
 		t.Errorf("POST with a 1 GiB body: %q, want 405 at once", line)
+	}
+}
+
+// TestConnectionCap: at the cap, a new client is answered at once by
+// closing an idle keep-alive connection; when every connection is busy,
+// the new one is closed at once instead of waiting.
+func TestConnectionCap(t *testing.T) {
+	const limit = 20
+	h := NewHandler(newFake(&monitor.State{Result: goodResult, LastPoll: time.Now()}), Config{WebhookPath: secret, PollInterval: time.Minute}, nil, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = NewServer(ln, h, nil).WithMaxConns(limit).Run(ctx) }()
+	addr := ln.Addr().String()
+
+	// limit idle keep-alive connections, each after one answer.
+	var idle []net.Conn
+	for range limit {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := io.WriteString(c, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		idle = append(idle, c)
+	}
+	time.Sleep(50 * time.Millisecond) // the server marks them idle
+	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	start := time.Now()
+	resp, err := client.Get("http://" + addr + "/health")
+	if err != nil {
+		t.Fatalf("a new client at the cap: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("a new client at the cap: %d", resp.StatusCode)
+	}
+	t.Logf("a new client at the cap of %d idle connections answered in %v", limit, time.Since(start).Round(time.Millisecond))
+	closed := 0
+	for _, c := range idle {
+		_ = c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		if _, err := c.Read(make([]byte, 1)); errors.Is(err, io.EOF) {
+			closed++
+		}
+	}
+	if closed < 1 {
+		t.Errorf("no idle connection was closed to make room")
+	}
+
+	// Every connection busy (a request half sent): the new one is closed
+	// at once, not queued behind them.
+	for _, c := range idle {
+		c.Close()
+	}
+	time.Sleep(50 * time.Millisecond)
+	for range limit {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := io.WriteString(c, "GET /health HTTP/1.1\r\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(50 * time.Millisecond)
+	start = time.Now()
+	if resp, err := client.Get("http://" + addr + "/health"); err == nil {
+		resp.Body.Close()
+		t.Errorf("a client beyond %d busy connections was served: %d", limit, resp.StatusCode)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("refusing a client beyond the cap took %v", took)
 	}
 }

@@ -34,6 +34,8 @@ type Config struct {
 	Port int `env:"PORT" validate:"min=1,max=65535"`
 	// ListenHost is the IP address to listen on; empty means all.
 	ListenHost string `env:"LISTEN_HOST" validate:"omitempty,ip"`
+	// MaxConnections caps the HTTP connections open at once.
+	MaxConnections int `env:"MAX_CONNECTIONS" validate:"min=1,max=65536"`
 	// PollInterval is the time between two reads of vnstat.
 	PollInterval time.Duration `env:"POLL_INTERVAL" validate:"min=1s,max=24h"`
 	// Interfaces, when not empty, replaces the automatic interface choice.
@@ -126,6 +128,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("webhook_path", "(hidden)"),
 		slog.Int("start_day", c.StartDay),
 		slog.String("addr", c.Addr()),
+		slog.Int("max_connections", c.MaxConnections),
 		slog.Duration("poll_interval", c.PollInterval),
 		slog.String("interfaces", ifaces),
 		slog.String("vnstat_dbdir", dbdir),
@@ -167,6 +170,8 @@ func Vars() []Var {
 			"day of the month the billing cycle resets on"},
 		{"PORT", "port", "50000", "an integer from 1 to 65535", "TCP port to listen on"},
 		{"LISTEN_HOST", "listen-host", "", "an IP address, or empty for all interfaces", "IP address to listen on"},
+		{"MAX_CONNECTIONS", "max-connections", "1024", "an integer from 1 to 65536",
+			"HTTP connections open at once; at the cap a new one closes an idle keep-alive connection"},
 		{"POLL_INTERVAL", "poll-interval", "5m", "a Go duration from 1s to 24h, such as 30s or 5m", "time between two reads of vnstat's database"},
 		{"INTERFACES", "interfaces", "", "comma-separated interface names (1 to 15 bytes, not . or .., no whitespace, / or :), each once; empty for the automatic choice",
 			"interfaces to report instead of the automatic choice"},
@@ -248,6 +253,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.Port, err = strconv.Atoi(raw["PORT"]); err != nil {
 		failed["PORT"] = true
+	}
+	if c.MaxConnections, err = strconv.Atoi(raw["MAX_CONNECTIONS"]); err != nil {
+		failed["MAX_CONNECTIONS"] = true
 	}
 	if c.PollInterval, err = time.ParseDuration(raw["POLL_INTERVAL"]); err != nil {
 		failed["POLL_INTERVAL"] = true

@@ -149,7 +149,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		PollInterval: cfg.PollInterval,
 		Version:      version,
 	}, nil, logger.With("component", "api"))
-	server := api.NewServer(ln, handler, logger.With("component", "http"))
+	server := api.NewServer(ln, handler, logger.With("component", "http")).WithMaxConns(cfg.MaxConnections)
 
 	// SIGHUP reads vnstat's config again and polls at once.
 	hup := make(chan os.Signal, 1)
