@@ -64,9 +64,9 @@ func newWebhookBody(res *monitor.Result) webhookBody {
 		Interfaces:  make([]ifaceBody, 0, len(res.Interfaces)),
 		UpdatedAt:   formatTime(res.UpdatedAt),
 		PolledAt:    formatTime(res.PolledAt),
-		Incomplete:  res.Incomplete,
-		Missing:     res.Missing,
-		Warnings:    res.Warnings,
+		Incomplete:  res.Details(monitor.Incomplete),
+		Missing:     res.Details(monitor.InterfaceMissing),
+		Warnings:    res.Details(monitor.InterfaceAbsent, monitor.ForeignNamespace, monitor.ZoneMismatch),
 	}
 	if u.LimitBytes > 0 {
 		b.Quota = &quotaBody{

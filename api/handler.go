@@ -47,6 +47,7 @@ type Config struct {
 type Handler struct {
 	state        StateSource
 	webhook      [sha256.Size]byte // digest of the secret path
+	details      [sha256.Size]byte // digest of the secret path + HealthPath
 	metricsPath  *[sha256.Size]byte
 	metrics      http.Handler
 	pollInterval time.Duration
@@ -81,11 +82,12 @@ func NewHandler(src StateSource, cfg Config, now func() time.Time, logger *slog.
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{state: src, webhook: sha256.Sum256([]byte(cfg.WebhookPath)), pollInterval: cfg.PollInterval, now: now, logger: logger}
+	h := &Handler{state: src, webhook: sha256.Sum256([]byte(cfg.WebhookPath)), details: sha256.Sum256([]byte(cfg.WebhookPath + HealthPath)),
+		pollInterval: cfg.PollInterval, now: now, logger: logger}
 	if cfg.MetricsPath != "" {
 		d := sha256.Sum256([]byte(cfg.MetricsPath))
 		h.metricsPath = &d
-		h.metrics = newMetricsHandler(src, cfg.Version, logger)
+		h.metrics = newMetricsHandler(src, cfg.Version, cfg.PollInterval, logger)
 	}
 	return h
 }
@@ -104,7 +106,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case route == "webhook":
 		status = h.serveWebhook(w, r.URL.RawQuery)
 	case route == "health":
-		status = h.serveHealth(w)
+		status = h.serveHealth(w, false)
+	case route == "details":
+		status = h.serveHealth(w, true)
 	default:
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		sw.Header().Set("Cache-Control", "no-store")
@@ -116,8 +120,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// route names the route of path: "webhook", "health", "metrics" or
-// "unknown". The secret paths are matched by comparing SHA-256 digests in
+// route names the route of path: "webhook", "details" (the detailed
+// health, the secret path + HealthPath), "health", "metrics" or "unknown". The secret paths are matched by comparing SHA-256 digests in
 // constant time: the time taken depends on the request's path only, not on
 // how much of it, or of its length, matches the secret.
 func (h *Handler) route(path string) string {
@@ -125,6 +129,8 @@ func (h *Handler) route(path string) string {
 	switch {
 	case subtle.ConstantTimeCompare(d[:], h.webhook[:]) == 1:
 		return "webhook"
+	case subtle.ConstantTimeCompare(d[:], h.details[:]) == 1:
+		return "details"
 	case h.metricsPath != nil && subtle.ConstantTimeCompare(d[:], h.metricsPath[:]) == 1:
 		return "metrics"
 	case path == HealthPath:
@@ -184,10 +190,10 @@ func encode(res *monitor.Result) (*encoded, error) {
 	case p == nil:
 		enc.previousStatus = http.StatusServiceUnavailable
 		prev = errorBody{"the previous cycle is not known yet"}
-	case len(p.Incomplete) > 0:
+	case len(p.Details(monitor.Incomplete)) > 0:
 		enc.previousStatus = http.StatusUnprocessableEntity
 		prev = errorBody{fmt.Sprintf("vnstat does not hold every day of the previous cycle %s..%s: %s",
-			p.Cycle.Start.Format(monitor.DateFormat), p.Cycle.Today.Format(monitor.DateFormat), strings.Join(p.Incomplete, "; "))}
+			p.Cycle.Start.Format(monitor.DateFormat), p.Cycle.Today.Format(monitor.DateFormat), strings.Join(p.Details(monitor.Incomplete), "; "))}
 	default:
 		prev = newWebhookBody(p)
 	}
@@ -205,46 +211,26 @@ func withNewline(body []byte) ([]byte, []string) {
 	return body, []string{strconv.Itoa(len(body))}
 }
 
-func (h *Handler) serveHealth(w http.ResponseWriter) int {
+// serveHealth writes the health verdict: the status and the kinds of the
+// problems; with details (the secret path's /health), also what each
+// problem is, the last polls and the interfaces.
+func (h *Handler) serveHealth(w http.ResponseWriter, details bool) int {
 	st := h.state.State()
 	now := h.now()
-	body := healthBody{Status: "ok", Timestamp: now.Format(timeFormat)}
-	if !st.LastPoll.IsZero() {
-		body.LastPoll = st.LastPoll.Format(time.RFC3339)
+	verdict := monitor.Judge(st, now, h.pollInterval)
+	var b []byte
+	var err error
+	if details {
+		b, err = json.Marshal(newDetailsBody(st, verdict, now))
+	} else {
+		b, err = json.Marshal(newHealthBody(verdict, now))
 	}
-	if res := st.Result; res != nil {
-		body.LastSuccess = res.PolledAt.Format(time.RFC3339)
-		body.VnstatUpdatedAt = formatTime(res.UpdatedAt)
-		for _, i := range res.Interfaces {
-			body.Interfaces = append(body.Interfaces, i.Name)
-		}
-		body.Warnings = append(slices.Clone(res.Incomplete), res.Warnings...)
-	}
-	switch res := st.Result; {
-	case res == nil && st.Err == nil:
-		body.Error = "vnstat has not been read yet"
-	case res == nil:
-		body.Error = "no successful poll yet: " + st.Err.Error()
-	case st.Err != nil:
-		body.Error = "last poll failed: " + st.Err.Error()
-	case now.Sub(res.PolledAt) > 2*h.pollInterval:
-		body.Error = fmt.Sprintf("last successful poll at %s is older than two poll intervals (%s): the poller is stuck",
-			res.PolledAt.Format(time.RFC3339), 2*h.pollInterval)
-	case res.Stalled != "":
-		body.Error = res.Stalled
-	case len(res.Missing) > 0:
-		body.Error = "interfaces not reported: " + strings.Join(res.Missing, "; ")
-	case len(body.Warnings) > 0:
-		body.Status = "degraded"
-	}
-	status := http.StatusOK
-	if body.Error != "" {
-		body.Status = "error"
-		status = http.StatusServiceUnavailable
-	}
-	b, err := json.Marshal(body)
 	if err != nil {
 		return h.fail(w, "health", http.StatusInternalServerError, "encoding response", err)
+	}
+	status := http.StatusOK
+	if verdict.Status == "error" {
+		status = http.StatusServiceUnavailable
 	}
 	writeJSON(w, status, b)
 	return status
@@ -307,13 +293,64 @@ func formatTime(t time.Time) string {
 	return t.Format(time.RFC3339)
 }
 
+// healthBody is the public /health: no paths, names or numbers.
 type healthBody struct {
-	Status          string   `json:"status"`
-	Timestamp       string   `json:"timestamp"`
-	LastPoll        string   `json:"last_poll,omitempty"`
-	LastSuccess     string   `json:"last_success,omitempty"`
-	VnstatUpdatedAt string   `json:"vnstat_updated_at,omitempty"`
-	Interfaces      []string `json:"interfaces,omitempty"`
-	Error           string   `json:"error,omitempty"`
-	Warnings        []string `json:"warnings,omitempty"`
+	Status    string         `json:"status"`
+	Timestamp string         `json:"timestamp"`
+	Problems  []monitor.Kind `json:"problems,omitempty"`
+}
+
+func newHealthBody(v monitor.Health, now time.Time) healthBody {
+	b := healthBody{Status: v.Status, Timestamp: now.Format(timeFormat)}
+	for _, p := range v.Problems {
+		if !slices.Contains(b.Problems, p.Kind) {
+			b.Problems = append(b.Problems, p.Kind)
+		}
+	}
+	return b
+}
+
+// problemBody is one problem in the detailed health.
+type problemBody struct {
+	Kind      monitor.Kind `json:"kind"`
+	Interface string       `json:"interface,omitempty"`
+	Detail    string       `json:"detail"`
+}
+
+// detailsBody is the detailed health, behind the secret path.
+type detailsBody struct {
+	Status          string        `json:"status"`
+	Timestamp       string        `json:"timestamp"`
+	LastPoll        string        `json:"last_poll,omitempty"`
+	LastSuccess     string        `json:"last_success,omitempty"`
+	VnstatUpdatedAt string        `json:"vnstat_updated_at,omitempty"`
+	Interfaces      []string      `json:"interfaces,omitempty"`
+	Error           string        `json:"error,omitempty"`
+	Warnings        []string      `json:"warnings,omitempty"`
+	Problems        []problemBody `json:"problems,omitempty"`
+}
+
+func newDetailsBody(st *monitor.State, v monitor.Health, now time.Time) detailsBody {
+	b := detailsBody{Status: v.Status, Timestamp: now.Format(timeFormat)}
+	if !st.LastPoll.IsZero() {
+		b.LastPoll = st.LastPoll.Format(time.RFC3339)
+	}
+	if res := st.Result; res != nil {
+		b.LastSuccess = res.PolledAt.Format(time.RFC3339)
+		b.VnstatUpdatedAt = formatTime(res.UpdatedAt)
+		for _, i := range res.Interfaces {
+			b.Interfaces = append(b.Interfaces, i.Name)
+		}
+	}
+	var errs []string
+	for _, p := range v.Problems {
+		b.Problems = append(b.Problems, problemBody{Kind: p.Kind, Interface: p.Interface, Detail: p.Detail})
+		if p.Kind.Fatal() {
+			errs = append(errs, p.Detail)
+		} else {
+			b.Warnings = append(b.Warnings, p.Detail)
+		}
+	}
+	b.Error = strings.Join(errs, "; ")
+	return b
 }

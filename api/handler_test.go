@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -87,8 +88,11 @@ func TestWebhook(t *testing.T) {
 
 func TestWebhookIncompleteAndMissing(t *testing.T) {
 	res := *goodResult
-	res.Incomplete = []string{"eth0: daily rows start on 2026-11-10"}
-	res.Missing = []string{"eth9: no such interface on this host"}
+	res.Problems = []monitor.Problem{
+		{Kind: monitor.Incomplete, Interface: "eth0", Detail: "eth0: daily rows start on 2026-11-10"},
+		{Kind: monitor.InterfaceMissing, Interface: "eth9", Detail: "eth9: no such interface on this host"},
+		{Kind: monitor.InterfaceAbsent, Interface: "ppp0", Detail: "ppp0: not on this host now"},
+	}
 	h := NewHandler(newFake(&monitor.State{Result: &res}), Config{WebhookPath: secret, PollInterval: time.Minute}, func() time.Time { return polled }, nil)
 	var body map[string]any
 	if err := json.Unmarshal(do(t, h, http.MethodGet, secret).Body.Bytes(), &body); err != nil {
@@ -99,6 +103,9 @@ func TestWebhookIncompleteAndMissing(t *testing.T) {
 	}
 	if m, _ := body["missing"].([]any); len(m) != 1 {
 		t.Errorf("missing = %v", body["missing"])
+	}
+	if w, _ := body["warnings"].([]any); len(w) != 1 || w[0] != "ppp0: not on this host now" {
+		t.Errorf("warnings = %v", body["warnings"])
 	}
 }
 
@@ -143,55 +150,82 @@ func TestWebhookCachesEncodingPerResult(t *testing.T) {
 	}
 }
 
+// TestHealth checks both health answers for each verdict: /health says
+// only the status and the problems' kinds (no paths, names or numbers),
+// the secret path's /health says what each problem is.
 func TestHealth(t *testing.T) {
 	interval := 5 * time.Minute
 	incomplete := *goodResult
-	incomplete.Incomplete = []string{"eth0: daily rows start on 2026-11-10"}
+	incomplete.Problems = []monitor.Problem{{Kind: monitor.Incomplete, Interface: "eth0", Detail: "eth0: daily rows start on 2026-11-10"}}
 	missing := *goodResult
-	missing.Missing = []string{"eth9: no such interface on this host"}
+	missing.Problems = []monitor.Problem{{Kind: monitor.InterfaceMissing, Interface: "eth9", Detail: "eth9: not in vnstat's database"}}
 	tests := []struct {
 		name   string
 		st     *monitor.State
 		now    time.Time
 		status int
-		want   string // in "status", then in "error" or "warnings"
+		kind   monitor.Kind
+		want   string // in the details' "error" or "warnings"
 	}{
-		{"ok", &monitor.State{Result: goodResult, LastPoll: polled}, polled.Add(time.Minute), 200, "ok"},
-		{"no poll yet", &monitor.State{}, polled, 503, "vnstat has not been read yet"},
-		{"first poll failed", &monitor.State{LastPoll: polled, Err: errors.New("vnstat: not found")}, polled, 503, "no successful poll yet: vnstat: not found"},
-		{"last poll failed", &monitor.State{Result: goodResult, LastPoll: polled.Add(interval), Err: errors.New("database is locked")}, polled.Add(interval), 503, "last poll failed: database is locked"},
-		{"poller stuck", &monitor.State{Result: goodResult, LastPoll: polled}, polled.Add(2*interval + time.Second), 503, "older than two poll intervals"},
-		{"two intervals is not stuck yet", &monitor.State{Result: goodResult, LastPoll: polled}, polled.Add(2 * interval), 200, "ok"},
-		{"named interface missing", &monitor.State{Result: &missing, LastPoll: polled}, polled, 503, "eth9: no such interface"},
-		{"incomplete history", &monitor.State{Result: &incomplete, LastPoll: polled}, polled, 200, "daily rows start on 2026-11-10"},
+		{"ok", &monitor.State{Result: goodResult, LastPoll: polled}, polled.Add(time.Minute), 200, "", ""},
+		{"no poll yet", &monitor.State{}, polled, 503, monitor.NoData, "vnstat has not been read yet"},
+		{"first poll failed", &monitor.State{LastPoll: polled, Err: errors.New("reading vnstat's database /db/vnstat.db: no such file")}, polled, 503, monitor.NoData, "no successful poll yet: reading vnstat's database /db/vnstat.db"},
+		{"last poll failed", &monitor.State{Result: goodResult, LastPoll: polled.Add(interval), Err: errors.New("database is locked")}, polled.Add(interval), 503, monitor.PollFailed, "last poll failed: database is locked"},
+		{"poller stuck", &monitor.State{Result: goodResult, LastPoll: polled}, polled.Add(2*interval + time.Second), 503, monitor.PollerStuck, "older than two poll intervals"},
+		{"two intervals is not stuck yet", &monitor.State{Result: goodResult, LastPoll: polled}, polled.Add(2 * interval), 200, "", ""},
+		{"named interface missing", &monitor.State{Result: &missing, LastPoll: polled}, polled, 503, monitor.InterfaceMissing, "eth9: not in vnstat's database"},
+		{"incomplete history", &monitor.State{Result: &incomplete, LastPoll: polled}, polled, 200, monitor.Incomplete, "daily rows start on 2026-11-10"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := NewHandler(newFake(tt.st), Config{WebhookPath: secret, PollInterval: interval}, func() time.Time { return tt.now }, nil)
-			w := do(t, h, http.MethodGet, HealthPath)
+			wantStatus := map[int]string{200: "ok", 503: "error"}[tt.status]
+			if tt.status == 200 && tt.kind != "" {
+				wantStatus = "degraded"
+			}
+
+			pub := do(t, h, http.MethodGet, HealthPath)
 			var body healthBody
-			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+			if err := json.Unmarshal(pub.Body.Bytes(), &body); err != nil {
 				t.Fatal(err)
 			}
-			if w.Code != tt.status {
-				t.Errorf("status %d, want %d: %s", w.Code, tt.status, w.Body)
+			var wantKinds []monitor.Kind
+			if tt.kind != "" {
+				wantKinds = []monitor.Kind{tt.kind}
 			}
-			switch {
-			case tt.status == 503:
-				if body.Status != "error" || !strings.Contains(body.Error, tt.want) {
-					t.Errorf("body %s: want status error with %q", w.Body, tt.want)
-				}
-			case tt.want == "ok":
-				if body.Status != "ok" || body.Error != "" || body.LastSuccess == "" || body.VnstatUpdatedAt != "2026-11-30T11:55:00Z" {
-					t.Errorf("body %s: want ok with the poll and vnstat times", w.Body)
-				}
-			default:
-				if body.Status != "degraded" || len(body.Warnings) != 1 || !strings.Contains(body.Warnings[0], tt.want) {
-					t.Errorf("body %s: want degraded with warning %q", w.Body, tt.want)
+			if pub.Code != tt.status || body.Status != wantStatus || !slices.Equal(body.Problems, wantKinds) {
+				t.Errorf("/health %d %s; want %d, status %s, problems %v", pub.Code, pub.Body, tt.status, wantStatus, wantKinds)
+			}
+			for _, secretish := range []string{"eth", "/db", "vnstat", "2026-11-10", "database"} {
+				if strings.Contains(pub.Body.String(), secretish) {
+					t.Errorf("/health shows %q: %s", secretish, pub.Body)
 				}
 			}
 			if _, err := time.Parse(time.RFC3339, body.Timestamp); err != nil {
 				t.Errorf("timestamp %q: %v", body.Timestamp, err)
+			}
+
+			det := do(t, h, http.MethodGet, secret+HealthPath)
+			var d detailsBody
+			if err := json.Unmarshal(det.Body.Bytes(), &d); err != nil {
+				t.Fatal(err)
+			}
+			if det.Code != tt.status || d.Status != wantStatus {
+				t.Errorf("details %d %s; want %d %s", det.Code, det.Body, tt.status, wantStatus)
+			}
+			switch {
+			case tt.status == 503:
+				if !strings.Contains(d.Error, tt.want) || len(d.Problems) != 1 || d.Problems[0].Kind != tt.kind {
+					t.Errorf("details %s: want an error with %q", det.Body, tt.want)
+				}
+			case tt.kind == "":
+				if d.Error != "" || d.LastSuccess == "" || d.VnstatUpdatedAt != "2026-11-30T11:55:00Z" || len(d.Interfaces) == 0 {
+					t.Errorf("details %s: want ok with the poll and vnstat times and the interfaces", det.Body)
+				}
+			default:
+				if len(d.Warnings) != 1 || !strings.Contains(d.Warnings[0], tt.want) || d.Problems[0].Interface != "eth0" {
+					t.Errorf("details %s: want a warning %q", det.Body, tt.want)
+				}
 			}
 		})
 	}
@@ -306,7 +340,7 @@ func TestWebhookPreviousCycle(t *testing.T) {
 		Usage:      monitor.Usage{Mode: monitor.ModeSum, UsedBytes: 4 << 30, ProjectedBytes: 4 << 30, LimitBytes: 10 << 30, RemainingBytes: 6 << 30, ResetsOn: time.Date(2026, time.November, 1, 0, 0, 0, 0, time.UTC)},
 	}
 	incomplete := *prev
-	incomplete.Incomplete = []string{"eth0: vnstat began to track it on 2026-10-12, after the cycle start 2026-10-01"}
+	incomplete.Problems = []monitor.Problem{{Kind: monitor.Incomplete, Interface: "eth0", Detail: "eth0: vnstat began to track it on 2026-10-12, after the cycle start 2026-10-01"}}
 	tests := []struct {
 		name   string
 		prev   *monitor.Result

@@ -70,10 +70,3 @@ func (l *connLimiter) track(c net.Conn, st http.ConnState) {
 		l.conns[c] = st
 	}
 }
-
-// open is the number of connections tracked.
-func (l *connLimiter) open() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.conns)
-}

@@ -9,28 +9,34 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
 // collector exposes the poller's cached state as Prometheus metrics at
 // scrape time, so the numbers are the webhook's and exist once.
 type collector struct {
-	src     StateSource
-	version string
+	src          StateSource
+	version      string
+	pollInterval time.Duration
+	now          func() time.Time
 
 	cycleBytes, cycleStart, used, limit, remaining, projected,
 	lastSuccess, lastPollOK, pollDuration, pollErrors, vnstatUpdated,
-	ifaceInfo, buildInfo *prometheus.Desc
+	ifaceInfo, buildInfo, problem *prometheus.Desc
 }
 
 var _ prometheus.Collector = (*collector)(nil)
 
-func newCollector(src StateSource, version string) *collector {
+func newCollector(src StateSource, version string, pollInterval time.Duration) *collector {
 	d := func(name, help string, labels ...string) *prometheus.Desc {
 		return prometheus.NewDesc("vnstat_exporter_"+name, help, labels, nil)
 	}
 	return &collector{
 		src:           src,
 		version:       version,
+		pollInterval:  pollInterval,
+		now:           time.Now,
 		cycleBytes:    d("cycle_bytes", "Bytes counted by vnstat since the billing cycle began, per interface and direction (in: received, out: sent).", "interface", "direction"),
 		cycleStart:    d("cycle_start_timestamp_seconds", "Start of the current billing cycle (local midnight), as a Unix timestamp."),
 		used:          d("cycle_used_bytes", "Usage of the cycle by the billing mode, offset included.", "mode"),
@@ -44,12 +50,14 @@ func newCollector(src StateSource, version string) *collector {
 		vnstatUpdated: d("vnstat_updated_timestamp_seconds", "vnstat's newest write among the reported interfaces, as a Unix timestamp."),
 		ifaceInfo:     d("interface_info", "The interfaces reported, one series each with value 1.", "interface"),
 		buildInfo:     d("build_info", "vnstat-exporter's version, with value 1.", "version", "goversion"),
+		problem: d("problem", "A problem /health reports, one series each with value 1: kind (see README) and the interface it concerns, if one. "+
+			"Fatal kinds (no_data, poll_failed, poller_stuck, vnstatd_stalled, interface_missing) make /health 503.", "kind", "interface"),
 	}
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.cycleBytes, c.cycleStart, c.used, c.limit, c.remaining, c.projected,
-		c.lastSuccess, c.lastPollOK, c.pollDuration, c.pollErrors, c.vnstatUpdated, c.ifaceInfo, c.buildInfo} {
+		c.lastSuccess, c.lastPollOK, c.pollDuration, c.pollErrors, c.vnstatUpdated, c.ifaceInfo, c.buildInfo, c.problem} {
 		ch <- d
 	}
 }
@@ -60,6 +68,14 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	st := c.src.State()
 	gauge(c.buildInfo, 1, c.version, runtime.Version())
+	seen := map[monitor.Problem]bool{}
+	for _, p := range monitor.Judge(st, c.now(), c.pollInterval).Problems {
+		key := monitor.Problem{Kind: p.Kind, Interface: p.Interface}
+		if !seen[key] {
+			seen[key] = true
+			gauge(c.problem, 1, string(p.Kind), p.Interface)
+		}
+	}
 	ch <- prometheus.MustNewConstMetric(c.pollErrors, prometheus.CounterValue, float64(st.PollErrors))
 	if !st.LastPoll.IsZero() {
 		ok := 0.0
@@ -95,10 +111,10 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 
 // newMetricsHandler serves the collector with the Go and process
 // collectors, from a registry of its own.
-func newMetricsHandler(src StateSource, version string, logger *slog.Logger) http.Handler {
+func newMetricsHandler(src StateSource, version string, pollInterval time.Duration, logger *slog.Logger) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
-		newCollector(src, version),
+		newCollector(src, version, pollInterval),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

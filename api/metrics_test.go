@@ -147,6 +147,7 @@ func TestMetricsPromtool(t *testing.T) {
 	}
 	res := *goodResult
 	res.Usage.LimitBytes, res.Usage.RemainingBytes, res.Usage.ProjectedBytes = 500e9, 400e9, 200e9
+	res.Problems = []monitor.Problem{{Kind: monitor.VnstatdStalled, Interface: "eth0", Detail: "vnstatd is not saving"}}
 	st := &monitor.State{Result: &res, LastPoll: polled, PollDuration: time.Second}
 	h := NewHandler(newFake(st), Config{WebhookPath: secret, MetricsPath: "/metrics", PollInterval: time.Minute, Version: "test"}, nil, nil)
 	text, _ := scrape(t, h, "/metrics")
@@ -174,5 +175,38 @@ func TestMetricsRoute(t *testing.T) {
 	}
 	if w := do(t, on, http.MethodGet, "/metrics/"); w.Code != http.StatusNotFound {
 		t.Errorf("/metrics/ answered %d", w.Code)
+	}
+}
+
+// TestMetricsProblems: every problem /health reports is a series of
+// vnstat_exporter_problem, so Prometheus can alert on each; none when ok.
+func TestMetricsProblems(t *testing.T) {
+	res := *goodResult
+	res.Problems = []monitor.Problem{
+		{Kind: monitor.VnstatdStalled, Interface: "eth0", Detail: "vnstatd is not saving"},
+		{Kind: monitor.ZoneMismatch, Detail: "time zone mismatch"},
+	}
+	cfg := Config{WebhookPath: secret, MetricsPath: "/metrics", PollInterval: time.Hour}
+	_, fams := scrape(t, NewHandler(newFake(&monitor.State{Result: &res, LastPoll: polled}), cfg, nil, nil), "/metrics")
+	got := map[string]float64{}
+	for _, m := range fams["vnstat_exporter_problem"].GetMetric() {
+		key := ""
+		for _, l := range m.GetLabel() {
+			key += l.GetName() + "=" + l.GetValue() + ","
+		}
+		got[key] = m.GetGauge().GetValue()
+	}
+	want := map[string]float64{"interface=eth0,kind=vnstatd_stalled,": 1, "interface=,kind=zone_mismatch,": 1}
+	if len(got) != len(want) || got["interface=eth0,kind=vnstatd_stalled,"] != 1 || got["interface=,kind=zone_mismatch,"] != 1 {
+		t.Errorf("problem series %v, want %v", got, want)
+	}
+
+	_, fams = scrape(t, NewHandler(newFake(&monitor.State{}), cfg, nil, nil), "/metrics")
+	if v := value(t, fams, "vnstat_exporter_problem", "kind", "no_data"); v != 1 {
+		t.Errorf("before any poll: no_data = %v", v)
+	}
+	_, fams = scrape(t, NewHandler(newFake(&monitor.State{Result: goodResult, LastPoll: polled}), cfg, nil, nil), "/metrics")
+	if f, ok := fams["vnstat_exporter_problem"]; ok {
+		t.Errorf("problems when all is well: %v", f)
 	}
 }

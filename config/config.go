@@ -192,7 +192,7 @@ func Vars() []Var {
 			"traffic the provider counted before vnstat did, added to the usage of one cycle"},
 		{"USED_OFFSET_CYCLE", "used-offset-cycle", "", "the start date, YYYY-MM-DD, of the cycle USED_OFFSET belongs to: a reset day for START_DAY; set exactly when USED_OFFSET is",
 			"the cycle USED_OFFSET counts in; it expires at the next reset"},
-		{"METRICS_PATH", "metrics-path", "", "empty (no metrics), or a path with the rules of WEBHOOK_PATH other than WEBHOOK_PATH itself, such as /metrics or WEBHOOK_PATH/metrics",
+		{"METRICS_PATH", "metrics-path", "", "empty (no metrics), or a path with the rules of WEBHOOK_PATH other than WEBHOOK_PATH itself and WEBHOOK_PATH/health, such as /metrics or WEBHOOK_PATH/metrics",
 			"path of the Prometheus metrics"},
 		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error", "lowest level logged"},
 		{"LOG_FORMAT", "log-format", "text", "text or json", "log format"},
@@ -303,6 +303,10 @@ func Load(getenv func(string) string) (Config, error) {
 			name, _, _ := strings.Cut(fe.Field(), "[")
 			failed[name] = true
 		}
+	}
+	if c.MetricsPath != "" && c.MetricsPath == c.WebhookPath+HealthPath {
+		// The detailed health lives there.
+		failed["METRICS_PATH"] = true
 	}
 	for _, v := range vars {
 		if failed[v.Name] {

@@ -184,6 +184,7 @@ func TestLoadRefuses(t *testing.T) {
 		{"offset word", "USED_OFFSET", "some"},
 		{"metrics no slash", "METRICS_PATH", "metrics"},
 		{"metrics health", "METRICS_PATH", "/health"},
+		{"metrics on the detailed health", "METRICS_PATH", DefaultWebhookPath + "/health"},
 		{"metrics query", "METRICS_PATH", "/metrics?x"},
 	}
 	for _, tt := range tests {

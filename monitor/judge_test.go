@@ -88,11 +88,12 @@ func TestPollInBridgeContainer(t *testing.T) {
 	links := []Link{{Name: "lo", Index: 1, Loopback: true}, {Name: "eth0", Index: 20, Kind: "veth", RxBytes: 5 << 20, TxBytes: 5 << 20}}
 	res := pollOnce(t, ifaces, PollerConfig{StartDay: 1, Interfaces: []string{"eth0"}, Live: true, StaleAfter: time.Minute}, links, now)
 	in, out, _ := wantTotals(ifaces, []string{"eth0"}, vnstattest.Date(2026, time.November, 1), now)
-	if res.InBytes != in || res.OutBytes != out || res.LiveInBytes != 0 || !res.LiveAsOf.IsZero() || res.Stalled != "" || len(res.Missing) != 0 {
-		t.Errorf("in a bridge container: %d/%d live %d stalled %q missing %q; want vnstat's %d/%d only", res.InBytes, res.OutBytes, res.LiveInBytes, res.Stalled, res.Missing, in, out)
+	if res.InBytes != in || res.OutBytes != out || res.LiveInBytes != 0 || !res.LiveAsOf.IsZero() || len(res.Details(VnstatdStalled, InterfaceMissing)) != 0 {
+		t.Errorf("in a bridge container: %d/%d live %d problems %v; want vnstat's %d/%d only", res.InBytes, res.OutBytes, res.LiveInBytes, res.Problems, in, out)
 	}
-	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "not in the host's network namespace") || !strings.Contains(res.Warnings[0], "NETNS_PATH") {
-		t.Errorf("warnings %q", res.Warnings)
+	if len(res.Problems) != 1 || res.Problems[0].Kind != ForeignNamespace || !strings.Contains(res.Problems[0].Detail, "not in the host's network namespace") ||
+		!strings.Contains(res.Problems[0].Detail, "NETNS_PATH") {
+		t.Errorf("problems %v", res.Problems)
 	}
 }
 
@@ -115,8 +116,9 @@ func TestPollNICGoneStaysReported(t *testing.T) {
 	if after.InBytes != before.InBytes || len(after.Interfaces) != 2 {
 		t.Errorf("after wlo1 left: %d bytes in %d interfaces, before %d", after.InBytes, len(after.Interfaces), before.InBytes)
 	}
-	if len(after.Warnings) != 1 || !strings.HasPrefix(after.Warnings[0], "wlo1: a NIC of this host that is absent now") {
-		t.Errorf("warnings %q", after.Warnings)
+	if len(after.Problems) != 1 || after.Problems[0].Kind != InterfaceAbsent || after.Problems[0].Interface != "wlo1" ||
+		!strings.HasPrefix(after.Problems[0].Detail, "wlo1: a NIC of this host that is absent now") {
+		t.Errorf("problems %v", after.Problems)
 	}
 }
 
@@ -140,8 +142,8 @@ func TestPollZoneMismatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := p.State().Result
-	if len(res.Warnings) != 0 || res.Cycle.Start.Month() != time.November {
-		t.Errorf("one save decided the zone: warnings %q, cycle %v", res.Warnings, res.Cycle)
+	if len(res.Problems) != 0 || res.Cycle.Start.Month() != time.November {
+		t.Errorf("one save decided the zone: problems %v, cycle %v", res.Problems, res.Cycle)
 	}
 	// A second save agrees.
 	now = now.Add(5 * time.Minute)
@@ -157,8 +159,9 @@ func TestPollZoneMismatch(t *testing.T) {
 	if res.Cycle.Start != vnstattest.Date(2026, time.December, 1) || res.InBytes != in || res.LiveInBytes != 0 {
 		t.Errorf("cycle %v in %d live %d; want December 1 at vnstatd's offset, %d, no live part", res.Cycle, res.InBytes, res.LiveInBytes, in)
 	}
-	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "vnstatd writes its times at UTC+08:00, this process's zone (UTC) is at UTC+00:00") {
-		t.Errorf("warnings %q", res.Warnings)
+	if len(res.Problems) != 1 || res.Problems[0].Kind != ZoneMismatch ||
+		!strings.Contains(res.Problems[0].Detail, "vnstatd writes its times at UTC+08:00, this process's zone (UTC) is at UTC+00:00") {
+		t.Errorf("problems %v", res.Problems)
 	}
 	// The process gets vnstatd's zone: the warning goes.
 	p.cfg.Local = cst
@@ -173,7 +176,7 @@ func TestPollZoneMismatch(t *testing.T) {
 	if err := p.Poll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if res := p.State().Result; len(res.Warnings) != 0 || res.LiveInBytes != 8000 {
-		t.Errorf("with the zones agreeing: warnings %q live %d", res.Warnings, res.LiveInBytes)
+	if res := p.State().Result; len(res.Problems) != 0 || res.LiveInBytes != 8000 {
+		t.Errorf("with the zones agreeing: problems %v live %d", res.Problems, res.LiveInBytes)
 	}
 }

@@ -83,13 +83,13 @@ func liveDelta(s savedState, link Link, ok bool, first linkSample, changed time.
 func (p *Poller) live(base *Result, links []Link, now time.Time) *Result {
 	res := *base
 	res.Interfaces = slices.Clone(base.Interfaces)
+	res.Problems = slices.Clip(base.Problems)
 	res.InBytes, res.OutBytes = 0, 0
 	p.tracker.update(links, now)
 	byName := make(map[string]Link, len(links))
 	for _, l := range links {
 		byName[l.Name] = l
 	}
-	var stalled []string
 	for n := range res.Interfaces {
 		i := &res.Interfaces[n]
 		if s, have := p.saved[i.Name]; have && !p.foreign {
@@ -105,14 +105,14 @@ func (p *Poller) live(base *Result, links []Link, now time.Time) *Result {
 				res.LiveAsOf = now
 			}
 			if p.cfg.StaleAfter > 0 && now.Sub(s.Updated) > p.cfg.StaleAfter && rx+tx > 0 {
-				stalled = append(stalled, fmt.Sprintf("vnstatd is not saving: last write %s, kernel counted %d bytes since on %s",
-					s.Updated.Format(time.RFC3339), rx+tx, i.Name))
+				res.Problems = append(res.Problems, Problem{VnstatdStalled, i.Name, fmt.Sprintf(
+					"vnstatd is not saving: last write %s, kernel counted %d bytes since on %s",
+					s.Updated.Format(time.RFC3339), rx+tx, i.Name)})
 			}
 		}
 		res.InBytes = addSat(res.InBytes, i.InBytes)
 		res.OutBytes = addSat(res.OutBytes, i.OutBytes)
 	}
-	res.Stalled = strings.Join(stalled, "; ")
 	res.Usage = usage(res.InBytes, res.OutBytes, p.cfg.Quota, res.Cycle, now.In(p.zone), false)
 	return &res
 }
@@ -140,12 +140,12 @@ func (p *Poller) Sample(ctx context.Context) error {
 	}
 	res := p.live(p.base, links, now)
 	if cur := st.Result; cur != nil && cur.LiveInBytes == res.LiveInBytes && cur.LiveOutBytes == res.LiveOutBytes &&
-		cur.Stalled == res.Stalled && cur.Usage == res.Usage {
+		slices.Equal(cur.Problems, res.Problems) && cur.Usage == res.Usage {
 		// Nothing moved: keep the published result and its encoding.
 		return nil
 	}
-	if res.Stalled != "" && (st.Result == nil || st.Result.Stalled == "") {
-		p.logger.Error("vnstatd is not saving", "problem", res.Stalled)
+	if stalled := res.Details(VnstatdStalled); len(stalled) > 0 && (st.Result == nil || len(st.Result.Details(VnstatdStalled)) == 0) {
+		p.logger.Error("vnstatd is not saving", "problem", strings.Join(stalled, "; "))
 	}
 	next := *st
 	next.Result = res

@@ -223,7 +223,7 @@ func TestLiveOff(t *testing.T) {
 	now := saved.Add(time.Minute)
 	links := &fakeLinks{links: []Link{{Name: "eth0", Index: 2, Kind: "device", ParentBus: "virtio", RxBytes: 10_000, TxBytes: 20_000}}}
 	p, _ := livePoller(t, PollerConfig{Live: false}, &now, links, map[string][2]uint64{"eth0": {9_000, 19_500}})
-	if res := p.State().Result; res.LiveInBytes != 0 || !res.LiveAsOf.IsZero() || res.InBytes != p.base.InBytes || len(res.Warnings) != 0 {
+	if res := p.State().Result; res.LiveInBytes != 0 || !res.LiveAsOf.IsZero() || res.InBytes != p.base.InBytes || len(res.Problems) != 0 {
 		t.Errorf("LIVE=false: %+v", res)
 	}
 }
@@ -264,7 +264,7 @@ func TestStalledVnstatd(t *testing.T) {
 	if err := p.Sample(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if s := p.State().Result.Stalled; s != "" {
+	if s := p.State().Result.Details(VnstatdStalled); len(s) != 0 {
 		t.Errorf("idle link reported stalled: %s", s)
 	}
 	// Traffic and an old save: stalled.
@@ -273,8 +273,9 @@ func TestStalledVnstatd(t *testing.T) {
 	if err := p.Sample(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if s := p.State().Result.Stalled; !strings.Contains(s, "vnstatd is not saving: last write 2026-11-30T11:00:00Z, kernel counted 777 bytes since") {
-		t.Errorf("stalled = %q", s)
+	if ps := p.State().Result.Problems; len(ps) != 1 || ps[0].Kind != VnstatdStalled || ps[0].Interface != "eth0" ||
+		!strings.Contains(ps[0].Detail, "vnstatd is not saving: last write 2026-11-30T11:00:00Z, kernel counted 777 bytes since") {
+		t.Errorf("problems %v", ps)
 	}
 	// Traffic within the threshold: fine.
 	v.set(func(f *fakeVnstat) { f.ifaces[0].Updated, f.ifaces[0].TXCounter = now, 19_777 })
@@ -286,7 +287,7 @@ func TestStalledVnstatd(t *testing.T) {
 	if err := p.Sample(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if s := p.State().Result.Stalled; s != "" {
+	if s := p.State().Result.Details(VnstatdStalled); len(s) != 0 {
 		t.Errorf("fresh save reported stalled: %s", s)
 	}
 }

@@ -35,21 +35,16 @@ type Result struct {
 	UpdatedAt time.Time
 	// PolledAt is when the poll ran.
 	PolledAt time.Time
-	// Incomplete explains, per interface, why its sum misses days of the
-	// cycle; empty when every sum is whole.
-	Incomplete []string
-	// Missing explains, per interface named in INTERFACES, why it is not
-	// reported.
-	Missing []string
-	// Warnings explain what is left out of the totals (the live part, an
-	// interface absent from the host) and why; the totals themselves are
-	// vnstat's.
-	Warnings []string
+	// Problems are what is wrong with the totals: sums that miss days
+	// (Incomplete), interfaces named in INTERFACES that cannot be reported
+	// (InterfaceMissing), parts left out (InterfaceAbsent,
+	// ForeignNamespace, ZoneMismatch), a stalled vnstatd (VnstatdStalled).
+	Problems []Problem
 	// Usage is the cycle's traffic counted against the quota.
 	Usage Usage
 	// Previous is the whole cycle before this one, from the same poll; its
-	// Incomplete says why its sums cannot be trusted, if they cannot. Nil
-	// in a Previous itself.
+	// Incomplete problems say why its sums cannot be trusted, if they
+	// cannot. Nil in a Previous itself.
 	Previous *Result
 	// LiveInBytes and LiveOutBytes are the part of InBytes and OutBytes
 	// that the kernel counted since vnstat's last save.
@@ -57,9 +52,6 @@ type Result struct {
 	// LiveAsOf is when the kernel's counters were read; zero without a
 	// live top-up.
 	LiveAsOf time.Time
-	// Stalled, when set, says that vnstatd has stopped saving although the
-	// kernel counts traffic.
-	Stalled string
 }
 
 // IfaceTotal is one interface's traffic in the cycle.
@@ -278,11 +270,13 @@ func (p *Poller) Poll(ctx context.Context) error {
 			"cycle_start", res.Cycle.Start.Format(DateFormat), "through", res.Cycle.Today.Format(DateFormat),
 			"in_bytes", res.InBytes, "out_bytes", res.OutBytes, "live_in_bytes", res.LiveInBytes, "live_out_bytes", res.LiveOutBytes,
 			"used_bytes", res.Usage.UsedBytes, "interfaces", len(res.Interfaces))
-		if res.Stalled != "" {
-			p.logger.Error("vnstatd is not saving", "problem", res.Stalled)
-		}
-		for _, m := range res.Missing {
-			p.logger.Error("interface not reported", "problem", m)
+		for _, pr := range res.Problems {
+			switch pr.Kind {
+			case VnstatdStalled:
+				p.logger.Error("vnstatd is not saving", "problem", pr.Detail)
+			case InterfaceMissing:
+				p.logger.Error("interface not reported", "problem", pr.Detail)
+			}
 		}
 	}
 	p.state.Store(next)
@@ -292,8 +286,7 @@ func (p *Poller) Poll(ctx context.Context) error {
 // choice is the interfaces a poll reports, and what it says of the others.
 type choice struct {
 	names    []string
-	missing  []string // named in INTERFACES, not reportable: a 503
-	warnings []string // reported without their live part, and why
+	problems []Problem // InterfaceMissing and InterfaceAbsent
 	err      error
 }
 
@@ -336,8 +329,7 @@ func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, []Link, erro
 		return nil, nil, err
 	}
 	res.PolledAt = now
-	res.Missing = ch.missing
-	res.Warnings = ch.warnings
+	res.Problems = append(ch.problems, res.Problems...)
 	// A past cycle must be whole: vnstat must have held every day of it,
 	// unless the offset stands for what it had not yet counted.
 	res.Previous, err = p.total(snap, ch.names, previous, cycle.Today, !q.OffsetCycle.Equal(previous.Start) || q.Offset == 0)
@@ -345,7 +337,11 @@ func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, []Link, erro
 		return nil, nil, err
 	}
 	res.Previous.PolledAt = now
-	res.Previous.Missing = ch.missing
+	for _, pr := range ch.problems {
+		if pr.Kind == InterfaceMissing {
+			res.Previous.Problems = append(res.Previous.Problems, pr)
+		}
+	}
 	res.Previous.Usage = usage(res.Previous.InBytes, res.Previous.OutBytes, q, previous, local, true)
 	p.logOffset(q, cycle)
 
@@ -354,8 +350,11 @@ func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, []Link, erro
 	// saves' times are inferred: counters serve the stall check only).
 	p.foreign = foreign != ""
 	p.liveOff = foreign + zoneWarning
-	if p.liveOff != "" {
-		res.Warnings = append(res.Warnings, p.liveOff)
+	switch {
+	case foreign != "":
+		res.Problems = append(res.Problems, Problem{Kind: ForeignNamespace, Detail: foreign})
+	case zoneWarning != "":
+		res.Problems = append(res.Problems, Problem{Kind: ZoneMismatch, Detail: zoneWarning})
 	}
 	if p.foreign {
 		links = nil
@@ -451,18 +450,22 @@ func (p *Poller) choose(links []Link, ifaces []vnstatsrc.Interface, foreign bool
 		for _, n := range p.cfg.Interfaces {
 			switch {
 			case !inDB[n] && !onHost[n]:
-				ch.missing = append(ch.missing, n+": neither in vnstat's database nor on this host")
+				ch.problems = append(ch.problems, Problem{InterfaceMissing, n, n + ": neither in vnstat's database nor on this host"})
 			case !inDB[n]:
-				ch.missing = append(ch.missing, n+": not in vnstat's database (add it with: vnstat --add -i "+n+")")
+				ch.problems = append(ch.problems, Problem{InterfaceMissing, n, n + ": not in vnstat's database (add it with: vnstat --add -i " + n + ")"})
 			default:
 				ch.names = append(ch.names, n)
 				if !onHost[n] && !foreign {
-					ch.warnings = append(ch.warnings, n+": not on this host now; reporting vnstat's rows without the live part")
+					ch.problems = append(ch.problems, Problem{InterfaceAbsent, n, n + ": not on this host now; reporting vnstat's rows without the live part"})
 				}
 			}
 		}
 		if len(ch.names) == 0 {
-			ch.err = fmt.Errorf("no interface to report: %s", strings.Join(ch.missing, "; "))
+			var why []string
+			for _, pr := range ch.problems {
+				why = append(why, pr.Detail)
+			}
+			ch.err = fmt.Errorf("no interface to report: %s", strings.Join(why, "; "))
 		}
 		p.logChoice(ch.names, "INTERFACES", nil, nil)
 		return ch
@@ -482,7 +485,7 @@ func (p *Poller) choose(links []Link, ifaces []vnstatsrc.Interface, foreign bool
 		case p.nics[n]:
 			ch.names = append(ch.names, n)
 			if !onHost[n] {
-				ch.warnings = append(ch.warnings, n+": a NIC of this host that is absent now; reporting vnstat's rows without the live part")
+				ch.problems = append(ch.problems, Problem{InterfaceAbsent, n, n + ": a NIC of this host that is absent now; reporting vnstat's rows without the live part"})
 			}
 		case !onHost[n]:
 			notes = append(notes, n+": in vnstat's database but not on this host")
@@ -545,7 +548,7 @@ func (p *Poller) total(snap *vnstatsrc.Snapshot, names []string, cycle Cycle, to
 			t.OutBytes = add(t.OutBytes, d.TX)
 		}
 		if why := gaps(iface, cycle, today, p.cfg.Vnstat, whole); why != "" {
-			res.Incomplete = append(res.Incomplete, why)
+			res.Problems = append(res.Problems, Problem{Incomplete, iface.Name, why})
 		}
 		res.InBytes = add(res.InBytes, t.InBytes)
 		res.OutBytes = add(res.OutBytes, t.OutBytes)

@@ -23,8 +23,7 @@ func TestPollSumsTheCycle(t *testing.T) {
 		from       time.Time // the first day read: the day before the previous cycle
 		interfaces []string
 		report     []string
-		missing    []string
-		warnings   []string
+		problems   []Problem
 	}{
 		{name: "start day 1", startDay: 1, start: vnstattest.Date(2026, time.November, 1), from: vnstattest.Date(2026, time.September, 30), report: []string{"eth0", "wlo1"}},
 		{name: "start day 15", startDay: 15, start: vnstattest.Date(2026, time.November, 15), from: vnstattest.Date(2026, time.October, 14), report: []string{"eth0", "wlo1"}},
@@ -36,9 +35,11 @@ func TestPollSumsTheCycle(t *testing.T) {
 			start: vnstattest.Date(2026, time.November, 15), from: vnstattest.Date(2026, time.October, 14),
 			interfaces: []string{"veth1", "eth9", "wlo1", "lo", "ppp0"},
 			report:     []string{"ppp0", "veth1", "wlo1"},
-			missing: []string{"eth9: neither in vnstat's database nor on this host",
-				"lo: not in vnstat's database (add it with: vnstat --add -i lo)"},
-			warnings: []string{"ppp0: not on this host now; reporting vnstat's rows without the live part"},
+			problems: []Problem{
+				{InterfaceMissing, "eth9", "eth9: neither in vnstat's database nor on this host"},
+				{InterfaceMissing, "lo", "lo: not in vnstat's database (add it with: vnstat --add -i lo)"},
+				{InterfaceAbsent, "ppp0", "ppp0: not on this host now; reporting vnstat's rows without the live part"},
+			},
 		},
 	}
 	now := time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
@@ -71,8 +72,7 @@ func TestPollSumsTheCycle(t *testing.T) {
 				Interfaces: per,
 				UpdatedAt:  per[0].Updated,
 				PolledAt:   now,
-				Missing:    tt.missing,
-				Warnings:   tt.warnings,
+				Problems:   tt.problems,
 			}
 			for _, i := range per {
 				if i.Updated.After(want.UpdatedAt) {
@@ -153,7 +153,7 @@ func TestPollPreviousCycle(t *testing.T) {
 			if prev.InBytes != in || prev.OutBytes != out {
 				t.Errorf("previous totals %d/%d, want %d/%d", prev.InBytes, prev.OutBytes, in, out)
 			}
-			if got := strings.Join(prev.Incomplete, "; "); (tt.incomplete == "") != (got == "") || !strings.Contains(got, tt.incomplete) {
+			if got := strings.Join(prev.Details(Incomplete), "; "); (tt.incomplete == "") != (got == "") || !strings.Contains(got, tt.incomplete) {
 				t.Errorf("previous incomplete %q, want %q", got, tt.incomplete)
 			}
 			if u := prev.Usage; u.ProjectedBytes != u.UsedBytes || u.UsedBytes != in+out+tt.quota.Offset || !u.ResetsOn.Equal(p.State().Result.Cycle.Start) {
@@ -180,16 +180,17 @@ func TestPollIdleDays(t *testing.T) {
 	idle := vnstatsrc.DefaultConfig()
 	idle.TrafficlessEntries = false
 	res := pollOnce(t, ifaces, PollerConfig{StartDay: 1, Vnstat: idle}, hostLinks, now)
-	if len(res.Incomplete) != 0 || len(res.Previous.Incomplete) != 0 {
-		t.Errorf("idle days taken for gaps: %q / previous %q", res.Incomplete, res.Previous.Incomplete)
+	if len(res.Problems) != 0 || len(res.Previous.Problems) != 0 {
+		t.Errorf("idle days taken for gaps: %v / previous %v", res.Problems, res.Previous.Problems)
 	}
 	in, out, _ := wantTotals(ifaces, []string{"eth0"}, vnstattest.Date(2026, time.November, 1), today)
 	if res.InBytes != in || res.OutBytes != out || in == 0 {
 		t.Errorf("totals %d/%d, want %d/%d", res.InBytes, res.OutBytes, in, out)
 	}
 	res = pollOnce(t, ifaces, PollerConfig{StartDay: 1}, hostLinks, now)
-	if len(res.Incomplete) != 1 || !strings.Contains(res.Incomplete[0], "no row for 5 day(s) of the cycle (2026-11-01, 2026-11-08, 2026-11-15 and 2 more)") {
-		t.Errorf("with TrafficlessEntries 1: incomplete %q", res.Incomplete)
+	if ps := res.Problems; len(ps) != 1 || ps[0].Kind != Incomplete || ps[0].Interface != "eth0" ||
+		!strings.Contains(ps[0].Detail, "no row for 5 day(s) of the cycle (2026-11-01, 2026-11-08, 2026-11-15 and 2 more)") {
+		t.Errorf("with TrafficlessEntries 1: problems %v", ps)
 	}
 }
 
@@ -214,7 +215,7 @@ func TestPollNewInterfaceIsNotIncomplete(t *testing.T) {
 	// Added with vnstat --add a minute ago: no rows, created = updated.
 	added := now.Add(-time.Minute)
 	res := pollOnce(t, []vnstattest.Iface{{Name: "eth0", Created: added, Updated: added}}, PollerConfig{StartDay: 1}, hostLinks, now)
-	if res.InBytes != 0 || res.OutBytes != 0 || len(res.Incomplete) != 0 || len(res.Interfaces) != 1 {
+	if res.InBytes != 0 || res.OutBytes != 0 || len(res.Problems) != 0 || len(res.Interfaces) != 1 {
 		t.Errorf("result = %+v, want eth0 with no traffic yet and nothing incomplete", res)
 	}
 }

@@ -187,6 +187,10 @@ func buildDB(t *testing.T, ifaces []vnstattest.Iface) string {
 
 const e2eSecret = "/webhook/e2e-7f3a9c"
 
+// detailsPath is the detailed health, behind the secret; /health itself
+// says only the status and the problems' kinds.
+const detailsPath = e2eSecret + "/health"
+
 type webhookResponse struct {
 	StartDate  string          `json:"start_date"`
 	In         json.Number     `json:"in"`
@@ -340,8 +344,12 @@ func TestEndToEnd(t *testing.T) {
 			if tt.missing > 0 {
 				wantHealth = http.StatusServiceUnavailable
 			}
-			if code, hb := d.get(t, "/health"); code != wantHealth {
-				t.Errorf("/health = %d %s, want %d", code, hb, wantHealth)
+			if code, hb := d.get(t, detailsPath); code != wantHealth {
+				t.Errorf("%s = %d %s, want %d", detailsPath, code, hb, wantHealth)
+			}
+			// The public /health: the same verdict, no names or numbers.
+			if code, hb := d.get(t, "/health"); code != wantHealth || strings.Contains(string(hb), `"lo"`) || strings.Contains(string(hb), "vnx-") {
+				t.Errorf("/health = %d %s, want %d without interface names", code, hb, wantHealth)
 			}
 			// The container health check's verdict is /health's.
 			hc := exec.Command(bin, "healthcheck")
@@ -371,7 +379,7 @@ func TestEndToEndVnstatFails(t *testing.T) {
 	d := startDaemon(t, bin, "VNSTAT_DBDIR="+dir, "INTERFACES=lo", "POLL_INTERVAL=1s")
 	// Before the first poll ends, /health says vnstat was not read yet;
 	// after it, why the poll failed.
-	d.waitFor(t, "/health", http.StatusServiceUnavailable, "no successful poll yet", "reading vnstat's database "+filepath.Join(dir, "vnstat.db"), "no such file or directory")
+	d.waitFor(t, detailsPath, http.StatusServiceUnavailable, "no successful poll yet", "reading vnstat's database "+filepath.Join(dir, "vnstat.db"), "no such file or directory")
 	if code, body := d.get(t, e2eSecret); code != http.StatusServiceUnavailable || bytes.Contains(body, []byte(`"in"`)) {
 		t.Errorf("webhook before any good poll: %d %s", code, body)
 	}
@@ -380,7 +388,7 @@ func TestEndToEndVnstatFails(t *testing.T) {
 	buildDBIn(t, dir, []vnstattest.Iface{
 		{Name: "lo", Created: today.AddDate(0, 0, -10), Updated: now, Days: vnstattest.Series(today, 10, 7, false)},
 	})
-	d.waitFor(t, "/health", http.StatusOK)
+	d.waitFor(t, detailsPath, http.StatusOK)
 	d.waitFor(t, e2eSecret, http.StatusOK)
 
 	sc := bufio.NewScanner(strings.NewReader(d.logs.String()))

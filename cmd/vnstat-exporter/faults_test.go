@@ -62,7 +62,7 @@ func TestFaultsFromDatabase(t *testing.T) {
 	// Broken from the start: 503 everywhere, never zeros.
 	put(write("this is not a database\n"))
 	d := startDaemon(t, bin, "VNSTAT_DBDIR="+dir, "INTERFACES=lo", "POLL_INTERVAL=1s", "LIVE=false")
-	d.waitFor(t, "/health", http.StatusServiceUnavailable, "reading vnstat's database "+db)
+	d.waitFor(t, detailsPath, http.StatusServiceUnavailable, "reading vnstat's database "+db)
 	if code, body := d.get(t, e2eSecret); code != http.StatusServiceUnavailable || strings.Contains(string(body), `"in"`) {
 		t.Fatalf("webhook before any good poll: %d %s", code, body)
 	}
@@ -73,7 +73,7 @@ func TestFaultsFromDatabase(t *testing.T) {
 	if err := json.Unmarshal(body, &goodResp); err != nil || goodResp.InBytes == 0 {
 		t.Fatalf("good answer %s", body)
 	}
-	d.waitFor(t, "/health", http.StatusOK)
+	d.waitFor(t, detailsPath, http.StatusOK)
 
 	faults := []struct {
 		name   string
@@ -110,7 +110,7 @@ func TestFaultsFromDatabase(t *testing.T) {
 				put(f.make)
 			}
 			start := time.Now()
-			d.waitFor(t, "/health", http.StatusServiceUnavailable, db, f.reason)
+			d.waitFor(t, detailsPath, http.StatusServiceUnavailable, db, f.reason)
 			took := time.Since(start)
 			code, body := d.get(t, e2eSecret)
 			var kept webhookResponse
@@ -123,7 +123,7 @@ func TestFaultsFromDatabase(t *testing.T) {
 				}
 			}
 			restore()
-			d.waitFor(t, "/health", http.StatusOK)
+			d.waitFor(t, detailsPath, http.StatusOK)
 			t.Logf("%s: /health 503 after %v; recovered", f.name, took.Round(time.Millisecond))
 		})
 	}
@@ -132,9 +132,9 @@ func TestFaultsFromDatabase(t *testing.T) {
 	// the poll fails as locked, and succeeds once the lock is gone.
 	t.Run("locked", func(t *testing.T) {
 		unlock := lockDB(t, db)
-		d.waitFor(t, "/health", http.StatusServiceUnavailable, "database is locked")
+		d.waitFor(t, detailsPath, http.StatusServiceUnavailable, "database is locked")
 		unlock()
-		d.waitFor(t, "/health", http.StatusOK)
+		d.waitFor(t, detailsPath, http.StatusOK)
 	})
 	if kids := childrenOf(t, d.cmd.Process.Pid); len(kids) > 0 {
 		t.Errorf("the daemon has children: %v", kids)

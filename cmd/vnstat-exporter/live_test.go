@@ -130,12 +130,12 @@ func TestLinkEventsTriggerPoll(t *testing.T) {
 	d := startDaemon(t, bin, "VNSTAT_DBDIR="+dir, "INTERFACES=lo,"+name, "POLL_INTERVAL=1h", "LIVE=false")
 	// Added to vnstat but not on the host: reported from vnstat's rows,
 	// /health degraded with the reason.
-	d.waitFor(t, "/health", http.StatusOK, `"status":"degraded"`, name+": not on this host now")
+	d.waitFor(t, detailsPath, http.StatusOK, `"status":"degraded"`, name+": not on this host now")
 
 	t.Cleanup(func() { _ = exec.Command("ip", "link", "del", name).Run() })
 	mustRun(t, "ip", "link", "add", name, "type", "veth", "peer", "name", name+"p")
 	start := time.Now()
-	d.waitFor(t, "/health", http.StatusOK, `"status":"ok"`)
+	d.waitFor(t, detailsPath, http.StatusOK, `"status":"ok"`)
 	t.Logf("/health turned ok %v after the link was created", time.Since(start).Round(time.Millisecond))
 	if !strings.Contains(d.logs.String(), name+" added") {
 		t.Errorf("no log line for the new link:\n%s", d.logs)
@@ -143,7 +143,7 @@ func TestLinkEventsTriggerPoll(t *testing.T) {
 
 	mustRun(t, "ip", "link", "del", name)
 	start = time.Now()
-	d.waitFor(t, "/health", http.StatusOK, `"status":"degraded"`, name+": not on this host now")
+	d.waitFor(t, detailsPath, http.StatusOK, `"status":"degraded"`, name+": not on this host now")
 	t.Logf("/health turned degraded %v after the link was deleted", time.Since(start).Round(time.Millisecond))
 	if !strings.Contains(d.logs.String(), name+" removed") {
 		t.Errorf("no log line for the removed link:\n%s", d.logs)
@@ -160,7 +160,7 @@ func TestStalledVnstatdRealTraffic(t *testing.T) {
 	n, ln, vd, bin := vethWithVnstatd(t, 1)
 	const staleAfter = 4 * time.Second
 	d := startDaemon(t, bin, "VNSTAT_DBDIR="+vd.dbdir, "INTERFACES="+n.Host, "POLL_INTERVAL=1s", "VNSTAT_STALE_AFTER="+staleAfter.String())
-	d.waitFor(t, "/health", http.StatusOK)
+	d.waitFor(t, detailsPath, http.StatusOK)
 
 	// While vnstatd saves (SIGHUP each second) traffic flows and /health
 	// stays 200.
@@ -168,7 +168,7 @@ func TestStalledVnstatdRealTraffic(t *testing.T) {
 		_ = vd.cmd.Process.Signal(syscall.SIGHUP)
 		transfer(t, ln.Addr().String(), 64<<10, 64<<10)
 		time.Sleep(time.Second)
-		if code, body := d.get(t, "/health"); code != http.StatusOK {
+		if code, body := d.get(t, detailsPath); code != http.StatusOK {
 			t.Fatalf("/health %d while vnstatd saves: %s", code, body)
 		}
 	}
@@ -177,7 +177,7 @@ func TestStalledVnstatdRealTraffic(t *testing.T) {
 	deadline := killed.Add(30 * time.Second)
 	for {
 		transfer(t, ln.Addr().String(), 64<<10, 64<<10)
-		code, body := d.get(t, "/health")
+		code, body := d.get(t, detailsPath)
 		if code == http.StatusServiceUnavailable && strings.Contains(string(body), "vnstatd is not saving: last write") {
 			seen := time.Now()
 			var h healthResponse

@@ -70,7 +70,7 @@ func TestSIGTERMDuringPollAndSlowRequest(t *testing.T) {
 	d := startDaemon(t, bin, "VNSTAT_DBDIR="+dir, "INTERFACES=lo", "POLL_INTERVAL=1s")
 	// The first poll waits on the lock.
 	time.Sleep(500 * time.Millisecond)
-	if code, _ := d.get(t, "/health"); code != http.StatusServiceUnavailable {
+	if code, _ := d.get(t, detailsPath); code != http.StatusServiceUnavailable {
 		t.Fatalf("/health %d while the first poll waits on the lock", code)
 	}
 	c, err := net.Dial("tcp", strings.TrimPrefix(d.url, "http://"))
@@ -315,7 +315,7 @@ func TestSIGHUPReloadsVnstatConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := startDaemon(t, buildBinary(t), "VNSTAT_CONFIG="+conf, "INTERFACES=lo", "POLL_INTERVAL=1h", "LIVE=false")
-	d.waitFor(t, "/health", http.StatusOK, `"status":"degraded"`, "vnstat has no row for")
+	d.waitFor(t, detailsPath, http.StatusOK, `"status":"degraded"`, "vnstat has no row for")
 
 	if err := os.WriteFile(conf, []byte(fmt.Sprintf("DatabaseDir %q\nTrafficlessEntries 0\n", dir)), 0o644); err != nil {
 		t.Fatal(err)
@@ -324,7 +324,7 @@ func TestSIGHUPReloadsVnstatConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	// No poll is due for an hour: only the reload can make it ok.
-	d.waitFor(t, "/health", http.StatusOK, `"status":"ok"`)
+	d.waitFor(t, detailsPath, http.StatusOK, `"status":"ok"`)
 	if !strings.Contains(d.logs.String(), "reloaded vnstat's config") || !strings.Contains(d.logs.String(), "trafficless_entries=false") {
 		t.Errorf("the reload was not logged:\n%s", d.logs)
 	}

@@ -43,7 +43,7 @@ func TestVnstatAddGivesNoLiveSpike(t *testing.T) {
 		t.Errorf("after vnstat --add: %d/%d bytes (live %d); want 0: lo's kernel counters (%d/%d) count from boot, not from a save",
 			got.InBytes, got.OutBytes, got.LiveInBytes, rx, tx)
 	}
-	d.waitFor(t, "/health", http.StatusOK)
+	d.waitFor(t, detailsPath, http.StatusOK)
 	if !strings.Contains(d.logs.String(), "added with vnstat --add, not yet saved by vnstatd") {
 		t.Errorf("no debug line says why there is no live part:\n%s", d.logs)
 	}
@@ -134,7 +134,7 @@ func TestDSTAtMidnight(t *testing.T) {
 		t.Errorf("webhook from %s: %d/%d, want the rows dated %s..%s: %d/%d",
 			got.StartDate, got.InBytes, got.OutBytes, dstDay.Format(time.DateOnly), today.Format(time.DateOnly), rx, tx)
 	}
-	d.waitFor(t, "/health", http.StatusOK, `"status":"ok"`)
+	d.waitFor(t, detailsPath, http.StatusOK, `"status":"ok"`)
 	d.stop(t)
 }
 
@@ -165,7 +165,7 @@ func TestIdleDaysAreNotGaps(t *testing.T) {
 	}
 	b := bin(t)
 	d := startDaemon(t, b, "VNSTAT_CONFIG="+conf, "INTERFACES=lo", "POLL_INTERVAL=1s", "LIVE=false")
-	d.waitFor(t, "/health", http.StatusOK, `"status":"ok"`)
+	d.waitFor(t, detailsPath, http.StatusOK, `"status":"ok"`)
 	var prev webhookResponse
 	if err := json.Unmarshal(d.waitFor(t, e2eSecret+"?cycle=previous", http.StatusOK), &prev); err != nil {
 		t.Fatal(err)
@@ -231,7 +231,7 @@ func TestZoneMismatchRealVnstatd(t *testing.T) {
 	// A second save, a second later: the two agree on the offset.
 	time.Sleep(1100 * time.Millisecond)
 	_ = vd.cmd.Process.Signal(syscall.SIGHUP)
-	body := d.waitFor(t, "/health", http.StatusOK, `"status":"degraded"`,
+	body := d.waitFor(t, detailsPath, http.StatusOK, `"status":"degraded"`,
 		"time zone mismatch: vnstatd writes its times at UTC+08:00, this process's zone (UTC) is at UTC+00:00", "TZ=", "/etc/localtime")
 	t.Logf("/health: %s", body)
 	if !strings.Contains(d.logs.String(), "time zone mismatch") {
@@ -244,7 +244,7 @@ func TestZoneMismatchRealVnstatd(t *testing.T) {
 	d.stop(t)
 
 	same := startDaemon(t, b, "TZ="+zone, "VNSTAT_DBDIR="+vd.dbdir, "INTERFACES="+n.Host, "POLL_INTERVAL=1s")
-	same.waitFor(t, "/health", http.StatusOK, `"status":"ok"`)
+	same.waitFor(t, detailsPath, http.StatusOK, `"status":"ok"`)
 	same.stop(t)
 }
 
@@ -280,7 +280,7 @@ func TestBridgeNamespace(t *testing.T) {
 	b := bin(t)
 
 	d := startDaemonIn(t, n.NS, n.PeerAddr, b, "VNSTAT_DBDIR="+dir, "INTERFACES="+nic, "POLL_INTERVAL=1s", "LIVE=true")
-	d.waitFor(t, "/health", http.StatusOK, `"status":"degraded"`, "not in the host's network namespace", nic+" is a veth", "NETNS_PATH")
+	d.waitFor(t, detailsPath, http.StatusOK, `"status":"degraded"`, "not in the host's network namespace", nic+" is a veth", "NETNS_PATH")
 	// Traffic across the veth (the container's own) must not count.
 	ln := n.listen(t)
 	go sink(ln)
@@ -300,7 +300,7 @@ func TestBridgeNamespace(t *testing.T) {
 	before1, before2 := sysCounters(t, nic)
 	d2 := startDaemonIn(t, n.NS, n.PeerAddr, b, "VNSTAT_DBDIR="+dir, "INTERFACES="+nic, "POLL_INTERVAL=1s", "LIVE=true",
 		"NETNS_PATH=/proc/"+strconv.Itoa(os.Getpid())+"/ns/net")
-	d2.waitFor(t, "/health", http.StatusOK, `"status":"ok"`)
+	d2.waitFor(t, detailsPath, http.StatusOK, `"status":"ok"`)
 	if err := json.Unmarshal(d2.waitFor(t, e2eSecret, http.StatusOK, "live_as_of"), &got); err != nil {
 		t.Fatal(err)
 	}

@@ -382,7 +382,7 @@ func TestRealVnstatd(t *testing.T) {
 		}
 		t.Logf("%s: sent %d up / %d down; kernel %d/%d; vnstat %d/%d; webhook out/in %d/%d (%s/%s MiB)",
 			round, upTotal, downTotal, kTX, kRX, vTX, vRX, got.OutBytes, got.InBytes, got.Out, got.In)
-		if code, body := d.get(t, "/health"); code != http.StatusOK {
+		if code, body := d.get(t, detailsPath); code != http.StatusOK {
 			t.Errorf("%s: /health %d %s while vnstatd runs", round, code, body)
 		}
 		return got
@@ -404,7 +404,7 @@ func TestRealVnstatd(t *testing.T) {
 	if err := os.Rename(db, db+".away"); err != nil {
 		t.Fatal(err)
 	}
-	body := d.waitFor(t, "/health", http.StatusServiceUnavailable, "reading vnstat's database "+db, "no such file or directory")
+	body := d.waitFor(t, detailsPath, http.StatusServiceUnavailable, "reading vnstat's database "+db, "no such file or directory")
 	var h healthResponse
 	if err := json.Unmarshal(body, &h); err != nil || h.Status != "error" || !strings.Contains(h.Error, "last poll failed") {
 		t.Errorf("/health while the database is gone: %s", body)
@@ -418,7 +418,7 @@ func TestRealVnstatd(t *testing.T) {
 	if err := os.Rename(db+".away", db); err != nil {
 		t.Fatal(err)
 	}
-	d.waitFor(t, "/health", http.StatusOK)
+	d.waitFor(t, detailsPath, http.StatusOK)
 
 	// Automatic choice on the real machine: the host's real NICs that
 	// vnstat tracks, never the veth.
@@ -434,9 +434,9 @@ func TestRealVnstatd(t *testing.T) {
 		}
 	}
 	if len(want) == 0 {
-		auto.waitFor(t, "/health", http.StatusServiceUnavailable, "no interface to report")
+		auto.waitFor(t, detailsPath, http.StatusServiceUnavailable, "no interface to report")
 	} else {
-		_ = json.Unmarshal(auto.waitFor(t, "/health", http.StatusOK), &h)
+		_ = json.Unmarshal(auto.waitFor(t, detailsPath, http.StatusOK), &h)
 		slices.Sort(h.Interfaces)
 		slices.Sort(want)
 		if !slices.Equal(h.Interfaces, want) {
