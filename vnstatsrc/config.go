@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -87,6 +88,46 @@ func ParseConfig(b []byte) Config {
 		}
 	}
 	return c
+}
+
+// DefaultConfigPath is where vnstat reads its config file from.
+const DefaultConfigPath = "/etc/vnstat.conf"
+
+// Options say where vnstat's files are.
+type Options struct {
+	// ConfigPath is vnstat's config file; empty means DefaultConfigPath
+	// when it exists, else vnstat's built-in defaults.
+	ConfigPath string
+	// DBDir, when set, is the directory of vnstat.db instead of the
+	// config's DatabaseDir.
+	DBDir string
+}
+
+// Open reads vnstat's config file as o says and returns it with the
+// database it names. A config file that cannot be read leaves vnstat's
+// defaults (the daemon's own settings have checked that a given file
+// exists).
+func Open(o Options) (*Database, Config) {
+	c := DefaultConfig()
+	path := o.ConfigPath
+	if path == "" {
+		path = DefaultConfigPath
+	}
+	if b, err := os.ReadFile(path); err == nil {
+		c = ParseConfig(b)
+	}
+	dir := o.DBDir
+	if dir == "" {
+		dir = c.DatabaseDir
+	}
+	return NewDatabase(filepath.Join(dir, "vnstat.db")), c
+}
+
+// StaleAfter is how old vnstat's newest save may be while the kernel
+// counts traffic before vnstatd counts as stalled: three of its save
+// intervals, at least 15 minutes.
+func (c Config) StaleAfter() time.Duration {
+	return max(15*time.Minute, 3*c.SaveInterval)
 }
 
 // Location is the time zone vnstatd writes its dates and times in: UTC

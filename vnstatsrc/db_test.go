@@ -226,3 +226,29 @@ func TestParseConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestOpen(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "vnstat.conf")
+	if err := os.WriteFile(conf, []byte("DatabaseDir \"/srv/vnstat\"\nSaveInterval 10\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		opts       vnstatsrc.Options
+		path       string
+		staleAfter time.Duration
+	}{
+		{"the config's DatabaseDir and SaveInterval", vnstatsrc.Options{ConfigPath: conf}, "/srv/vnstat/vnstat.db", 30 * time.Minute},
+		{"DBDir wins", vnstatsrc.Options{ConfigPath: conf, DBDir: "/data"}, "/data/vnstat.db", 30 * time.Minute},
+		{"an unreadable file: vnstat's defaults", vnstatsrc.Options{ConfigPath: filepath.Join(dir, "none")}, "/var/lib/vnstat/vnstat.db", 15 * time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db, c := vnstatsrc.Open(tt.opts)
+			if db.Path() != tt.path || c.StaleAfter() != tt.staleAfter {
+				t.Errorf("Open = %s, stale after %v; want %s, %v", db.Path(), c.StaleAfter(), tt.path, tt.staleAfter)
+			}
+		})
+	}
+}

@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -123,8 +122,8 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 	defer links.Close()
 
-	vc, dbPath, staleAfter := vnstatSettings(cfg)
-	logger.Info("reading vnstat's database", "database", dbPath, "live", cfg.Live, "stale_after", staleAfter,
+	db, vc, staleAfter := openVnstat(cfg)
+	logger.Info("reading vnstat's database", "database", db.Path(), "live", cfg.Live, "stale_after", staleAfter,
 		"daily_days", vc.DailyDays, "trafficless_entries", vc.TrafficlessEntries, "use_utc", vc.UseUTC)
 	poller := monitor.NewPoller(monitor.PollerConfig{
 		StartDay:   cfg.StartDay,
@@ -141,7 +140,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		SampleInterval: time.Second,
 		StaleAfter:     staleAfter,
 		BootTime:       bootTime(),
-	}, vnstatsrc.NewDatabase(dbPath), links, nil, logger.With("component", "poller"))
+	}, db, links, nil, logger.With("component", "poller"))
 	watcher := monitor.NewLinkWatcher(cfg.NetnsPath, links, poller.Trigger, poller.Matters, 500*time.Millisecond, logger.With("component", "links"))
 	handler := api.NewHandler(poller, api.Config{
 		WebhookPath:  cfg.WebhookPath,
@@ -163,9 +162,9 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 			case <-ctx.Done():
 				return nil
 			case <-hup:
-				vc, dbPath, staleAfter := vnstatSettings(cfg)
-				logger.Info("SIGHUP: reading vnstat's config again", "database", dbPath)
-				poller.Reload(monitor.Reload{Vnstat: vnstatsrc.NewDatabase(dbPath), Config: vc, StaleAfter: staleAfter})
+				db, vc, staleAfter := openVnstat(cfg)
+				logger.Info("SIGHUP: reading vnstat's config again", "database", db.Path())
+				poller.Reload(monitor.Reload{Vnstat: db, Config: vc, StaleAfter: staleAfter})
 			}
 		}
 	})
@@ -177,27 +176,15 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	return err
 }
 
-// vnstatSettings reads vnstat's own config file and returns it, the path
-// of vnstat's database and the age of its newest save that means vnstatd
-// has stalled.
-func vnstatSettings(cfg config.Config) (vc vnstatsrc.Config, dbPath string, staleAfter time.Duration) {
-	vc = vnstatsrc.DefaultConfig()
-	path := cfg.VnstatConfig
-	if path == "" {
-		path = "/etc/vnstat.conf"
-	}
-	if b, err := os.ReadFile(path); err == nil {
-		vc = vnstatsrc.ParseConfig(b)
-	}
-	dir := cfg.VnstatDBDir
-	if dir == "" {
-		dir = vc.DatabaseDir
-	}
-	staleAfter = cfg.VnstatStaleAfter
+// openVnstat opens vnstat's database as the configuration and vnstat's
+// own config file say, and returns the stall threshold.
+func openVnstat(cfg config.Config) (*vnstatsrc.Database, vnstatsrc.Config, time.Duration) {
+	db, vc := vnstatsrc.Open(vnstatsrc.Options{ConfigPath: cfg.VnstatConfig, DBDir: cfg.VnstatDBDir})
+	staleAfter := cfg.VnstatStaleAfter
 	if staleAfter == config.AutoStaleAfter {
-		staleAfter = max(15*time.Minute, 3*vc.SaveInterval)
+		staleAfter = vc.StaleAfter()
 	}
-	return vc, filepath.Join(dir, "vnstat.db"), staleAfter
+	return db, vc, staleAfter
 }
 
 // bootTime is when the host booted, as vnstatd reads it, or from the
