@@ -14,13 +14,27 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/vnstat-exporter/vnstat-exporter/config"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
-// HealthPath is the route of the health check; config refuses it as a
-// webhook path.
-const HealthPath = config.HealthPath
+// HealthPath is the route of the public health check; WEBHOOK_PATH +
+// HealthPath is the detailed one.
+const HealthPath = "/health"
+
+// CheckPaths refuses a webhook or metrics path that clashes with a route
+// of the server: /health, each other, or the detailed health.
+func CheckPaths(webhook, metrics string) error {
+	hidden := func(p string) string { return fmt.Sprintf("(value hidden, %d bytes)", len(p)) }
+	switch {
+	case webhook == HealthPath:
+		return fmt.Errorf("invalid WEBHOOK_PATH %s: allowed: a path other than %s", hidden(webhook), HealthPath)
+	case metrics == "":
+		return nil
+	case metrics == HealthPath || metrics == webhook || metrics == webhook+HealthPath:
+		return fmt.Errorf("invalid METRICS_PATH %s: allowed: a path other than %s, WEBHOOK_PATH and WEBHOOK_PATH%s", hidden(metrics), HealthPath, HealthPath)
+	}
+	return nil
+}
 
 // StateSource gives the poller's latest state.
 type StateSource interface {

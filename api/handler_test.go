@@ -367,3 +367,27 @@ func TestWebhookPreviousCycle(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckPaths(t *testing.T) {
+	tests := []struct {
+		webhook, metrics string
+		bad              string
+	}{
+		{"/hook/x", "", ""},
+		{"/hook/x", "/metrics", ""},
+		{"/hook/x", "/hook/x/metrics", ""},
+		{"/health", "", "WEBHOOK_PATH"},
+		{"/hook/x", "/health", "METRICS_PATH"},
+		{"/hook/x", "/hook/x", "METRICS_PATH"},
+		{"/hook/x", "/hook/x/health", "METRICS_PATH"},
+	}
+	for _, tt := range tests {
+		err := CheckPaths(tt.webhook, tt.metrics)
+		if (tt.bad == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), "invalid "+tt.bad) {
+			t.Errorf("CheckPaths(%q, %q) = %v, want %s refused", tt.webhook, tt.metrics, err, tt.bad)
+		}
+		if err != nil && strings.Contains(err.Error(), tt.webhook) {
+			t.Errorf("the error shows the secret path: %v", err)
+		}
+	}
+}

@@ -21,9 +21,6 @@ import (
 // It is published in that project's README, so it is not a secret.
 const DefaultWebhookPath = "/webhook/secret-0c68fb14-bb0d-41ca-a53f-a8ba0ea08fae"
 
-// HealthPath is the built-in health route; WEBHOOK_PATH may not take it.
-const HealthPath = "/health"
-
 // Config is the validated configuration of the daemon.
 type Config struct {
 	// WebhookPath is the exact, secret path that serves the traffic totals.
@@ -68,7 +65,7 @@ type Config struct {
 	// civil date, midnight UTC), zero without an offset.
 	UsedOffsetCycle time.Time `env:"USED_OFFSET_CYCLE"`
 	// MetricsPath is the path of the Prometheus metrics, empty for none.
-	MetricsPath string `env:"METRICS_PATH" validate:"omitempty,webhookpath,nefield=WebhookPath"`
+	MetricsPath string `env:"METRICS_PATH" validate:"omitempty,webhookpath"`
 	// LogLevel is the lowest level that is logged.
 	LogLevel slog.Level `env:"LOG_LEVEL"`
 	// LogFormat is "text" (tint) or "json".
@@ -95,9 +92,9 @@ func (c Config) Addr() string {
 	return net.JoinHostPort(c.ListenHost, strconv.Itoa(c.Port))
 }
 
-// HealthURL is the URL of the health check as seen from this host: on
+// LocalURL is the URL of path on the server as seen from this host: on
 // loopback when the server listens on all addresses.
-func (c Config) HealthURL() string {
+func (c Config) LocalURL(path string) string {
 	host := c.ListenHost
 	switch {
 	case host == "" || host == "0.0.0.0":
@@ -105,7 +102,7 @@ func (c Config) HealthURL() string {
 	case host == "::":
 		host = "::1"
 	}
-	return "http://" + net.JoinHostPort(host, strconv.Itoa(c.Port)) + HealthPath
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(c.Port)) + path
 }
 
 // DefaultWebhook reports whether the webhook uses the published default path.
@@ -164,7 +161,7 @@ type Var struct {
 func Vars() []Var {
 	return []Var{
 		{"WEBHOOK_PATH", "webhook-path", DefaultWebhookPath,
-			"a path starting with / made of letters, digits and -._~!$&'()*+,;=:@/ (no whitespace, ?, # or %; no empty, . or .. segments, so no trailing /), other than / and " + HealthPath,
+			"a path starting with / made of letters, digits and -._~!$&'()*+,;=:@/ (no whitespace, ?, # or %; no empty, . or .. segments, so no trailing /), other than / and the server's own paths (/health)",
 			"secret path that serves the traffic totals"},
 		{"START_DAY", "start-day", "1", "an integer from 1 to 31 (a day the month lacks means its last day)",
 			"day of the month the billing cycle resets on"},
@@ -304,10 +301,6 @@ func Load(getenv func(string) string) (Config, error) {
 			failed[name] = true
 		}
 	}
-	if c.MetricsPath != "" && c.MetricsPath == c.WebhookPath+HealthPath {
-		// The detailed health lives there.
-		failed["METRICS_PATH"] = true
-	}
 	for _, v := range vars {
 		if failed[v.Name] {
 			return Config{}, refuse(v.Name)
@@ -339,10 +332,11 @@ func newValidator() *validator.Validate {
 }
 
 // validWebhookPath reports whether p can be matched exactly against the
-// path of a request: only characters that need no percent-encoding, no
-// segments a client or proxy would rewrite, and no built-in route.
+// path of a request: only characters that need no percent-encoding, and no
+// segments a client or proxy would rewrite. Whether it clashes with a
+// route of the server is the server's to say (api.CheckPaths).
 func validWebhookPath(p string) bool {
-	if !strings.HasPrefix(p, "/") || p == "/" || p == HealthPath {
+	if !strings.HasPrefix(p, "/") || p == "/" {
 		return false
 	}
 	for _, r := range p {

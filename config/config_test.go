@@ -118,7 +118,6 @@ func TestLoadRefuses(t *testing.T) {
 	}{
 		{"webhook without slash", "WEBHOOK_PATH", "webhook/x"},
 		{"webhook root", "WEBHOOK_PATH", "/"},
-		{"webhook health", "WEBHOOK_PATH", "/health"},
 		{"webhook space", "WEBHOOK_PATH", "/web hook"},
 		{"webhook tab", "WEBHOOK_PATH", "/web\thook"},
 		{"webhook query", "WEBHOOK_PATH", "/webhook?x=1"},
@@ -183,8 +182,6 @@ func TestLoadRefuses(t *testing.T) {
 		{"billing mode case", "BILLING_MODE", "SUM"},
 		{"offset word", "USED_OFFSET", "some"},
 		{"metrics no slash", "METRICS_PATH", "metrics"},
-		{"metrics health", "METRICS_PATH", "/health"},
-		{"metrics on the detailed health", "METRICS_PATH", DefaultWebhookPath + "/health"},
 		{"metrics query", "METRICS_PATH", "/metrics?x"},
 	}
 	for _, tt := range tests {
@@ -220,7 +217,7 @@ func TestLoadRefuses(t *testing.T) {
 	}
 }
 
-func TestHealthURL(t *testing.T) {
+func TestLocalURL(t *testing.T) {
 	tests := []struct{ host, want string }{
 		{"", "http://127.0.0.1:50000/health"},
 		{"0.0.0.0", "http://127.0.0.1:50000/health"},
@@ -233,8 +230,8 @@ func TestHealthURL(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := c.HealthURL(); got != tt.want {
-			t.Errorf("LISTEN_HOST=%q: HealthURL() = %q, want %q", tt.host, got, tt.want)
+		if got := c.LocalURL("/health"); got != tt.want {
+			t.Errorf("LISTEN_HOST=%q: LocalURL = %q, want %q", tt.host, got, tt.want)
 		}
 	}
 }
@@ -292,7 +289,6 @@ func TestLoadOffsetCycle(t *testing.T) {
 		{"31 in February is the 28th", map[string]string{"START_DAY": "31", "USED_OFFSET": "1", "USED_OFFSET_CYCLE": "2027-02-28"}, ""},
 		{"31 in February is not the 27th", map[string]string{"START_DAY": "31", "USED_OFFSET": "1", "USED_OFFSET_CYCLE": "2027-02-27"}, "USED_OFFSET_CYCLE"},
 		{"a bad START_DAY is named, not the cycle", map[string]string{"START_DAY": "0", "USED_OFFSET": "1", "USED_OFFSET_CYCLE": "2027-02-27"}, "START_DAY"},
-		{"metrics path equal to the webhook", map[string]string{"WEBHOOK_PATH": "/a/b", "METRICS_PATH": "/a/b"}, "METRICS_PATH"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -85,8 +85,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 2
 	}
 
+	if err := api.CheckPaths(cfg.WebhookPath, cfg.MetricsPath); err != nil {
+		fmt.Fprintln(stderr, "vnstat-exporter:", err)
+		return 2
+	}
 	if healthcheck {
-		return checkHealth(ctx, cfg.HealthURL(), stdout, stderr)
+		return checkHealth(ctx, cfg.LocalURL(api.HealthPath), stdout, stderr)
 	}
 	if err := checkNetns(cfg.NetnsPath); err != nil {
 		fmt.Fprintln(stderr, "vnstat-exporter:", err)

@@ -29,6 +29,10 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		{"empty start day flag", []string{"-start-day="}, nil, `invalid START_DAY "" (given as -start-day=)`},
 		{"NETNS_PATH not a namespace", nil, map[string]string{"NETNS_PATH": notNetns}, "invalid NETNS_PATH \"" + notNetns + "\" (not a namespace file)"},
 		{"removed flag", []string{"-vnstat-bin", "vnstat"}, nil, "flag provided but not defined: -vnstat-bin"},
+		{"webhook on /health", nil, map[string]string{"WEBHOOK_PATH": "/health"}, "invalid WEBHOOK_PATH (value hidden, 7 bytes): allowed: a path other than /health"},
+		{"metrics on the webhook", nil, map[string]string{"WEBHOOK_PATH": "/hook/x", "METRICS_PATH": "/hook/x"}, "invalid METRICS_PATH (value hidden, 7 bytes)"},
+		{"metrics on the detailed health", nil, map[string]string{"WEBHOOK_PATH": "/hook/x", "METRICS_PATH": "/hook/x/health"}, "invalid METRICS_PATH (value hidden, 14 bytes): allowed: a path other than /health, WEBHOOK_PATH and WEBHOOK_PATH/health"},
+		{"metrics on /health", nil, map[string]string{"METRICS_PATH": "/health"}, "invalid METRICS_PATH"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
