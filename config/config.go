@@ -1,12 +1,10 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
 	"net"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,55 +22,55 @@ const DefaultWebhookPath = "/webhook/secret-0c68fb14-bb0d-41ca-a53f-a8ba0ea08fae
 // Config is the validated configuration of the daemon.
 type Config struct {
 	// WebhookPath is the exact, secret path that serves the traffic totals.
-	WebhookPath string `env:"WEBHOOK_PATH" validate:"webhookpath"`
+	WebhookPath string
 	// StartDay is the day of the month the billing cycle resets on.
-	StartDay int `env:"START_DAY" validate:"min=1,max=31"`
+	StartDay int
 	// Port is the TCP port the HTTP server listens on.
-	Port int `env:"PORT" validate:"min=1,max=65535"`
+	Port int
 	// ListenHost is the IP address to listen on; empty means all.
-	ListenHost string `env:"LISTEN_HOST" validate:"omitempty,ip"`
+	ListenHost string
 	// MaxConnections caps the HTTP connections open at once.
-	MaxConnections int `env:"MAX_CONNECTIONS" validate:"min=1,max=65536"`
+	MaxConnections int
 	// PollInterval is the time between two reads of vnstat.
-	PollInterval time.Duration `env:"POLL_INTERVAL" validate:"min=1s,max=24h"`
+	PollInterval time.Duration
 	// Interfaces, when not empty, replaces the automatic interface choice.
-	Interfaces []string `env:"INTERFACES" validate:"unique,dive,ifname"`
+	Interfaces []string
 	// VnstatDBDir, when set, is the directory of vnstat.db, instead of
 	// vnstat's DatabaseDir.
-	VnstatDBDir string `env:"VNSTAT_DBDIR" validate:"omitempty,dir"`
+	VnstatDBDir string
 	// VnstatConfig, when set, is vnstat's config file, read for the
 	// settings that say how to read its database; empty means
 	// /etc/vnstat.conf when it exists.
-	VnstatConfig string `env:"VNSTAT_CONFIG" validate:"omitempty,file"`
+	VnstatConfig string
 	// Live adds what the kernel counted since vnstat's last save.
-	Live bool `env:"LIVE"`
+	Live bool
 	// VnstatStaleAfter: vnstat's newest save older than this while the
 	// kernel counts traffic makes /health fail. Zero turns the check off;
 	// AutoStaleAfter (the default) means max(15m, 3 x vnstat's SaveInterval).
-	VnstatStaleAfter time.Duration `env:"VNSTAT_STALE_AFTER" validate:"eq=-1|eq=0|min=1s"`
+	VnstatStaleAfter time.Duration
 	// NetnsPath, when set, is a network namespace file (such as the host's
 	// /proc/1/ns/net made visible to a container) whose links are listed
 	// instead of the process's own.
-	NetnsPath string `env:"NETNS_PATH" validate:"omitempty,file"`
+	NetnsPath string
 	// Quota is the cycle's allowance in bytes; 0 means none.
-	Quota uint64 `env:"QUOTA"`
+	Quota uint64
 	// BillingMode is how usage is counted: sum, max, in or out.
-	BillingMode string `env:"BILLING_MODE" validate:"oneof=sum max in out"`
+	BillingMode string
 	// UsedOffset is traffic the provider counted in the cycle that starts
 	// on UsedOffsetCycle before vnstat did.
-	UsedOffset uint64 `env:"USED_OFFSET"`
+	UsedOffset uint64
 	// UsedOffsetCycle is the start of the cycle UsedOffset belongs to (a
 	// civil date, midnight UTC), zero without an offset.
-	UsedOffsetCycle time.Time `env:"USED_OFFSET_CYCLE"`
+	UsedOffsetCycle time.Time
 	// MetricsPath is the path of the Prometheus metrics, empty for none.
-	MetricsPath string `env:"METRICS_PATH" validate:"omitempty,webhookpath"`
+	MetricsPath string
 	// LogLevel is the lowest level that is logged.
-	LogLevel slog.Level `env:"LOG_LEVEL"`
+	LogLevel slog.Level
 	// LogFormat is "text" (tint) or "json".
-	LogFormat string `env:"LOG_FORMAT" validate:"oneof=text json"`
+	LogFormat string
 
 	// Warnings name settings that were given but are no longer used.
-	Warnings []string `env:"-"`
+	Warnings []string
 }
 
 // Removed lists the settings earlier versions had, with why they went; an
@@ -143,7 +141,7 @@ func (c Config) LogValue() slog.Value {
 }
 
 // Var describes one setting: its environment variable, its flag, its
-// default and what values it allows.
+// default, what values it allows, and how a value goes into the Config.
 type Var struct {
 	// Name is the environment variable.
 	Name string
@@ -155,44 +153,140 @@ type Var struct {
 	Allowed string
 	// Usage is a short description for -h.
 	Usage string
+	// set parses value into c and reports whether it is allowed. in gives
+	// the values of the settings before it, for checks across settings.
+	set func(c *Config, value string, in input) bool
+}
+
+// input is what a setting's set may use besides its own value.
+type input struct {
+	// check validates a value with a validator/v10 tag.
+	check func(value any, tag string) bool
+	// raw is the value given for another setting (its default if none).
+	raw func(name string) string
 }
 
 // Vars lists every setting in the order they are validated and documented.
+// A setting is defined here and nowhere else: its name, flag, default,
+// the values it allows, and how it is parsed and checked.
 func Vars() []Var {
+	str := func(field func(*Config) *string, tag string) func(*Config, string, input) bool {
+		return func(c *Config, v string, in input) bool {
+			*field(c) = v
+			return tag == "" || in.check(v, tag)
+		}
+	}
+	integer := func(field func(*Config) *int, tag string) func(*Config, string, input) bool {
+		return func(c *Config, v string, in input) bool {
+			n, err := strconv.Atoi(v)
+			*field(c) = n
+			return err == nil && in.check(n, tag)
+		}
+	}
+	size := func(field func(*Config) *uint64, nonZero bool) func(*Config, string, input) bool {
+		return func(c *Config, v string, _ input) bool {
+			n, err := parseSize(v)
+			*field(c) = n
+			return err == nil && (!nonZero || v == "" || n > 0)
+		}
+	}
 	return []Var{
 		{"WEBHOOK_PATH", "webhook-path", DefaultWebhookPath,
 			"a path starting with / made of letters, digits and -._~!$&'()*+,;=:@/ (no whitespace, ?, # or %; no empty, . or .. segments, so no trailing /), other than / and the server's own paths (/health)",
-			"secret path that serves the traffic totals"},
+			"secret path that serves the traffic totals",
+			str(func(c *Config) *string { return &c.WebhookPath }, "webhookpath")},
 		{"START_DAY", "start-day", "1", "an integer from 1 to 31 (a day the month lacks means its last day)",
-			"day of the month the billing cycle resets on"},
-		{"PORT", "port", "50000", "an integer from 1 to 65535", "TCP port to listen on"},
-		{"LISTEN_HOST", "listen-host", "", "an IP address, or empty for all interfaces", "IP address to listen on"},
+			"day of the month the billing cycle resets on",
+			integer(func(c *Config) *int { return &c.StartDay }, "min=1,max=31")},
+		{"PORT", "port", "50000", "an integer from 1 to 65535", "TCP port to listen on",
+			integer(func(c *Config) *int { return &c.Port }, "min=1,max=65535")},
+		{"LISTEN_HOST", "listen-host", "", "an IP address, or empty for all interfaces", "IP address to listen on",
+			str(func(c *Config) *string { return &c.ListenHost }, "omitempty,ip")},
 		{"MAX_CONNECTIONS", "max-connections", "1024", "an integer from 1 to 65536",
-			"HTTP connections open at once; at the cap a new one closes an idle keep-alive connection"},
-		{"POLL_INTERVAL", "poll-interval", "5m", "a Go duration from 1s to 24h, such as 30s or 5m", "time between two reads of vnstat's database"},
+			"HTTP connections open at once; at the cap a new one closes an idle keep-alive connection",
+			integer(func(c *Config) *int { return &c.MaxConnections }, "min=1,max=65536")},
+		{"POLL_INTERVAL", "poll-interval", "5m", "a Go duration from 1s to 24h, such as 30s or 5m", "time between two reads of vnstat's database",
+			func(c *Config, v string, in input) bool {
+				d, err := time.ParseDuration(v)
+				c.PollInterval = d
+				return err == nil && in.check(d, "min=1s,max=24h")
+			}},
 		{"INTERFACES", "interfaces", "", "comma-separated interface names (1 to 15 bytes, not . or .., no whitespace, / or :), each once; empty for the automatic choice",
-			"interfaces to report instead of the automatic choice"},
-		{"VNSTAT_DBDIR", "vnstat-dbdir", "", "an existing directory, or empty for vnstat's DatabaseDir", "directory of vnstat's database, vnstat.db"},
+			"interfaces to report instead of the automatic choice",
+			func(c *Config, v string, _ input) bool {
+				c.Interfaces = nil
+				if strings.TrimSpace(v) == "" {
+					return true
+				}
+				for _, name := range strings.Split(v, ",") {
+					name = strings.TrimSpace(name)
+					if !validIfname(name) || slices.Contains(c.Interfaces, name) {
+						return false
+					}
+					c.Interfaces = append(c.Interfaces, name)
+				}
+				return true
+			}},
+		{"VNSTAT_DBDIR", "vnstat-dbdir", "", "an existing directory, or empty for vnstat's DatabaseDir", "directory of vnstat's database, vnstat.db",
+			str(func(c *Config) *string { return &c.VnstatDBDir }, "omitempty,dir")},
 		{"VNSTAT_CONFIG", "vnstat-config", "", "an existing file, or empty for /etc/vnstat.conf when it exists",
-			"vnstat's config file, read for DatabaseDir, SaveInterval, DailyDays, TrafficlessEntries, UseUTC and BootVariation"},
+			"vnstat's config file, read for DatabaseDir, SaveInterval, DailyDays, TrafficlessEntries, UseUTC and BootVariation",
+			str(func(c *Config) *string { return &c.VnstatConfig }, "omitempty,file")},
 		{"LIVE", "live", "true", "true or false",
-			"add to vnstat's sums what the kernel counted since vnstat's last save"},
+			"add to vnstat's sums what the kernel counted since vnstat's last save",
+			func(c *Config, v string, _ input) bool {
+				b, err := strconv.ParseBool(v)
+				c.Live = b
+				return err == nil
+			}},
 		{"VNSTAT_STALE_AFTER", "vnstat-stale-after", "auto", "auto (max(15m, 3 x vnstat's SaveInterval)), 0 (off), or a Go duration of at least 1s",
-			"how old vnstat's newest save may be while the kernel counts traffic"},
+			"how old vnstat's newest save may be while the kernel counts traffic",
+			func(c *Config, v string, in input) bool {
+				if v == "auto" {
+					c.VnstatStaleAfter = AutoStaleAfter
+					return true
+				}
+				// AutoStaleAfter is negative: a negative value given is
+				// refused, never taken for auto.
+				d, err := time.ParseDuration(v)
+				c.VnstatStaleAfter = d
+				return err == nil && in.check(d, "eq=0|min=1s")
+			}},
 		{"NETNS_PATH", "netns-path", "", "an existing network namespace file such as /proc/1/ns/net, or empty for the process's own namespace",
-			"network namespace whose links are listed (bridge-network containers)"},
+			"network namespace whose links are listed (bridge-network containers)",
+			str(func(c *Config) *string { return &c.NetnsPath }, "omitempty,file")},
 		{"QUOTA", "quota", "", "a size above 0: bytes, or a number with a unit: B, kB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024), in any case, such as 500GB or 1.5TiB; empty for none",
-			"the cycle's traffic allowance"},
+			"the cycle's traffic allowance",
+			size(func(c *Config) *uint64 { return &c.Quota }, true)},
 		{"BILLING_MODE", "billing-mode", "sum", "sum (in + out), max (the larger direction), in or out",
-			"how usage is counted against the quota"},
+			"how usage is counted against the quota",
+			str(func(c *Config) *string { return &c.BillingMode }, "oneof=sum max in out")},
 		{"USED_OFFSET", "used-offset", "", "a size as for QUOTA, 0 or more; needs USED_OFFSET_CYCLE",
-			"traffic the provider counted before vnstat did, added to the usage of one cycle"},
+			"traffic the provider counted before vnstat did, added to the usage of one cycle",
+			size(func(c *Config) *uint64 { return &c.UsedOffset }, false)},
 		{"USED_OFFSET_CYCLE", "used-offset-cycle", "", "the start date, YYYY-MM-DD, of the cycle USED_OFFSET belongs to: a reset day for START_DAY; set exactly when USED_OFFSET is",
-			"the cycle USED_OFFSET counts in; it expires at the next reset"},
+			"the cycle USED_OFFSET counts in; it expires at the next reset",
+			func(c *Config, v string, in input) bool {
+				if v == "" && in.raw("USED_OFFSET") == "" {
+					return true
+				}
+				d, err := time.Parse(time.DateOnly, v)
+				c.UsedOffsetCycle = d
+				// A START_DAY that is refused itself is reported, not this.
+				validDay := c.StartDay >= 1 && c.StartDay <= 31
+				return err == nil && in.raw("USED_OFFSET") != "" && (!validDay || isResetDay(d, c.StartDay))
+			}},
 		{"METRICS_PATH", "metrics-path", "", "empty (no metrics), or a path with the rules of WEBHOOK_PATH other than WEBHOOK_PATH itself and WEBHOOK_PATH/health, such as /metrics or WEBHOOK_PATH/metrics",
-			"path of the Prometheus metrics"},
-		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error", "lowest level logged"},
-		{"LOG_FORMAT", "log-format", "text", "text or json", "log format"},
+			"path of the Prometheus metrics",
+			str(func(c *Config) *string { return &c.MetricsPath }, "omitempty,webhookpath")},
+		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error", "lowest level logged",
+			func(c *Config, v string, _ input) bool {
+				l, err := parseLevel(v)
+				c.LogLevel = l
+				return err == nil
+			}},
+		{"LOG_FORMAT", "log-format", "text", "text or json", "log format",
+			str(func(c *Config) *string { return &c.LogFormat }, "oneof=text json")},
 	}
 }
 
@@ -217,93 +311,20 @@ func (e *Error) Error() string {
 func Load(getenv func(string) string) (Config, error) {
 	vars := Vars()
 	raw := make(map[string]string, len(vars))
-	allowed := make(map[string]string, len(vars))
 	for _, v := range vars {
-		val := getenv(v.Name)
-		if val == "" {
-			val = v.Default
-		}
-		raw[v.Name] = val
-		allowed[v.Name] = v.Allowed
-	}
-	refuse := func(name string) error {
-		return &Error{Var: name, Value: shown(name, raw[name]), Allowed: allowed[name]}
-	}
-
-	c := Config{
-		WebhookPath:  raw["WEBHOOK_PATH"],
-		ListenHost:   raw["LISTEN_HOST"],
-		VnstatDBDir:  raw["VNSTAT_DBDIR"],
-		NetnsPath:    raw["NETNS_PATH"],
-		VnstatConfig: raw["VNSTAT_CONFIG"],
-		BillingMode:  raw["BILLING_MODE"],
-		MetricsPath:  raw["METRICS_PATH"],
-		LogFormat:    raw["LOG_FORMAT"],
-	}
-	// Values that need converting first. A value that does not convert is
-	// refused the same way as one that fails validation; of all refused
-	// variables, the first in the order of Vars is reported.
-	failed := make(map[string]bool)
-	var err error
-	if c.StartDay, err = strconv.Atoi(raw["START_DAY"]); err != nil {
-		failed["START_DAY"] = true
-	}
-	if c.Port, err = strconv.Atoi(raw["PORT"]); err != nil {
-		failed["PORT"] = true
-	}
-	if c.MaxConnections, err = strconv.Atoi(raw["MAX_CONNECTIONS"]); err != nil {
-		failed["MAX_CONNECTIONS"] = true
-	}
-	if c.PollInterval, err = time.ParseDuration(raw["POLL_INTERVAL"]); err != nil {
-		failed["POLL_INTERVAL"] = true
-	}
-	if c.Live, err = strconv.ParseBool(raw["LIVE"]); err != nil {
-		failed["LIVE"] = true
-	}
-	c.VnstatStaleAfter = AutoStaleAfter
-	if v := raw["VNSTAT_STALE_AFTER"]; v != "auto" {
-		// AutoStaleAfter is negative: a negative value given is refused,
-		// never taken for auto.
-		if c.VnstatStaleAfter, err = time.ParseDuration(v); err != nil || c.VnstatStaleAfter < 0 {
-			failed["VNSTAT_STALE_AFTER"] = true
+		if raw[v.Name] = getenv(v.Name); raw[v.Name] == "" {
+			raw[v.Name] = v.Default
 		}
 	}
-	if c.LogLevel, err = parseLevel(raw["LOG_LEVEL"]); err != nil {
-		failed["LOG_LEVEL"] = true
+	val := newValidator()
+	in := input{
+		check: func(value any, tag string) bool { return val.Var(value, tag) == nil },
+		raw:   func(name string) string { return raw[name] },
 	}
-	if c.Quota, err = parseSize(raw["QUOTA"]); err != nil || raw["QUOTA"] != "" && c.Quota == 0 {
-		failed["QUOTA"] = true
-	}
-	if c.UsedOffset, err = parseSize(raw["USED_OFFSET"]); err != nil {
-		failed["USED_OFFSET"] = true
-	}
-	if d := raw["USED_OFFSET_CYCLE"]; d != "" || raw["USED_OFFSET"] != "" {
-		c.UsedOffsetCycle, err = time.Parse(time.DateOnly, d)
-		validDay := c.StartDay >= 1 && c.StartDay <= 31
-		if err != nil || raw["USED_OFFSET"] == "" || validDay && !isResetDay(c.UsedOffsetCycle, c.StartDay) {
-			failed["USED_OFFSET_CYCLE"] = true
-		}
-	}
-	if s := strings.TrimSpace(raw["INTERFACES"]); s != "" {
-		for _, name := range strings.Split(s, ",") {
-			c.Interfaces = append(c.Interfaces, strings.TrimSpace(name))
-		}
-	}
-
-	if err := newValidator().Struct(c); err != nil {
-		var verrs validator.ValidationErrors
-		if !errors.As(err, &verrs) {
-			return Config{}, fmt.Errorf("validating configuration: %w", err)
-		}
-		for _, fe := range verrs {
-			// Elements of a list are named like INTERFACES[1].
-			name, _, _ := strings.Cut(fe.Field(), "[")
-			failed[name] = true
-		}
-	}
+	var c Config
 	for _, v := range vars {
-		if failed[v.Name] {
-			return Config{}, refuse(v.Name)
+		if !v.set(&c, raw[v.Name], in) {
+			return Config{}, &Error{Var: v.Name, Value: shown(v.Name, raw[v.Name]), Allowed: v.Allowed}
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(Removed)) {
@@ -314,19 +335,13 @@ func Load(getenv func(string) string) (Config, error) {
 	return c, nil
 }
 
-// newValidator returns a validator that names fields by their variable and
-// knows the checks specific to this program.
+// newValidator returns a validator that knows the checks specific to this
+// program.
 func newValidator() *validator.Validate {
 	v := validator.New(validator.WithRequiredStructEnabled())
-	v.RegisterTagNameFunc(func(f reflect.StructField) string {
-		return f.Tag.Get("env")
-	})
 	// Registration fails only for an empty tag or a nil function.
 	_ = v.RegisterValidation("webhookpath", func(fl validator.FieldLevel) bool {
 		return validWebhookPath(fl.Field().String())
-	})
-	_ = v.RegisterValidation("ifname", func(fl validator.FieldLevel) bool {
-		return validIfname(fl.Field().String())
 	})
 	return v
 }

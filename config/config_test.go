@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -383,5 +384,58 @@ func TestEnvFileListsEveryVariable(t *testing.T) {
 		if line := "#" + v.Name + "=" + v.Default + "\n"; !strings.Contains(string(b), line) {
 			t.Errorf("systemd/vnstat-exporter.env lacks %q", strings.TrimSpace(line))
 		}
+	}
+}
+
+// TestREADMEConfigTables checks that the configuration tables of README.md
+// and README.zh-CN.md list exactly the settings of Vars, each with its
+// flag and its default (a value in backquotes, or a parenthesised phrase
+// where the default is empty).
+func TestREADMEConfigTables(t *testing.T) {
+	for _, file := range []string{"../README.md", "../README.zh-CN.md"} {
+		t.Run(file, func(t *testing.T) {
+			b, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows := map[string][]string{}
+			for _, line := range strings.Split(string(b), "\n") {
+				cells := strings.Split(line, " | ")
+				if !strings.HasPrefix(line, "| `") || len(cells) < 4 || !strings.HasPrefix(cells[1], "`-") {
+					continue
+				}
+				name := strings.Trim(strings.TrimPrefix(cells[0], "| "), "`")
+				if _, dup := rows[name]; dup {
+					t.Errorf("%s listed twice", name)
+				}
+				rows[name] = cells
+			}
+			var want, got []string
+			for _, v := range Vars() {
+				want = append(want, v.Name)
+				cells, ok := rows[v.Name]
+				if !ok {
+					continue
+				}
+				if cells[1] != "`-"+v.Flag+"`" {
+					t.Errorf("%s: flag %s, want `-%s`", v.Name, cells[1], v.Flag)
+				}
+				def := cells[2]
+				switch {
+				case v.Default == "" && !strings.HasPrefix(def, "(") && !strings.HasPrefix(def, "（"):
+					t.Errorf("%s: default %q, want a parenthesised phrase (the default is empty)", v.Name, def)
+				case v.Default != "" && !strings.Contains(def, "`"+v.Default+"`"):
+					t.Errorf("%s: default %q, want `%s`", v.Name, def, v.Default)
+				}
+			}
+			for name := range rows {
+				got = append(got, name)
+			}
+			slices.Sort(want)
+			slices.Sort(got)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("settings in the table (-Vars +%s):\n%s", file, diff)
+			}
+		})
 	}
 }
