@@ -52,21 +52,6 @@ func BenchmarkSample(b *testing.B) {
 	}
 }
 
-// BenchmarkNetlinkLinks is the real netlink read behind each sample.
-func BenchmarkNetlinkLinks(b *testing.B) {
-	n, err := NewNetlinkLister("")
-	if err != nil {
-		b.Skip(err)
-	}
-	defer n.Close()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := n.Links(); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 // BenchmarkPollDatabase is a whole poll against a real vnstat database
 // (vnstatd --initdb and sqlite3) of N interfaces x 62 days: all of them
 // reported (the host has them all), or one of them named in INTERFACES.

@@ -23,6 +23,7 @@ import (
 
 	"github.com/vnstat-exporter/vnstat-exporter/api"
 	"github.com/vnstat-exporter/vnstat-exporter/config"
+	"github.com/vnstat-exporter/vnstat-exporter/linksrc"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc"
 )
@@ -120,7 +121,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		return fmt.Errorf("listening: %w", err)
 	}
 
-	links, err := monitor.NewNetlinkLister(cfg.NetnsPath)
+	links, err := linksrc.NewLister(cfg.NetnsPath)
 	if err != nil {
 		return err
 	}
@@ -145,7 +146,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		StaleAfter:     staleAfter,
 		BootTime:       bootTime(),
 	}, db, links, nil, logger.With("component", "poller"))
-	watcher := monitor.NewLinkWatcher(cfg.NetnsPath, links, poller.Trigger, poller.Matters, 500*time.Millisecond, logger.With("component", "links"))
+	watcher := linksrc.NewWatcher(cfg.NetnsPath, links, poller.Trigger, poller.Matters, 500*time.Millisecond, logger.With("component", "links"))
 	handler := api.NewHandler(poller, api.Config{
 		WebhookPath:  cfg.WebhookPath,
 		MetricsPath:  cfg.MetricsPath,

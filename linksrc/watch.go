@@ -1,4 +1,4 @@
-package monitor
+package linksrc
 
 import (
 	"context"
@@ -24,16 +24,16 @@ type linkState struct {
 	physical bool
 }
 
-// LinkWatcher subscribes to netlink link updates and triggers a poll when a
+// Watcher subscribes to netlink link updates and triggers a poll when a
 // link that can change the answer appears, disappears, is renamed,
 // enslaved or released, or goes up or down, debounced so that a burst of
 // changes makes one poll. A link can change the answer when it is a
 // physical NIC or a bond, or when relevant says so of its name (a name in
 // INTERFACES, or one reported now); changes of other links (the veths of
 // containers coming and going) are logged at debug level only.
-type LinkWatcher struct {
+type Watcher struct {
 	netnsPath string
-	links     LinkLister
+	links     *Lister
 	trigger   func()
 	relevant  func(name string) bool
 	// isNIC says, from sysfs, whether a link is a NIC, for kernels that do
@@ -44,19 +44,19 @@ type LinkWatcher struct {
 	logger   *slog.Logger
 }
 
-// NewLinkWatcher returns a watcher of the links of the network namespace at
+// NewWatcher returns a watcher of the links of the network namespace at
 // netnsPath (empty: the process's own) that calls trigger at most once per
 // debounce after changes that can change the answer. links gives the
 // starting state; relevant (nil: none) names the links that matter
 // besides the physical ones. A nil logger discards.
-func NewLinkWatcher(netnsPath string, links LinkLister, trigger func(), relevant func(name string) bool, debounce time.Duration, logger *slog.Logger) *LinkWatcher {
+func NewWatcher(netnsPath string, links *Lister, trigger func(), relevant func(name string) bool, debounce time.Duration, logger *slog.Logger) *Watcher {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	if relevant == nil {
 		relevant = func(string) bool { return false }
 	}
-	w := &LinkWatcher{netnsPath: netnsPath, links: links, trigger: trigger, relevant: relevant, debounce: debounce, logger: logger}
+	w := &Watcher{netnsPath: netnsPath, links: links, trigger: trigger, relevant: relevant, debounce: debounce, logger: logger}
 	if netnsPath == "" {
 		w.isNIC = func(name string) bool {
 			_, err := os.Stat(filepath.Join("/sys/class/net", name, "device"))
@@ -68,7 +68,7 @@ func NewLinkWatcher(netnsPath string, links LinkLister, trigger func(), relevant
 
 // Run watches until ctx is cancelled, then returns nil. If the kernel
 // refuses the subscription it logs why and returns nil: polling goes on.
-func (w *LinkWatcher) Run(ctx context.Context) error {
+func (w *Watcher) Run(ctx context.Context) error {
 	updates := make(chan netlink.LinkUpdate, 64)
 	done := make(chan struct{})
 	defer close(done)
@@ -104,7 +104,7 @@ func (w *LinkWatcher) Run(ctx context.Context) error {
 
 // loop takes updates until ctx is cancelled or updates is closed. known
 // holds the links present, by index: it shrinks as links go.
-func (w *LinkWatcher) loop(ctx context.Context, updates <-chan netlink.LinkUpdate, known map[int]linkState) {
+func (w *Watcher) loop(ctx context.Context, updates <-chan netlink.LinkUpdate, known map[int]linkState) {
 	var fire <-chan time.Time
 	for {
 		select {
