@@ -2,6 +2,8 @@ package monitor
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -178,5 +180,23 @@ func TestPollZoneMismatch(t *testing.T) {
 	}
 	if res := p.State().Result; len(res.Problems) != 0 || res.LiveInBytes != 8000 {
 		t.Errorf("with the zones agreeing: problems %v live %d", res.Problems, res.LiveInBytes)
+	}
+}
+
+// TestChooseIsPure: choose leaves the NICs it was given alone and returns
+// the new set; a NIC that left the host stays chosen while vnstat has it,
+// and is forgotten once vnstat does not.
+func TestChooseIsPure(t *testing.T) {
+	ifaces := []vnstatsrc.Interface{{Name: "eth0"}, {Name: "wwan0"}}
+	before := map[string]bool{"wwan0": true, "gone0": true}
+	ch := choose(nil, hostLinks[:2], ifaces, false, before)
+	if !maps.Equal(before, map[string]bool{"wwan0": true, "gone0": true}) {
+		t.Errorf("choose changed its input: %v", before)
+	}
+	if want := map[string]bool{"eth0": true, "wwan0": true}; !maps.Equal(ch.nics, want) {
+		t.Errorf("nics %v, want %v", ch.nics, want)
+	}
+	if !slices.Equal(ch.names, []string{"eth0", "wwan0"}) || len(ch.problems) != 1 || ch.problems[0].Kind != InterfaceAbsent {
+		t.Errorf("names %v problems %v", ch.names, ch.problems)
 	}
 }

@@ -77,26 +77,45 @@ func liveDelta(s savedState, link Link, ok bool, first linkSample, changed time.
 	return link.RxBytes - s.RX, link.TxBytes - s.TX, ""
 }
 
-// live returns base with what the kernel counted since vnstat's save added
-// to every reported interface (when Live is on), and the stalled-vnstatd
-// check, as of now. Without links there is no live part.
+// live returns base with the live part as of now (see topUp), keeping
+// the link tracker and logging, at debug level, why an interface gets no
+// live part when that changes.
 func (p *Poller) live(base *Result, links []Link, now time.Time) *Result {
+	p.tracker.update(links, now)
+	saved := p.saved
+	if p.foreign {
+		// The links are not the host's: their counters say nothing.
+		saved = nil
+	}
+	res, whys := topUp(base, saved, links, p.tracker, p.cfg, p.cfg.Live && p.liveOff == "", p.zone, now)
+	for name, why := range whys {
+		p.logChange("live:"+name, why, func() { p.logger.Debug("no live top-up", "iface", name, "why", why) })
+	}
+	return res
+}
+
+// topUp returns base with what the kernel counted on links since vnstat's
+// saves added to each reported interface (when add is set), the stall
+// check, and the usage, as of now in zone; and, by interface, why it has
+// no live part ("" when it has one). The tracker says when links were
+// first seen and renamed. It changes nothing it is given.
+func topUp(base *Result, saved map[string]savedState, links []Link, tr linkTracker, cfg PollerConfig, add bool, zone *time.Location, now time.Time) (*Result, map[string]string) {
 	res := *base
 	res.Interfaces = slices.Clone(base.Interfaces)
 	res.Problems = slices.Clip(base.Problems)
 	res.InBytes, res.OutBytes = 0, 0
-	p.tracker.update(links, now)
 	byName := make(map[string]Link, len(links))
 	for _, l := range links {
 		byName[l.Name] = l
 	}
+	whys := make(map[string]string, len(saved))
 	for n := range res.Interfaces {
 		i := &res.Interfaces[n]
-		if s, have := p.saved[i.Name]; have && !p.foreign {
+		if s, have := saved[i.Name]; have {
 			link, ok := byName[i.Name]
-			rx, tx, why := liveDelta(s, link, ok, p.tracker.first[i.Name], p.tracker.changedAt[i.Name])
-			p.logChange("live:"+i.Name, why, func() { p.logger.Debug("no live top-up", "iface", i.Name, "why", why) })
-			if p.cfg.Live && p.liveOff == "" {
+			rx, tx, why := liveDelta(s, link, ok, tr.first[i.Name], tr.changedAt[i.Name])
+			whys[i.Name] = why
+			if add {
 				i.LiveInBytes, i.LiveOutBytes = rx, tx
 				i.InBytes = addSat(i.InBytes, rx)
 				i.OutBytes = addSat(i.OutBytes, tx)
@@ -104,7 +123,7 @@ func (p *Poller) live(base *Result, links []Link, now time.Time) *Result {
 				res.LiveOutBytes = addSat(res.LiveOutBytes, tx)
 				res.LiveAsOf = now
 			}
-			if p.cfg.StaleAfter > 0 && now.Sub(s.Updated) > p.cfg.StaleAfter && rx+tx > 0 {
+			if cfg.StaleAfter > 0 && now.Sub(s.Updated) > cfg.StaleAfter && rx+tx > 0 {
 				res.Problems = append(res.Problems, Problem{VnstatdStalled, i.Name, fmt.Sprintf(
 					"vnstatd is not saving: last write %s, kernel counted %d bytes since on %s",
 					s.Updated.Format(time.RFC3339), rx+tx, i.Name)})
@@ -113,8 +132,8 @@ func (p *Poller) live(base *Result, links []Link, now time.Time) *Result {
 		res.InBytes = addSat(res.InBytes, i.InBytes)
 		res.OutBytes = addSat(res.OutBytes, i.OutBytes)
 	}
-	res.Usage = usage(res.InBytes, res.OutBytes, p.cfg.Quota, res.Cycle, now.In(p.zone), false)
-	return &res
+	res.Usage = usage(res.InBytes, res.OutBytes, cfg.Quota, res.Cycle, now.In(zone), false)
+	return &res, whys
 }
 
 // Sample adds what the kernel has counted since vnstat's save to the last

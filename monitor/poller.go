@@ -2,10 +2,7 @@ package monitor
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
-	"math/bits"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -132,12 +129,6 @@ type Poller struct {
 	nics     map[string]bool       // NICs chosen automatically so far, kept while vnstat has them
 	tracker  linkTracker
 	logged   map[string]string // what was last logged under each key
-}
-
-// zoneVote is a zone offset inferred from one save.
-type zoneVote struct {
-	offset  time.Duration
-	modTime time.Time
 }
 
 // NewPoller returns a Poller. A nil now means time.Now; a nil logger
@@ -283,16 +274,11 @@ func (p *Poller) Poll(ctx context.Context) error {
 	return err
 }
 
-// choice is the interfaces a poll reports, and what it says of the others.
-type choice struct {
-	names    []string
-	problems []Problem // InterfaceMissing and InterfaceAbsent
-	err      error
-}
-
 // poll reads vnstat and returns the cycle's result without live top-up
 // (base and saved are set from the same read) and the links whose
-// counters give the live part (nil when there is none).
+// counters give the live part (nil when there is none). The judgements
+// are the pure functions of reconcile.go; poll does the I/O, keeps what
+// one poll leaves for the next, and logs changes.
 func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, []Link, error) {
 	links, err := p.links.Links()
 	if err != nil {
@@ -304,106 +290,45 @@ func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, []Link, erro
 	from := CycleAt(now.In(p.zone), p.cfg.StartDay).Previous(p.cfg.StartDay).Start.AddDate(0, 0, -1)
 	var ch choice
 	snap, err := p.vnstat.Read(ctx, from, func(ifaces []vnstatsrc.Interface) []string {
-		ch = p.choose(links, ifaces, foreign != "")
+		ch = choose(p.cfg.Interfaces, links, ifaces, foreign != "", p.nics)
 		return ch.names
 	})
 	if err != nil {
 		return nil, nil, err
 	}
+	p.logChoice(ch)
 	if ch.err != nil {
 		return nil, nil, ch.err
 	}
-
+	p.nics = ch.nics
 	p.logChange("vnstat", snap.VnstatVersion, func() {
 		p.logger.Info("vnstat's database", "vnstat_version", snap.VnstatVersion, "boot_time", snap.BootTime)
 	})
-	zoneWarning := p.judgeZone(snap)
-	local := now.In(p.zone)
-	cycle := CycleAt(local, p.cfg.StartDay)
-	previous := cycle.Previous(p.cfg.StartDay)
-	previous.Today = previous.Last()
-
-	q := p.cfg.Quota
-	res, err := p.total(snap, ch.names, cycle, cycle.Today, false)
-	if err != nil {
-		return nil, nil, err
-	}
-	res.PolledAt = now
-	res.Problems = append(ch.problems, res.Problems...)
-	// A past cycle must be whole: vnstat must have held every day of it,
-	// unless the offset stands for what it had not yet counted.
-	res.Previous, err = p.total(snap, ch.names, previous, cycle.Today, !q.OffsetCycle.Equal(previous.Start) || q.Offset == 0)
-	if err != nil {
-		return nil, nil, err
-	}
-	res.Previous.PolledAt = now
-	for _, pr := range ch.problems {
-		if pr.Kind == InterfaceMissing {
-			res.Previous.Problems = append(res.Previous.Problems, pr)
-		}
-	}
-	res.Previous.Usage = usage(res.Previous.InBytes, res.Previous.OutBytes, q, previous, local, true)
-	p.logOffset(q, cycle)
+	var zoneWarning string
+	p.zone, p.zoneSeen, zoneWarning = judgeZone(snap, p.cfg.Vnstat.Location(p.cfg.Local), p.cfg.Vnstat.UseUTC, p.zone, p.zoneSeen)
+	p.logChange("zone", zoneWarning, func() { p.logger.Warn("time zone mismatch", "problem", zoneWarning) })
 
 	// The live part is off in another namespace (its links are not the
 	// host's: no counters at all) and when vnstatd's zone is not ours (the
 	// saves' times are inferred: counters serve the stall check only).
-	p.foreign = foreign != ""
-	p.liveOff = foreign + zoneWarning
+	var off *Problem
 	switch {
 	case foreign != "":
-		res.Problems = append(res.Problems, Problem{Kind: ForeignNamespace, Detail: foreign})
+		off = &Problem{Kind: ForeignNamespace, Detail: foreign}
 	case zoneWarning != "":
-		res.Problems = append(res.Problems, Problem{Kind: ZoneMismatch, Detail: zoneWarning})
+		off = &Problem{Kind: ZoneMismatch, Detail: zoneWarning}
 	}
+	res, saved, err := reconcile(snap, ch, off, p.cfg, p.zone, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	p.logOffset(p.cfg.Quota, res.Cycle)
+	p.base, p.saved = res, saved
+	p.foreign, p.liveOff = foreign != "", foreign+zoneWarning
 	if p.foreign {
 		links = nil
 	}
-	p.saved = make(map[string]savedState, len(ch.names))
-	for _, i := range snap.Interfaces {
-		if slices.Contains(ch.names, i.Name) {
-			p.saved[i.Name] = judgeSaved(i, snap.BootTime, p.cfg.BootTime, p.cfg.Vnstat.BootVariation, p.zone)
-		}
-	}
-	p.base = res
 	return res, links, nil
-}
-
-// judgeZone updates the zone vnstatd writes in from snap and returns a
-// warning when it is not this process's. A mismatch counts once two saves
-// agree on it: one save can be misread (a write that was not a save).
-func (p *Poller) judgeZone(snap *vnstatsrc.Snapshot) string {
-	base := p.cfg.Vnstat.Location(p.cfg.Local)
-	if p.cfg.Vnstat.UseUTC {
-		p.zone = base
-		return ""
-	}
-	offset, ok := vnstatOffset(snap)
-	if !ok {
-		// Nothing to judge by: keep the last judgement.
-		return p.zoneWarning(base, snap.ModTime)
-	}
-	if zoneMismatch(offset, base, snap.ModTime) == "" {
-		p.zone, p.zoneSeen = base, zoneVote{}
-		return ""
-	}
-	if p.zoneSeen.offset == offset && !p.zoneSeen.modTime.IsZero() && !p.zoneSeen.modTime.Equal(snap.ModTime) {
-		p.zone = time.FixedZone(formatOffset(offset), int(offset/time.Second))
-	} else {
-		p.zoneSeen = zoneVote{offset: offset, modTime: snap.ModTime}
-	}
-	return p.zoneWarning(base, snap.ModTime)
-}
-
-// zoneWarning is the mismatch warning for the zone in use, or "".
-func (p *Poller) zoneWarning(base *time.Location, at time.Time) string {
-	if p.zone == base {
-		return ""
-	}
-	_, off := at.In(p.zone).Zone()
-	w := zoneMismatch(time.Duration(off)*time.Second, base, at)
-	p.logChange("zone", w, func() { p.logger.Warn("time zone mismatch", "problem", w) })
-	return w
 }
 
 // logOffset says once, at info, that USED_OFFSET does not count in cycle.
@@ -430,136 +355,19 @@ func (p *Poller) logChange(key, value string, log func()) {
 	}
 }
 
-// choose returns the vnstat interfaces to report: those named in
-// INTERFACES that vnstat has, or the physical NICs vnstat tracks (and
-// those it chose before and vnstat still has). foreign says the links
-// are not the host's: named interfaces are then vnstat's only.
-func (p *Poller) choose(links []Link, ifaces []vnstatsrc.Interface, foreign bool) choice {
-	inDB := make(map[string]bool, len(ifaces))
-	dbNames := make([]string, 0, len(ifaces))
-	for _, i := range ifaces {
-		inDB[i.Name] = true
-		dbNames = append(dbNames, i.Name)
-	}
-	onHost := make(map[string]bool, len(links))
-	for _, l := range links {
-		onHost[l.Name] = true
-	}
-	var ch choice
-	if len(p.cfg.Interfaces) > 0 {
-		for _, n := range p.cfg.Interfaces {
-			switch {
-			case !inDB[n] && !onHost[n]:
-				ch.problems = append(ch.problems, Problem{InterfaceMissing, n, n + ": neither in vnstat's database nor on this host"})
-			case !inDB[n]:
-				ch.problems = append(ch.problems, Problem{InterfaceMissing, n, n + ": not in vnstat's database (add it with: vnstat --add -i " + n + ")"})
-			default:
-				ch.names = append(ch.names, n)
-				if !onHost[n] && !foreign {
-					ch.problems = append(ch.problems, Problem{InterfaceAbsent, n, n + ": not on this host now; reporting vnstat's rows without the live part"})
-				}
-			}
-		}
-		if len(ch.names) == 0 {
-			var why []string
-			for _, pr := range ch.problems {
-				why = append(why, pr.Detail)
-			}
-			ch.err = fmt.Errorf("no interface to report: %s", strings.Join(why, "; "))
-		}
-		p.logChoice(ch.names, "INTERFACES", nil, nil)
-		return ch
-	}
-
-	chosen, skipped := selectLinks(links)
-	var notes []string
-	for _, n := range chosen {
-		if inDB[n] {
-			p.nics[n] = true
-		} else {
-			notes = append(notes, n+": physical NIC that vnstat does not track (add it with: vnstat --add -i "+n+")")
-		}
-	}
-	for _, n := range dbNames {
-		switch {
-		case p.nics[n]:
-			ch.names = append(ch.names, n)
-			if !onHost[n] {
-				ch.problems = append(ch.problems, Problem{InterfaceAbsent, n, n + ": a NIC of this host that is absent now; reporting vnstat's rows without the live part"})
-			}
-		case !onHost[n]:
-			notes = append(notes, n+": in vnstat's database but not on this host")
-		}
-	}
-	for n := range p.nics {
-		if !inDB[n] {
-			delete(p.nics, n)
-		}
-	}
-	p.logChoice(ch.names, "automatic", skipped, notes)
-	if len(ch.names) == 0 {
-		why := "no physical NIC found"
-		if len(chosen) > 0 {
-			why = "vnstat tracks none of the physical NICs " + strings.Join(chosen, ", ")
-		}
-		ch.err = fmt.Errorf("no interface to report: %s (vnstat's database has: %s; set INTERFACES to choose)",
-			why, strings.Join(dbNames, ", "))
-	}
-	return ch
-}
-
 // logChoice logs the interfaces chosen, and warnings about the others,
 // when they differ from the previous poll's.
-func (p *Poller) logChoice(names []string, how string, skipped []Skip, notes []string) {
-	p.logChange("choice", how+":"+strings.Join(names, ","), func() {
-		left := make([]string, 0, len(skipped))
-		for _, s := range skipped {
+func (p *Poller) logChoice(ch choice) {
+	p.logChange("choice", ch.how+":"+strings.Join(ch.names, ","), func() {
+		left := make([]string, 0, len(ch.skipped))
+		for _, s := range ch.skipped {
 			left = append(left, s.Name+" ("+s.Reason+")")
 		}
-		p.logger.Info("interfaces chosen", "how", how, "interfaces", names, "left_out", left)
+		p.logger.Info("interfaces chosen", "how", ch.how, "interfaces", ch.names, "left_out", left)
 	})
-	p.logChange("notes", strings.Join(notes, "\n"), func() {
-		for _, n := range notes {
+	p.logChange("notes", strings.Join(ch.notes, "\n"), func() {
+		for _, n := range ch.notes {
 			p.logger.Warn("interface not reported", "note", n)
 		}
 	})
-}
-
-// total sums the daily rows of the named interfaces over the cycle, and
-// says which sums miss days (see gaps) as of today.
-func (p *Poller) total(snap *vnstatsrc.Snapshot, names []string, cycle Cycle, today time.Time, whole bool) (*Result, error) {
-	res := &Result{Cycle: cycle}
-	var overflow bool
-	add := func(a, b uint64) uint64 {
-		s, c := bits.Add64(a, b, 0)
-		overflow = overflow || c != 0
-		return s
-	}
-	for _, iface := range snap.Interfaces {
-		if !slices.Contains(names, iface.Name) {
-			continue
-		}
-		t := IfaceTotal{Name: iface.Name, Updated: iface.Updated.In(p.zone)}
-		for _, d := range iface.Days {
-			if d.Date.Before(cycle.Start) || d.Date.After(cycle.Today) {
-				continue
-			}
-			t.InBytes = add(t.InBytes, d.RX)
-			t.OutBytes = add(t.OutBytes, d.TX)
-		}
-		if why := gaps(iface, cycle, today, p.cfg.Vnstat, whole); why != "" {
-			res.Problems = append(res.Problems, Problem{Incomplete, iface.Name, why})
-		}
-		res.InBytes = add(res.InBytes, t.InBytes)
-		res.OutBytes = add(res.OutBytes, t.OutBytes)
-		if t.Updated.After(res.UpdatedAt) {
-			res.UpdatedAt = t.Updated
-		}
-		res.Interfaces = append(res.Interfaces, t)
-	}
-	if overflow {
-		return nil, errors.New("summing vnstat's daily rows: total exceeds 2^64 bytes")
-	}
-	slices.SortFunc(res.Interfaces, func(a, b IfaceTotal) int { return strings.Compare(a.Name, b.Name) })
-	return res, nil
 }

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -337,8 +338,16 @@ func TestEndToEnd(t *testing.T) {
 			if got.In.String() != mibString(in) || got.Out.String() != mibString(out) {
 				t.Errorf("MiB in/out = %s/%s, want %s/%s", got.In, got.Out, mibString(in), mibString(out))
 			}
-			if len(got.Interfaces) != len(tt.report) || len(got.Missing) != tt.missing || len(got.Incomplete) != 0 {
-				t.Errorf("interfaces %v missing %v incomplete %v; want %v and %d missing", got.Interfaces, got.Missing, got.Incomplete, tt.report, tt.missing)
+			var names []string
+			for _, i := range got.Interfaces {
+				names = append(names, i.Name)
+				if rx, tx := sums([]string{i.Name}, start); i.InBytes != rx || i.OutBytes != tx {
+					t.Errorf("%s: %d/%d, want its rows' %d/%d", i.Name, i.InBytes, i.OutBytes, rx, tx)
+				}
+			}
+			want := slices.Sorted(slices.Values(tt.report))
+			if !slices.Equal(names, want) || len(got.Missing) != tt.missing || len(got.Incomplete) != 0 {
+				t.Errorf("interfaces %v missing %v incomplete %v; want %v and %d missing", names, got.Missing, got.Incomplete, want, tt.missing)
 			}
 			wantHealth := http.StatusOK
 			if tt.missing > 0 {
