@@ -224,4 +224,3 @@ func total(snap *vnstatsrc.Snapshot, names []string, cycle Cycle, today time.Tim
 	slices.SortFunc(res.Interfaces, func(a, b IfaceTotal) int { return strings.Compare(a.Name, b.Name) })
 	return res, nil
 }
-
