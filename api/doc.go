@@ -1,5 +1,8 @@
 // Package api serves vnstat-exporter's HTTP interface: the secret webhook
-// path with the billing cycle's totals, and /health.
+// path with the billing cycle's totals, /health with only the verdict and
+// the problems' kinds, the secret path's /health with the details, and
+// optionally the Prometheus metrics. It owns these paths (CheckPaths
+// refuses a clash) and caps the connections open at once.
 //
 // The Handler matches routes itself, on the request's path exactly as the
 // client escaped it, instead of through http.ServeMux: ServeMux cleans paths

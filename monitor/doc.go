@@ -1,10 +1,16 @@
 // Package monitor decides which interfaces to report and keeps the current
 // billing cycle's totals.
 //
-// Netlink lists the host's links; selectLinks keeps the physical NICs (a
-// link the kernel reports a parent bus device for) and bonds, never their
-// slaves or virtual links. The Poller reads vnstat's daily rows for the
-// cycle at start and every poll interval, reconciles them with the chosen
-// links, and publishes an immutable State that readers load atomically. A
-// failed poll keeps the last good Result and records why.
+// Its core is pure functions over what was read: choose picks the
+// interfaces (those named, or the physical NICs and bonds that
+// selectLinks keeps from linksrc's links, never their slaves or virtual
+// links), judgeZone infers vnstatd's time zone, reconcile sums the cycle
+// and the previous one from a vnstatsrc.Snapshot and says what is wrong
+// with them as typed Problems, topUp adds what the kernel counted since
+// vnstat's saves, and Judge gives /health's verdict. The Poller runs them
+// at start, every poll interval and every live sample, keeps what one
+// poll leaves for the next, and publishes an immutable State that readers
+// load atomically. A failed poll keeps the last good Result and records
+// why. The package does no I/O of its own: vnstat and the links come
+// through the Vnstat and LinkLister interfaces it owns.
 package monitor
