@@ -140,12 +140,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // how much of it, or of its length, matches the secret.
 func (h *Handler) route(path string) string {
 	d := sha256.Sum256([]byte(path))
+	// Every secret digest is compared, hit or miss, so that the time does
+	// not depend on which one matched.
+	webhook := subtle.ConstantTimeCompare(d[:], h.webhook[:])
+	details := subtle.ConstantTimeCompare(d[:], h.details[:])
+	metrics := 0
+	if h.metricsPath != nil {
+		metrics = subtle.ConstantTimeCompare(d[:], h.metricsPath[:])
+	}
 	switch {
-	case subtle.ConstantTimeCompare(d[:], h.webhook[:]) == 1:
+	case webhook == 1:
 		return "webhook"
-	case subtle.ConstantTimeCompare(d[:], h.details[:]) == 1:
+	case details == 1:
 		return "details"
-	case h.metricsPath != nil && subtle.ConstantTimeCompare(d[:], h.metricsPath[:]) == 1:
+	case metrics == 1:
 		return "metrics"
 	case path == HealthPath:
 		return "health"

@@ -132,4 +132,4 @@ for n in 50 2000; do
 done
 
 echo "Go benchmarks:"
-go test -run '^$' -bench . -benchmem ./monitor ./api | grep '^Benchmark'
+go test -run '^$' -bench . -benchmem ./monitor ./linksrc ./api | grep '^Benchmark'
