@@ -177,14 +177,7 @@ func TestConnectionCap(t *testing.T) {
 	// limit idle keep-alive connections, each after one answer.
 	var idle []net.Conn
 	for range limit {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		if _, err := io.WriteString(c, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
-			t.Fatal(err)
-		}
+		c := dialSend(t, addr, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
 		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 		if err != nil {
 			t.Fatal(err)
@@ -223,14 +216,7 @@ func TestConnectionCap(t *testing.T) {
 	}
 	time.Sleep(50 * time.Millisecond)
 	for range limit {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		if _, err := io.WriteString(c, "GET /health HTTP/1.1\r\n"); err != nil {
-			t.Fatal(err)
-		}
+		dialSend(t, addr, "GET /health HTTP/1.1\r\n")
 	}
 	time.Sleep(50 * time.Millisecond)
 	start = time.Now()
@@ -241,4 +227,19 @@ func TestConnectionCap(t *testing.T) {
 	if took := time.Since(start); took > time.Second {
 		t.Errorf("refusing a client beyond the cap took %v", took)
 	}
+}
+
+// dialSend opens a connection to addr, closed when the test ends, and
+// writes text on it.
+func dialSend(t *testing.T, addr, text string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if _, err := io.WriteString(c, text); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

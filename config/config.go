@@ -73,12 +73,12 @@ type Config struct {
 	Warnings []string
 }
 
-// Removed lists the settings earlier versions had, with why they went; an
+// removed lists the settings earlier versions had, with why they went; an
 // environment that still sets one gets a warning, not an error, so that an
 // old env file keeps working after an upgrade.
-var Removed = map[string]string{
-	"VNSTAT_BIN":     "vnstat-exporter reads vnstat's database directly and no longer runs the vnstat command",
-	"VNSTAT_TIMEOUT": "vnstat-exporter reads vnstat's database directly and no longer runs the vnstat command",
+func removed() map[string]string {
+	const why = "vnstat-exporter reads vnstat's database directly and no longer runs the vnstat command"
+	return map[string]string{"VNSTAT_BIN": why, "VNSTAT_TIMEOUT": why}
 }
 
 // AutoStaleAfter is VnstatStaleAfter's default: derived from vnstat's
@@ -327,9 +327,10 @@ func Load(getenv func(string) string) (Config, error) {
 			return Config{}, &Error{Var: v.Name, Value: shown(v.Name, raw[v.Name]), Allowed: v.Allowed}
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(Removed)) {
+	gone := removed()
+	for _, name := range slices.Sorted(maps.Keys(gone)) {
 		if getenv(name) != "" {
-			c.Warnings = append(c.Warnings, name+" is set but no longer used: "+Removed[name]+"; remove it")
+			c.Warnings = append(c.Warnings, name+" is set but no longer used: "+gone[name]+"; remove it")
 		}
 	}
 	return c, nil

@@ -123,7 +123,7 @@ func TestDSTAtMidnight(t *testing.T) {
 	}
 	t.Logf("vnstat 2.10 in %s prints the rows from %s as dated %v", zone, dstDay.AddDate(0, 0, -1).Format(time.DateOnly), printed)
 
-	d := startDaemon(t, bin(t), "TZ="+zone, "VNSTAT_DBDIR="+dir, "INTERFACES=lo", "POLL_INTERVAL=1s", "LIVE=false",
+	d := startDaemon(t, buildBinary(t), "TZ="+zone, "VNSTAT_DBDIR="+dir, "INTERFACES=lo", "POLL_INTERVAL=1s", "LIVE=false",
 		"START_DAY="+strconv.Itoa(dstDay.Day()))
 	var got webhookResponse
 	if err := json.Unmarshal(d.waitFor(t, e2eSecret, http.StatusOK), &got); err != nil {
@@ -137,9 +137,6 @@ func TestDSTAtMidnight(t *testing.T) {
 	d.waitFor(t, detailsPath, http.StatusOK, `"status":"ok"`)
 	d.stop(t)
 }
-
-// bin builds the daemon (a helper so that a test reads as what it runs).
-func bin(t *testing.T) string { return buildBinary(t) }
 
 // TestIdleDaysAreNotGaps: with vnstat's TrafficlessEntries 0 an idle day,
 // the cycle's first among them, has no row: /health stays ok and the
@@ -163,7 +160,7 @@ func TestIdleDaysAreNotGaps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := bin(t)
+	b := buildBinary(t)
 	d := startDaemon(t, b, "VNSTAT_CONFIG="+conf, "INTERFACES=lo", "POLL_INTERVAL=1s", "LIVE=false")
 	d.waitFor(t, detailsPath, http.StatusOK, `"status":"ok"`)
 	var prev webhookResponse
@@ -201,7 +198,7 @@ func TestManyInterfacesOneReported(t *testing.T) {
 			Updated: now.Add(-time.Minute), Days: vnstattest.Series(today, 62, uint64(i), false)})
 	}
 	dir := buildDB(t, ifaces)
-	d := startDaemon(t, bin(t), "VNSTAT_DBDIR="+dir, "INTERFACES=veth1234", "POLL_INTERVAL=1s", "LIVE=false")
+	d := startDaemon(t, buildBinary(t), "VNSTAT_DBDIR="+dir, "INTERFACES=veth1234", "POLL_INTERVAL=1s", "LIVE=false")
 	var got webhookResponse
 	if err := json.Unmarshal(d.waitFor(t, e2eSecret, http.StatusOK), &got); err != nil {
 		t.Fatal(err)
@@ -225,7 +222,7 @@ func TestZoneMismatchRealVnstatd(t *testing.T) {
 	zone := compileZone(t, "Test/Plus8", "Zone\tTest/Plus8\t8:00\t-\tT8\n")
 	vd := startVnstatd(t, 60, "TZ="+zone)
 	vd.waitTracks(t, n.Host)
-	b := bin(t)
+	b := buildBinary(t)
 	d := startDaemon(t, b, "TZ=UTC", "VNSTAT_DBDIR="+vd.dbdir, "INTERFACES="+n.Host, "POLL_INTERVAL=1s")
 	d.waitFor(t, e2eSecret, http.StatusOK)
 	// A second save, a second later: the two agree on the offset.
@@ -277,7 +274,7 @@ func TestBridgeNamespace(t *testing.T) {
 		Days: vnstattest.Series(today, 62, 3, true), RXCounter: saveRX, TXCounter: saveTX}
 	dir := buildDB(t, []vnstattest.Iface{host})
 	rx, tx := host.Sum(cycleStart(today, 1), today)
-	b := bin(t)
+	b := buildBinary(t)
 
 	d := startDaemonIn(t, n.NS, n.PeerAddr, b, "VNSTAT_DBDIR="+dir, "INTERFACES="+nic, "POLL_INTERVAL=1s", "LIVE=true")
 	d.waitFor(t, detailsPath, http.StatusOK, `"status":"degraded"`, "not in the host's network namespace", nic+" is a veth", "NETNS_PATH")
