@@ -23,30 +23,48 @@ type quotaBody struct {
 	ProjectedBytes   uint64   `json:"projected_bytes"`
 	ProjectedPercent decimal2 `json:"projected_percent"`
 	ResetsOn         string   `json:"resets_on"`
-	OffsetBytes      uint64   `json:"offset_bytes"`
+	OffsetBytes      int64    `json:"offset_bytes"`
+}
+
+// calibrationBody is the calibration in effect.
+type calibrationBody struct {
+	ProviderBytes uint64 `json:"provider_bytes"`
+	CountedBytes  uint64 `json:"counted_bytes"`
+	OffsetBytes   int64  `json:"offset_bytes"`
+	SetAt         string `json:"set_at"`
+	Source        string `json:"source"`
+}
+
+func newCalibrationBody(c *monitor.Calibration) *calibrationBody {
+	if c == nil {
+		return nil
+	}
+	return &calibrationBody{ProviderBytes: c.ProviderBytes, CountedBytes: c.CountedBytes, OffsetBytes: c.OffsetBytes,
+		SetAt: formatTime(c.SetAt), Source: c.Source}
 }
 
 // webhookBody keeps the original's keys first, in its order.
 type webhookBody struct {
-	StartDate    string      `json:"start_date"`
-	In           decimal2    `json:"in"`
-	Out          decimal2    `json:"out"`
-	EndDate      string      `json:"end_date"`
-	InBytes      uint64      `json:"in_bytes"`
-	OutBytes     uint64      `json:"out_bytes"`
-	UsedBytes    uint64      `json:"used_bytes"`
-	BillingMode  string      `json:"billing_mode"`
-	OffsetBytes  uint64      `json:"offset_bytes,omitempty"`
-	Quota        *quotaBody  `json:"quota,omitempty"`
-	Interfaces   []ifaceBody `json:"interfaces"`
-	LiveInBytes  *uint64     `json:"live_in_bytes,omitempty"`
-	LiveOutBytes *uint64     `json:"live_out_bytes,omitempty"`
-	LiveAsOf     string      `json:"live_as_of,omitempty"`
-	UpdatedAt    string      `json:"updated_at"`
-	PolledAt     string      `json:"polled_at"`
-	Incomplete   []string    `json:"incomplete,omitempty"`
-	Missing      []string    `json:"missing,omitempty"`
-	Warnings     []string    `json:"warnings,omitempty"`
+	StartDate    string           `json:"start_date"`
+	In           decimal2         `json:"in"`
+	Out          decimal2         `json:"out"`
+	EndDate      string           `json:"end_date"`
+	InBytes      uint64           `json:"in_bytes"`
+	OutBytes     uint64           `json:"out_bytes"`
+	UsedBytes    uint64           `json:"used_bytes"`
+	BillingMode  string           `json:"billing_mode"`
+	OffsetBytes  int64            `json:"offset_bytes,omitempty"`
+	Calibration  *calibrationBody `json:"calibration,omitempty"`
+	Quota        *quotaBody       `json:"quota,omitempty"`
+	Interfaces   []ifaceBody      `json:"interfaces"`
+	LiveInBytes  *uint64          `json:"live_in_bytes,omitempty"`
+	LiveOutBytes *uint64          `json:"live_out_bytes,omitempty"`
+	LiveAsOf     string           `json:"live_as_of,omitempty"`
+	UpdatedAt    string           `json:"updated_at"`
+	PolledAt     string           `json:"polled_at"`
+	Incomplete   []string         `json:"incomplete,omitempty"`
+	Missing      []string         `json:"missing,omitempty"`
+	Warnings     []string         `json:"warnings,omitempty"`
 }
 
 func newWebhookBody(res *monitor.Result) webhookBody {
@@ -61,6 +79,7 @@ func newWebhookBody(res *monitor.Result) webhookBody {
 		UsedBytes:   u.UsedBytes,
 		BillingMode: u.Mode,
 		OffsetBytes: u.OffsetBytes,
+		Calibration: newCalibrationBody(u.Calibration),
 		Interfaces:  make([]ifaceBody, 0, len(res.Interfaces)),
 		UpdatedAt:   formatTime(res.UpdatedAt),
 		PolledAt:    formatTime(res.PolledAt),

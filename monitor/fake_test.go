@@ -152,6 +152,26 @@ func wantTotals(ifaces []vnstattest.Iface, names []string, start, today time.Tim
 	return in, out, per
 }
 
+// wantPeak is the day from start through today with the most traffic
+// over the named interfaces, and that traffic.
+func wantPeak(ifaces []vnstattest.Iface, names []string, start, today time.Time) (time.Time, uint64) {
+	var day time.Time
+	var peak uint64
+	for d := start; !d.After(today); d = d.AddDate(0, 0, 1) {
+		var sum uint64
+		for _, i := range ifaces {
+			if slices.Contains(names, i.Name) {
+				rx, tx := i.Sum(d, d)
+				sum += rx + tx
+			}
+		}
+		if sum > peak {
+			day, peak = d, sum
+		}
+	}
+	return day, peak
+}
+
 // manyIfaces is n NICs enp1s0 ... enpNs0 with 62 days of rows each, on
 // 2026-11-30, and the links of a host that has them all.
 func manyIfaces(n int) ([]vnstattest.Iface, []Link) {
@@ -166,4 +186,18 @@ func manyIfaces(n int) ([]vnstattest.Iface, []Link) {
 			Days: vnstattest.Series(today, 62, uint64(100+i), true), RXCounter: 1 << 29, TXCounter: 1 << 28})
 	}
 	return ifaces, links
+}
+
+// waitResult waits up to 10 s for p to publish a result that ok accepts.
+func waitResult(t *testing.T, p *Poller, ok func(*Result) bool) *Result {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if res := p.State().Result; res != nil && ok(res) {
+			return res
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	t.Fatalf("no such result within 10s; last: %+v", p.State().Result)
+	return nil
 }

@@ -49,6 +49,11 @@ type Result struct {
 	// LiveAsOf is when the kernel's counters were read; zero without a
 	// live top-up.
 	LiveAsOf time.Time
+	// PeakDay is the day of the cycle with the most traffic (received +
+	// sent over Interfaces, as vnstat saved it), zero when none;
+	// PeakDayBytes is that traffic.
+	PeakDay      time.Time
+	PeakDayBytes uint64
 }
 
 // IfaceTotal is one interface's traffic in the cycle.
@@ -118,6 +123,7 @@ type Poller struct {
 	state   atomic.Pointer[State]
 	trigger chan struct{}
 	reload  chan Reload
+	calib   chan Calibration
 
 	// Owned by the goroutine that polls and samples.
 	base     *Result               // the last good poll, without live top-up
@@ -144,7 +150,7 @@ func NewPoller(cfg PollerConfig, v Vnstat, links LinkLister, now func() time.Tim
 		cfg.Local = time.Local
 	}
 	p := &Poller{cfg: cfg, vnstat: v, links: links, now: now, logger: logger,
-		trigger: make(chan struct{}, 1), reload: make(chan Reload, 1), nics: map[string]bool{}, logged: map[string]string{},
+		trigger: make(chan struct{}, 1), reload: make(chan Reload, 1), calib: make(chan Calibration, 1), nics: map[string]bool{}, logged: map[string]string{},
 		zone: cfg.Vnstat.Location(cfg.Local), tracker: newLinkTracker()}
 	p.state.Store(&State{})
 	return p
@@ -173,14 +179,27 @@ type Reload struct {
 // follows at once; it does not block, and of reloads that arrive during a
 // poll the latest wins.
 func (p *Poller) Reload(r Reload) {
+	latest(p.reload, r)
+}
+
+// Calibrate hands Run a calibration, applied from the poll that follows at
+// once; it does not block, and of calibrations that arrive during a poll
+// the latest wins. Call it before Run to apply one saved earlier.
+func (p *Poller) Calibrate(c Calibration) {
+	latest(p.calib, c)
+}
+
+// latest puts v into ch, a channel with a buffer of one, replacing a value
+// that waits there: the latest wins, and the sender never blocks.
+func latest[T any](ch chan T, v T) {
 	for {
 		select {
-		case p.reload <- r:
+		case ch <- v:
 			return
 		default:
 		}
 		select {
-		case <-p.reload:
+		case <-ch:
 		default:
 		}
 	}
@@ -230,6 +249,11 @@ func (p *Poller) Run(ctx context.Context) error {
 			p.zone, p.zoneSeen = r.Config.Location(p.cfg.Local), zoneVote{}
 			p.logger.Info("reloaded vnstat's config", "daily_days", r.Config.DailyDays, "trafficless_entries", r.Config.TrafficlessEntries,
 				"use_utc", r.Config.UseUTC, "stale_after", r.StaleAfter)
+			_ = p.Poll(ctx)
+		case c := <-p.calib:
+			p.cfg.Quota.Calibration = &c
+			p.logger.Info("calibrated", "cycle_start", c.Cycle.Format(DateFormat), "provider_bytes", c.ProviderBytes,
+				"counted_bytes", c.CountedBytes, "offset_bytes", c.OffsetBytes, "source", c.Source)
 			_ = p.Poll(ctx)
 		case <-sample:
 			_ = p.Sample(ctx)

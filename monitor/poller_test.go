@@ -74,6 +74,7 @@ func TestPollSumsTheCycle(t *testing.T) {
 				PolledAt:   now,
 				Problems:   tt.problems,
 			}
+			want.PeakDay, want.PeakDayBytes = wantPeak(ifaces, tt.report, tt.start, today)
 			for _, i := range per {
 				if i.Updated.After(want.UpdatedAt) {
 					want.UpdatedAt = i.Updated

@@ -165,7 +165,7 @@ func reconcile(snap *vnstatsrc.Snapshot, ch choice, off *Problem, cfg PollerConf
 	}
 	// A past cycle must be whole: vnstat must have held every day of it,
 	// unless the offset stands for what it had not yet counted.
-	res.Previous, err = total(snap, ch.names, previous, cycle.Today, cfg.Vnstat, zone, !q.OffsetCycle.Equal(previous.Start) || q.Offset == 0)
+	res.Previous, err = total(snap, ch.names, previous, cycle.Today, cfg.Vnstat, zone, !q.explains(previous.Start))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -191,6 +191,7 @@ func reconcile(snap *vnstatsrc.Snapshot, ch choice, off *Problem, cfg PollerConf
 func total(snap *vnstatsrc.Snapshot, names []string, cycle Cycle, today time.Time, vc vnstatsrc.Config, zone *time.Location, whole bool) (*Result, error) {
 	res := &Result{Cycle: cycle}
 	var overflow bool
+	var daily []uint64 // received + sent by day of the cycle
 	add := func(a, b uint64) uint64 {
 		s, c := bits.Add64(a, b, 0)
 		overflow = overflow || c != 0
@@ -207,6 +208,11 @@ func total(snap *vnstatsrc.Snapshot, names []string, cycle Cycle, today time.Tim
 			}
 			t.InBytes = add(t.InBytes, d.RX)
 			t.OutBytes = add(t.OutBytes, d.TX)
+			n := int(d.Date.Sub(cycle.Start) / (24 * time.Hour))
+			if n >= len(daily) {
+				daily = append(daily, make([]uint64, n+1-len(daily))...)
+			}
+			daily[n] = addSat(daily[n], addSat(d.RX, d.TX))
 		}
 		if why := gaps(iface, cycle, today, vc, whole); why != "" {
 			res.Problems = append(res.Problems, Problem{Incomplete, iface.Name, why})
@@ -220,6 +226,11 @@ func total(snap *vnstatsrc.Snapshot, names []string, cycle Cycle, today time.Tim
 	}
 	if overflow {
 		return nil, errors.New("summing vnstat's daily rows: total exceeds 2^64 bytes")
+	}
+	for n, b := range daily {
+		if b > res.PeakDayBytes {
+			res.PeakDay, res.PeakDayBytes = cycle.Start.AddDate(0, 0, n), b
+		}
 	}
 	slices.SortFunc(res.Interfaces, func(a, b IfaceTotal) int { return strings.Compare(a.Name, b.Name) })
 	return res, nil

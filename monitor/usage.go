@@ -25,17 +25,66 @@ type Quota struct {
 	// OffsetCycle is the start (a civil date) of the cycle Offset belongs
 	// to.
 	OffsetCycle time.Time
+	// Calibration, when set for a cycle, replaces Offset in that cycle.
+	Calibration *Calibration
+}
+
+// Calibration is the provider's count of a cycle's usage, given while the
+// daemon runs: from then on the cycle's usage is what vnstat counts plus
+// OffsetBytes, so that it agrees with the provider's panel.
+type Calibration struct {
+	// Cycle is the start (a civil date) of the cycle it counts in; it
+	// expires at the next reset.
+	Cycle time.Time `json:"cycle_start"`
+	// ProviderBytes is the usage the provider's panel showed.
+	ProviderBytes uint64 `json:"provider_bytes"`
+	// CountedBytes is the usage counted here at SetAt, by the billing
+	// mode, without any offset.
+	CountedBytes uint64 `json:"counted_bytes"`
+	// OffsetBytes is ProviderBytes - CountedBytes; it may be negative.
+	OffsetBytes int64 `json:"offset_bytes"`
+	// SetAt is when it was given.
+	SetAt time.Time `json:"set_at"`
+	// Source says how: "command" (vnstat-exporter calibrate) or "http".
+	Source string `json:"source"`
+}
+
+// NewCalibration returns the calibration that makes the usage counted now,
+// counted, read as provider in cycle.
+func NewCalibration(cycle time.Time, provider, counted uint64, at time.Time, source string) Calibration {
+	off := int64(provider - counted)
+	if provider < counted {
+		off = -int64(counted - provider)
+	}
+	return Calibration{Cycle: cycle, ProviderBytes: provider, CountedBytes: counted, OffsetBytes: off, SetAt: at, Source: source}
+}
+
+// offset is the offset that counts in the cycle starting on start, and
+// the calibration it comes from, if one.
+func (q Quota) offset(start time.Time) (int64, *Calibration) {
+	if c := q.Calibration; c != nil && c.Cycle.Equal(start) {
+		return c.OffsetBytes, c
+	}
+	if q.Offset > 0 && q.OffsetCycle.Equal(start) {
+		return int64(min(q.Offset, 1<<63-1)), nil
+	}
+	return 0, nil
 }
 
 // Usage is a cycle's traffic counted the provider's way.
 type Usage struct {
 	// Mode is the billing mode applied.
 	Mode string
-	// UsedBytes is the traffic by Mode, plus OffsetBytes.
+	// UsedBytes is CountedBytes plus OffsetBytes, never below 0.
 	UsedBytes uint64
-	// OffsetBytes is the offset counted in this cycle: Quota.Offset when
-	// the cycle starts on Quota.OffsetCycle, else 0.
-	OffsetBytes uint64
+	// CountedBytes is the traffic by Mode, as counted here.
+	CountedBytes uint64
+	// OffsetBytes is the offset counted in this cycle: the calibration's
+	// when one is set for the cycle, else Quota.Offset when the cycle
+	// starts on Quota.OffsetCycle, else 0.
+	OffsetBytes int64
+	// Calibration is the calibration in effect, nil if none.
+	Calibration *Calibration
 	// LimitBytes is the allowance, 0 when none is set.
 	LimitBytes uint64
 	// RemainingBytes is LimitBytes - UsedBytes, never below 0.
@@ -56,17 +105,20 @@ func usage(in, out uint64, q Quota, c Cycle, now time.Time, over bool) Usage {
 	}
 	switch u.Mode {
 	case ModeSum:
-		u.UsedBytes = addSat(in, out)
+		u.CountedBytes = addSat(in, out)
 	case ModeMax:
-		u.UsedBytes = max(in, out)
+		u.CountedBytes = max(in, out)
 	case ModeIn:
-		u.UsedBytes = in
+		u.CountedBytes = in
 	case ModeOut:
-		u.UsedBytes = out
+		u.CountedBytes = out
 	}
-	if q.Offset > 0 && q.OffsetCycle.Equal(c.Start) {
-		u.OffsetBytes = q.Offset
-		u.UsedBytes = addSat(u.UsedBytes, q.Offset)
+	u.OffsetBytes, u.Calibration = q.offset(c.Start)
+	switch {
+	case u.OffsetBytes >= 0:
+		u.UsedBytes = addSat(u.CountedBytes, uint64(u.OffsetBytes))
+	case uint64(-u.OffsetBytes) < u.CountedBytes:
+		u.UsedBytes = u.CountedBytes - uint64(-u.OffsetBytes)
 	}
 	if u.LimitBytes > u.UsedBytes {
 		u.RemainingBytes = u.LimitBytes - u.UsedBytes
@@ -100,4 +152,12 @@ func mulDivSat(a, b, d uint64) uint64 {
 	}
 	q, _ := bits.Div64(hi, lo, d)
 	return q
+}
+
+// explains reports whether an offset counts in the cycle starting on
+// start: it stands for what vnstat had not counted, so missing days do not
+// make the cycle's sum incomplete.
+func (q Quota) explains(start time.Time) bool {
+	off, c := q.offset(start)
+	return off != 0 || c != nil
 }

@@ -1,0 +1,114 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/google/renameio/v2"
+)
+
+// Dir is a state directory.
+type Dir struct {
+	path string
+	now  func() time.Time
+}
+
+// Open returns the state directory at path, creating it (mode 0700) if it
+// does not exist, and checks that a file can be written in it. A nil now
+// means time.Now.
+func Open(path string, now func() time.Time) (*Dir, error) {
+	if now == nil {
+		now = time.Now
+	}
+	if !filepath.IsAbs(path) {
+		return nil, fmt.Errorf("state directory %q is not an absolute path", path)
+	}
+	if err := os.MkdirAll(path, 0o700); err != nil {
+		return nil, err
+	}
+	d := &Dir{path: path, now: now}
+	probe := filepath.Join(path, ".write-test")
+	if err := renameio.WriteFile(probe, nil, 0o600); err != nil {
+		return nil, fmt.Errorf("state directory %s is not writable: %w", path, err)
+	}
+	if err := os.Remove(probe); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// Path is the directory's path.
+func (d *Dir) Path() string { return d.path }
+
+// ErrCorrupt wraps the error of a file that could not be parsed; the file
+// has been renamed aside (see Load).
+var ErrCorrupt = errors.New("corrupt state file")
+
+// Load reads the JSON file name into v. A file that does not exist leaves
+// v as it is and returns nil, false. A file that cannot be parsed is
+// renamed to name.corrupt-TIME, so that it is kept for a person to look at
+// and not read again, and the error wraps ErrCorrupt and names where it
+// went.
+func (d *Dir) Load(name string, v any) (found bool, err error) {
+	p := filepath.Join(d.path, name)
+	b, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		aside := p + ".corrupt-" + d.now().UTC().Format("20060102T150405Z")
+		if rerr := os.Rename(p, aside); rerr != nil {
+			return false, fmt.Errorf("%w %s: %v; and setting it aside failed: %v", ErrCorrupt, p, err, rerr)
+		}
+		return false, fmt.Errorf("%w %s: %v; set aside as %s", ErrCorrupt, p, err, aside)
+	}
+	return true, nil
+}
+
+// Save replaces the file name with v encoded as JSON, atomically and
+// durably: when Save returns nil, the new content survives a crash.
+func (d *Dir) Save(name string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return d.WriteFile(name, append(b, '\n'), 0o600)
+}
+
+// WriteFile replaces the file name (a path relative to the directory)
+// with data atomically and durably.
+func (d *Dir) WriteFile(name string, data []byte, perm os.FileMode) error {
+	p := filepath.Join(d.path, name)
+	if err := renameio.WriteFile(p, data, perm); err != nil {
+		return err
+	}
+	// renameio syncs the file before the rename; the rename itself is
+	// durable once the directory is synced.
+	return syncDir(filepath.Dir(p))
+}
+
+// Remove removes the file name; one that does not exist is not an error.
+func (d *Dir) Remove(name string) error {
+	err := os.Remove(filepath.Join(d.path, name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
+func syncDir(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
