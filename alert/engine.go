@@ -1,0 +1,318 @@
+package alert
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+	"github.com/vnstat-exporter/vnstat-exporter/store"
+)
+
+// StateFile is the file in STATE_DIR that holds the State.
+const StateFile = "alerts.json"
+
+// Pending is an event not yet done everywhere: messages to send, the
+// command to run, the spool file to write.
+type Pending struct {
+	Event Event `json:"event"`
+	// Text is the message, rendered when the event happened.
+	Text string `json:"text"`
+	// To are the IDs of the channels that have not had it yet.
+	To []string `json:"to,omitempty"`
+	// Attempts counts failed rounds of sending; NextTry is when the next
+	// one is due; LastError says why the last failed.
+	Attempts  int       `json:"attempts,omitempty"`
+	NextTry   time.Time `json:"next_try,omitzero"`
+	LastError string    `json:"last_error,omitempty"`
+	// Command is ALERT_COMMAND's progress: "" (none), "pending",
+	// "started" (recorded before it starts; never run again) or "done".
+	Command string `json:"command,omitempty"`
+	// Spool is the spool file's progress: "", "pending" or "done".
+	Spool string `json:"spool,omitempty"`
+}
+
+func (p *Pending) finished() bool {
+	return len(p.To) == 0 && (p.Command == "" || p.Command == "started" || p.Command == "done") && p.Spool != "pending"
+}
+
+// Retry backoff of a failed delivery: RetryFirst, doubling up to RetryMax.
+const (
+	RetryFirst = 30 * time.Second
+	RetryMax   = time.Hour
+)
+
+// MaxOutbox bounds the events kept for delivery; the oldest go first.
+const MaxOutbox = 200
+
+// Config is what the Engine needs from the configuration.
+type Config struct {
+	Rules Rules
+	// Host names this host in messages.
+	Host string
+	// Lang is the messages' language, "en" or "zh-CN".
+	Lang string
+	// Channels are the notification services.
+	Channels []*Channel
+	// Command is ALERT_COMMAND, empty for none; CommandTimeout bounds it.
+	Command        string
+	CommandTimeout time.Duration
+	// Spool writes actionable events into STATE_DIR/actions.
+	Spool bool
+	// Every is how often the state is judged; 0 means 5 s.
+	Every time.Duration
+	// Local is the local zone of the cycle's dates and REPORT_AT; nil
+	// means time.Local.
+	Local *time.Location
+}
+
+// StateSource gives the poller's latest state.
+type StateSource interface {
+	State() *monitor.State
+}
+
+// Status is what the Engine tells /health's details.
+type Status struct {
+	// Pending counts the events not yet delivered everywhere.
+	Pending int `json:"pending"`
+	// LastError is the latest delivery or command error, naming the
+	// service, never its URL.
+	LastError string `json:"last_error,omitempty"`
+	// StateError says why the state file could not be read at the start
+	// and where it was set aside.
+	StateError string `json:"state_error,omitempty"`
+	// WriteError says why the state could not be written, until a write
+	// succeeds.
+	WriteError string `json:"write_error,omitempty"`
+}
+
+// Engine judges the poller's state, keeps State in STATE_DIR and delivers
+// the events.
+type Engine struct {
+	cfg    Config
+	src    StateSource
+	dir    *store.Dir
+	now    func() time.Time
+	logger *slog.Logger
+
+	// Owned by the goroutine that runs Step.
+	st       State
+	saved    []byte // st as last written
+	setAside bool   // the state file was corrupt: the next evaluation only marks
+
+	status atomic.Pointer[Status]
+}
+
+// NewEngine returns an Engine that keeps its state in dir, loading what
+// is there. A corrupt file is set aside and reported in the Status, and
+// the engine starts afresh without sending the current cycle's usage
+// alerts that may have been sent already: a threshold crossed before the
+// first poll is marked as sent, silently. Without a file (the first run)
+// the highest threshold crossed is sent, once. A nil now means time.Now;
+// a nil logger discards.
+func NewEngine(cfg Config, src StateSource, dir *store.Dir, now func() time.Time, logger *slog.Logger) *Engine {
+	if now == nil {
+		now = time.Now
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Local == nil {
+		cfg.Local = time.Local
+	}
+	if cfg.Every == 0 {
+		cfg.Every = 5 * time.Second
+	}
+	e := &Engine{cfg: cfg, src: src, dir: dir, now: now, logger: logger, st: State{Version: StateVersion}}
+	status := &Status{}
+	var loaded State
+	if _, err := dir.Load(StateFile, &loaded); err != nil {
+		status.StateError = err.Error()
+		e.setAside = true
+		logger.Error("alert state unreadable; starting afresh, without repeating this cycle's usage alerts", "err", err)
+	} else if loaded.Version != 0 {
+		e.st = loaded
+	}
+	e.saved, _ = json.Marshal(e.st)
+	status.Pending = len(e.st.Outbox)
+	e.status.Store(status)
+	return e
+}
+
+// Status returns the engine's status; it is safe for concurrent use.
+func (e *Engine) Status() Status {
+	return *e.status.Load()
+}
+
+// Run judges the poller's state at once and then every Config.Every, and
+// delivers what is due, until ctx is cancelled, when it returns nil.
+func (e *Engine) Run(ctx context.Context) error {
+	if e.cfg.Spool {
+		if err := os.MkdirAll(filepath.Join(e.dir.Path(), SpoolDir), 0o700); err != nil {
+			return err
+		}
+	}
+	t := time.NewTicker(e.cfg.Every)
+	defer t.Stop()
+	for {
+		e.Step(ctx)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Step judges the poller's state once, records the new events, and
+// delivers those due. Steps must not run concurrently.
+func (e *Engine) Step(ctx context.Context) {
+	now := e.now().In(e.cfg.Local)
+	ps := e.src.State()
+	evs := Evaluate(&e.st, Input{State: ps, Now: now}, e.cfg.Rules)
+	if e.setAside && ps.Result != nil && e.st.Cycle != "" {
+		// The first evaluation after a corrupt state marked what is
+		// crossed; it is not sent, since it may have been.
+		evs = slices.DeleteFunc(evs, func(ev Event) bool {
+			return ev.Kind == Threshold || ev.Kind == Projection || ev.Kind == NewCycle
+		})
+		e.setAside = false
+	}
+	for _, ev := range evs {
+		text := Message(ev, e.cfg.Host, e.cfg.Lang)
+		p := &Pending{Event: ev, Text: text}
+		for _, ch := range e.cfg.Channels {
+			p.To = append(p.To, ch.ID)
+		}
+		if ev.Actionable() && e.cfg.Command != "" {
+			p.Command = "pending"
+		}
+		if ev.Actionable() && e.cfg.Spool {
+			p.Spool = "pending"
+		}
+		e.logger.Info("event", "key", ev.Key, "kind", ev.Kind, "message", text)
+		e.st.Outbox = append(e.st.Outbox, p)
+	}
+	if over := len(e.st.Outbox) - MaxOutbox; over > 0 {
+		for _, p := range e.st.Outbox[:over] {
+			e.logger.Error("too many undelivered events; dropping the oldest", "key", p.Event.Key, "last_error", p.LastError)
+		}
+		e.st.Outbox = slices.Delete(e.st.Outbox, 0, over)
+	}
+	// The new events and marks are on disk before anything is sent or run.
+	e.save()
+	e.deliver(ctx, now)
+}
+
+// deliver sends, spools and runs what is due in the outbox, saving after
+// each step that must not be repeated.
+func (e *Engine) deliver(ctx context.Context, now time.Time) {
+	byID := map[string]*Channel{}
+	for _, ch := range e.cfg.Channels {
+		byID[ch.ID] = ch
+	}
+	for _, p := range e.st.Outbox {
+		if now.Before(p.NextTry) || ctx.Err() != nil {
+			continue
+		}
+		var failed []string
+		for _, id := range p.To {
+			ch := byID[id]
+			if ch == nil {
+				e.logger.Warn("notification URL no longer configured; not sending to it", "key", p.Event.Key)
+				continue
+			}
+			if err := ch.Send(p.Text); err != nil {
+				failed = append(failed, id)
+				p.LastError = err.Error()
+				e.setError(p.LastError)
+				e.logger.Warn("notification not sent; will retry", "key", p.Event.Key, "err", err, "attempts", p.Attempts+1)
+				continue
+			}
+			e.logger.Info("notification sent", "key", p.Event.Key, "to", ch.Name)
+		}
+		if len(failed) > 0 {
+			p.Attempts++
+			p.NextTry = now.Add(backoff(p.Attempts))
+		}
+		p.To = failed
+		e.save()
+		if p.Spool == "pending" {
+			b, _ := json.Marshal(spoolRecord{Env: Env(p.Event, e.cfg.Host, p.Text)})
+			if err := e.dir.WriteFile(filepath.Join(SpoolDir, spoolName(p.Event)), b, 0o600); err != nil {
+				e.setError("spooling " + p.Event.Key + ": " + err.Error())
+				e.logger.Error("cannot spool the event for the root action", "key", p.Event.Key, "err", err)
+			} else {
+				p.Spool = "done"
+				e.save()
+			}
+		}
+		if p.Command == "pending" {
+			e.runCommand(ctx, p)
+		}
+	}
+	e.st.Outbox = slices.DeleteFunc(e.st.Outbox, (*Pending).finished)
+	e.save()
+}
+
+// runCommand runs ALERT_COMMAND for p, after recording that it started:
+// if that record cannot be written the command does not run, so that it
+// can never run twice.
+func (e *Engine) runCommand(ctx context.Context, p *Pending) {
+	p.Command = "started"
+	if err := e.save(); err != nil {
+		p.Command = "pending"
+		return
+	}
+	e.logger.Info("running ALERT_COMMAND", "key", p.Event.Key)
+	out, err := RunCommand(ctx, e.cfg.Command, Env(p.Event, e.cfg.Host, p.Text), e.cfg.CommandTimeout)
+	if err != nil {
+		e.setError("ALERT_COMMAND for " + p.Event.Key + ": " + err.Error())
+		e.logger.Error("ALERT_COMMAND failed; not run again", "key", p.Event.Key, "err", err, "output", out)
+	} else {
+		e.logger.Info("ALERT_COMMAND done", "key", p.Event.Key, "output", out)
+	}
+	p.Command = "done"
+	e.save()
+}
+
+// save writes the state when it changed since the last write.
+func (e *Engine) save() error {
+	b, err := json.Marshal(e.st)
+	if err != nil {
+		return err
+	}
+	status := e.Status()
+	status.Pending = len(e.st.Outbox)
+	if string(b) != string(e.saved) {
+		if err = e.dir.Save(StateFile, e.st); err != nil {
+			status.WriteError = "writing " + StateFile + ": " + err.Error()
+			e.logger.Error("cannot write the alert state", "err", err)
+		} else {
+			e.saved, status.WriteError = b, ""
+		}
+	}
+	e.status.Store(&status)
+	return err
+}
+
+func (e *Engine) setError(msg string) {
+	s := e.Status()
+	s.LastError = msg
+	e.status.Store(&s)
+}
+
+// backoff is the wait after the n-th failed round: RetryFirst doubled
+// n-1 times, at most RetryMax.
+func backoff(n int) time.Duration {
+	d := RetryFirst
+	for i := 1; i < n && d < RetryMax; i++ {
+		d *= 2
+	}
+	return min(d, RetryMax)
+}

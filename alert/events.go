@@ -1,0 +1,363 @@
+package alert
+
+import (
+	"fmt"
+	"math/bits"
+	"slices"
+	"time"
+
+	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+)
+
+// Kind is what happened.
+type Kind string
+
+// The kinds of events.
+const (
+	// Threshold: the cycle's usage crossed a percentage of the quota.
+	Threshold Kind = "threshold"
+	// Projection: at its pace so far, the cycle will use more than the
+	// quota.
+	Projection Kind = "projection"
+	// NewCycle: a cycle ended; the event sums it up.
+	NewCycle Kind = "new_cycle"
+	// ProblemKind: a counting problem has lasted the grace period, or is
+	// still there (a reminder).
+	ProblemKind Kind = "problem"
+	// Recovered: a problem that was reported has gone.
+	Recovered Kind = "recovered"
+	// Report: the daily report.
+	Report Kind = "report"
+	// Test: the message of vnstat-exporter notify-test.
+	Test Kind = "test"
+)
+
+// Event is one thing to tell the owner, with the numbers it is about.
+type Event struct {
+	// Key identifies the event: two events with one key are one event.
+	Key  string    `json:"key"`
+	Kind Kind      `json:"kind"`
+	At   time.Time `json:"at"`
+	// Threshold is the percentage crossed (Threshold events).
+	Threshold int `json:"threshold,omitempty"`
+	// Cycle's numbers: the cycle the event is about (for NewCycle, the
+	// one that ended).
+	CycleStart     string   `json:"cycle_start,omitempty"`
+	ResetsOn       string   `json:"resets_on,omitempty"`
+	DaysLeft       int      `json:"days_left,omitempty"`
+	Mode           string   `json:"mode,omitempty"`
+	UsedBytes      uint64   `json:"used_bytes"`
+	LimitBytes     uint64   `json:"limit_bytes,omitempty"`
+	ProjectedBytes uint64   `json:"projected_bytes,omitempty"`
+	Interfaces     []string `json:"interfaces,omitempty"`
+	// PeakDay and PeakDayBytes: the busiest day (NewCycle).
+	PeakDay      string `json:"peak_day,omitempty"`
+	PeakDayBytes uint64 `json:"peak_day_bytes,omitempty"`
+	// Incomplete says vnstat lacks days of the cycle: the sums are short.
+	Incomplete bool `json:"incomplete,omitempty"`
+	// Problem events: the problem's kind, interface and detail, since when
+	// it has lasted, and which reminder this is (0 for the first message).
+	Problem   monitor.Kind `json:"problem,omitempty"`
+	Interface string       `json:"interface,omitempty"`
+	Detail    string       `json:"detail,omitempty"`
+	Since     time.Time    `json:"since,omitzero"`
+	Reminder  int          `json:"reminder,omitempty"`
+	// Status is /health's status (Report events); Problems its problems'
+	// kinds.
+	Status   string         `json:"status,omitempty"`
+	Problems []monitor.Kind `json:"problems,omitempty"`
+}
+
+// Percent is the usage as a percentage of the limit, 0 without one.
+func (e Event) Percent() float64 {
+	if e.LimitBytes == 0 {
+		return 0
+	}
+	return float64(e.UsedBytes) * 100 / float64(e.LimitBytes)
+}
+
+// ProjectedPercent is the projection as a percentage of the limit.
+func (e Event) ProjectedPercent() float64 {
+	if e.LimitBytes == 0 {
+		return 0
+	}
+	return float64(e.ProjectedBytes) * 100 / float64(e.LimitBytes)
+}
+
+// Actionable reports whether the event runs ALERT_COMMAND and goes to the
+// spool: every event but a problem's reminders and the test.
+func (e Event) Actionable() bool {
+	return e.Kind != Test && !(e.Kind == ProblemKind && e.Reminder > 0)
+}
+
+// Rules are the settings that decide which events there are.
+type Rules struct {
+	// Thresholds are the percentages of the quota that alert, ascending.
+	Thresholds []int
+	// Grace is how long a problem must last before it is reported.
+	Grace time.Duration
+	// ReportAt is the time of day of the daily report, minutes after
+	// midnight; negative for none.
+	ReportAt int
+	// Interval is the poll interval, for monitor.Judge.
+	Interval time.Duration
+}
+
+// ProjectionAfter is the share of a cycle that must have passed before a
+// projected overrun is reported: before it, a busy first day would
+// project far beyond any quota.
+const ProjectionAfter = 0.2
+
+// Reminders of a problem that lasts come after ReminderFirst, then at
+// doubling intervals up to ReminderMax.
+const (
+	ReminderFirst = 15 * time.Minute
+	ReminderMax   = 24 * time.Hour
+)
+
+// notified are the problem kinds that are reported: those that make the
+// numbers unusable, and those that leave a part out for a reason the
+// owner must fix. Incomplete (vnstat installed mid-cycle) and
+// InterfaceAbsent (a link that comes and goes) are not.
+func notified(k monitor.Kind) bool {
+	return k.Fatal() || k == monitor.ZoneMismatch || k == monitor.ForeignNamespace
+}
+
+// State is what has been decided and sent, kept in STATE_DIR.
+type State struct {
+	// Version of the file's format.
+	Version int `json:"version"`
+	// Cycle is the start of the cycle the marks below are for.
+	Cycle string `json:"cycle"`
+	// Thresholds are those reported in Cycle.
+	Thresholds []int `json:"thresholds_sent"`
+	// Projection says the overrun was reported in Cycle.
+	Projection bool `json:"projection_sent"`
+	// ReportDate is the local date of the last daily report.
+	ReportDate string `json:"report_date,omitempty"`
+	// Problems are the counting problems seen, by key.
+	Problems map[string]*ProblemState `json:"problems,omitempty"`
+	// Outbox holds the events not yet done everywhere.
+	Outbox []*Pending `json:"outbox"`
+}
+
+// StateVersion is the format of State written now.
+const StateVersion = 1
+
+// ProblemState tracks one problem.
+type ProblemState struct {
+	Kind      monitor.Kind `json:"kind"`
+	Interface string       `json:"interface,omitempty"`
+	Detail    string       `json:"detail"`
+	// Since is when it was first seen.
+	Since time.Time `json:"since"`
+	// Reported is when it was last reported, zero before the first time.
+	Reported time.Time `json:"reported,omitzero"`
+	// Reminders counts the reminders sent.
+	Reminders int `json:"reminders,omitempty"`
+}
+
+// Input is what Evaluate judges.
+type Input struct {
+	// State is the poller's state.
+	State *monitor.State
+	// Now is the time, in the local zone (the zone of the cycle's dates
+	// and of REPORT_AT).
+	Now time.Time
+}
+
+// Evaluate decides which events st and in make, updates st's marks (not
+// its outbox) and returns the events in order. Usage events need a result
+// without a fatal problem: numbers that cannot be trusted alert nobody,
+// the problem itself is reported instead.
+func Evaluate(st *State, in Input, r Rules) []Event {
+	if in.State == nil || in.State.LastPoll.IsZero() {
+		// Nothing has been read yet: no verdict on anything.
+		return nil
+	}
+	h := monitor.Judge(in.State, in.Now, r.Interval)
+	var evs []Event
+	res := in.State.Result
+	if res != nil && h.Status != "error" {
+		evs = append(evs, usageEvents(st, res, in.Now, r)...)
+	}
+	evs = append(evs, problemEvents(st, h, in.Now, r)...)
+	if r.ReportAt >= 0 {
+		day := in.Now.Format(monitor.DateFormat)
+		mins := in.Now.Hour()*60 + in.Now.Minute()
+		if mins >= r.ReportAt && st.ReportDate != day {
+			st.ReportDate = day
+			ev := Event{Key: "report@" + day, Kind: Report, At: in.Now, Status: h.Status}
+			for _, p := range h.Problems {
+				if !slices.Contains(ev.Problems, p.Kind) {
+					ev.Problems = append(ev.Problems, p.Kind)
+				}
+			}
+			if res != nil && h.Status != "error" {
+				fill(&ev, res, res.Usage.ProjectedBytes)
+			}
+			evs = append(evs, ev)
+		}
+	}
+	return evs
+}
+
+// usageEvents are the events of the cycle's usage: a new cycle, a
+// threshold, a projected overrun.
+func usageEvents(st *State, res *monitor.Result, now time.Time, r Rules) []Event {
+	var evs []Event
+	cycle := res.Cycle.Start.Format(monitor.DateFormat)
+	switch {
+	case st.Cycle == "":
+		// The first run: nothing ended that we saw begin.
+		st.Cycle = cycle
+	case cycle < st.Cycle:
+		// The clock went back to an earlier cycle: what was sent for the
+		// later one stands, and nothing is sent again.
+		return nil
+	case cycle > st.Cycle:
+		if prev := res.Previous; prev != nil {
+			ev := Event{Key: "new_cycle@" + prev.Cycle.Start.Format(monitor.DateFormat), Kind: NewCycle, At: now,
+				PeakDayBytes: prev.PeakDayBytes, Incomplete: len(prev.Details(monitor.Incomplete)) > 0}
+			fill(&ev, prev, prev.Usage.UsedBytes)
+			ev.DaysLeft = 0
+			if !prev.PeakDay.IsZero() {
+				ev.PeakDay = prev.PeakDay.Format(monitor.DateFormat)
+			}
+			evs = append(evs, ev)
+		}
+		st.Cycle, st.Thresholds, st.Projection = cycle, nil, false
+	}
+	u := res.Usage
+	if u.LimitBytes == 0 {
+		return evs
+	}
+	crossed := 0
+	for _, t := range r.Thresholds {
+		if reached(u.UsedBytes, u.LimitBytes, t) && !slices.Contains(st.Thresholds, t) {
+			crossed = t
+		}
+	}
+	if crossed > 0 {
+		// Only the highest one crossed is told; the lower ones are done
+		// with it.
+		for _, t := range r.Thresholds {
+			if t <= crossed && !slices.Contains(st.Thresholds, t) {
+				st.Thresholds = append(st.Thresholds, t)
+			}
+		}
+		slices.Sort(st.Thresholds)
+		ev := Event{Key: fmt.Sprintf("threshold-%d@%s", crossed, cycle), Kind: Threshold, At: now, Threshold: crossed}
+		fill(&ev, res, u.ProjectedBytes)
+		evs = append(evs, ev)
+	}
+	if !st.Projection && u.ProjectedBytes > u.LimitBytes && u.UsedBytes < u.LimitBytes && elapsed(res.Cycle, now) >= ProjectionAfter {
+		st.Projection = true
+		ev := Event{Key: "projection@" + cycle, Kind: Projection, At: now}
+		fill(&ev, res, u.ProjectedBytes)
+		evs = append(evs, ev)
+	}
+	return evs
+}
+
+// problemEvents tracks h's problems: one that has lasted the grace period
+// is reported, reminded of at doubling intervals, and its end reported.
+func problemEvents(st *State, h monitor.Health, now time.Time, r Rules) []Event {
+	if st.Problems == nil {
+		st.Problems = map[string]*ProblemState{}
+	}
+	var evs []Event
+	seen := map[string]bool{}
+	for _, p := range h.Problems {
+		if !notified(p.Kind) {
+			continue
+		}
+		key := string(p.Kind)
+		if p.Interface != "" {
+			key += ":" + p.Interface
+		}
+		seen[key] = true
+		ps := st.Problems[key]
+		if ps == nil {
+			ps = &ProblemState{Kind: p.Kind, Interface: p.Interface, Since: now}
+			st.Problems[key] = ps
+		}
+		ps.Detail = p.Detail
+		ev := Event{Key: "problem:" + key + "@" + ps.Since.UTC().Format(time.RFC3339), Kind: ProblemKind, At: now,
+			Problem: p.Kind, Interface: p.Interface, Detail: p.Detail, Since: ps.Since}
+		switch {
+		case ps.Reported.IsZero() && now.Sub(ps.Since) >= r.Grace:
+			ps.Reported = now
+			evs = append(evs, ev)
+		case !ps.Reported.IsZero() && now.Sub(ps.Reported) >= reminderAfter(ps.Reminders):
+			ps.Reported = now
+			ps.Reminders++
+			ev.Reminder = ps.Reminders
+			ev.Key += fmt.Sprintf("#%d", ps.Reminders)
+			evs = append(evs, ev)
+		}
+	}
+	for _, key := range sortedKeys(st.Problems) {
+		ps := st.Problems[key]
+		if seen[key] {
+			continue
+		}
+		delete(st.Problems, key)
+		if !ps.Reported.IsZero() {
+			evs = append(evs, Event{Key: "recovered:" + key + "@" + ps.Since.UTC().Format(time.RFC3339), Kind: Recovered, At: now,
+				Problem: ps.Kind, Interface: ps.Interface, Detail: ps.Detail, Since: ps.Since})
+		}
+	}
+	return evs
+}
+
+// reminderAfter is the wait before reminder n+1: ReminderFirst doubled n
+// times, at most ReminderMax.
+func reminderAfter(n int) time.Duration {
+	d := ReminderFirst
+	for range n {
+		if d *= 2; d >= ReminderMax {
+			return ReminderMax
+		}
+	}
+	return d
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// fill copies res's numbers into ev, with projected as the projection.
+func fill(ev *Event, res *monitor.Result, projected uint64) {
+	u := res.Usage
+	ev.CycleStart = res.Cycle.Start.Format(monitor.DateFormat)
+	ev.ResetsOn = res.Cycle.Next.Format(monitor.DateFormat)
+	ev.DaysLeft = int(res.Cycle.Next.Sub(res.Cycle.Today) / (24 * time.Hour))
+	ev.Mode = u.Mode
+	ev.UsedBytes, ev.LimitBytes, ev.ProjectedBytes = u.UsedBytes, u.LimitBytes, projected
+	for _, i := range res.Interfaces {
+		ev.Interfaces = append(ev.Interfaces, i.Name)
+	}
+}
+
+// reached reports whether used is at least pct percent of limit, exactly:
+// used*100 >= limit*pct in 128 bits.
+func reached(used, limit uint64, pct int) bool {
+	uh, ul := bits.Mul64(used, 100)
+	lh, ll := bits.Mul64(limit, uint64(pct))
+	return uh > lh || (uh == lh && ul >= ll)
+}
+
+// elapsed is the share of cycle c that has passed at now (in the zone of
+// the cycle's dates).
+func elapsed(c monitor.Cycle, now time.Time) float64 {
+	loc := now.Location()
+	start := time.Date(c.Start.Year(), c.Start.Month(), c.Start.Day(), 0, 0, 0, 0, loc)
+	next := time.Date(c.Next.Year(), c.Next.Month(), c.Next.Day(), 0, 0, 0, 0, loc)
+	return float64(now.Sub(start)) / float64(next.Sub(start))
+}

@@ -1,0 +1,178 @@
+package alert
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+)
+
+// Languages are the values NOTIFY_LANG allows.
+var Languages = []string{"en", "zh-CN"}
+
+// Message renders ev for host in lang ("en" or "zh-CN"): a first line
+// that says what happened, then the numbers, short enough for a phone's
+// notification.
+func Message(ev Event, host, lang string) string {
+	w := phrases(lang)
+	var b strings.Builder
+	line := func(format string, args ...any) {
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		fmt.Fprintf(&b, format, args...)
+	}
+	switch ev.Kind {
+	case Threshold:
+		line(w["threshold"], host, ev.Threshold)
+		usageLines(line, w, ev, true)
+	case Projection:
+		line(w["projection"], host)
+		usageLines(line, w, ev, true)
+	case NewCycle:
+		line(w["new_cycle"], host, ev.CycleStart, ev.ResetsOn)
+		usageLines(line, w, ev, false)
+		if ev.PeakDay != "" {
+			line(w["peak"], ev.PeakDay, Size(ev.PeakDayBytes))
+		}
+		if ev.Incomplete {
+			line("%s", w["incomplete"])
+		}
+	case ProblemKind:
+		if ev.Reminder > 0 {
+			line(w["still"], host, problemName(w, ev.Problem), lasted(ev))
+		} else {
+			line(w["problem"], host, problemName(w, ev.Problem))
+		}
+		line("%s", ev.Detail)
+		line("%s", w["numbers_held"])
+	case Recovered:
+		line(w["recovered"], host, problemName(w, ev.Problem), lasted(ev))
+	case Report:
+		line(w["report"], host, ev.At.Format(monitor.DateFormat))
+		if ev.CycleStart == "" {
+			line(w["no_numbers"], ev.Status, joinKinds(ev.Problems))
+			break
+		}
+		usageLines(line, w, ev, true)
+		if ev.Status != "ok" {
+			line(w["status"], ev.Status, joinKinds(ev.Problems))
+		}
+	case Test:
+		line(w["test"], host)
+	}
+	return b.String()
+}
+
+// usageLines writes the used/limit line, the projection when projected,
+// and the reset date with the days left.
+func usageLines(line func(string, ...any), w map[string]string, ev Event, projected bool) {
+	if ev.LimitBytes > 0 {
+		line(w["used_of"], Size(ev.UsedBytes), Size(ev.LimitBytes), ev.Percent())
+		if projected && ev.ProjectedBytes > 0 {
+			line(w["projected"], Size(ev.ProjectedBytes), ev.ProjectedPercent())
+		}
+	} else {
+		line(w["used"], Size(ev.UsedBytes))
+	}
+	if projected && ev.ResetsOn != "" {
+		line(w["resets"], ev.DaysLeft, ev.ResetsOn)
+	}
+}
+
+func problemName(w map[string]string, k monitor.Kind) string {
+	if s, ok := w[string(k)]; ok {
+		return s
+	}
+	return string(k)
+}
+
+func joinKinds(ks []monitor.Kind) string {
+	s := make([]string, len(ks))
+	for i, k := range ks {
+		s[i] = string(k)
+	}
+	return strings.Join(s, ", ")
+}
+
+// Size formats bytes in binary units with two decimals: 412.35 GiB.
+func Size(n uint64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
+	if n < 1024 {
+		return fmt.Sprintf("%d B", n)
+	}
+	v, i := float64(n), 0
+	for v >= 1024 && i < len(units)-1 {
+		v /= 1024
+		i++
+	}
+	return fmt.Sprintf("%.2f %s", v, units[i])
+}
+
+// lasted is how long ev's problem has lasted, in minutes: 1h30m.
+func lasted(ev Event) string {
+	d := max(ev.At.Sub(ev.Since).Round(time.Minute), time.Minute)
+	return strings.TrimSuffix(d.String(), "0s")
+}
+
+// phrases are the messages' phrases in lang: Chinese for zh-CN, English
+// for any other.
+func phrases(lang string) map[string]string {
+	if lang != "zh-CN" {
+		return map[string]string{
+			"threshold":    "%s: traffic has reached %d%% of the quota",
+			"projection":   "%s: at this pace the cycle will go over the quota",
+			"new_cycle":    "%s: a new cycle began; the one from %s to %s is over",
+			"used_of":      "Used %s of %s (%.1f%%)",
+			"used":         "Used %s",
+			"projected":    "Projected %s by the reset (%.1f%%)",
+			"resets":       "%d days left; resets on %s",
+			"peak":         "Busiest day %s: %s",
+			"incomplete":   "vnstat lacks days of that cycle: the real usage was higher",
+			"problem":      "%s: traffic is not being counted correctly: %s",
+			"still":        "%s: still not counted correctly (%s, for %s)",
+			"numbers_held": "No usage alerts are sent until this is fixed.",
+			"recovered":    "%s: counting is back to normal (%s lasted %s)",
+			"report":       "%s: traffic report for %s",
+			"no_numbers":   "No trustworthy numbers now (%s: %s)",
+			"status":       "Status %s: %s",
+			"test":         "%s: test message from vnstat-exporter; notifications work",
+
+			string(monitor.NoData):           "vnstat's database cannot be read",
+			string(monitor.PollFailed):       "vnstat's database cannot be read",
+			string(monitor.PollerStuck):      "the exporter has stopped reading vnstat",
+			string(monitor.VnstatdStalled):   "vnstatd has stopped saving",
+			string(monitor.InterfaceMissing): "an interface is missing from vnstat",
+			string(monitor.ZoneMismatch):     "vnstatd's time zone differs from the exporter's",
+			string(monitor.ForeignNamespace): "the exporter does not see the host's network",
+		}
+	}
+	return map[string]string{
+		"threshold":    "%s：流量已达套餐的 %d%%",
+		"projection":   "%s：按当前速度，本周期将超出套餐",
+		"new_cycle":    "%s：新周期开始；%s 至 %s 的周期已结束",
+		"used_of":      "已用 %s / %s（%.1f%%）",
+		"used":         "已用 %s",
+		"projected":    "预计到重置时 %s（%.1f%%）",
+		"resets":       "剩余 %d 天，%s 重置",
+		"peak":         "用量最高的一天 %s：%s",
+		"incomplete":   "vnstat 缺少该周期的部分天数：实际用量更高",
+		"problem":      "%s：流量统计异常：%s",
+		"still":        "%s：流量统计仍异常（%s，已持续 %s）",
+		"numbers_held": "修复之前不会发送用量提醒。",
+		"recovered":    "%s：流量统计已恢复正常（%s 持续了 %s）",
+		"report":       "%s：%s 流量日报",
+		"no_numbers":   "当前没有可信的数据（%s：%s）",
+		"status":       "状态 %s：%s",
+		"test":         "%s：vnstat-exporter 测试消息，通知工作正常",
+
+		string(monitor.NoData):           "无法读取 vnstat 数据库",
+		string(monitor.PollFailed):       "无法读取 vnstat 数据库",
+		string(monitor.PollerStuck):      "exporter 已停止读取 vnstat",
+		string(monitor.VnstatdStalled):   "vnstatd 已停止保存",
+		string(monitor.InterfaceMissing): "vnstat 中缺少网卡",
+		string(monitor.ZoneMismatch):     "vnstatd 的时区与 exporter 不同",
+		string(monitor.ForeignNamespace): "exporter 看不到主机的网络",
+	}
+}
