@@ -68,6 +68,31 @@ type Config struct {
 	LogLevel slog.Level
 	// LogFormat is "text" (tint) or "json".
 	LogFormat string
+	// StateDir is where alerts' state and the calibration are kept.
+	StateDir string
+	// NotifyURLs are the notification services' URLs in shoutrrr's
+	// syntax; they hold tokens and are never logged.
+	NotifyURLs []string
+	// NotifyURLsFile, when set, is a file the URLs are read from instead
+	// (one per line, # comments).
+	NotifyURLsFile string
+	// NotifyLang is the messages' language: en or zh-CN.
+	NotifyLang string
+	// AlertAt are the percentages of the quota that alert, ascending.
+	AlertAt []int
+	// ReportAt is the time of the daily report in minutes after local
+	// midnight; -1 for none.
+	ReportAt int
+	// ProblemGrace is how long a counting problem lasts before it is
+	// reported.
+	ProblemGrace time.Duration
+	// AlertCommand is an executable run on each event; empty for none.
+	AlertCommand string
+	// AlertCommandTimeout bounds one run of AlertCommand.
+	AlertCommandTimeout time.Duration
+	// RootActions writes each event into StateDir/actions for the root
+	// systemd path unit.
+	RootActions bool
 
 	// Warnings name settings that were given but are no longer used.
 	Warnings []string
@@ -137,6 +162,16 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("metrics", c.MetricsPath != ""),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("log_format", c.LogFormat),
+		slog.String("state_dir", c.StateDir),
+		slog.Int("notify_urls", len(c.NotifyURLs)),
+		slog.String("notify_urls_file", c.NotifyURLsFile),
+		slog.String("notify_lang", c.NotifyLang),
+		slog.Any("alert_at", c.AlertAt),
+		slog.String("report_at", clock(c.ReportAt)),
+		slog.Duration("problem_grace", c.ProblemGrace),
+		slog.String("alert_command", c.AlertCommand),
+		slog.Duration("alert_command_timeout", c.AlertCommandTimeout),
+		slog.Bool("root_actions", c.RootActions),
 	)
 }
 
@@ -287,6 +322,88 @@ func Vars() []Var {
 			}},
 		{"LOG_FORMAT", "log-format", "text", "text or json", "log format",
 			str(func(c *Config) *string { return &c.LogFormat }, "oneof=text json")},
+		{"STATE_DIR", "state-dir", "/var/lib/vnstat-exporter", "an absolute path; it must be writable when notifications, ALERT_COMMAND or ROOT_ACTIONS are set",
+			"directory of the alerts' state and the calibration",
+			func(c *Config, v string, _ input) bool {
+				c.StateDir = v
+				return strings.HasPrefix(v, "/")
+			}},
+		{"NOTIFY_URLS", "notify-urls", "", "notification URLs in shoutrrr's syntax (telegram://, ntfy://, generic+https://, ...), separated by spaces or newlines; empty for none",
+			"where alerts are sent",
+			func(c *Config, v string, _ input) bool {
+				c.NotifyURLs = nil
+				if fields := strings.Fields(v); len(fields) > 0 {
+					c.NotifyURLs = fields
+				}
+				for _, u := range c.NotifyURLs {
+					if scheme, _, ok := strings.Cut(u, "://"); !ok || scheme == "" {
+						return false
+					}
+				}
+				return true
+			}},
+		{"NOTIFY_URLS_FILE", "notify-urls-file", "", "an existing file with one URL per line (# starts a comment), such as a Docker secret or systemd credential; not with NOTIFY_URLS",
+			"file the notification URLs are read from",
+			func(c *Config, v string, in input) bool {
+				c.NotifyURLsFile = v
+				return v == "" || (in.raw("NOTIFY_URLS") == "" && in.check(v, "file"))
+			}},
+		{"NOTIFY_LANG", "notify-lang", "en", "en or zh-CN", "language of the messages",
+			str(func(c *Config) *string { return &c.NotifyLang }, "oneof=en zh-CN")},
+		{"ALERT_AT", "alert-at", "80,90,100", "comma-separated whole percentages of QUOTA from 1 to 1000, ascending, each once; empty for none",
+			"usage thresholds that send an alert, once each per cycle",
+			func(c *Config, v string, _ input) bool {
+				c.AlertAt = nil
+				if strings.TrimSpace(v) == "" {
+					return true
+				}
+				for _, f := range strings.Split(v, ",") {
+					n, err := strconv.Atoi(strings.TrimSpace(f))
+					if err != nil || n < 1 || n > 1000 || (len(c.AlertAt) > 0 && n <= c.AlertAt[len(c.AlertAt)-1]) {
+						return false
+					}
+					c.AlertAt = append(c.AlertAt, n)
+				}
+				return true
+			}},
+		{"REPORT_AT", "report-at", "", "a local time HH:MM (00:00 to 23:59), or empty for no daily report",
+			"time of the daily report",
+			func(c *Config, v string, _ input) bool {
+				c.ReportAt = -1
+				if v == "" {
+					return true
+				}
+				t, err := time.Parse("15:04", v)
+				c.ReportAt = t.Hour()*60 + t.Minute()
+				return err == nil && len(v) == 5
+			}},
+		{"PROBLEM_GRACE", "problem-grace", "10m", "a Go duration from 0s to 24h",
+			"how long a counting problem lasts before it is reported",
+			func(c *Config, v string, in input) bool {
+				d, err := time.ParseDuration(v)
+				c.ProblemGrace = d
+				return err == nil && in.check(d, "min=0s,max=24h")
+			}},
+		{"ALERT_COMMAND", "alert-command", "", "an absolute path to an executable file, or empty for none",
+			"program run on each event, with the event in VNSTAT_EXPORTER_* variables",
+			func(c *Config, v string, in input) bool {
+				c.AlertCommand = v
+				return v == "" || (strings.HasPrefix(v, "/") && in.check(v, "file"))
+			}},
+		{"ALERT_COMMAND_TIMEOUT", "alert-command-timeout", "60s", "a Go duration from 1s to 1h",
+			"time ALERT_COMMAND may run before it is killed",
+			func(c *Config, v string, in input) bool {
+				d, err := time.ParseDuration(v)
+				c.AlertCommandTimeout = d
+				return err == nil && in.check(d, "min=1s,max=1h")
+			}},
+		{"ROOT_ACTIONS", "root-actions", "false", "true or false",
+			"write each event into STATE_DIR/actions for the root path unit vnstat-exporter-actions.path",
+			func(c *Config, v string, _ input) bool {
+				b, err := strconv.ParseBool(v)
+				c.RootActions = b
+				return err == nil
+			}},
 	}
 }
 
@@ -441,8 +558,29 @@ func isResetDay(d time.Time, startDay int) bool {
 // secret even when it is malformed, and the metrics path may lie under it,
 // so only their length is shown.
 func shown(name, value string) string {
-	if name == "WEBHOOK_PATH" || name == "METRICS_PATH" {
+	if hidden(name) {
 		return fmt.Sprintf("(value hidden, %d bytes)", len(value))
 	}
 	return strconv.Quote(value)
+}
+
+// hidden reports whether the value of the setting name is a secret: the
+// webhook path, the metrics path that may lie under it, and the
+// notification URLs, which hold tokens.
+func hidden(name string) bool {
+	return name == "WEBHOOK_PATH" || name == "METRICS_PATH" || name == "NOTIFY_URLS"
+}
+
+// Alerts reports whether alerts go anywhere: to a notification service,
+// ALERT_COMMAND or the root actions' spool.
+func (c Config) Alerts() bool {
+	return len(c.NotifyURLs) > 0 || c.NotifyURLsFile != "" || c.AlertCommand != "" || c.RootActions
+}
+
+// clock formats minutes after midnight as HH:MM; negative is "".
+func clock(mins int) string {
+	if mins < 0 {
+		return ""
+	}
+	return fmt.Sprintf("%02d:%02d", mins/60, mins%60)
 }

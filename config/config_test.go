@@ -24,16 +24,22 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatalf("Load: %v", err)
 	}
 	want := Config{
-		WebhookPath:      DefaultWebhookPath,
-		StartDay:         1,
-		Port:             50000,
-		MaxConnections:   1024,
-		PollInterval:     5 * time.Minute,
-		LogLevel:         slog.LevelInfo,
-		LogFormat:        "text",
-		BillingMode:      "sum",
-		Live:             true,
-		VnstatStaleAfter: AutoStaleAfter,
+		WebhookPath:         DefaultWebhookPath,
+		StartDay:            1,
+		Port:                50000,
+		MaxConnections:      1024,
+		PollInterval:        5 * time.Minute,
+		LogLevel:            slog.LevelInfo,
+		LogFormat:           "text",
+		BillingMode:         "sum",
+		Live:                true,
+		VnstatStaleAfter:    AutoStaleAfter,
+		StateDir:            "/var/lib/vnstat-exporter",
+		NotifyLang:          "en",
+		AlertAt:             []int{80, 90, 100},
+		ReportAt:            -1,
+		ProblemGrace:        10 * time.Minute,
+		AlertCommandTimeout: time.Minute,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
@@ -71,30 +77,47 @@ func TestLoadValid(t *testing.T) {
 		"BILLING_MODE":       "max",
 		"USED_OFFSET":        "110GB",
 		// START_DAY 31: November's reset day is the 30th.
-		"USED_OFFSET_CYCLE": "2026-11-30",
-		"METRICS_PATH":      "/hook/a-B_c.d~e!$&'()*+,;=:@/metrics",
+		"USED_OFFSET_CYCLE":     "2026-11-30",
+		"METRICS_PATH":          "/hook/a-B_c.d~e!$&'()*+,;=:@/metrics",
+		"STATE_DIR":             dir + "/state",
+		"NOTIFY_URLS":           "telegram://123:abc@telegram?chats=42\n  ntfy://ntfy.sh/topic?tags=a,b",
+		"NOTIFY_LANG":           "zh-CN",
+		"ALERT_AT":              "50, 100,150",
+		"REPORT_AT":             "08:05",
+		"PROBLEM_GRACE":         "0s",
+		"ALERT_COMMAND":         dir + "/vnstat.conf",
+		"ALERT_COMMAND_TIMEOUT": "1h",
+		"ROOT_ACTIONS":          "true",
 	}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
 	want := Config{
-		WebhookPath:      "/hook/a-B_c.d~e!$&'()*+,;=:@",
-		StartDay:         31,
-		Port:             8080,
-		ListenHost:       "::1",
-		MaxConnections:   64,
-		PollInterval:     time.Second,
-		Interfaces:       []string{"eth0", "wlo1", "enx00e04c680001"},
-		VnstatDBDir:      dir,
-		LogLevel:         slog.LevelDebug,
-		LogFormat:        "json",
-		Quota:            500e9,
-		VnstatConfig:     dir + "/vnstat.conf",
-		VnstatStaleAfter: 20 * time.Minute,
-		BillingMode:      "max",
-		UsedOffset:       110e9,
-		UsedOffsetCycle:  time.Date(2026, time.November, 30, 0, 0, 0, 0, time.UTC),
-		MetricsPath:      "/hook/a-B_c.d~e!$&'()*+,;=:@/metrics",
+		WebhookPath:         "/hook/a-B_c.d~e!$&'()*+,;=:@",
+		StartDay:            31,
+		Port:                8080,
+		ListenHost:          "::1",
+		MaxConnections:      64,
+		PollInterval:        time.Second,
+		Interfaces:          []string{"eth0", "wlo1", "enx00e04c680001"},
+		VnstatDBDir:         dir,
+		LogLevel:            slog.LevelDebug,
+		LogFormat:           "json",
+		Quota:               500e9,
+		VnstatConfig:        dir + "/vnstat.conf",
+		VnstatStaleAfter:    20 * time.Minute,
+		BillingMode:         "max",
+		UsedOffset:          110e9,
+		UsedOffsetCycle:     time.Date(2026, time.November, 30, 0, 0, 0, 0, time.UTC),
+		MetricsPath:         "/hook/a-B_c.d~e!$&'()*+,;=:@/metrics",
+		StateDir:            dir + "/state",
+		NotifyURLs:          []string{"telegram://123:abc@telegram?chats=42", "ntfy://ntfy.sh/topic?tags=a,b"},
+		NotifyLang:          "zh-CN",
+		AlertAt:             []int{50, 100, 150},
+		ReportAt:            8*60 + 5,
+		AlertCommand:        dir + "/vnstat.conf",
+		AlertCommandTimeout: time.Hour,
+		RootActions:         true,
 		// An old env file's settings: warned about, not refused.
 		Warnings: []string{
 			"VNSTAT_BIN is set but no longer used: vnstat-exporter reads vnstat's database directly and no longer runs the vnstat command; remove it",
@@ -184,6 +207,26 @@ func TestLoadRefuses(t *testing.T) {
 		{"offset word", "USED_OFFSET", "some"},
 		{"metrics no slash", "METRICS_PATH", "metrics"},
 		{"metrics query", "METRICS_PATH", "/metrics?x"},
+		{"state dir relative", "STATE_DIR", "state"},
+		{"notify URL without scheme", "NOTIFY_URLS", "ntfy.sh/topic"},
+		{"notify URLs file missing", "NOTIFY_URLS_FILE", "/nonexistent/urls"},
+		{"notify lang", "NOTIFY_LANG", "zh"},
+		{"alert at zero", "ALERT_AT", "0,50"},
+		{"alert at descending", "ALERT_AT", "90,80"},
+		{"alert at twice", "ALERT_AT", "80,80"},
+		{"alert at too high", "ALERT_AT", "1001"},
+		{"alert at fraction", "ALERT_AT", "80.5"},
+		{"alert at empty element", "ALERT_AT", "80,,90"},
+		{"report at 24:00", "REPORT_AT", "24:00"},
+		{"report at one digit", "REPORT_AT", "8:05"},
+		{"report at seconds", "REPORT_AT", "08:05:00"},
+		{"problem grace negative", "PROBLEM_GRACE", "-1m"},
+		{"problem grace long", "PROBLEM_GRACE", "25h"},
+		{"alert command relative", "ALERT_COMMAND", "alert.sh"},
+		{"alert command missing", "ALERT_COMMAND", "/nonexistent/alert.sh"},
+		{"alert command timeout zero", "ALERT_COMMAND_TIMEOUT", "0s"},
+		{"alert command timeout long", "ALERT_COMMAND_TIMEOUT", "2h"},
+		{"root actions", "ROOT_ACTIONS", "yes please"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -207,14 +250,35 @@ func TestLoadRefuses(t *testing.T) {
 			if strings.Contains(msg, "\n") {
 				t.Errorf("error %q is not one line", msg)
 			}
-			if tt.key == "WEBHOOK_PATH" || tt.key == "METRICS_PATH" {
+			if hidden(tt.key) {
 				if !strings.Contains(msg, "value hidden") || len(tt.value) > 8 && strings.Contains(msg, tt.value) {
-					t.Errorf("error %q shows the webhook path", msg)
+					t.Errorf("error %q shows the secret value", msg)
 				}
 			} else if !strings.Contains(msg, `"`+tt.value+`"`) {
 				t.Errorf("error %q does not show the value %q", msg, tt.value)
 			}
 		})
+	}
+}
+
+// TestNotifyURLsOnce refuses URLs given both ways: which would win is not
+// obvious.
+func TestNotifyURLsOnce(t *testing.T) {
+	file := t.TempDir() + "/urls"
+	if err := writeFile(file); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(env(map[string]string{"NOTIFY_URLS": "ntfy://ntfy.sh/secret-topic", "NOTIFY_URLS_FILE": file}))
+	var cerr *Error
+	if !errors.As(err, &cerr) || cerr.Var != "NOTIFY_URLS_FILE" || !strings.Contains(cerr.Allowed, "not with NOTIFY_URLS") {
+		t.Fatalf("Load = %v, want NOTIFY_URLS_FILE refused", err)
+	}
+	if strings.Contains(err.Error(), "secret-topic") {
+		t.Errorf("error %q shows a URL", err)
+	}
+	c, err := Load(env(map[string]string{"NOTIFY_URLS_FILE": file}))
+	if err != nil || c.NotifyURLsFile != file || !c.Alerts() {
+		t.Errorf("Load with the file alone = %+v, %v", c, err)
 	}
 }
 

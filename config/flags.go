@@ -43,7 +43,7 @@ func EmptyFlags(fs *flag.FlagSet) error {
 		for _, v := range Vars() {
 			if v.Flag == f.Name && v.Default != "" {
 				value := strconv.Quote("")
-				if v.Name == "WEBHOOK_PATH" || v.Name == "METRICS_PATH" {
+				if hidden(v.Name) {
 					value = shown(v.Name, "")
 				}
 				err = &Error{Var: v.Name, Value: value + " (given as -" + f.Name + "=)", Allowed: v.Allowed}
