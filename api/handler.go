@@ -14,12 +14,17 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/vnstat-exporter/vnstat-exporter/alert"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
 // HealthPath is the route of the public health check; WEBHOOK_PATH +
 // HealthPath is the detailed one.
 const HealthPath = "/health"
+
+// CalibratePath, under WEBHOOK_PATH, takes a POST of the provider's count
+// of the cycle's usage.
+const CalibratePath = "/calibrate"
 
 // CheckPaths refuses a webhook or metrics path that clashes with a route
 // of the server: /health, each other, or the detailed health.
@@ -30,8 +35,9 @@ func CheckPaths(webhook, metrics string) error {
 		return fmt.Errorf("invalid WEBHOOK_PATH %s: allowed: a path other than %s", hidden(webhook), HealthPath)
 	case metrics == "":
 		return nil
-	case metrics == HealthPath || metrics == webhook || metrics == webhook+HealthPath:
-		return fmt.Errorf("invalid METRICS_PATH %s: allowed: a path other than %s, WEBHOOK_PATH and WEBHOOK_PATH%s", hidden(metrics), HealthPath, HealthPath)
+	case metrics == HealthPath || metrics == webhook || metrics == webhook+HealthPath || metrics == webhook+CalibratePath:
+		return fmt.Errorf("invalid METRICS_PATH %s: allowed: a path other than %s, WEBHOOK_PATH, WEBHOOK_PATH%s and WEBHOOK_PATH%s",
+			hidden(metrics), HealthPath, HealthPath, CalibratePath)
 	}
 	return nil
 }
@@ -54,19 +60,28 @@ type Config struct {
 	PollInterval time.Duration
 	// Version is the program's version, for the build_info metric.
 	Version string
+	// Calibrate keeps and applies a calibration; nil when there is no
+	// writable state directory to keep it in.
+	Calibrate func(monitor.Calibration) error
+	// Alerts gives the alert engine's status for the detailed health; nil
+	// when alerts are off.
+	Alerts func() alert.Status
 }
 
 // Handler serves the webhook, the health check and, when configured, the
 // metrics, from a StateSource.
 type Handler struct {
-	state        StateSource
-	webhook      [sha256.Size]byte // digest of the secret path
-	details      [sha256.Size]byte // digest of the secret path + HealthPath
-	metricsPath  *[sha256.Size]byte
-	metrics      http.Handler
-	pollInterval time.Duration
-	now          func() time.Time
-	logger       *slog.Logger
+	state         StateSource
+	webhook       [sha256.Size]byte // digest of the secret path
+	details       [sha256.Size]byte // digest of the secret path + HealthPath
+	calibratePath [sha256.Size]byte // digest of the secret path + CalibratePath
+	calibrate     func(monitor.Calibration) error
+	alerts        func() alert.Status
+	metricsPath   *[sha256.Size]byte
+	metrics       http.Handler
+	pollInterval  time.Duration
+	now           func() time.Time
+	logger        *slog.Logger
 
 	// bodies caches the webhook's JSON for the latest result, so that a
 	// request costs no encoding.
@@ -97,6 +112,7 @@ func NewHandler(src StateSource, cfg Config, now func() time.Time, logger *slog.
 		logger = slog.New(slog.DiscardHandler)
 	}
 	h := &Handler{state: src, webhook: sha256.Sum256([]byte(cfg.WebhookPath)), details: sha256.Sum256([]byte(cfg.WebhookPath + HealthPath)),
+		calibratePath: sha256.Sum256([]byte(cfg.WebhookPath + CalibratePath)), calibrate: cfg.Calibrate, alerts: cfg.Alerts,
 		pollInterval: cfg.PollInterval, now: now, logger: logger}
 	if cfg.MetricsPath != "" {
 		d := sha256.Sum256([]byte(cfg.MetricsPath))
@@ -107,13 +123,18 @@ func NewHandler(src StateSource, cfg Config, now func() time.Time, logger *slog.
 }
 
 // ServeHTTP routes a request: the webhook, /health and the metrics answer
-// GET and HEAD, anything else is 404.
+// GET and HEAD, the calibration POST, anything else is 404.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	route := h.route(r.URL.EscapedPath())
 	var status int
 	switch {
 	case route == "unknown":
 		status = h.fail(w, route, http.StatusNotFound, "not found", nil)
+	case route == "calibrate" && r.Method != http.MethodPost:
+		w.Header().Set("Allow", "POST")
+		status = h.fail(w, route, http.StatusMethodNotAllowed, "method not allowed", nil)
+	case route == "calibrate":
+		status = h.serveCalibrate(w, r)
 	case r.Method != http.MethodGet && r.Method != http.MethodHead:
 		w.Header().Set("Allow", "GET, HEAD")
 		status = h.fail(w, route, http.StatusMethodNotAllowed, "method not allowed", nil)
@@ -135,7 +156,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // route names the route of path: "webhook", "details" (the detailed
-// health, the secret path + HealthPath), "health", "metrics" or "unknown". The secret paths are matched by comparing SHA-256 digests in
+// health, the secret path + HealthPath), "calibrate" (the secret path +
+// CalibratePath), "health", "metrics" or "unknown". The secret paths are matched by comparing SHA-256 digests in
 // constant time: the time taken depends on the request's path only, not on
 // how much of it, or of its length, matches the secret.
 func (h *Handler) route(path string) string {
@@ -144,6 +166,7 @@ func (h *Handler) route(path string) string {
 	// not depend on which one matched.
 	webhook := subtle.ConstantTimeCompare(d[:], h.webhook[:])
 	details := subtle.ConstantTimeCompare(d[:], h.details[:])
+	calibrate := subtle.ConstantTimeCompare(d[:], h.calibratePath[:])
 	metrics := 0
 	if h.metricsPath != nil {
 		metrics = subtle.ConstantTimeCompare(d[:], h.metricsPath[:])
@@ -153,6 +176,8 @@ func (h *Handler) route(path string) string {
 		return "webhook"
 	case details == 1:
 		return "details"
+	case calibrate == 1:
+		return "calibrate"
 	case metrics == 1:
 		return "metrics"
 	case path == HealthPath:
@@ -243,7 +268,12 @@ func (h *Handler) serveHealth(w http.ResponseWriter, details bool) int {
 	var b []byte
 	var err error
 	if details {
-		b, err = json.Marshal(newDetailsBody(st, verdict, now))
+		body := newDetailsBody(st, verdict, now)
+		if h.alerts != nil {
+			a := h.alerts()
+			body.Alerts = &a
+		}
+		b, err = json.Marshal(body)
 	} else {
 		b, err = json.Marshal(newHealthBody(verdict, now))
 	}
@@ -350,6 +380,8 @@ type detailsBody struct {
 	Error           string        `json:"error,omitempty"`
 	Warnings        []string      `json:"warnings,omitempty"`
 	Problems        []problemBody `json:"problems,omitempty"`
+	// Alerts is the alert engine's status, when alerts are on.
+	Alerts *alert.Status `json:"alerts,omitempty"`
 }
 
 func newDetailsBody(st *monitor.State, v monitor.Health, now time.Time) detailsBody {

@@ -220,7 +220,7 @@ func Vars() []Var {
 	}
 	size := func(field func(*Config) *uint64, nonZero bool) func(*Config, string, input) bool {
 		return func(c *Config, v string, _ input) bool {
-			n, err := parseSize(v)
+			n, err := ParseSize(v)
 			*field(c) = n
 			return err == nil && (!nonZero || v == "" || n > 0)
 		}
@@ -528,12 +528,12 @@ func staleString(d time.Duration) string {
 // list, in any case.
 var sizeUnits = map[string]bool{"b": true, "kb": true, "mb": true, "gb": true, "tb": true, "kib": true, "mib": true, "gib": true, "tib": true}
 
-// parseSize parses a byte size: plain bytes exactly, or a number with one
+// ParseSize parses a byte size: plain bytes exactly, or a number with one
 // of the units B, kB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB
 // (powers of 1024), in any case, through go-humanize. Other units that
 // go-humanize knows (K, G, PB, EB, ...) are refused: the README does not
 // list them. Empty is 0.
-func parseSize(s string) (uint64, error) {
+func ParseSize(s string) (uint64, error) {
 	if s == "" {
 		return 0, nil
 	}

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
@@ -21,10 +22,12 @@ import (
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sys/unix"
 
+	"github.com/vnstat-exporter/vnstat-exporter/alert"
 	"github.com/vnstat-exporter/vnstat-exporter/api"
 	"github.com/vnstat-exporter/vnstat-exporter/config"
 	"github.com/vnstat-exporter/vnstat-exporter/linksrc"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+	"github.com/vnstat-exporter/vnstat-exporter/store"
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc"
 )
 
@@ -43,15 +46,19 @@ func main() {
 }
 
 // run is the program; it returns the exit code: 0 after a clean shutdown,
-// 1 when the service fails, 2 for bad usage or configuration. With the
-// argument "healthcheck" first, it checks a running daemon's /health
-// instead (exit 0 when healthy, 1 when not), for container health checks.
+// 1 when the service fails, 2 for bad usage or configuration.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	name := "vnstat-exporter"
-	healthcheck := len(args) > 0 && args[0] == "healthcheck"
-	if healthcheck {
-		name += " healthcheck"
-		args = args[1:]
+	if len(args) > 0 && args[0] == "run-actions" {
+		return runActions(ctx, args[1:], stdout, stderr)
+	}
+	// The subcommands take the same settings as the daemon: healthcheck
+	// checks a running daemon's /health (exit 0 when healthy, 1 when not,
+	// for container health checks), notify-test sends a test message,
+	// calibrate tells the running daemon the provider's count.
+	name, sub := "vnstat-exporter", ""
+	if len(args) > 0 && slices.Contains([]string{"healthcheck", "notify-test", "calibrate"}, args[0]) {
+		sub, args = args[0], args[1:]
+		name += " " + sub
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	// Parse errors are one line and a hint; -h prints the settings.
@@ -76,8 +83,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stdout, "vnstat-exporter", version)
 		return 0
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "vnstat-exporter: unexpected argument %q\n", fs.Arg(0))
+	wantArgs := 0
+	if sub == "calibrate" {
+		wantArgs = 1
+	}
+	switch {
+	case fs.NArg() > wantArgs:
+		fmt.Fprintf(stderr, "vnstat-exporter: unexpected argument %q\n", fs.Arg(wantArgs))
+		return 2
+	case fs.NArg() < wantArgs:
+		fmt.Fprintln(stderr, "vnstat-exporter: calibrate needs the usage the provider shows, such as: vnstat-exporter calibrate 412.5GB")
 		return 2
 	}
 	cfg, err := config.Load(lookup)
@@ -90,23 +105,48 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stderr, "vnstat-exporter:", err)
 		return 2
 	}
-	if healthcheck {
+	switch sub {
+	case "healthcheck":
 		return checkHealth(ctx, cfg.LocalURL(api.HealthPath), stdout, stderr)
+	case "calibrate":
+		return calibrate(ctx, cfg.LocalURL(cfg.WebhookPath+api.CalibratePath), fs.Arg(0), stdout, stderr)
+	}
+	channels, err := notifyChannels(cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "vnstat-exporter:", err)
+		return 2
+	}
+	if sub == "notify-test" {
+		return notifyTest(channels, cfg.NotifyLang, stdout, stderr)
 	}
 	if err := checkNetns(cfg.NetnsPath); err != nil {
 		fmt.Fprintln(stderr, "vnstat-exporter:", err)
 		return 2
 	}
+	var dir *store.Dir
+	if cfg.Alerts() {
+		if dir, err = store.Open(cfg.StateDir, nil); err != nil {
+			fmt.Fprintln(stderr, "vnstat-exporter:", &config.Error{Var: "STATE_DIR", Value: fmt.Sprintf("%q (%v)", cfg.StateDir, err),
+				Allowed: config.VarByName("STATE_DIR").Allowed})
+			return 2
+		}
+		if err := checkExecutable(cfg.AlertCommand); err != nil {
+			fmt.Fprintln(stderr, "vnstat-exporter:", err)
+			return 2
+		}
+	}
 
 	logger := newLogger(cfg, stderr)
-	if err := serve(ctx, cfg, logger); err != nil {
+	if err := serve(ctx, cfg, logger, dir, channels); err != nil {
 		logger.Error("exiting", "err", err)
 		return 1
 	}
 	return 0
 }
 
-func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+// serve runs the daemon. dir is the state directory, nil when no alerts
+// are configured (it is then opened for the calibration if it can be).
+func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, dir *store.Dir, channels []*alert.Channel) error {
 	logger.Info("starting vnstat-exporter", "version", version, "config", cfg)
 	for _, w := range cfg.Warnings {
 		logger.Warn("obsolete setting", "problem", w)
@@ -127,6 +167,8 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 	defer links.Close()
 
+	dir, calibration := loadCalibration(cfg, dir, logger)
+
 	db, vc, staleAfter := openVnstat(cfg)
 	logger.Info("reading vnstat's database", "database", db.Path(), "live", cfg.Live, "stale_after", staleAfter,
 		"daily_days", vc.DailyDays, "trafficless_entries", vc.TrafficlessEntries, "use_utc", vc.UseUTC)
@@ -139,6 +181,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 			Mode:        cfg.BillingMode,
 			Offset:      cfg.UsedOffset,
 			OffsetCycle: cfg.UsedOffsetCycle,
+			Calibration: calibration,
 		},
 		Vnstat:         vc,
 		Live:           cfg.Live,
@@ -147,12 +190,49 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		BootTime:       bootTime(),
 	}, db, links, nil, logger.With("component", "poller"))
 	watcher := linksrc.NewWatcher(cfg.NetnsPath, links, poller.Trigger, poller.Matters, 500*time.Millisecond, logger.With("component", "links"))
-	handler := api.NewHandler(poller, api.Config{
+	apiCfg := api.Config{
 		WebhookPath:  cfg.WebhookPath,
 		MetricsPath:  cfg.MetricsPath,
 		PollInterval: cfg.PollInterval,
 		Version:      version,
-	}, nil, logger.With("component", "api"))
+	}
+	if dir != nil {
+		apiCfg.Calibrate = func(c monitor.Calibration) error {
+			if err := dir.Save(calibrationFile, c); err != nil {
+				return err
+			}
+			poller.Calibrate(c)
+			return nil
+		}
+	}
+	var engine *alert.Engine
+	if cfg.Alerts() {
+		host, _ := os.Hostname()
+		engine = alert.NewEngine(alert.Config{
+			Rules: alert.Rules{
+				Thresholds: cfg.AlertAt,
+				Grace:      cfg.ProblemGrace,
+				ReportAt:   cfg.ReportAt,
+				Interval:   cfg.PollInterval,
+			},
+			Host:           host,
+			Lang:           cfg.NotifyLang,
+			Channels:       channels,
+			Command:        cfg.AlertCommand,
+			CommandTimeout: cfg.AlertCommandTimeout,
+			Spool:          cfg.RootActions,
+		}, poller, dir, nil, logger.With("component", "alerts"))
+		apiCfg.Alerts = engine.Status
+		names := make([]string, len(channels))
+		for i, ch := range channels {
+			names[i] = ch.Name
+		}
+		logger.Info("alerts on", "channels", names, "alert_command", cfg.AlertCommand != "", "root_actions", cfg.RootActions, "state_dir", dir.Path())
+		if cfg.Quota == 0 && len(cfg.AlertAt) > 0 {
+			logger.Warn("ALERT_AT needs QUOTA: no threshold or projection alerts; cycle summaries, problems and reports are sent")
+		}
+	}
+	handler := api.NewHandler(poller, apiCfg, nil, logger.With("component", "api"))
 	server := api.NewServer(ln, handler, logger.With("component", "http")).WithMaxConns(cfg.MaxConnections)
 
 	// SIGHUP reads vnstat's config again and polls at once.
@@ -176,6 +256,9 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	g.Go(func() error { return poller.Run(ctx) })
 	g.Go(func() error { return server.Run(ctx) })
 	g.Go(func() error { return watcher.Run(ctx) })
+	if engine != nil {
+		g.Go(func() error { return engine.Run(ctx) })
+	}
 	err = g.Wait()
 	logger.Info("stopped")
 	return err

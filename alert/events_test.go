@@ -1,0 +1,263 @@
+package alert
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+)
+
+var testRules = Rules{Thresholds: []int{80, 90, 100}, Grace: 10 * time.Minute, ReportAt: -1, Interval: time.Minute}
+
+// result is a good poll at now of a cycle starting on the 15th with used
+// bytes of a 1,000,000-byte quota.
+func result(now time.Time, used uint64) *monitor.State {
+	c := monitor.CycleAt(now, 15)
+	res := &monitor.Result{Cycle: c, InBytes: used / 2, OutBytes: used - used/2, PolledAt: now,
+		Interfaces: []monitor.IfaceTotal{{Name: "eth0"}}}
+	res.Usage = monitor.Usage{Mode: monitor.ModeSum, UsedBytes: used, CountedBytes: used, LimitBytes: 1_000_000,
+		ProjectedBytes: used, ResetsOn: c.Next}
+	prev := c.Previous(15)
+	prev.Today = prev.Last()
+	res.Previous = &monitor.Result{Cycle: prev, InBytes: 400_000, OutBytes: 500_000, PeakDay: prev.Start.AddDate(0, 0, 3), PeakDayBytes: 77_000,
+		Usage: monitor.Usage{Mode: monitor.ModeSum, UsedBytes: 900_000, LimitBytes: 1_000_000, ProjectedBytes: 900_000, ResetsOn: c.Start}}
+	return &monitor.State{Result: res, LastPoll: now}
+}
+
+func kinds(evs []Event) []string {
+	var s []string
+	for _, ev := range evs {
+		s = append(s, ev.Key)
+	}
+	return s
+}
+
+// TestThresholdsOncePerCycle walks a cycle's usage up and across the
+// reset: each threshold is told once, a fresh start at 95 % tells 90 %
+// only, and the new cycle sums up the old one and re-arms.
+func TestThresholdsOncePerCycle(t *testing.T) {
+	day := func(d int, h int) time.Time { return time.Date(2026, time.November, d, h, 0, 0, 0, time.UTC) }
+	var st State
+	steps := []struct {
+		name string
+		now  time.Time
+		used uint64
+		want []string
+	}{
+		{"fresh start at 95 %", day(16, 1), 950_000, []string{"threshold-90@2026-11-15"}},
+		{"again at 95 %", day(16, 2), 950_000, nil},
+		{"just under 100 %", day(16, 3), 999_999, nil},
+		{"exactly 100 %", day(16, 4), 1_000_000, []string{"threshold-100@2026-11-15"}},
+		{"over", day(17, 4), 1_500_000, nil},
+		{"new cycle", time.Date(2026, time.December, 15, 0, 5, 0, 0, time.UTC), 100, []string{"new_cycle@2026-11-15"}},
+		{"80 % in the new cycle", time.Date(2026, time.December, 16, 0, 0, 0, 0, time.UTC), 800_000, []string{"threshold-80@2026-12-15"}},
+		// The clock goes back to November: nothing is told again.
+		{"clock back", day(20, 0), 1_000_000, nil},
+	}
+	for _, s := range steps {
+		evs := Evaluate(&st, Input{State: result(s.now, s.used), Now: s.now}, testRules)
+		if diff := cmp.Diff(s.want, kinds(evs)); diff != "" {
+			t.Errorf("%s: events (-want +got):\n%s", s.name, diff)
+		}
+	}
+	if st.Cycle != "2026-12-15" || !cmp.Equal(st.Thresholds, []int{80}) {
+		t.Errorf("state %+v", st)
+	}
+}
+
+// TestNewCycleSummary checks the summary's numbers: those of the cycle
+// that ended.
+func TestNewCycleSummary(t *testing.T) {
+	st := State{Cycle: "2026-10-15"}
+	now := time.Date(2026, time.November, 15, 0, 1, 0, 0, time.UTC)
+	evs := Evaluate(&st, Input{State: result(now, 10), Now: now}, testRules)
+	if len(evs) != 1 {
+		t.Fatalf("events %v", kinds(evs))
+	}
+	ev := evs[0]
+	want := Event{Key: "new_cycle@2026-10-15", Kind: NewCycle, At: now, CycleStart: "2026-10-15", ResetsOn: "2026-11-15", Mode: "sum",
+		UsedBytes: 900_000, LimitBytes: 1_000_000, ProjectedBytes: 900_000, PeakDay: "2026-10-18", PeakDayBytes: 77_000}
+	if diff := cmp.Diff(want, ev); diff != "" {
+		t.Errorf("summary (-want +got):\n%s", diff)
+	}
+	msg := Message(ev, "vps1", "en")
+	for _, s := range []string{"vps1", "2026-10-15", "2026-11-15", "878.91 KiB of 976.56 KiB (90.0%)", "Busiest day 2026-10-18: 75.20 KiB"} {
+		if !strings.Contains(msg, s) {
+			t.Errorf("summary %q lacks %q", msg, s)
+		}
+	}
+}
+
+// TestProjection: the overrun is told once, not before a fifth of the
+// cycle, and not once the quota is used up.
+func TestProjection(t *testing.T) {
+	tests := []struct {
+		name      string
+		now       time.Time
+		used      uint64
+		projected uint64
+		want      []string
+	}{
+		{"first day", time.Date(2026, time.November, 16, 12, 0, 0, 0, time.UTC), 100_000, 2_000_000, nil},
+		{"a fifth in", time.Date(2026, time.November, 21, 0, 0, 0, 0, time.UTC), 300_000, 1_500_000, []string{"projection@2026-11-15"}},
+		{"on pace", time.Date(2026, time.November, 25, 0, 0, 0, 0, time.UTC), 300_000, 900_000, nil},
+		{"used up", time.Date(2026, time.November, 25, 0, 0, 0, 0, time.UTC), 1_000_000, 3_000_000, []string{"threshold-100@2026-11-15"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := State{Cycle: "2026-11-15", Thresholds: []int{80, 90}}
+			in := result(tt.now, tt.used)
+			in.Result.Usage.ProjectedBytes = tt.projected
+			evs := Evaluate(&st, Input{State: in, Now: tt.now}, testRules)
+			if diff := cmp.Diff(tt.want, kinds(evs)); diff != "" {
+				t.Errorf("events (-want +got):\n%s", diff)
+			}
+			// Told once.
+			if evs := Evaluate(&st, Input{State: in, Now: tt.now.Add(time.Hour)}, testRules); len(evs) != 0 {
+				t.Errorf("second evaluation: %v", kinds(evs))
+			}
+		})
+	}
+}
+
+// TestUntrustedNumbersAlertNobody: with a fatal problem the usage is not
+// judged; the problem is told after its grace period instead.
+func TestUntrustedNumbersAlertNobody(t *testing.T) {
+	now := time.Date(2026, time.November, 20, 12, 0, 0, 0, time.UTC)
+	in := result(now, 990_000)
+	in.Result.Problems = []monitor.Problem{{Kind: monitor.VnstatdStalled, Interface: "eth0", Detail: "vnstatd is not saving"}}
+	var st State
+	if evs := Evaluate(&st, Input{State: in, Now: now}, testRules); len(evs) != 0 {
+		t.Errorf("at once: %v", kinds(evs))
+	}
+	later := now.Add(10 * time.Minute)
+	in.Result.PolledAt, in.LastPoll = later, later
+	evs := Evaluate(&st, Input{State: in, Now: later}, testRules)
+	if diff := cmp.Diff([]string{"problem:vnstatd_stalled:eth0@2026-11-20T12:00:00Z"}, kinds(evs)); diff != "" {
+		t.Errorf("after the grace period (-want +got):\n%s", diff)
+	}
+	if len(st.Thresholds) != 0 {
+		t.Errorf("thresholds marked on untrusted numbers: %v", st.Thresholds)
+	}
+}
+
+// TestProblemBackoff keeps a problem for three days: it is told after
+// the grace period, reminded of at 15 min, 30 min, 1 h, ... up to 24 h,
+// and its end is told once.
+func TestProblemBackoff(t *testing.T) {
+	start := time.Date(2026, time.November, 20, 0, 0, 0, 0, time.UTC)
+	var st State
+	var told []time.Duration
+	var reminders []int
+	for m := 0; m <= 3*24*60; m++ {
+		now := start.Add(time.Duration(m) * time.Minute)
+		in := &monitor.State{LastPoll: now, Err: errFailed}
+		for _, ev := range Evaluate(&st, Input{State: in, Now: now}, testRules) {
+			told = append(told, now.Sub(start))
+			reminders = append(reminders, ev.Reminder)
+			if ev.Kind != ProblemKind || ev.Problem != monitor.NoData {
+				t.Fatalf("event %+v", ev)
+			}
+		}
+	}
+	want := []time.Duration{10 * time.Minute}
+	for gap, at := 15*time.Minute, 10*time.Minute; ; gap = min(2*gap, 24*time.Hour) {
+		if at += gap; at > 72*time.Hour {
+			break
+		}
+		want = append(want, at)
+	}
+	if diff := cmp.Diff(want, told); diff != "" {
+		t.Errorf("told at (-want +got):\n%s", diff)
+	}
+	if reminders[0] != 0 || reminders[len(reminders)-1] != len(want)-1 {
+		t.Errorf("reminder numbers %v", reminders)
+	}
+	end := start.Add(73 * time.Hour)
+	evs := Evaluate(&st, Input{State: result(end, 10), Now: end}, testRules)
+	if len(evs) != 1 || evs[0].Kind != Recovered || evs[0].Problem != monitor.NoData {
+		t.Fatalf("on recovery: %+v", evs)
+	}
+	if msg := Message(evs[0], "vps1", "en"); !strings.Contains(msg, "lasted 73h0m") {
+		t.Errorf("recovery message %q does not say how long it lasted", msg)
+	}
+	if evs := Evaluate(&st, Input{State: result(end, 10), Now: end.Add(time.Minute)}, testRules); len(evs) != 0 {
+		t.Errorf("after recovery: %v", kinds(evs))
+	}
+}
+
+// TestShortProblemsAreNotTold: a problem shorter than the grace period,
+// and problems of kinds not told, make no event, nor a recovery.
+func TestShortProblemsAreNotTold(t *testing.T) {
+	now := time.Date(2026, time.November, 20, 0, 0, 0, 0, time.UTC)
+	var st State
+	in := result(now, 10)
+	in.Result.Problems = []monitor.Problem{{Kind: monitor.Incomplete, Interface: "eth0", Detail: "lacks days"}, {Kind: monitor.InterfaceMissing, Interface: "wg0"}}
+	for m := range 9 {
+		at := now.Add(time.Duration(m) * time.Minute)
+		in.LastPoll, in.Result.PolledAt = at, at
+		if evs := Evaluate(&st, Input{State: in, Now: at}, testRules); len(evs) != 0 {
+			t.Fatalf("minute %d: %v", m, kinds(evs))
+		}
+	}
+	at := now.Add(9 * time.Minute)
+	if evs := Evaluate(&st, Input{State: result(at, 10), Now: at}, testRules); len(evs) != 0 {
+		t.Errorf("on a short problem's end: %v", kinds(evs))
+	}
+}
+
+// TestDailyReport is sent once a day at REPORT_AT, also when the daemon
+// starts later that day, and says when numbers cannot be trusted.
+func TestDailyReport(t *testing.T) {
+	r := testRules
+	r.ReportAt = 8*60 + 30
+	var st State
+	at := func(d, h, m int) time.Time { return time.Date(2026, time.November, d, h, m, 0, 0, time.UTC) }
+	steps := []struct {
+		now  time.Time
+		want []string
+	}{
+		{at(20, 8, 29), nil},
+		{at(20, 8, 30), []string{"report@2026-11-20"}},
+		{at(20, 23, 0), nil},
+		{at(21, 7, 0), nil},
+		{at(21, 12, 0), []string{"report@2026-11-21"}},
+	}
+	for _, s := range steps {
+		evs := Evaluate(&st, Input{State: result(s.now, 10), Now: s.now}, r)
+		if diff := cmp.Diff(s.want, kinds(evs)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", s.now, diff)
+		}
+	}
+	now := at(22, 9, 0)
+	evs := Evaluate(&st, Input{State: &monitor.State{LastPoll: now, Err: errFailed}, Now: now}, r)
+	if len(evs) != 1 || evs[0].Status != "error" || evs[0].CycleStart != "" {
+		t.Fatalf("report without numbers: %+v", evs)
+	}
+	if msg := Message(evs[0], "vps1", "zh-CN"); !strings.Contains(msg, "当前没有可信的数据（error：no_data）") {
+		t.Errorf("report %q", msg)
+	}
+}
+
+func TestReached(t *testing.T) {
+	tests := []struct {
+		used, limit uint64
+		pct         int
+		ok          bool
+	}{
+		{80, 100, 80, true},
+		{79, 100, 80, false},
+		{1<<64 - 1, 1<<64 - 1, 100, true},
+		{1<<64 - 2, 1<<64 - 1, 100, false},
+		{1 << 63, 1<<64 - 1, 50, true},
+		{0, 1, 1, false},
+	}
+	for _, tt := range tests {
+		if got := reached(tt.used, tt.limit, tt.pct); got != tt.ok {
+			t.Errorf("reached(%d, %d, %d) = %v", tt.used, tt.limit, tt.pct, got)
+		}
+	}
+}

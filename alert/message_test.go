@@ -1,0 +1,47 @@
+package alert
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+var errFailed = errors.New("opening vnstat.db: permission denied")
+
+func TestMessages(t *testing.T) {
+	ev := Event{Kind: Threshold, Threshold: 80, UsedBytes: 442_779_402_240, LimitBytes: 536_870_912_000, ProjectedBytes: 600_000_000_000,
+		CycleStart: "2026-11-15", ResetsOn: "2026-12-15", DaysLeft: 5}
+	tests := []struct {
+		lang string
+		want []string
+	}{
+		{"en", []string{"vps1: traffic has reached 80% of the quota", "Used 412.37 GiB of 500.00 GiB (82.5%)",
+			"Projected 558.79 GiB by the reset (111.8%)", "5 days left; resets on 2026-12-15"}},
+		{"zh-CN", []string{"vps1：流量已达套餐的 80%", "已用 412.37 GiB / 500.00 GiB（82.5%）", "预计到重置时 558.79 GiB（111.8%）", "剩余 5 天，2026-12-15 重置"}},
+	}
+	for _, tt := range tests {
+		msg := Message(ev, "vps1", tt.lang)
+		if got := strings.Split(msg, "\n"); strings.Join(got, "|") != strings.Join(tt.want, "|") {
+			t.Errorf("%s:\n%s\nwant:\n%s", tt.lang, msg, strings.Join(tt.want, "\n"))
+		}
+		// Short enough for a phone's notification.
+		if n := utf8.RuneCountInString(msg); n > 200 {
+			t.Errorf("%s: %d characters", tt.lang, n)
+		}
+	}
+	p := Event{Kind: ProblemKind, Problem: "vnstatd_stalled", Detail: "vnstatd is not saving: last write 2026-11-30T01:00:00Z",
+		Since: time.Date(2026, 11, 30, 1, 0, 0, 0, time.UTC), At: time.Date(2026, 11, 30, 2, 30, 0, 0, time.UTC), Reminder: 2}
+	if msg := Message(p, "vps1", "en"); !strings.HasPrefix(msg, "vps1: still not counted correctly (vnstatd has stopped saving, for 1h30m)") {
+		t.Errorf("reminder: %q", msg)
+	}
+}
+
+func TestSize(t *testing.T) {
+	for n, want := range map[uint64]string{0: "0 B", 1023: "1023 B", 1024: "1.00 KiB", 1536: "1.50 KiB", 500 << 30: "500.00 GiB", 1<<64 - 1: "16.00 EiB"} {
+		if got := Size(n); got != want {
+			t.Errorf("Size(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

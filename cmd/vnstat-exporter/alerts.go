@@ -1,0 +1,197 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/vnstat-exporter/vnstat-exporter/alert"
+	"github.com/vnstat-exporter/vnstat-exporter/config"
+	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+	"github.com/vnstat-exporter/vnstat-exporter/store"
+)
+
+// calibrationFile is the file in STATE_DIR that keeps the calibration.
+const calibrationFile = "calibration.json"
+
+// loadCalibration returns the state directory, opened if it was not (nil
+// if it cannot be: calibration is then off), and the calibration kept in
+// it, nil if none.
+func loadCalibration(cfg config.Config, dir *store.Dir, logger *slog.Logger) (*store.Dir, *monitor.Calibration) {
+	if dir == nil {
+		var err error
+		if dir, err = store.Open(cfg.StateDir, nil); err != nil {
+			logger.Info("calibration off: no writable state directory", "state_dir", cfg.StateDir, "err", err)
+			return nil, nil
+		}
+	}
+	var c monitor.Calibration
+	found, err := dir.Load(calibrationFile, &c)
+	if err != nil {
+		logger.Error("calibration unreadable; ignoring it", "err", err)
+	}
+	if !found {
+		return dir, nil
+	}
+	logger.Info("calibration loaded", "cycle_start", c.Cycle.Format(monitor.DateFormat), "offset_bytes", c.OffsetBytes,
+		"set_at", c.SetAt, "source", c.Source)
+	return dir, &c
+}
+
+// notifyChannels reads the notification URLs (from NOTIFY_URLS_FILE when
+// it is set) and checks each with its service's parser.
+func notifyChannels(cfg config.Config) ([]*alert.Channel, error) {
+	urls, name := cfg.NotifyURLs, "NOTIFY_URLS"
+	if cfg.NotifyURLsFile != "" {
+		name = "NOTIFY_URLS_FILE"
+		var err error
+		if urls, err = readURLFile(cfg.NotifyURLsFile); err != nil {
+			return nil, &config.Error{Var: name, Value: fmt.Sprintf("%q (%v)", cfg.NotifyURLsFile, err), Allowed: config.VarByName(name).Allowed}
+		}
+	}
+	chs, err := alert.Channels(urls)
+	if err != nil {
+		return nil, &config.Error{Var: name, Value: "(value hidden: " + err.Error() + ")", Allowed: config.VarByName("NOTIFY_URLS").Allowed}
+	}
+	return chs, nil
+}
+
+// readURLFile reads one URL per line; blank lines and lines that start
+// with # are skipped.
+func readURLFile(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var urls []string
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		line := strings.TrimSpace(s.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if scheme, _, ok := strings.Cut(line, "://"); !ok || scheme == "" || strings.ContainsAny(line, " \t") {
+			return nil, fmt.Errorf("line %d is not one URL", len(urls)+1)
+		}
+		urls = append(urls, line)
+	}
+	return urls, s.Err()
+}
+
+// notifyTest sends one test message to every channel and prints, per
+// service, sent or why not; 0 only if all were sent.
+func notifyTest(chs []*alert.Channel, lang string, stdout, stderr io.Writer) int {
+	if len(chs) == 0 {
+		fmt.Fprintln(stderr, "vnstat-exporter: no notification URLs: set NOTIFY_URLS or NOTIFY_URLS_FILE")
+		return 2
+	}
+	host, _ := os.Hostname()
+	text := alert.Message(alert.Event{Kind: alert.Test, At: time.Now()}, host, lang)
+	code := 0
+	for _, ch := range chs {
+		if err := ch.Send(text); err != nil {
+			fmt.Fprintln(stdout, "failed:", err)
+			code = 1
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: sent\n", ch.Name)
+	}
+	return code
+}
+
+// calibrate POSTs the provider's count to the running daemon and prints
+// its answer; 0 when it was taken.
+func calibrate(ctx context.Context, endpoint, used string, stdout, stderr io.Writer) int {
+	if _, err := config.ParseSize(used); err != nil {
+		fmt.Fprintf(stderr, "vnstat-exporter: invalid usage %q: allowed: a size as for QUOTA, such as 123456789, 412.5GB or 1.2TiB\n", used)
+		return 2
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	form := url.Values{"used": {used}, "source": {"command"}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
+	if err != nil {
+		fmt.Fprintln(stderr, "calibrate:", err)
+		return 1
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		// The error holds the URL, and the URL the secret path.
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
+		fmt.Fprintln(stderr, "calibrate: is the daemon running? ", err)
+		return 1
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	fmt.Fprintf(stdout, "%d %s", resp.StatusCode, body)
+	if resp.StatusCode != http.StatusOK {
+		return 1
+	}
+	return 0
+}
+
+// checkExecutable refuses an ALERT_COMMAND that cannot be executed.
+func checkExecutable(path string) error {
+	if path == "" {
+		return nil
+	}
+	fi, err := os.Stat(path)
+	if err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0 {
+		return nil
+	}
+	why := "not an executable file"
+	if err != nil {
+		why = err.Error()
+	}
+	return &config.Error{Var: "ALERT_COMMAND", Value: fmt.Sprintf("%q (%s)", path, why), Allowed: config.VarByName("ALERT_COMMAND").Allowed}
+}
+
+// runActions is the root side of ROOT_ACTIONS, run by
+// vnstat-exporter-actions.service: it runs the owner's script once for
+// each event in the spool.
+func runActions(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("vnstat-exporter run-actions", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	spool := fs.String("spool", "/var/lib/vnstat-exporter/"+alert.SpoolDir, "the daemon's spool directory, STATE_DIR/actions")
+	ledger := fs.String("ledger", "/var/lib/vnstat-exporter-actions/done", "file of the events already run, where the daemon cannot write")
+	timeout := fs.Duration("timeout", 5*time.Minute, "time the script may run for one event")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: vnstat-exporter run-actions [-spool DIR] [-ledger FILE] [-timeout D] SCRIPT")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return 2
+	}
+	if err := checkExecutable(fs.Arg(0)); err != nil {
+		fmt.Fprintln(stderr, "vnstat-exporter run-actions: script", strings.TrimPrefix(err.Error(), "invalid ALERT_COMMAND "))
+		return 2
+	}
+	r := &alert.Runner{Spool: *spool, Ledger: *ledger, Script: fs.Arg(0), Timeout: *timeout,
+		Logger: slog.New(slog.NewTextHandler(stdout, nil))}
+	if err := r.Run(ctx); err != nil {
+		fmt.Fprintln(stderr, "vnstat-exporter run-actions:", err)
+		return 1
+	}
+	return 0
+}
