@@ -1,0 +1,287 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
+)
+
+// inbox is a notification endpoint on loopback: a generic webhook (the
+// body is the message) or an ntfy server (POST /TOPIC with a text body,
+// answered with ntfy's JSON).
+type inbox struct {
+	srv  *httptest.Server
+	ntfy bool
+	mu   sync.Mutex
+	msgs []string
+}
+
+func newInbox(t *testing.T, ntfy bool) *inbox {
+	t.Helper()
+	in := &inbox{ntfy: ntfy}
+	in.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if r.Method != http.MethodPost {
+			http.Error(w, "POST only", http.StatusMethodNotAllowed)
+			return
+		}
+		in.mu.Lock()
+		in.msgs = append(in.msgs, string(b))
+		in.mu.Unlock()
+		if ntfy {
+			_ = json.NewEncoder(w).Encode(map[string]any{"id": "e2e", "time": time.Now().Unix(), "event": "message", "topic": "vps", "message": string(b)})
+		}
+	}))
+	t.Cleanup(in.srv.Close)
+	return in
+}
+
+func (in *inbox) url() string {
+	host := strings.TrimPrefix(in.srv.URL, "http://")
+	if in.ntfy {
+		return "ntfy://" + host + "/vps?scheme=http"
+	}
+	return "generic+http://" + host + "/hook"
+}
+
+func (in *inbox) messages() []string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return append([]string(nil), in.msgs...)
+}
+
+// waitMessages waits until each inbox holds n messages.
+func waitMessages(t *testing.T, n int, boxes ...*inbox) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for _, b := range boxes {
+		for len(b.messages()) < n {
+			if time.Now().After(deadline) {
+				t.Fatalf("inbox has %q, want %d messages", b.messages(), n)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+}
+
+// linesOf reads a file's lines; none if it does not exist.
+func linesOf(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Fields(string(b))
+}
+
+// TestAlertsEndToEnd runs the built daemon on a real vnstat database at
+// 95 % of its quota with a generic webhook and an ntfy receiver and an
+// ALERT_COMMAND: 90 % is told once to each; restarts tell nothing again;
+// 100 % is told once, and its command, killed with the daemon while it
+// runs (a shutdown), is not run again after the restart; a calibration
+// through `vnstat-exporter calibrate` is served and survives a restart.
+func TestAlertsEndToEnd(t *testing.T) {
+	if why := vnstattest.Tools(); why != "" {
+		t.Skip(why)
+	}
+	bin := buildBinary(t)
+	now, today := localToday()
+	lo := vnstattest.Iface{Name: "lo", Created: today.AddDate(0, 0, -70), Updated: now, Days: vnstattest.Series(today, 62, 13, true)}
+	dbdir := buildDB(t, []vnstattest.Iface{lo})
+	start := cycleStart(today, 1)
+	rx, tx := lo.Sum(start, today)
+	used := rx + tx
+	if used == 0 {
+		t.Fatal("fixture has no traffic in the cycle")
+	}
+	hook, ntfy := newInbox(t, false), newInbox(t, true)
+	work := t.TempDir()
+	state := filepath.Join(work, "state")
+	runs := filepath.Join(work, "runs")
+	script := filepath.Join(work, "alert.sh")
+	// The command records its event, and for 100 % stays running, as a
+	// delayed shutdown would, until the test kills it.
+	if err := os.WriteFile(script, []byte(`#!/bin/sh
+echo "$VNSTAT_EXPORTER_KEY" >> `+runs+`
+case "$VNSTAT_EXPORTER_THRESHOLD" in 100) echo $$ > `+runs+`.pid; sleep 60;; esac
+`), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
+	cycle := start.Format(time.DateOnly)
+	env := func(quota uint64) []string {
+		return []string{"VNSTAT_DBDIR=" + dbdir, "INTERFACES=lo", "POLL_INTERVAL=1s", "LIVE=false", "STATE_DIR=" + state,
+			"QUOTA=" + strconv.FormatUint(quota, 10), "NOTIFY_URLS=" + hook.url() + " " + ntfy.url(), "ALERT_COMMAND=" + script}
+	}
+	// 95 % of the quota: over 80 and 90.
+	quota := used * 100 / 95
+	d := startDaemon(t, bin, env(quota)...)
+	waitMessages(t, 1, hook, ntfy)
+	for _, b := range []*inbox{hook, ntfy} {
+		msg := b.messages()[0]
+		if !strings.HasPrefix(msg, host+": traffic has reached 90% of the quota\nUsed ") || !strings.Contains(msg, "resets on "+nextReset(today, 1).Format(time.DateOnly)) {
+			t.Errorf("message %q", msg)
+		}
+	}
+	d.waitFor(t, detailsPath, http.StatusOK, `"alerts":{"pending":0}`)
+	if got := linesOf(t, runs); strings.Join(got, " ") != "threshold-90@"+cycle {
+		t.Errorf("ALERT_COMMAND ran for %q", got)
+	}
+	if code := d.stop(t); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+
+	// A restart tells nothing again: wait for two of the engine's rounds.
+	d = startDaemon(t, bin, env(quota)...)
+	d.waitFor(t, e2eSecret, http.StatusOK)
+	time.Sleep(11 * time.Second)
+	if n, m := len(hook.messages()), len(ntfy.messages()); n != 1 || m != 1 {
+		t.Errorf("after a restart: %d and %d messages, want 1 each", n, m)
+	}
+	d.stop(t)
+
+	// At exactly 100 %: told once; the command is killed with the daemon.
+	d = startDaemon(t, bin, env(used)...)
+	waitMessages(t, 2, hook, ntfy)
+	if msg := hook.messages()[1]; !strings.HasPrefix(msg, host+": traffic has reached 100% of the quota") {
+		t.Errorf("message %q", msg)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for len(linesOf(t, runs+".pid")) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if pid := linesOf(t, runs+".pid"); len(pid) == 1 {
+		n, _ := strconv.Atoi(pid[0])
+		t.Cleanup(func() { _ = syscall.Kill(n, syscall.SIGKILL) })
+	}
+	_ = d.cmd.Process.Kill()
+	d = startDaemon(t, bin, env(used)...)
+	d.waitFor(t, e2eSecret, http.StatusOK)
+	time.Sleep(11 * time.Second)
+	if got := linesOf(t, runs); strings.Join(got, " ") != "threshold-90@"+cycle+" threshold-100@"+cycle {
+		t.Errorf("ALERT_COMMAND runs %q: the 100%% command must run once", got)
+	}
+	if n := len(hook.messages()); n != 2 {
+		t.Errorf("webhook got %d messages, want 2: %q", n, hook.messages())
+	}
+
+	// Calibration: the provider's panel shows used + 1 GB.
+	port := strings.TrimPrefix(d.url, "http://127.0.0.1:")
+	cal := exec.Command(bin, "calibrate", strconv.FormatUint(used+1e9, 10))
+	cal.Env = append(os.Environ(), "PORT="+port, "LISTEN_HOST=127.0.0.1", "WEBHOOK_PATH="+e2eSecret)
+	out, err := cal.CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), "200 ") || !strings.Contains(string(out), `"offset_bytes":1000000000`) {
+		t.Fatalf("calibrate: %v\n%s", err, out)
+	}
+	wantUsed := `"used_bytes":` + strconv.FormatUint(used+1e9, 10)
+	d.waitFor(t, e2eSecret, http.StatusOK, wantUsed, `"offset_bytes":1000000000`, `"source":"command"`)
+	d.stop(t)
+	d = startDaemon(t, bin, env(used)...)
+	d.waitFor(t, e2eSecret, http.StatusOK, wantUsed, `"calibration":{"provider_bytes":`)
+}
+
+// TestNotifyTest sends the test message: per service sent or why not, the
+// exit code 0 only if all were sent, and no URL in the output.
+func TestNotifyTest(t *testing.T) {
+	bin := buildBinary(t)
+	hook, ntfy := newInbox(t, false), newInbox(t, true)
+	closed := "generic+http://127.0.0.1:" + strconv.Itoa(freePort(t)) + "/s3cret-hook"
+	tests := []struct {
+		name  string
+		env   []string
+		code  int
+		lines []string
+	}{
+		{"all sent", []string{"NOTIFY_URLS=" + hook.url() + "\n" + ntfy.url(), "NOTIFY_LANG=zh-CN"}, 0, []string{"generic #1: sent", "ntfy #2: sent"}},
+		{"one fails", []string{"NOTIFY_URLS=" + ntfy.url() + " " + closed}, 1, []string{"ntfy #1: sent", "failed: generic #2: "}},
+		{"none", nil, 2, []string{"vnstat-exporter: no notification URLs: set NOTIFY_URLS or NOTIFY_URLS_FILE"}},
+		{"unknown service", []string{"NOTIFY_URLS=pigeon://t0ken@coop"}, 2, []string{"vnstat-exporter: invalid NOTIFY_URLS (value hidden: URL 1 (pigeon): "}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(bin, "notify-test")
+			cmd.Env = append(os.Environ(), tt.env...)
+			out, _ := cmd.CombinedOutput()
+			if code := cmd.ProcessState.ExitCode(); code != tt.code {
+				t.Errorf("exit %d, want %d: %s", code, tt.code, out)
+			}
+			got := strings.Split(strings.TrimSpace(string(out)), "\n")
+			if len(got) != len(tt.lines) {
+				t.Fatalf("output %q, want lines like %q", got, tt.lines)
+			}
+			for i, want := range tt.lines {
+				if !strings.HasPrefix(got[i], want) {
+					t.Errorf("line %q, want %q...", got[i], want)
+				}
+			}
+			for _, secret := range []string{"s3cret-hook", "t0ken", strings.TrimPrefix(hook.srv.URL, "http://")} {
+				if strings.Contains(string(out), secret) {
+					t.Errorf("output shows %q: %s", secret, out)
+				}
+			}
+		})
+	}
+	host, _ := os.Hostname()
+	if got := hook.messages(); len(got) != 1 || got[0] != host+"：vnstat-exporter 测试消息，通知工作正常" {
+		t.Errorf("webhook got %q", got)
+	}
+	if n := len(ntfy.messages()); n != 2 {
+		t.Errorf("ntfy got %d messages, want 2", n)
+	}
+}
+
+// TestStateDirNotWritable: notifications without a usable state directory
+// would repeat alerts at every restart, so the daemon does not start.
+func TestStateDirNotWritable(t *testing.T) {
+	bin := buildBinary(t)
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "NOTIFY_URLS=ntfy://127.0.0.1:1/topic?scheme=http", "STATE_DIR="+file+"/state", "PORT="+strconv.Itoa(freePort(t)))
+	out, _ := cmd.CombinedOutput()
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if cmd.ProcessState.ExitCode() != 2 || len(lines) != 1 || !strings.HasPrefix(lines[0], `vnstat-exporter: invalid STATE_DIR "`+file+`/state" (`) ||
+		!strings.Contains(lines[0], "allowed: an absolute path") {
+		t.Errorf("exit %d: %s", cmd.ProcessState.ExitCode(), out)
+	}
+}
+
+// TestCalibrateWithoutDaemon says what is wrong, without the secret path.
+func TestCalibrateWithoutDaemon(t *testing.T) {
+	bin := buildBinary(t)
+	for _, tt := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"calibrate", "412GB"}, 1, "calibrate: is the daemon running?"},
+		{[]string{"calibrate", "412G"}, 2, `vnstat-exporter: invalid usage "412G": allowed: a size as for QUOTA`},
+		{[]string{"calibrate"}, 2, "vnstat-exporter: calibrate needs the usage the provider shows"},
+	} {
+		cmd := exec.Command(bin, tt.args...)
+		cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(freePort(t)), "WEBHOOK_PATH="+e2eSecret)
+		out, _ := cmd.CombinedOutput()
+		if cmd.ProcessState.ExitCode() != tt.code || !strings.HasPrefix(string(out), tt.want) || strings.Contains(string(out), url.PathEscape(e2eSecret)) ||
+			strings.Contains(string(out), e2eSecret) {
+			t.Errorf("%v: exit %d: %s", tt.args, cmd.ProcessState.ExitCode(), out)
+		}
+	}
+}
