@@ -4,13 +4,15 @@
 # vnstat --add, DST at midnight, idle days, 2,000 interfaces, a zone
 # mismatch, a bridge-network namespace), and against a real vnstatd
 # counting real traffic on a veth pair in a network namespace
-# (TestRealVnstatd and the live tests, root only). Prints how many cases
+# (TestRealVnstatd and the live tests, root only); alerts to webhook and
+# ntfy receivers on loopback (TestAlertsEndToEnd) and the root action
+# chain throttling a veth with tc (TestRootActionThrottle). Prints how many cases
 # ran, passed and were skipped.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-go test -race -count=1 -v -timeout 10m -run '^(TestEndToEnd|TestEndToEndVnstatFails|TestEndToEndQuotaAndPreviousCycle|TestRealVnstatd|TestLiveTopUpRealVnstatd|TestLinkEventsTriggerPoll|TestStalledVnstatdRealTraffic|TestVnstatAddGivesNoLiveSpike|TestDSTAtMidnight|TestIdleDaysAreNotGaps|TestManyInterfacesOneReported|TestZoneMismatchRealVnstatd|TestBridgeNamespace)$' ./cmd/vnstat-exporter >"$log" 2>&1
+go test -race -count=1 -v -timeout 10m -run '^(TestEndToEnd|TestEndToEndVnstatFails|TestEndToEndQuotaAndPreviousCycle|TestRealVnstatd|TestLiveTopUpRealVnstatd|TestLinkEventsTriggerPoll|TestStalledVnstatdRealTraffic|TestVnstatAddGivesNoLiveSpike|TestDSTAtMidnight|TestIdleDaysAreNotGaps|TestManyInterfacesOneReported|TestZoneMismatchRealVnstatd|TestBridgeNamespace|TestAlertsEndToEnd|TestRootActionThrottle)$' ./cmd/vnstat-exporter >"$log" 2>&1
 rc=$?
 grep -E '^\s*--- (FAIL|SKIP)' -A2 "$log" | grep -v '^--$' || true
 [ $rc -ne 0 ] && tail -50 "$log"

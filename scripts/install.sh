@@ -2,7 +2,11 @@
 # Installs vnstat-exporter as a systemd service, or removes it.
 #
 #   scripts/install.sh [--binary PATH]   build (or take PATH), install, enable, start
-#   scripts/install.sh --uninstall       stop, disable, remove binary and unit
+#   scripts/install.sh --uninstall       stop, disable, remove binary and units
+#
+# The root actions' units (vnstat-exporter-actions.path and .service) and
+# the example action scripts (to /usr/local/share/vnstat-exporter/actions)
+# are installed but not enabled: see README, "Alerts and actions".
 #
 # Idempotent. Never overwrites an existing env file; on first install it
 # writes one with a random WEBHOOK_PATH. DESTDIR installs under another root
@@ -12,6 +16,9 @@ set -euo pipefail
 destdir=${DESTDIR:-}
 bin_dst=$destdir/usr/local/bin/vnstat-exporter
 unit_dst=$destdir/etc/systemd/system/vnstat-exporter.service
+unit_dir=$destdir/etc/systemd/system
+actions_units="vnstat-exporter-actions.path vnstat-exporter-actions.service"
+examples_dst=$destdir/usr/local/share/vnstat-exporter/actions
 env_dir=$destdir/etc/vnstat-exporter
 env_dst=$env_dir/vnstat-exporter.env
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,9 +43,12 @@ systemd_live() { [ -z "$destdir" ] && [ -d /run/systemd/system ]; }
 
 if [ $uninstall = 1 ]; then
   if systemd_live; then
-    systemctl disable --now vnstat-exporter.service 2>/dev/null || true
+    systemctl disable --now vnstat-exporter.service vnstat-exporter-actions.path 2>/dev/null || true
   fi
   rm -f "$bin_dst" "$unit_dst"
+  for u in $actions_units; do rm -f "$unit_dir/$u"; done
+  rm -rf "$examples_dst"
+  rmdir "$(dirname "$examples_dst")" 2>/dev/null || true
   systemd_live && systemctl daemon-reload
   echo "install.sh: removed $bin_dst and $unit_dst; kept $env_dst (delete it yourself if you want)"
   exit 0
@@ -63,6 +73,9 @@ fi
 
 install -D -m 0755 "$binary" "$bin_dst"
 install -D -m 0644 "$here/systemd/vnstat-exporter.service" "$unit_dst"
+for u in $actions_units; do install -D -m 0644 "$here/systemd/$u" "$unit_dir/$u"; done
+install -d -m 0755 "$examples_dst"
+install -m 0755 "$here"/scripts/actions/*.sh "$examples_dst/"
 if [ -e "$env_dst" ]; then
   echo "install.sh: keeping the existing $env_dst"
 else
