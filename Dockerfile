@@ -12,7 +12,7 @@ ARG VERSION=dev
 # timetzdata: TZ=Area/City works without zoneinfo files in the image.
 RUN CGO_ENABLED=0 go build -trimpath -tags timetzdata -ldflags "-s -w -X main.version=${VERSION}" \
       -o /out/vnstat-exporter ./cmd/vnstat-exporter \
- && mkdir -p /out/etc \
+ && mkdir -p /out/etc /out/state \
  && echo 'exporter:x:10001:10001::/nonexistent:/sbin/nologin' >/out/etc/passwd \
  && echo 'exporter:x:10001:' >/out/etc/group
 
@@ -20,6 +20,9 @@ FROM scratch
 COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=build /out/etc/passwd /out/etc/group /etc/
 COPY --from=build /out/vnstat-exporter /usr/local/bin/vnstat-exporter
+# STATE_DIR: mount a named volume here (docker-compose.yml does); a new
+# volume takes this directory's owner, the unprivileged user.
+COPY --from=build --chown=10001:10001 --chmod=0700 /out/state /var/lib/vnstat-exporter
 
 # The original's defaults. Set WEBHOOK_PATH to a secret of your own.
 ENV WEBHOOK_PATH=/webhook/secret-0c68fb14-bb0d-41ca-a53f-a8ba0ea08fae \

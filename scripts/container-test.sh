@@ -15,8 +15,10 @@ name=vnstat-exporter-test-$$
 secret=/webhook/container-test-$RANDOM$RANDOM
 port=$((20000 + RANDOM % 10000))
 work=$(mktemp -d)
+volume=vnstat-exporter-test-state-$$
 cleanup() {
   "$engine" rm -f "$name" >/dev/null 2>&1 || true
+  "$engine" volume rm -f "$volume" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -69,8 +71,9 @@ localtime=()
 [ -e /etc/localtime ] && localtime=(-v /etc/localtime:/etc/localtime:ro)
 "$engine" run -d --name "$name" --network host --cap-drop ALL --read-only \
   --security-opt no-new-privileges \
-  -v "$db:/var/lib/vnstat:ro" "${localtime[@]}" \
+  -v "$db:/var/lib/vnstat:ro" "${localtime[@]}" -v "$volume:/var/lib/vnstat-exporter" \
   -e WEBHOOK_PATH="$secret" -e PORT="$port" -e LISTEN_HOST=127.0.0.1 -e START_DAY=1 -e POLL_INTERVAL=2s \
+  -e QUOTA=1MB -e ROOT_ACTIONS=true \
   "$image" >/dev/null || fail "container did not start"
 
 health=
@@ -115,5 +118,20 @@ else
 fi
 cmd=$("$engine" image inspect "$image" --format '{{json .Config.Healthcheck.Test}}')
 echo "container-test: HEALTHCHECK $cmd exits 0"
+# STATE_DIR on a named volume, written by the unprivileged user under a
+# read-only root: the 100 % event is spooled for the root path unit, and
+# a calibration is kept.
+state=$("$engine" volume inspect "$volume" --format '{{.Mountpoint}}')
+for _ in $(seq 1 100); do
+  ls "$state/actions/"*threshold-100_*.json >/dev/null 2>&1 && break
+  sleep 0.2
+done
+ls "$state/actions/"*threshold-100_*.json >/dev/null 2>&1 || fail "no 100% event spooled in the STATE_DIR volume: $(ls -la "$state" "$state/actions" 2>&1)"
+cal=$("$engine" exec "$name" /usr/local/bin/vnstat-exporter calibrate 5GB) || fail "calibrate in the container: $cal"
+case $cal in 200*'"provider_bytes":5000000000'*) ;; *) fail "calibrate answered: $cal" ;; esac
+[ -s "$state/calibration.json" ] || fail "calibration not kept in the volume"
+owner=$(stat -c %u "$state/alerts.json")
+[ "$owner" = "$uid" ] || fail "alerts.json owned by $owner, not the container's uid $uid"
+echo "container-test: STATE_DIR volume written by uid $owner: $(cd "$state" && ls -d alerts.json calibration.json actions/* | tr '\n' ' ')"
 "$engine" logs "$name" 2>&1 | grep -q -- "$secret" && fail "the container logged the webhook path"
 echo "container-test: passed"
