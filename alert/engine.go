@@ -33,8 +33,10 @@ type Pending struct {
 	// Command is ALERT_COMMAND's progress: "" (none), "pending",
 	// "started" (recorded before it starts; never run again) or "done".
 	Command string `json:"command,omitempty"`
-	// Spool is the spool file's progress: "", "pending" or "done".
-	Spool string `json:"spool,omitempty"`
+	// Spool is the spool file's progress: "", "pending" or "done";
+	// SpoolName the file's name in the spool.
+	Spool     string `json:"spool,omitempty"`
+	SpoolName string `json:"spool_name,omitempty"`
 }
 
 func (p *Pending) finished() bool {
@@ -183,7 +185,7 @@ func (e *Engine) Step(ctx context.Context) {
 		})
 		e.setAside = false
 	}
-	for _, ev := range evs {
+	for i, ev := range evs {
 		text := Message(ev, e.cfg.Host, e.cfg.Lang)
 		p := &Pending{Event: ev, Text: text}
 		for _, ch := range e.cfg.Channels {
@@ -193,7 +195,7 @@ func (e *Engine) Step(ctx context.Context) {
 			p.Command = "pending"
 		}
 		if ev.Actionable() && e.cfg.Spool {
-			p.Spool = "pending"
+			p.Spool, p.SpoolName = "pending", spoolName(ev, i)
 		}
 		e.logger.Info("event", "key", ev.Key, "kind", ev.Kind, "message", text)
 		e.st.Outbox = append(e.st.Outbox, p)
@@ -244,7 +246,7 @@ func (e *Engine) deliver(ctx context.Context, now time.Time) {
 		e.save()
 		if p.Spool == "pending" {
 			b, _ := json.Marshal(spoolRecord{Env: Env(p.Event, e.cfg.Host, p.Text)})
-			if err := e.dir.WriteFile(filepath.Join(SpoolDir, spoolName(p.Event)), b, 0o600); err != nil {
+			if err := e.dir.WriteFile(filepath.Join(SpoolDir, p.SpoolName), b, 0o600); err != nil {
 				e.setError("spooling " + p.Event.Key + ": " + err.Error())
 				e.logger.Error("cannot spool the event for the root action", "key", p.Event.Key, "err", err)
 			} else {

@@ -84,7 +84,7 @@ func TestNewCycleSummary(t *testing.T) {
 		t.Errorf("summary (-want +got):\n%s", diff)
 	}
 	msg := Message(ev, "vps1", "en")
-	for _, s := range []string{"vps1", "2026-10-15", "2026-11-15", "878.91 KiB of 976.56 KiB (90.0%)", "Busiest day 2026-10-18: 75.20 KiB"} {
+	for _, s := range []string{"vps1", "the one from 2026-10-15 to 2026-11-14 is over", "Used 900.00 kB of 1.00 MB (90.0%)", "Busiest day 2026-10-18: 77.00 kB"} {
 		if !strings.Contains(msg, s) {
 			t.Errorf("summary %q lacks %q", msg, s)
 		}

@@ -16,6 +16,7 @@ var Languages = []string{"en", "zh-CN"}
 // notification.
 func Message(ev Event, host, lang string) string {
 	w := phrases(lang)
+	size := sizer(ev.LimitBytes)
 	var b strings.Builder
 	line := func(format string, args ...any) {
 		if b.Len() > 0 {
@@ -26,15 +27,15 @@ func Message(ev Event, host, lang string) string {
 	switch ev.Kind {
 	case Threshold:
 		line(w["threshold"], host, ev.Threshold)
-		usageLines(line, w, ev, true)
+		usageLines(line, w, ev, true, size)
 	case Projection:
 		line(w["projection"], host)
-		usageLines(line, w, ev, true)
+		usageLines(line, w, ev, true, size)
 	case NewCycle:
-		line(w["new_cycle"], host, ev.CycleStart, ev.ResetsOn)
-		usageLines(line, w, ev, false)
+		line(w["new_cycle"], host, ev.CycleStart, dayBefore(ev.ResetsOn))
+		usageLines(line, w, ev, false, size)
 		if ev.PeakDay != "" {
-			line(w["peak"], ev.PeakDay, Size(ev.PeakDayBytes))
+			line(w["peak"], ev.PeakDay, size(ev.PeakDayBytes))
 		}
 		if ev.Incomplete {
 			line("%s", w["incomplete"])
@@ -55,7 +56,7 @@ func Message(ev Event, host, lang string) string {
 			line(w["no_numbers"], ev.Status, joinKinds(ev.Problems))
 			break
 		}
-		usageLines(line, w, ev, true)
+		usageLines(line, w, ev, true, size)
 		if ev.Status != "ok" {
 			line(w["status"], ev.Status, joinKinds(ev.Problems))
 		}
@@ -65,20 +66,43 @@ func Message(ev Event, host, lang string) string {
 	return b.String()
 }
 
+// dayBefore is the civil date before date (YYYY-MM-DD).
+func dayBefore(date string) string {
+	d, err := time.Parse(monitor.DateFormat, date)
+	if err != nil {
+		return date
+	}
+	return d.AddDate(0, 0, -1).Format(monitor.DateFormat)
+}
+
 // usageLines writes the used/limit line, the projection when projected,
 // and the reset date with the days left.
-func usageLines(line func(string, ...any), w map[string]string, ev Event, projected bool) {
+func usageLines(line func(string, ...any), w map[string]string, ev Event, projected bool, size func(uint64) string) {
 	if ev.LimitBytes > 0 {
-		line(w["used_of"], Size(ev.UsedBytes), Size(ev.LimitBytes), ev.Percent())
+		line(w["used_of"], size(ev.UsedBytes), size(ev.LimitBytes), ev.Percent())
 		if projected && ev.ProjectedBytes > 0 {
-			line(w["projected"], Size(ev.ProjectedBytes), ev.ProjectedPercent())
+			line(w["projected"], size(ev.ProjectedBytes), ev.ProjectedPercent())
 		}
 	} else {
-		line(w["used"], Size(ev.UsedBytes))
+		line(w["used"], size(ev.UsedBytes))
 	}
 	if projected && ev.ResetsOn != "" {
-		line(w["resets"], ev.DaysLeft, ev.ResetsOn)
+		if ev.DaysLeft == 1 {
+			line(w["resets_1"], ev.ResetsOn)
+		} else {
+			line(w["resets"], ev.DaysLeft, ev.ResetsOn)
+		}
 	}
+}
+
+// sizer is how sizes are written next to a quota of limit bytes: in the
+// units the quota was most likely given in, binary (GiB) when it is a
+// whole number of MiB, else decimal (GB), as providers sell traffic.
+func sizer(limit uint64) func(uint64) string {
+	if limit > 0 && limit%(1<<20) == 0 {
+		return Size
+	}
+	return SizeSI
 }
 
 func problemName(w map[string]string, k monitor.Kind) string {
@@ -98,22 +122,34 @@ func joinKinds(ks []monitor.Kind) string {
 
 // Size formats bytes in binary units with two decimals: 412.35 GiB.
 func Size(n uint64) string {
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
-	if n < 1024 {
+	return formatSize(n, 1024, []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"})
+}
+
+// SizeSI formats bytes in decimal units with two decimals: 442.78 GB.
+func SizeSI(n uint64) string {
+	return formatSize(n, 1000, []string{"B", "kB", "MB", "GB", "TB", "PB", "EB"})
+}
+
+func formatSize(n uint64, base float64, units []string) string {
+	if float64(n) < base {
 		return fmt.Sprintf("%d B", n)
 	}
 	v, i := float64(n), 0
-	for v >= 1024 && i < len(units)-1 {
-		v /= 1024
+	for v >= base && i < len(units)-1 {
+		v /= base
 		i++
 	}
 	return fmt.Sprintf("%.2f %s", v, units[i])
 }
 
-// lasted is how long ev's problem has lasted, in minutes: 1h30m.
+// lasted is how long ev's problem has lasted: 1h30m, or 45s under a
+// minute.
 func lasted(ev Event) string {
-	d := max(ev.At.Sub(ev.Since).Round(time.Minute), time.Minute)
-	return strings.TrimSuffix(d.String(), "0s")
+	d := ev.At.Sub(ev.Since)
+	if d < time.Minute {
+		return max(d.Round(time.Second), time.Second).String()
+	}
+	return strings.TrimSuffix(d.Round(time.Minute).String(), "0s")
 }
 
 // phrases are the messages' phrases in lang: Chinese for zh-CN, English
@@ -128,6 +164,7 @@ func phrases(lang string) map[string]string {
 			"used":         "Used %s",
 			"projected":    "Projected %s by the reset (%.1f%%)",
 			"resets":       "%d days left; resets on %s",
+			"resets_1":     "1 day left; resets on %s",
 			"peak":         "Busiest day %s: %s",
 			"incomplete":   "vnstat lacks days of that cycle: the real usage was higher",
 			"problem":      "%s: traffic is not being counted correctly: %s",
@@ -156,6 +193,7 @@ func phrases(lang string) map[string]string {
 		"used":         "已用 %s",
 		"projected":    "预计到重置时 %s（%.1f%%）",
 		"resets":       "剩余 %d 天，%s 重置",
+		"resets_1":     "剩余 1 天，%s 重置",
 		"peak":         "用量最高的一天 %s：%s",
 		"incomplete":   "vnstat 缺少该周期的部分天数：实际用量更高",
 		"problem":      "%s：流量统计异常：%s",

@@ -38,6 +38,23 @@ func TestMessages(t *testing.T) {
 	}
 }
 
+func TestSizeSI(t *testing.T) {
+	for n, want := range map[uint64]string{999: "999 B", 1000: "1.00 kB", 442_779_402_240: "442.78 GB", 1_500_000_000_000: "1.50 TB"} {
+		if got := SizeSI(n); got != want {
+			t.Errorf("SizeSI(%d) = %q, want %q", n, got, want)
+		}
+	}
+	// Next to a decimal quota, decimal units; a binary one, binary.
+	ev := Event{Kind: Threshold, Threshold: 80, UsedBytes: 400e9, LimitBytes: 500e9, DaysLeft: 1, ResetsOn: "2026-12-01"}
+	if msg := Message(ev, "h", "en"); !strings.Contains(msg, "Used 400.00 GB of 500.00 GB (80.0%)\n1 day left; resets on 2026-12-01") {
+		t.Errorf("decimal quota: %q", msg)
+	}
+	ev.UsedBytes, ev.LimitBytes = 400<<30, 500<<30
+	if msg := Message(ev, "h", "en"); !strings.Contains(msg, "Used 400.00 GiB of 500.00 GiB (80.0%)") {
+		t.Errorf("binary quota: %q", msg)
+	}
+}
+
 func TestSize(t *testing.T) {
 	for n, want := range map[uint64]string{0: "0 B", 1023: "1023 B", 1024: "1.00 KiB", 1536: "1.50 KiB", 500 << 30: "500.00 GiB", 1<<64 - 1: "16.00 EiB"} {
 		if got := Size(n); got != want {

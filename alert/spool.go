@@ -23,13 +23,18 @@ import (
 // written into for the root path unit (ROOT_ACTIONS).
 const SpoolDir = "actions"
 
-// spoolName is the file an event is spooled as: its time, so that a
-// directory listing is in order, and its key. The same event always gets
-// the same name, so that writing it twice leaves one file, and the
-// runner's ledger knows it.
-func spoolName(ev Event) string {
-	safe := regexp.MustCompile(`[^A-Za-z0-9._-]+`).ReplaceAllString(ev.Key, "_")
-	return ev.At.UTC().Format("20060102T150405.000000000Z") + "-" + safe + ".json"
+// spoolName is the file an event is spooled as: its time and its place
+// among the events of the same check, so that a directory listing is in
+// order, and its key. It is chosen once, when the event is recorded, so
+// that writing it twice leaves one file, which the runner's ledger knows.
+func spoolName(ev Event, n int) string {
+	safe := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
+			return r
+		}
+		return '_'
+	}, ev.Key)
+	return fmt.Sprintf("%s-%02d-%s.json", ev.At.UTC().Format("20060102T150405.000000000Z"), n, safe)
 }
 
 // spoolRecord is a spooled event: the variables the action script gets.

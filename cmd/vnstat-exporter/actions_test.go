@@ -81,6 +81,7 @@ func TestRootActionThrottle(t *testing.T) {
 		return string(out)
 	}
 	out := runActions()
+	t.Logf("runner output:\n%s", out)
 	if q := qdisc(t, n.Host); !strings.Contains(q, "qdisc tbf") || !strings.Contains(q, "rate 1Mbit") {
 		t.Errorf("after the 100%% event: %s\nrunner: %s", q, out)
 	}
@@ -114,6 +115,7 @@ func TestRootActionThrottle(t *testing.T) {
 		t.Errorf("spooled %v: want the summary, then 100 %% of the new cycle", files)
 	}
 	out = runActions()
+	t.Logf("runner output:\n%s", out)
 	// The summary lifts the throttle, the new cycle's 100 % puts it back:
 	// both ran, in order.
 	if i, j := strings.Index(out, "lifted the throttle"), strings.LastIndex(out, "throttled "+n.Host); i < 0 || j < i {
