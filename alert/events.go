@@ -62,6 +62,8 @@ type Event struct {
 	Detail    string       `json:"detail,omitempty"`
 	Since     time.Time    `json:"since,omitzero"`
 	Reminder  int          `json:"reminder,omitempty"`
+	// Until is when a recovered problem was last seen gone (Recovered).
+	Until time.Time `json:"until,omitzero"`
 	// Status is /health's status (Report events); Problems its problems'
 	// kinds.
 	Status   string         `json:"status,omitempty"`
@@ -115,6 +117,11 @@ const (
 	ReminderMax   = 24 * time.Hour
 )
 
+// RecoverAfter is how long a problem that was told must stay away before
+// its recovery is told: a check that misses it once (the first check after
+// a restart, before the kernel's counters were sampled) is no recovery.
+const RecoverAfter = time.Minute
+
 // notified are the problem kinds that are reported: those that make the
 // numbers unusable, and those that leave a part out for a reason the
 // owner must fix. Incomplete (vnstat installed mid-cycle) and
@@ -155,6 +162,9 @@ type ProblemState struct {
 	Reported time.Time `json:"reported,omitzero"`
 	// Reminders counts the reminders sent.
 	Reminders int `json:"reminders,omitempty"`
+	// Gone is when a problem that was told was first missed, zero while
+	// it is there.
+	Gone time.Time `json:"gone,omitzero"`
 }
 
 // Input is what Evaluate judges.
@@ -282,15 +292,15 @@ func problemEvents(st *State, h monitor.Health, now time.Time, r Rules) []Event 
 			ps = &ProblemState{Kind: p.Kind, Interface: p.Interface, Since: now}
 			st.Problems[key] = ps
 		}
-		ps.Detail = p.Detail
+		ps.Gone = time.Time{}
 		ev := Event{Key: "problem:" + key + "@" + ps.Since.UTC().Format(time.RFC3339), Kind: ProblemKind, At: now,
 			Problem: p.Kind, Interface: p.Interface, Detail: p.Detail, Since: ps.Since}
 		switch {
 		case ps.Reported.IsZero() && now.Sub(ps.Since) >= r.Grace:
-			ps.Reported = now
+			ps.Reported, ps.Detail = now, p.Detail
 			evs = append(evs, ev)
 		case !ps.Reported.IsZero() && now.Sub(ps.Reported) >= reminderAfter(ps.Reminders):
-			ps.Reported = now
+			ps.Reported, ps.Detail = now, p.Detail
 			ps.Reminders++
 			ev.Reminder = ps.Reminders
 			ev.Key += fmt.Sprintf("#%d", ps.Reminders)
@@ -299,13 +309,17 @@ func problemEvents(st *State, h monitor.Health, now time.Time, r Rules) []Event 
 	}
 	for _, key := range sortedKeys(st.Problems) {
 		ps := st.Problems[key]
-		if seen[key] {
-			continue
-		}
-		delete(st.Problems, key)
-		if !ps.Reported.IsZero() {
+		switch {
+		case seen[key]:
+		case ps.Reported.IsZero():
+			// Never told: it goes without a word.
+			delete(st.Problems, key)
+		case ps.Gone.IsZero():
+			ps.Gone = now
+		case now.Sub(ps.Gone) >= RecoverAfter:
+			delete(st.Problems, key)
 			evs = append(evs, Event{Key: "recovered:" + key + "@" + ps.Since.UTC().Format(time.RFC3339), Kind: Recovered, At: now,
-				Problem: ps.Kind, Interface: ps.Interface, Detail: ps.Detail, Since: ps.Since})
+				Problem: ps.Kind, Interface: ps.Interface, Detail: ps.Detail, Since: ps.Since, Until: ps.Gone})
 		}
 	}
 	return evs

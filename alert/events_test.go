@@ -176,15 +176,29 @@ func TestProblemBackoff(t *testing.T) {
 	if reminders[0] != 0 || reminders[len(reminders)-1] != len(want)-1 {
 		t.Errorf("reminder numbers %v", reminders)
 	}
+	// Missed once (a check right after a restart): no recovery yet, and
+	// back again it is the same problem, not a new one.
 	end := start.Add(73 * time.Hour)
-	evs := Evaluate(&st, Input{State: result(end, 10), Now: end}, testRules)
+	if evs := Evaluate(&st, Input{State: result(end, 10), Now: end}, testRules); len(evs) != 0 {
+		t.Fatalf("at the first check without it: %v", kinds(evs))
+	}
+	back := end.Add(30 * time.Second)
+	if evs := Evaluate(&st, Input{State: &monitor.State{LastPoll: back, Err: errFailed}, Now: back}, testRules); len(evs) != 0 {
+		t.Fatalf("back within a minute: %v", kinds(evs))
+	}
+	gone := end.Add(time.Minute)
+	if evs := Evaluate(&st, Input{State: result(gone, 10), Now: gone}, testRules); len(evs) != 0 {
+		t.Fatalf("gone again: %v", kinds(evs))
+	}
+	recoverAt := gone.Add(RecoverAfter)
+	evs := Evaluate(&st, Input{State: result(recoverAt, 10), Now: recoverAt}, testRules)
 	if len(evs) != 1 || evs[0].Kind != Recovered || evs[0].Problem != monitor.NoData {
 		t.Fatalf("on recovery: %+v", evs)
 	}
-	if msg := Message(evs[0], "vps1", "en"); !strings.Contains(msg, "lasted 73h0m") {
+	if msg := Message(evs[0], "vps1", "en"); !strings.Contains(msg, "lasted 73h1m") {
 		t.Errorf("recovery message %q does not say how long it lasted", msg)
 	}
-	if evs := Evaluate(&st, Input{State: result(end, 10), Now: end.Add(time.Minute)}, testRules); len(evs) != 0 {
+	if evs := Evaluate(&st, Input{State: result(recoverAt, 10), Now: recoverAt.Add(time.Minute)}, testRules); len(evs) != 0 {
 		t.Errorf("after recovery: %v", kinds(evs))
 	}
 }

@@ -145,7 +145,11 @@ func formatSize(n uint64, base float64, units []string) string {
 // lasted is how long ev's problem has lasted: 1h30m, or 45s under a
 // minute.
 func lasted(ev Event) string {
-	d := ev.At.Sub(ev.Since)
+	end := ev.At
+	if !ev.Until.IsZero() {
+		end = ev.Until
+	}
+	d := end.Sub(ev.Since)
 	if d < time.Minute {
 		return max(d.Round(time.Second), time.Second).String()
 	}

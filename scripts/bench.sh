@@ -6,7 +6,9 @@
 #  - time from start to the first 200 from the webhook;
 #  - the poll cost for 50 and 2,000 interfaces x 62 days: the vnstat child
 #    the daemon used to run, and a whole poll reading the database;
-#  - the Go benchmarks (go test -bench . -benchmem).
+#  - the Go benchmarks (go test -bench . -benchmem);
+#  - the stripped binary's size, and what the notification library
+#    (shoutrrr) and the alert package take of it.
 # Needs vnstat, sqlite3, wrk and time (apt-get install vnstat sqlite3 wrk curl time).
 #   scripts/bench.sh [seconds per round]     (default 10)
 set -euo pipefail
@@ -133,3 +135,9 @@ done
 
 echo "Go benchmarks:"
 go test -run '^$' -bench . -benchmem ./monitor ./linksrc ./api | grep '^Benchmark'
+
+# Binary size: the release build (static, stripped), and the bytes of the
+# symbols of shoutrrr and of the alert package in an unstripped build.
+CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$work/size-bin" ./cmd/vnstat-exporter
+CGO_ENABLED=0 go build -trimpath -o "$work/size-sym" ./cmd/vnstat-exporter
+echo "binary: $(stat -c %s "$work/size-bin") bytes stripped; $(go tool nm -size "$work/size-sym" | awk '$4 ~ /nicholas-fedor\/shoutrrr/ {s+=$2} $4 ~ /vnstat-exporter\/alert\./ {a+=$2} END {printf "symbols: shoutrrr %d bytes, alert %d bytes", s, a}')"
