@@ -153,7 +153,7 @@ func readSpooled(path string) ([]string, error) {
 	}
 	for _, kv := range rec.Env {
 		if !validEnv.MatchString(kv) {
-			return nil, fmt.Errorf("variable %.40q is not %s...", kv, EnvPrefix)
+			return nil, fmt.Errorf("variable %.40q: only %sNAME=value is passed on", kv, EnvPrefix)
 		}
 	}
 	return rec.Env, nil

@@ -92,7 +92,9 @@ func TestCalibrateRefuses(t *testing.T) {
 // TestDetailsShowAlerts: the detailed health carries the alert engine's
 // status, the public one does not.
 func TestDetailsShowAlerts(t *testing.T) {
-	status := func() alert.Status { return alert.Status{Pending: 2, LastError: "telegram #1: got unexpected HTTP status: 502"} }
+	status := func() alert.Status {
+		return alert.Status{Pending: 2, LastError: "telegram #1: got unexpected HTTP status: 502"}
+	}
 	h := NewHandler(newFake(&monitor.State{Result: goodResult, LastPoll: polled}), Config{WebhookPath: secret, PollInterval: time.Minute, Alerts: status},
 		func() time.Time { return polled }, nil)
 	if w := do(t, h, http.MethodGet, secret+HealthPath); !strings.Contains(w.Body.String(), `"alerts":{"pending":2,"last_error":"telegram #1: got unexpected HTTP status: 502"}`) {
