@@ -70,6 +70,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			fs.SetOutput(stderr)
 			fmt.Fprintf(stderr, "Usage of %s (each flag overrides the environment variable named in it):\n", name)
 			fs.PrintDefaults()
+			fmt.Fprintln(stderr, "Subcommands, with the same settings: healthcheck, notify-test, calibrate SIZE; and run-actions -h (the root runner).")
 			return 0
 		}
 		fmt.Fprintf(stderr, "vnstat-exporter: %v (run %s -h for the settings)\n", err, name)

@@ -31,7 +31,9 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		{"removed flag", []string{"-vnstat-bin", "vnstat"}, nil, "flag provided but not defined: -vnstat-bin"},
 		{"webhook on /health", nil, map[string]string{"WEBHOOK_PATH": "/health"}, "invalid WEBHOOK_PATH (value hidden, 7 bytes): allowed: a path other than /health"},
 		{"metrics on the webhook", nil, map[string]string{"WEBHOOK_PATH": "/hook/x", "METRICS_PATH": "/hook/x"}, "invalid METRICS_PATH (value hidden, 7 bytes)"},
-		{"metrics on the detailed health", nil, map[string]string{"WEBHOOK_PATH": "/hook/x", "METRICS_PATH": "/hook/x/health"}, "invalid METRICS_PATH (value hidden, 14 bytes): allowed: a path other than /health, WEBHOOK_PATH and WEBHOOK_PATH/health"},
+		{"metrics on the detailed health", nil, map[string]string{"WEBHOOK_PATH": "/hook/x", "METRICS_PATH": "/hook/x/health"}, "invalid METRICS_PATH (value hidden, 14 bytes): allowed: a path other than /health, WEBHOOK_PATH, WEBHOOK_PATH/health and WEBHOOK_PATH/calibrate"},
+		{"metrics on the calibration", nil, map[string]string{"WEBHOOK_PATH": "/hook/x", "METRICS_PATH": "/hook/x/calibrate"}, "invalid METRICS_PATH (value hidden, 17 bytes)"},
+		{"calibrate with two values", []string{"calibrate", "5GB", "6GB"}, nil, `unexpected argument "6GB"`},
 		{"metrics on /health", nil, map[string]string{"METRICS_PATH": "/health"}, "invalid METRICS_PATH"},
 	}
 	for _, tt := range tests {
