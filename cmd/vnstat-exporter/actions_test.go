@@ -45,6 +45,7 @@ func waitSpool(t *testing.T, spool string, n int) []string {
 // the interface; once only. A restart that finds the state of the last
 // cycle spools the new cycle's summary, and the runner lifts the throttle.
 func TestRootActionThrottle(t *testing.T) {
+	long(t)
 	if why := vnstattest.Tools(); why != "" {
 		t.Skip(why)
 	}

@@ -97,6 +97,7 @@ func linesOf(t *testing.T, path string) []string {
 // runs (a shutdown), is not run again after the restart; a calibration
 // through `vnstat-exporter calibrate` is served and survives a restart.
 func TestAlertsEndToEnd(t *testing.T) {
+	long(t)
 	if why := vnstattest.Tools(); why != "" {
 		t.Skip(why)
 	}

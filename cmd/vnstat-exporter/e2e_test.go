@@ -536,3 +536,12 @@ func ratioString(a, b uint64) string {
 	q.Mul(q, big.NewInt(10000)).Add(q, new(big.Int).SetUint64(b/2)).Div(q, new(big.Int).SetUint64(b))
 	return fmt.Sprintf("%d.%02d", new(big.Int).Div(q, big.NewInt(100)).Uint64(), new(big.Int).Mod(q, big.NewInt(100)).Uint64())
 }
+
+// long skips a test that takes several seconds or more under -short: the
+// README's quick test command runs the rest; CI runs all of them.
+func long(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("long end-to-end test: runs without -short (scripts/e2e.sh, CI)")
+	}
+}

@@ -22,6 +22,7 @@ import (
 // any), turn /health 503 with a reason that names the file and the fault,
 // and recover at the next good poll.
 func TestFaultsFromDatabase(t *testing.T) {
+	long(t)
 	if why := vnstattest.Tools(); why != "" {
 		t.Skip(why)
 	}

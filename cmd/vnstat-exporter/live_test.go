@@ -61,6 +61,7 @@ type liveResponse struct {
 // in the webhook at the next sample, as vnstat's rows plus the kernel's
 // count since vnstatd's save, to the byte.
 func TestLiveTopUpRealVnstatd(t *testing.T) {
+	long(t)
 	n, ln, vd, bin := vethWithVnstatd(t, 60)
 	// One poll at start; from then on only the live samples move numbers.
 	d := startDaemon(t, bin, "VNSTAT_DBDIR="+vd.dbdir, "INTERFACES="+n.Host, "POLL_INTERVAL=1h")
@@ -157,6 +158,7 @@ func TestLinkEventsTriggerPoll(t *testing.T) {
 // TestStalledVnstatdRealTraffic kills vnstatd while traffic flows: /health
 // must turn 503 once its last save is older than VNSTAT_STALE_AFTER.
 func TestStalledVnstatdRealTraffic(t *testing.T) {
+	long(t)
 	n, ln, vd, bin := vethWithVnstatd(t, 1)
 	const staleAfter = 4 * time.Second
 	d := startDaemon(t, bin, "VNSTAT_DBDIR="+vd.dbdir, "INTERFACES="+n.Host, "POLL_INTERVAL=1s", "VNSTAT_STALE_AFTER="+staleAfter.String())

@@ -60,6 +60,7 @@ func TestPortInUse(t *testing.T) {
 // locked database and a client holds a request half-sent ends the
 // program within the 5 s shutdown bound, with exit code 0.
 func TestSIGTERMDuringPollAndSlowRequest(t *testing.T) {
+	long(t)
 	if why := vnstattest.Tools(); why != "" {
 		t.Skip(why)
 	}
@@ -127,6 +128,7 @@ func openFiles(t *testing.T, pid int) int {
 // bounded memory, goroutines back to their baseline afterwards; then 20
 // more polls with no growth in open files or memory.
 func TestManyClientsAndSoak(t *testing.T) {
+	long(t)
 	if why := vnstattest.Tools(); why != "" {
 		t.Skip(why)
 	}

@@ -215,6 +215,7 @@ func TestManyInterfacesOneReported(t *testing.T) {
 // while the daemon runs in UTC. After two saves, /health says so, naming
 // both offsets and the fix; in vnstatd's zone it is ok.
 func TestZoneMismatchRealVnstatd(t *testing.T) {
+	long(t)
 	n := newTestNet(t)
 	if why := vnstattest.Tools(); why != "" {
 		t.Skip(why)

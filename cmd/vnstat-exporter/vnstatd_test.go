@@ -332,6 +332,7 @@ type healthResponse struct {
 // holds the daemon's answers against vnstat's own rows and the kernel's
 // counters.
 func TestRealVnstatd(t *testing.T) {
+	long(t)
 	n, ln, vd, bin := vethWithVnstatd(t, 1)
 	// vnstatd counts from its first read of the counters, made when it
 	// started; nothing crosses the veth until the test sends.
