@@ -21,7 +21,7 @@ type collector struct {
 	pollInterval time.Duration
 	now          func() time.Time
 
-	cycleBytes, cycleStart, used, limit, remaining, projected,
+	cycleBytes, cycleStart, cycleReset, lifetime, used, limit, remaining, projected,
 	lastSuccess, lastPollOK, pollDuration, pollErrors, vnstatUpdated,
 	ifaceInfo, buildInfo, problem *prometheus.Desc
 }
@@ -33,12 +33,15 @@ func newCollector(src StateSource, version string, pollInterval time.Duration) *
 		return prometheus.NewDesc("vnstat_exporter_"+name, help, labels, nil)
 	}
 	return &collector{
-		src:           src,
-		version:       version,
-		pollInterval:  pollInterval,
-		now:           time.Now,
-		cycleBytes:    d("cycle_bytes", "Bytes counted by vnstat since the billing cycle began, per interface and direction (in: received, out: sent).", "interface", "direction"),
-		cycleStart:    d("cycle_start_timestamp_seconds", "Start of the current billing cycle (local midnight), as a Unix timestamp."),
+		src:          src,
+		version:      version,
+		pollInterval: pollInterval,
+		now:          time.Now,
+		cycleBytes:   d("cycle_bytes", "Bytes counted by vnstat since the billing cycle began, per interface and direction (in: received, out: sent).", "interface", "direction"),
+		cycleStart:   d("cycle_start_timestamp_seconds", "Start of the current billing cycle (local midnight), as a Unix timestamp."),
+		cycleReset:   d("cycle_reset_timestamp_seconds", "Start of the next billing cycle (local midnight of the reset day), as a Unix timestamp."),
+		lifetime: d("interface_bytes_total", "Bytes vnstat has counted on the interface since it began to track it, plus what the kernel counted since vnstat's last save; "+
+			"only goes up while vnstat keeps the interface. Direction in: received, out: sent.", "interface", "direction"),
 		used:          d("cycle_used_bytes", "Usage of the cycle by the billing mode, offset included.", "mode"),
 		limit:         d("quota_limit_bytes", "The cycle's allowance (QUOTA)."),
 		remaining:     d("quota_remaining_bytes", "Allowance left in the cycle, never below 0."),
@@ -56,7 +59,7 @@ func newCollector(src StateSource, version string, pollInterval time.Duration) *
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.cycleBytes, c.cycleStart, c.used, c.limit, c.remaining, c.projected,
+	for _, d := range []*prometheus.Desc{c.cycleBytes, c.cycleStart, c.cycleReset, c.lifetime, c.used, c.limit, c.remaining, c.projected,
 		c.lastSuccess, c.lastPollOK, c.pollDuration, c.pollErrors, c.vnstatUpdated, c.ifaceInfo, c.buildInfo, c.problem} {
 		ch <- d
 	}
@@ -93,9 +96,14 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		gauge(c.cycleBytes, float64(i.InBytes), i.Name, "in")
 		gauge(c.cycleBytes, float64(i.OutBytes), i.Name, "out")
 		gauge(c.ifaceInfo, 1, i.Name)
+		ch <- prometheus.MustNewConstMetric(c.lifetime, prometheus.CounterValue, float64(i.LifetimeInBytes), i.Name, "in")
+		ch <- prometheus.MustNewConstMetric(c.lifetime, prometheus.CounterValue, float64(i.LifetimeOutBytes), i.Name, "out")
 	}
-	s := res.Cycle.Start
-	gauge(c.cycleStart, float64(time.Date(s.Year(), s.Month(), s.Day(), 0, 0, 0, 0, res.PolledAt.Location()).Unix()))
+	midnight := func(d time.Time) float64 {
+		return float64(time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, res.PolledAt.Location()).Unix())
+	}
+	gauge(c.cycleStart, midnight(res.Cycle.Start))
+	gauge(c.cycleReset, midnight(res.Cycle.Next))
 	u := res.Usage
 	gauge(c.used, float64(u.UsedBytes), u.Mode)
 	if u.LimitBytes > 0 {

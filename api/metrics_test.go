@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -66,6 +67,8 @@ next:
 // webhook's answer for the same state, and with promtool when it is there.
 func TestMetricsEqualWebhook(t *testing.T) {
 	res := *goodResult
+	res.Interfaces = slices.Clone(res.Interfaces)
+	res.Interfaces[0].LifetimeInBytes, res.Interfaces[0].LifetimeOutBytes = 9_000_000_000_123, 4_000_000_000_456
 	res.Usage = monitor.Usage{Mode: monitor.ModeSum, UsedBytes: 3222536192 + 110e9, OffsetBytes: 110e9, LimitBytes: 500e9,
 		RemainingBytes: 500e9 - 3222536192 - 110e9, ProjectedBytes: 120e9, ResetsOn: time.Date(2026, time.December, 1, 0, 0, 0, 0, time.UTC)}
 	st := &monitor.State{Result: &res, LastPoll: polled, PollDuration: 25 * time.Millisecond, PollErrors: 3}
@@ -117,6 +120,10 @@ func TestMetricsEqualWebhook(t *testing.T) {
 		{"vnstat_exporter_quota_remaining_bytes", nil, float64(hook.Quota.Remaining)},
 		{"vnstat_exporter_quota_projected_bytes", nil, float64(hook.Quota.Projected)},
 		{"vnstat_exporter_cycle_start_timestamp_seconds", nil, float64(time.Date(2026, time.November, 1, 0, 0, 0, 0, time.UTC).Unix())},
+		{"vnstat_exporter_cycle_reset_timestamp_seconds", nil, float64(time.Date(2026, time.December, 1, 0, 0, 0, 0, time.UTC).Unix())},
+		{"vnstat_exporter_interface_bytes_total", []string{"interface", "eth0", "direction", "in"}, 9_000_000_000_123},
+		{"vnstat_exporter_interface_bytes_total", []string{"interface", "eth0", "direction", "out"}, 4_000_000_000_456},
+		{"vnstat_exporter_interface_bytes_total", []string{"interface", "wlo1", "direction", "in"}, 0},
 		{"vnstat_exporter_last_success_timestamp_seconds", nil, float64(polled.Unix())},
 		{"vnstat_exporter_vnstat_updated_timestamp_seconds", nil, float64(polled.Add(-5 * time.Minute).Unix())},
 		{"vnstat_exporter_poll_duration_seconds", nil, 0.025},
@@ -128,6 +135,9 @@ func TestMetricsEqualWebhook(t *testing.T) {
 		if got := value(t, fams, c.name, c.labels...); got != c.want {
 			t.Errorf("%s = %v, want %v", c.name, got, c.want)
 		}
+	}
+	if typ := fams["vnstat_exporter_interface_bytes_total"].GetType().String(); typ != "COUNTER" {
+		t.Errorf("vnstat_exporter_interface_bytes_total is a %s, want a counter", typ)
 	}
 	for _, name := range []string{"go_goroutines", "process_resident_memory_bytes"} {
 		if _, ok := fams[name]; !ok {

@@ -65,8 +65,10 @@ func (f *fakeVnstat) Read(_ context.Context, from time.Time, pick func([]vnstats
 	sorted := slices.Clone(f.ifaces)
 	slices.SortFunc(sorted, func(a, b vnstattest.Iface) int { return strings.Compare(a.Name, b.Name) })
 	for _, i := range sorted {
+		rxTotal, txTotal := i.Totals()
 		snap.Interfaces = append(snap.Interfaces, vnstatsrc.Interface{
 			Name: i.Name, Created: wall(i.Created), Updated: wall(i.Updated), RXCounter: i.RXCounter, TXCounter: i.TXCounter,
+			RXTotal: rxTotal, TXTotal: txTotal,
 		})
 		if f.modTime.IsZero() && wall(i.Updated).After(snap.ModTime) {
 			snap.ModTime = wall(i.Updated).Time
@@ -145,7 +147,8 @@ func wantTotals(ifaces []vnstattest.Iface, names []string, start, today time.Tim
 			rx, tx := i.Sum(start, today)
 			in += rx
 			out += tx
-			per = append(per, IfaceTotal{Name: i.Name, InBytes: rx, OutBytes: tx, Updated: i.Updated})
+			rxTotal, txTotal := i.Totals()
+			per = append(per, IfaceTotal{Name: i.Name, InBytes: rx, OutBytes: tx, Updated: i.Updated, LifetimeInBytes: rxTotal, LifetimeOutBytes: txTotal})
 		}
 	}
 	slices.SortFunc(per, func(a, b IfaceTotal) int { return strings.Compare(a.Name, b.Name) })

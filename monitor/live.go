@@ -119,6 +119,8 @@ func topUp(base *Result, saved map[string]savedState, links []Link, tr linkTrack
 				i.LiveInBytes, i.LiveOutBytes = rx, tx
 				i.InBytes = addSat(i.InBytes, rx)
 				i.OutBytes = addSat(i.OutBytes, tx)
+				i.LifetimeInBytes = addSat(i.LifetimeInBytes, rx)
+				i.LifetimeOutBytes = addSat(i.LifetimeOutBytes, tx)
 				res.LiveInBytes = addSat(res.LiveInBytes, rx)
 				res.LiveOutBytes = addSat(res.LiveOutBytes, tx)
 				res.LiveAsOf = now

@@ -85,6 +85,10 @@ func TestLiveTopUp(t *testing.T) {
 	if res.Interfaces[0].Name != "eth0" || res.Interfaces[0].LiveInBytes != 1000 || res.Usage.UsedBytes != res.InBytes+res.OutBytes || !res.LiveAsOf.Equal(now) {
 		t.Errorf("eth0 %+v usage %+v as of %v", res.Interfaces[0], res.Usage, res.LiveAsOf)
 	}
+	// The lifetime counter is vnstat's total plus the same live part.
+	if e, b := res.Interfaces[0], base.Interfaces[0]; e.LifetimeInBytes != b.LifetimeInBytes+1000 || e.LifetimeOutBytes != b.LifetimeOutBytes+500 || b.LifetimeInBytes == 0 {
+		t.Errorf("eth0 lifetime %d/%d, want vnstat's %d/%d + 1000/500", e.LifetimeInBytes, e.LifetimeOutBytes, b.LifetimeInBytes, b.LifetimeOutBytes)
+	}
 
 	// More kernel traffic shows at the next sample, without a poll.
 	now = now.Add(time.Second)
@@ -340,5 +344,44 @@ func TestSampleAtNewDayPollsOnce(t *testing.T) {
 	}
 	if st := p.State(); st.Err == nil || p.base != good || st.Result == nil {
 		t.Errorf("after the failed poll: err %v, base kept %v", st.Err, p.base == good)
+	}
+}
+
+// TestLifetimeAcrossSave: vnstatd's save moves what the kernel counted
+// from the live part into its total; the lifetime counter neither drops
+// nor jumps, and goes on rising with the traffic.
+func TestLifetimeAcrossSave(t *testing.T) {
+	saved := time.Date(2026, time.November, 30, 11, 55, 0, 0, time.UTC)
+	now := saved.Add(2 * time.Minute)
+	links := &fakeLinks{links: []Link{
+		{Name: "eth0", Index: 2, Kind: "device", ParentBus: "virtio", RxBytes: 10_000, TxBytes: 20_000},
+		{Name: "wlo1", Index: 3, Kind: "device", ParentBus: "pci", RxBytes: 300, TxBytes: 400},
+	}}
+	p, v := livePoller(t, PollerConfig{Live: true}, &now, links, map[string][2]uint64{"eth0": {9_000, 19_500}, "wlo1": {300, 400}})
+	before := p.State().Result.Interfaces[0]
+	// vnstatd saves: today's row grows by what the kernel counted since
+	// the last save, and the saved counters catch up.
+	now = now.Add(time.Minute)
+	v.set(func(f *fakeVnstat) {
+		eth0 := &f.ifaces[0]
+		last := &eth0.Days[len(eth0.Days)-1]
+		last.RX += 1_000
+		last.TX += 500
+		eth0.RXCounter, eth0.TXCounter, eth0.Updated = 10_000, 20_000, now.Add(-time.Second)
+	})
+	if err := p.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	after := p.State().Result.Interfaces[0]
+	if after.Name != "eth0" || after.LiveInBytes != 0 || after.LifetimeInBytes != before.LifetimeInBytes || after.LifetimeOutBytes != before.LifetimeOutBytes {
+		t.Errorf("across the save: before %+v, after %+v: want the same lifetime, the live part moved into vnstat's total", before, after)
+	}
+	now = now.Add(time.Second)
+	links.links[0].RxBytes += 77
+	if err := p.Sample(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.State().Result.Interfaces[0].LifetimeInBytes; got != before.LifetimeInBytes+77 {
+		t.Errorf("after 77 more bytes: %d, want %d", got, before.LifetimeInBytes+77)
 	}
 }

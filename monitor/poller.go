@@ -65,6 +65,10 @@ type IfaceTotal struct {
 	LiveInBytes, LiveOutBytes uint64
 	// Updated is when vnstat last saved this interface.
 	Updated time.Time
+	// LifetimeInBytes and LifetimeOutBytes are vnstat's lifetime totals
+	// plus the live part: counters that only go up while vnstat keeps the
+	// interface.
+	LifetimeInBytes, LifetimeOutBytes uint64
 }
 
 // State is what the poller knows after its latest poll. A State is never

@@ -59,6 +59,8 @@ type Interface struct {
 	Created, Updated Wall
 	// RXCounter and TXCounter are the kernel's byte counters at the save.
 	RXCounter, TXCounter uint64
+	// RXTotal and TXTotal are vnstat's lifetime totals at the save.
+	RXTotal, TXTotal uint64
 	// Days are the daily rows from the date asked for on, oldest first,
 	// for picked interfaces; nil for the others.
 	Days []Day
@@ -214,7 +216,7 @@ type ifaceID struct {
 
 func readInterfaces(ctx context.Context, tx *sql.Tx, snap *Snapshot) (map[string]ifaceID, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT id, name, CAST(created AS TEXT), CAST(updated AS TEXT),
-		rxcounter, txcounter FROM interface ORDER BY name`)
+		rxcounter, txcounter, rxtotal, txtotal FROM interface ORDER BY name`)
 	if err != nil {
 		return nil, err
 	}
@@ -224,14 +226,18 @@ func readInterfaces(ctx context.Context, tx *sql.Tx, snap *Snapshot) (map[string
 		var i Interface
 		var id int64
 		var created, updated string
-		var rx, tx int64
-		if err := rows.Scan(&id, &i.Name, &created, &updated, &rx, &tx); err != nil {
+		var rx, tx, rxTotal, txTotal int64
+		if err := rows.Scan(&id, &i.Name, &created, &updated, &rx, &tx, &rxTotal, &txTotal); err != nil {
 			return nil, err
 		}
 		if rx < 0 || tx < 0 {
 			return nil, fmt.Errorf("interface %s: negative counters (rx %d, tx %d)", i.Name, rx, tx)
 		}
+		if rxTotal < 0 || txTotal < 0 {
+			return nil, fmt.Errorf("interface %s: negative totals (rx %d, tx %d)", i.Name, rxTotal, txTotal)
+		}
 		i.RXCounter, i.TXCounter = uint64(rx), uint64(tx)
+		i.RXTotal, i.TXTotal = uint64(rxTotal), uint64(txTotal)
 		if i.Created, err = parseWall(created); err != nil {
 			return nil, fmt.Errorf("interface %s: created: %w", i.Name, err)
 		}

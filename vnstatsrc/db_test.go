@@ -111,6 +111,15 @@ func TestRead(t *testing.T) {
 	if diff := cmp.Diff(cli["eth0"], got); diff != "" {
 		t.Errorf("eth0's rows (-vnstat +read):\n%s", diff)
 	}
+	totals, err := vnstattest.CLITotals(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range snap.Interfaces {
+		if want := totals[i.Name]; [2]uint64{i.RXTotal, i.TXTotal} != want || want[0] == 0 {
+			t.Errorf("%s's lifetime totals read as %d/%d, vnstat prints %d/%d", i.Name, i.RXTotal, i.TXTotal, want[0], want[1])
+		}
+	}
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 2 {
 		t.Errorf("reading left files behind: %v", entries)

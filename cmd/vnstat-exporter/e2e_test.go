@@ -486,10 +486,17 @@ func TestEndToEndQuotaAndPreviousCycle(t *testing.T) {
 			for _, l := range m.GetLabel() {
 				key += "," + l.GetName() + "=" + l.GetValue()
 			}
-			scraped[key] = m.GetGauge().GetValue()
+			scraped[key] = m.GetGauge().GetValue() + m.GetCounter().GetValue()
 		}
 	}
+	// The lifetime counter: vnstat's totals, which vnstat prints too.
+	cliTotals, err := vnstattest.CLITotals(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for key, want := range map[string]uint64{
+		"vnstat_exporter_interface_bytes_total,direction=in,interface=lo":  cliTotals["lo"][0],
+		"vnstat_exporter_interface_bytes_total,direction=out,interface=lo": cliTotals["lo"][1],
 		"vnstat_exporter_cycle_bytes,direction=in,interface=lo":  rx,
 		"vnstat_exporter_cycle_bytes,direction=out,interface=lo": tx,
 		"vnstat_exporter_cycle_used_bytes,mode=max":              used,

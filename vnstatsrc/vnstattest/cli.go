@@ -71,6 +71,38 @@ func CLIDaily(ctx context.Context, dir, tz string, begin, end time.Time) (map[st
 	return res, nil
 }
 
+// CLITotals runs the real `vnstat --json --dbdir DIR` and returns each
+// interface's lifetime totals (traffic.total) as vnstat prints them.
+func CLITotals(ctx context.Context, dir string) (map[string][2]uint64, error) {
+	cmd := exec.CommandContext(ctx, "vnstat", "--json", "--dbdir", dir)
+	cmd.Env = append(os.Environ(), "LC_ALL=C")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("running vnstat --json: %w: %s", err, stderr.String())
+	}
+	var doc struct {
+		Interfaces []struct {
+			Name    string `json:"name"`
+			Traffic struct {
+				Total struct {
+					RX uint64 `json:"rx"`
+					TX uint64 `json:"tx"`
+				} `json:"total"`
+			} `json:"traffic"`
+		} `json:"interfaces"`
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		return nil, fmt.Errorf("parsing vnstat's JSON: %w", err)
+	}
+	res := make(map[string][2]uint64, len(doc.Interfaces))
+	for _, i := range doc.Interfaces {
+		res[i.Name] = [2]uint64{i.Traffic.Total.RX, i.Traffic.Total.TX}
+	}
+	return res, nil
+}
+
 // Date returns a civil date: midnight UTC.
 func Date(y int, m time.Month, d int) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)

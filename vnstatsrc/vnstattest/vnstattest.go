@@ -38,6 +38,16 @@ type Day struct {
 	RX, TX uint64
 }
 
+// Totals are the interface's lifetime totals as Build writes them (rxtotal,
+// txtotal): the sums of all its daily rows.
+func (i Iface) Totals() (rx, tx uint64) {
+	for _, d := range i.Days {
+		rx += d.RX
+		tx += d.TX
+	}
+	return rx, tx
+}
+
 // Sum returns the bytes of the rows dated from begin through end, both
 // civil dates (only their year, month and day count).
 func (i Iface) Sum(begin, end time.Time) (rx, tx uint64) {
@@ -89,12 +99,10 @@ func BuildConf(ctx context.Context, dir string, ifaces []Iface, extraConf string
 	fmt.Fprintf(&sql, "UPDATE info SET value='%d' WHERE name='btime';\n", btime.Unix())
 	for n, iface := range ifaces {
 		id := n + 1
-		var rxTotal, txTotal uint64
+		rxTotal, txTotal := iface.Totals()
 		months := map[string][2]uint64{}
 		var monthOrder []string
 		for _, d := range iface.Days {
-			rxTotal += d.RX
-			txTotal += d.TX
 			m := fmt.Sprintf("%04d-%02d-01", d.Date.Year(), d.Date.Month())
 			if _, ok := months[m]; !ok {
 				monthOrder = append(monthOrder, m)
