@@ -1,0 +1,126 @@
+package deploy
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func promtool(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("needs promtool (apt-get install prometheus)")
+	}
+	return p
+}
+
+// TestAlertRules checks the rules and runs their unit tests: each alert
+// fires where it must and stays silent where it must not.
+func TestAlertRules(t *testing.T) {
+	bin := promtool(t)
+	for _, args := range [][]string{
+		{"check", "rules", "prometheus/alerts.yml"},
+		{"test", "rules", "prometheus/alerts_test.yml"},
+	} {
+		out, err := exec.Command(bin, args...).CombinedOutput()
+		if err != nil {
+			t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+}
+
+// DashboardExprs returns every PromQL expression of the Grafana
+// dashboard, with its variables replaced by what Grafana would put there.
+func dashboardExprs(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile("grafana/vnstat-exporter.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(b, &dash); err != nil {
+		t.Fatal(err)
+	}
+	vars := strings.NewReplacer(`"$instance"`, `".+"`, "$__rate_interval", "5m")
+	var exprs []string
+	for _, p := range dash.Panels {
+		if len(p.Targets) == 0 {
+			t.Errorf("panel %q has no query", p.Title)
+		}
+		for _, tg := range p.Targets {
+			e := vars.Replace(tg.Expr)
+			if strings.Contains(e, "$") {
+				t.Errorf("panel %q: a variable left in %q", p.Title, e)
+			}
+			exprs = append(exprs, e)
+		}
+	}
+	return exprs
+}
+
+// TestDashboardQueries has promtool parse every expression of the
+// dashboard, as recording rules of a rules file.
+func TestDashboardQueries(t *testing.T) {
+	bin := promtool(t)
+	exprs := dashboardExprs(t)
+	if len(exprs) < 8 {
+		t.Fatalf("%d expressions: the dashboard lost its panels", len(exprs))
+	}
+	var rules strings.Builder
+	rules.WriteString("groups:\n  - name: dashboard\n    rules:\n")
+	for i, e := range exprs {
+		q, _ := json.Marshal(e) // a JSON string is a YAML string
+		rules.WriteString("      - record: dashboard:expr" + string(rune('a'+i)) + "\n        expr: " + string(q) + "\n")
+	}
+	f := filepath.Join(t.TempDir(), "dashboard-rules.yml")
+	if err := os.WriteFile(f, []byte(rules.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "check", "rules", f).CombinedOutput()
+	if err != nil {
+		t.Errorf("promtool check rules on the dashboard's expressions: %v\n%s\n%s", err, out, rules.String())
+	}
+}
+
+// TestDashboardSelectsHost: every per-host panel filters by the host
+// variable, and the fleet table does not.
+func TestDashboardSelectsHost(t *testing.T) {
+	b, err := os.ReadFile("grafana/vnstat-exporter.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metric := regexp.MustCompile(`vnstat_exporter_[a-z_]+(\{[^}]*\})?`)
+	var dash struct {
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(b, &dash); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range dash.Panels {
+		fleet := strings.HasPrefix(p.Title, "Fleet")
+		for _, tg := range p.Targets {
+			for _, m := range metric.FindAllString(tg.Expr, -1) {
+				if has := strings.Contains(m, `instance=~"$instance"`); has == fleet {
+					t.Errorf("panel %q: %s", p.Title, m)
+				}
+			}
+		}
+	}
+}
