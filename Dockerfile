@@ -2,15 +2,21 @@
 # vnstat-exporter: one static Go binary that reads the host's vnstat
 # database directly; no vnstat, no shell, no package manager in the image.
 # Build: docker build -t vnstat-exporter .   (podman: add --format docker to keep HEALTHCHECK)
+# Other architectures, cross-compiled by Go on the build machine (no
+# emulation): docker buildx build --platform linux/amd64,linux/arm64 .
+# or podman build --platform linux/arm64 ...
 
-FROM golang:1.26-bookworm AS build
+FROM --platform=$BUILDPLATFORM golang:1.26-bookworm AS build
+ARG TARGETOS=linux
+ARG TARGETARCH
+ARG TARGETVARIANT
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 ARG VERSION=dev
 # timetzdata: TZ=Area/City works without zoneinfo files in the image.
-RUN CGO_ENABLED=0 go build -trimpath -tags timetzdata -ldflags "-s -w -X main.version=${VERSION}" \
+RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH GOARM=${TARGETVARIANT#v} go build -trimpath -tags timetzdata -ldflags "-s -w -X main.version=${VERSION}" \
       -o /out/vnstat-exporter ./cmd/vnstat-exporter \
  && mkdir -p /out/etc /out/state \
  && echo 'exporter:x:10001:10001::/nonexistent:/sbin/nologin' >/out/etc/passwd \

@@ -10,12 +10,6 @@ import (
 	"os"
 	"strconv"
 	"time"
-
-	// A cgo-free SQLite: the binary stays static (CGO_ENABLED=0). Built with
-	// -trimpath -ldflags "-s -w", a program that opens a database through
-	// modernc.org/sqlite v1.62.0 was 6,533,282 bytes, through
-	// ncruces/go-sqlite3 v0.37.0 7,618,722, and without SQLite 1,765,538.
-	_ "modernc.org/sqlite"
 )
 
 // SupportedDBVersion is the schema version (info.dbversion) this package
@@ -135,7 +129,7 @@ func (d *Database) read(ctx context.Context, from time.Time, pick func([]Interfa
 	// here can write; busy_timeout: wait out vnstatd's short write locks.
 	dsn := (&url.URL{Scheme: "file", Path: d.path,
 		RawQuery: "mode=ro&_pragma=busy_timeout(3000)&_pragma=query_only(1)"}).String()
-	db, err := sql.Open("sqlite", dsn)
+	db, err := sql.Open(sqliteDriver, dsn)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,29 @@
+#!/bin/sh
+# vnstat-exporter package: after install or upgrade (deb postinst, rpm %post).
+# On the first install, writes /etc/vnstat-exporter/vnstat-exporter.env
+# from the template with a random WEBHOOK_PATH, as scripts/install.sh does;
+# an existing env file is never touched, so upgrades keep your settings.
+set -e
+env_dir=/etc/vnstat-exporter
+env_file=$env_dir/vnstat-exporter.env
+if [ ! -e "$env_file" ]; then
+	install -d -m 0755 "$env_dir"
+	secret=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+	old_umask=$(umask)
+	umask 077
+	{
+		cat /usr/share/vnstat-exporter/vnstat-exporter.env
+		echo
+		echo "# Written on first install: a random secret path."
+		echo "WEBHOOK_PATH=/webhook/$secret"
+	} >"$env_file"
+	umask "$old_umask"
+	chmod 0600 "$env_file"
+	echo "vnstat-exporter: wrote $env_file with a random WEBHOOK_PATH (read it there)"
+fi
+if [ -d /run/systemd/system ]; then
+	systemctl daemon-reload >/dev/null 2>&1 || true
+	systemctl enable vnstat-exporter.service >/dev/null 2>&1 || true
+	systemctl restart vnstat-exporter.service || true
+fi
+exit 0
