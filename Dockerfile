@@ -9,7 +9,7 @@
 FROM --platform=$BUILDPLATFORM golang:1.26-bookworm AS build
 ARG TARGETOS=linux
 ARG TARGETARCH
-ARG TARGETVARIANT
+ARG TARGETVARIANT=""
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download

@@ -13,8 +13,9 @@ import (
 )
 
 // crossBinary is the daemon for goarch (and goarm), behind a wrapper
-// that runs it under qemu-user-static: the binary from DIST_DIR (what
-// `make dist` built) when that is set, else one built here.
+// that runs it under qemu-user-static: the binary named by
+// CROSS_BIN_<goarch><goarm> (CROSS_BIN_arm64, ...) or found in DIST_DIR
+// (what `make dist` built) when one is set, else one built here.
 func crossBinary(t *testing.T, goarch, goarm, distName, qemu string) string {
 	t.Helper()
 	q, err := exec.LookPath(qemu)
@@ -23,7 +24,10 @@ func crossBinary(t *testing.T, goarch, goarm, distName, qemu string) string {
 	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "vnstat-exporter-"+goarch+goarm)
-	if dist := os.Getenv("DIST_DIR"); dist != "" {
+	if given := os.Getenv("CROSS_BIN_" + goarch + goarm); given != "" {
+		// A binary taken from elsewhere, such as the arm64 image.
+		bin = given
+	} else if dist := os.Getenv("DIST_DIR"); dist != "" {
 		bin = filepath.Join(dist, distName, "vnstat-exporter")
 		if _, err := os.Stat(bin); err != nil {
 			t.Fatalf("DIST_DIR is set but %v", err)

@@ -497,12 +497,12 @@ func TestEndToEndQuotaAndPreviousCycle(t *testing.T) {
 	for key, want := range map[string]uint64{
 		"vnstat_exporter_interface_bytes_total,direction=in,interface=lo":  cliTotals["lo"][0],
 		"vnstat_exporter_interface_bytes_total,direction=out,interface=lo": cliTotals["lo"][1],
-		"vnstat_exporter_cycle_bytes,direction=in,interface=lo":  rx,
-		"vnstat_exporter_cycle_bytes,direction=out,interface=lo": tx,
-		"vnstat_exporter_cycle_used_bytes,mode=max":              used,
-		"vnstat_exporter_quota_limit_bytes":                      limit,
-		"vnstat_exporter_quota_remaining_bytes":                  remaining,
-		"vnstat_exporter_quota_projected_bytes":                  q.Projected,
+		"vnstat_exporter_cycle_bytes,direction=in,interface=lo":            rx,
+		"vnstat_exporter_cycle_bytes,direction=out,interface=lo":           tx,
+		"vnstat_exporter_cycle_used_bytes,mode=max":                        used,
+		"vnstat_exporter_quota_limit_bytes":                                limit,
+		"vnstat_exporter_quota_remaining_bytes":                            remaining,
+		"vnstat_exporter_quota_projected_bytes":                            q.Projected,
 	} {
 		if scraped[key] != float64(want) {
 			t.Errorf("metric %s = %v, webhook says %d", key, scraped[key], want)
