@@ -12,7 +12,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-go test -race -count=1 -v -timeout 10m -run '^(TestEndToEnd|TestEndToEndVnstatFails|TestEndToEndQuotaAndPreviousCycle|TestRealVnstatd|TestLiveTopUpRealVnstatd|TestLinkEventsTriggerPoll|TestStalledVnstatdRealTraffic|TestVnstatAddGivesNoLiveSpike|TestDSTAtMidnight|TestIdleDaysAreNotGaps|TestManyInterfacesOneReported|TestZoneMismatchRealVnstatd|TestBridgeNamespace|TestAlertsEndToEnd|TestRootActionThrottle)$' ./cmd/vnstat-exporter >"$log" 2>&1
+go test -race -count=1 -v -timeout 10m -run '^(TestEndToEnd|TestEndToEndVnstatFails|TestEndToEndQuotaAndPreviousCycle|TestRealVnstatd|TestLiveTopUpRealVnstatd|TestLinkEventsTriggerPoll|TestStalledVnstatdRealTraffic|TestVnstatAddGivesNoLiveSpike|TestDSTAtMidnight|TestIdleDaysAreNotGaps|TestManyInterfacesOneReported|TestZoneMismatchRealVnstatd|TestBridgeNamespace|TestAlertsEndToEnd|TestRootActionThrottle|TestPrometheusFleet|TestExamplesMatchLiveAnswers)$' ./cmd/vnstat-exporter >"$log" 2>&1
 rc=$?
 grep -E '^\s*--- (FAIL|SKIP)' -A2 "$log" | grep -v '^--$' || true
 [ $rc -ne 0 ] && tail -50 "$log"
