@@ -9,8 +9,10 @@
 #    keeps an edited env file;
 #  - the image builds for arm64 from the same Dockerfile (Go cross-compiles;
 #    no emulation), and its binary passes TestCrossArch under qemu.
+#  - the .rpm requires vnstat and holds the binary, units, env template and
+#    the postinstall (read with rpm; there is no Fedora image here).
 # Needs root, podman with the base images (../shared/container/make-base-images.sh),
-# qemu-user-static, vnstat and sqlite3. Run after `make dist`.
+# qemu-user-static, rpm, vnstat and sqlite3. Run after `make dist`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 engine=${CONTAINER:-podman}
@@ -50,6 +52,16 @@ deb=$(ls dist/vnstat-exporter_*_linux_amd64.deb)
   [ -z "$out" ] || { echo "systemd-analyze verify: $out"; exit 1; }
   echo "installed: vnstat $(dpkg-query -W -f="\${Version}" vnstat), env file 0600 with a secret, kept on reinstall, units verified"
 ' sh "$deb" | sed 's/^/dist-test: deb: /'
+
+# The .rpm: no Fedora image here, so its metadata is read with rpm(8).
+rpmfile=$(ls dist/vnstat-exporter_*_linux_amd64.rpm)
+rpm -qp --requires "$rpmfile" 2>/dev/null | grep -qx vnstat || fail "$rpmfile does not require vnstat"
+for f in /usr/bin/vnstat-exporter /usr/lib/systemd/system/vnstat-exporter.service /usr/lib/systemd/system/vnstat-exporter-actions.path \
+  /usr/share/vnstat-exporter/vnstat-exporter.env; do
+  rpm -qpl "$rpmfile" 2>/dev/null | grep -qx "$f" || fail "$rpmfile lacks $f"
+done
+rpm -qp --scripts "$rpmfile" 2>/dev/null | grep -q 'WEBHOOK_PATH=/webhook/' || fail "$rpmfile has no postinstall writing the secret"
+echo "dist-test: rpm: requires vnstat, holds the binary, units and env template, and the postinstall"
 
 # buildah does not set BUILDPLATFORM by itself (docker buildx does).
 "$engine" build --platform linux/arm64 --build-arg BUILDPLATFORM="linux/$(go env GOARCH)" --format docker --network host --build-arg VERSION=dist-test -t vnstat-exporter:arm64-test . >"$work/build.log" 2>&1 ||
