@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -357,6 +358,7 @@ func TestStateIsReplacedAtomically(t *testing.T) {
 	var wg sync.WaitGroup
 	errc := make(chan error, 4)
 	seen := make(chan uint64, 1000)
+	var lastSeen atomic.Pointer[Result] // the latest result a reader took
 	for range 4 {
 		wg.Go(func() {
 			var last *Result
@@ -374,6 +376,7 @@ func TestStateIsReplacedAtomically(t *testing.T) {
 					errc <- fmt.Errorf("torn result: %d != %d or %d != %d", in, st.Result.InBytes, live, st.Result.LiveInBytes)
 					return
 				}
+				lastSeen.Store(st.Result)
 				if st.Result != last {
 					last = st.Result
 					select {
@@ -393,6 +396,15 @@ func TestStateIsReplacedAtomically(t *testing.T) {
 		now = now.Add(time.Second)
 		if err := p.Sample(context.Background()); err != nil {
 			t.Fatal(err)
+		}
+		// Every 20 rounds, let a reader take the result before the next
+		// replaces it, so that the readers see several, however the
+		// goroutines are scheduled (without -race the loop can outrun
+		// them). Sleeping parks this goroutine, so the readers run.
+		if k%20 == 0 {
+			for deadline := time.Now().Add(time.Second); lastSeen.Load() != p.State().Result && time.Now().Before(deadline); {
+				time.Sleep(100 * time.Microsecond)
+			}
 		}
 	}
 	cancel()
