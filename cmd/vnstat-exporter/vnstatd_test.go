@@ -296,7 +296,7 @@ func (d *vnstatd) waitSaved(t *testing.T, iface string, begin time.Time, wantRX,
 // --add, and there is no live part).
 func (d *vnstatd) waitTracks(t *testing.T, iface string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		out, _ := exec.Command("vnstat", "--dbdir", d.dbdir, "--dbiflist", "1").Output()
 		if slices.Contains(strings.Fields(string(out)), iface) {
@@ -307,17 +307,22 @@ func (d *vnstatd) waitTracks(t *testing.T, iface string) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	// vnstatd handles SIGHUP (a save) once it has started.
+	// vnstatd handles SIGHUP (a save) once it has started. A SIGHUP also
+	// makes it read its config again, so one is sent only every 2.5 s,
+	// longer than its UpdateInterval: a stream of them could keep it from
+	// ever reading the counters it is to save (seen once, under load).
 	for {
 		_ = d.cmd.Process.Signal(syscall.SIGHUP)
-		time.Sleep(200 * time.Millisecond)
-		out, _ := exec.Command("sqlite3", filepath.Join(d.dbdir, "vnstat.db"),
-			"SELECT count(*) FROM day JOIN interface ON day.interface = interface.id WHERE interface.name = '"+iface+"'").Output()
-		if strings.TrimSpace(string(out)) != "" && strings.TrimSpace(string(out)) != "0" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("vnstatd did not add and save %s: %q", iface, out)
+		for wait := time.Now().Add(2500 * time.Millisecond); time.Now().Before(wait); {
+			time.Sleep(200 * time.Millisecond)
+			out, _ := exec.Command("sqlite3", filepath.Join(d.dbdir, "vnstat.db"),
+				"SELECT count(*) FROM day JOIN interface ON day.interface = interface.id WHERE interface.name = '"+iface+"'").Output()
+			if strings.TrimSpace(string(out)) != "" && strings.TrimSpace(string(out)) != "0" {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("vnstatd did not add and save %s: %q", iface, out)
+			}
 		}
 	}
 }
