@@ -34,28 +34,37 @@ func TestAlertRules(t *testing.T) {
 	}
 }
 
-// DashboardExprs returns every PromQL expression of the Grafana
-// dashboard, with its variables replaced by what Grafana would put there.
-func dashboardExprs(t *testing.T) []string {
+// panel is a panel of the Grafana dashboard: its title and queries.
+type panel struct {
+	Title   string `json:"title"`
+	Targets []struct {
+		Expr string `json:"expr"`
+	} `json:"targets"`
+}
+
+// dashboardPanels reads the Grafana dashboard's panels.
+func dashboardPanels(t *testing.T) []panel {
 	t.Helper()
 	b, err := os.ReadFile("grafana/vnstat-exporter.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var dash struct {
-		Panels []struct {
-			Title   string `json:"title"`
-			Targets []struct {
-				Expr string `json:"expr"`
-			} `json:"targets"`
-		} `json:"panels"`
+		Panels []panel `json:"panels"`
 	}
 	if err := json.Unmarshal(b, &dash); err != nil {
 		t.Fatal(err)
 	}
+	return dash.Panels
+}
+
+// dashboardExprs returns every PromQL expression of the Grafana
+// dashboard, with its variables replaced by what Grafana would put there.
+func dashboardExprs(t *testing.T) []string {
+	t.Helper()
 	vars := strings.NewReplacer(`"$instance"`, `".+"`, "$__rate_interval", "5m")
 	var exprs []string
-	for _, p := range dash.Panels {
+	for _, p := range dashboardPanels(t) {
 		if len(p.Targets) == 0 {
 			t.Errorf("panel %q has no query", p.Title)
 		}
@@ -97,23 +106,8 @@ func TestDashboardQueries(t *testing.T) {
 // TestDashboardSelectsHost: every per-host panel filters by the host
 // variable, and the fleet table does not.
 func TestDashboardSelectsHost(t *testing.T) {
-	b, err := os.ReadFile("grafana/vnstat-exporter.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	metric := regexp.MustCompile(`vnstat_exporter_[a-z_]+(\{[^}]*\})?`)
-	var dash struct {
-		Panels []struct {
-			Title   string `json:"title"`
-			Targets []struct {
-				Expr string `json:"expr"`
-			} `json:"targets"`
-		} `json:"panels"`
-	}
-	if err := json.Unmarshal(b, &dash); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range dash.Panels {
+	for _, p := range dashboardPanels(t) {
 		fleet := strings.HasPrefix(p.Title, "Fleet")
 		for _, tg := range p.Targets {
 			for _, m := range metric.FindAllString(tg.Expr, -1) {

@@ -125,14 +125,20 @@ func calibrate(ctx context.Context, endpoint, used string, stdout, stderr io.Wri
 		return 1
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return askDaemon(req, "calibrate: is the daemon running?", stdout, stderr)
+}
+
+// askDaemon sends req to the local daemon and prints the answer's status
+// and body; it returns 0 for a 200, else 1. An error is printed after
+// prefix, without the URL, which may hold the secret path.
+func askDaemon(req *http.Request, prefix string, stdout, stderr io.Writer) int {
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		// The error holds the URL, and the URL the secret path.
 		var uerr *url.Error
 		if errors.As(err, &uerr) {
 			err = uerr.Err
 		}
-		fmt.Fprintln(stderr, "calibrate: is the daemon running? ", err)
+		fmt.Fprintln(stderr, prefix, err)
 		return 1
 	}
 	defer resp.Body.Close()

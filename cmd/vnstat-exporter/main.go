@@ -317,18 +317,7 @@ func checkHealth(ctx context.Context, url string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "healthcheck:", err)
 		return 1
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		fmt.Fprintln(stderr, "healthcheck:", err)
-		return 1
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	fmt.Fprintf(stdout, "%d %s", resp.StatusCode, body)
-	if resp.StatusCode != http.StatusOK {
-		return 1
-	}
-	return 0
+	return askDaemon(req, "healthcheck:", stdout, stderr)
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
