@@ -40,7 +40,7 @@ type Pending struct {
 }
 
 func (p *Pending) finished() bool {
-	return len(p.To) == 0 && (p.Command == "" || p.Command == "started" || p.Command == "done") && p.Spool != "pending"
+	return len(p.To) == 0 && p.Command != "pending" && p.Spool != "pending"
 }
 
 // Retry backoff of a failed delivery: RetryFirst, doubling up to RetryMax.

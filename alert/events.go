@@ -2,6 +2,7 @@ package alert
 
 import (
 	"fmt"
+	"maps"
 	"math/bits"
 	"slices"
 	"time"
@@ -307,7 +308,7 @@ func problemEvents(st *State, h monitor.Health, now time.Time, r Rules) []Event 
 			evs = append(evs, ev)
 		}
 	}
-	for _, key := range sortedKeys(st.Problems) {
+	for _, key := range slices.Sorted(maps.Keys(st.Problems)) {
 		ps := st.Problems[key]
 		switch {
 		case seen[key]:
@@ -335,15 +336,6 @@ func reminderAfter(n int) time.Duration {
 		}
 	}
 	return d
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // fill copies res's numbers into ev, with projected as the projection.

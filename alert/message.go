@@ -8,9 +8,6 @@ import (
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
-// Languages are the values NOTIFY_LANG allows.
-var Languages = []string{"en", "zh-CN"}
-
 // Message renders ev for host in lang ("en" or "zh-CN"): a first line
 // that says what happened, then the numbers, short enough for a phone's
 // notification.

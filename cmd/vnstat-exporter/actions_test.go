@@ -54,9 +54,8 @@ func TestRootActionThrottle(t *testing.T) {
 		t.Skip("needs tc (apt-get install iproute2)")
 	}
 	bin := buildBinary(t)
-	now, today := localToday()
-	iface := vnstattest.Iface{Name: n.Host, Created: today.AddDate(0, 0, -70), Updated: now, Days: vnstattest.Series(today, 62, 5, false)}
-	dbdir := buildDB(t, []vnstattest.Iface{iface})
+	_, today := localToday()
+	iface, dbdir := oneIfaceDB(t, n.Host, 5, false)
 	start := cycleStart(today, 1)
 	rx, tx := iface.Sum(start, today)
 	work := t.TempDir()

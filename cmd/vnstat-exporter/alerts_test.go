@@ -102,9 +102,8 @@ func TestAlertsEndToEnd(t *testing.T) {
 		t.Skip(why)
 	}
 	bin := buildBinary(t)
-	now, today := localToday()
-	lo := vnstattest.Iface{Name: "lo", Created: today.AddDate(0, 0, -70), Updated: now, Days: vnstattest.Series(today, 62, 13, true)}
-	dbdir := buildDB(t, []vnstattest.Iface{lo})
+	_, today := localToday()
+	lo, dbdir := oneIfaceDB(t, "lo", 13, true)
 	start := cycleStart(today, 1)
 	rx, tx := lo.Sum(start, today)
 	used := rx + tx

@@ -54,9 +54,8 @@ func TestCrossArch(t *testing.T) {
 	if why := vnstattest.Tools(); why != "" {
 		t.Skip(why)
 	}
-	now, today := localToday()
-	lo := vnstattest.Iface{Name: "lo", Created: today.AddDate(0, 0, -70), Updated: now, Days: vnstattest.Series(today, 62, 21, true)}
-	dbdir := buildDB(t, []vnstattest.Iface{lo})
+	_, today := localToday()
+	lo, dbdir := oneIfaceDB(t, "lo", 21, true)
 	start := cycleStart(today, 15)
 	rx, tx := lo.Sum(start, today)
 	for _, arch := range []struct{ goarch, goarm, dist, qemu string }{

@@ -178,6 +178,17 @@ func buildDBIn(t *testing.T, dir string, ifaces []vnstattest.Iface) {
 	}
 }
 
+// oneIfaceDB builds, in a new directory, a vnstat database of one
+// interface called name that vnstat began to track 70 days ago and saved
+// now, with 62 days of rows through today (vnstattest.Series with seed and
+// big), and returns the interface and the directory.
+func oneIfaceDB(t *testing.T, name string, seed uint64, big bool) (vnstattest.Iface, string) {
+	t.Helper()
+	now, today := localToday()
+	i := vnstattest.Iface{Name: name, Created: today.AddDate(0, 0, -70), Updated: now, Days: vnstattest.Series(today, 62, seed, big)}
+	return i, buildDB(t, []vnstattest.Iface{i})
+}
+
 // buildDB builds a vnstat database of ifaces in a new directory.
 func buildDB(t *testing.T, ifaces []vnstattest.Iface) string {
 	t.Helper()
@@ -424,9 +435,8 @@ func TestEndToEndQuotaAndPreviousCycle(t *testing.T) {
 		t.Skip(why)
 	}
 	bin := buildBinary(t)
-	now, today := localToday()
-	lo := vnstattest.Iface{Name: "lo", Created: today.AddDate(0, 0, -70), Updated: now, Days: vnstattest.Series(today, 62, 31, true)}
-	dir := buildDB(t, []vnstattest.Iface{lo})
+	_, today := localToday()
+	lo, dir := oneIfaceDB(t, "lo", 31, true)
 	start := cycleStart(today, 22)
 	prevStart := cycleStart(start.AddDate(0, 0, -1), 22)
 	const limit, offset = 500e9, 110e9

@@ -52,9 +52,7 @@ func TestExamplesMatchLiveAnswers(t *testing.T) {
 		t.Skip(why)
 	}
 	bin := buildBinary(t)
-	now, today := localToday()
-	lo := vnstattest.Iface{Name: "lo", Created: today.AddDate(0, 0, -70), Updated: now, Days: vnstattest.Series(today, 62, 3, false)}
-	dbdir := buildDB(t, []vnstattest.Iface{lo})
+	_, dbdir := oneIfaceDB(t, "lo", 3, false)
 	// INTERFACES names one vnstat lacks, so that a problem series exists.
 	d := startDaemon(t, bin, "VNSTAT_DBDIR="+dbdir, "INTERFACES=lo,nothere0", "POLL_INTERVAL=2s", "QUOTA=500GB", "METRICS_PATH=/metrics")
 	keys := map[string]bool{}

@@ -58,9 +58,8 @@ func TestPrometheusFleet(t *testing.T) {
 		t.Skip("needs prometheus (apt-get install prometheus)")
 	}
 	bin := buildBinary(t)
-	now, today := localToday()
-	lo := vnstattest.Iface{Name: "lo", Created: today.AddDate(0, 0, -70), Updated: now, Days: vnstattest.Series(today, 62, 9, false)}
-	dbdir := buildDB(t, []vnstattest.Iface{lo})
+	_, today := localToday()
+	lo, dbdir := oneIfaceDB(t, "lo", 9, false)
 	rx, tx := lo.Sum(cycleStart(today, 1), today)
 	used := rx + tx
 	env := func(quota uint64) []string {
