@@ -24,7 +24,7 @@ func benchHandler(b *testing.B, metrics string) *Handler {
 	res.Usage.LimitBytes, res.Usage.RemainingBytes, res.Usage.ProjectedBytes = 500e9, 400e9, 200e9
 	st := &monitor.State{Result: &res, LastPoll: polled}
 	return NewHandler(newFake(st), Config{WebhookPath: secret, MetricsPath: metrics, PollInterval: time.Minute, Version: "bench"},
-		func() time.Time { return polled }, nil)
+		at(polled), nil)
 }
 
 func benchServe(b *testing.B, h http.Handler, target string, want int) {

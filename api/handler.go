@@ -117,7 +117,7 @@ func NewHandler(src StateSource, cfg Config, now func() time.Time, logger *slog.
 	if cfg.MetricsPath != "" {
 		d := sha256.Sum256([]byte(cfg.MetricsPath))
 		h.metricsPath = &d
-		h.metrics = newMetricsHandler(src, cfg.Version, cfg.PollInterval, logger)
+		h.metrics = newMetricsHandler(src, cfg.Version, cfg.PollInterval, now, logger)
 	}
 	return h
 }

@@ -26,6 +26,11 @@ var _ StateSource = (*fakeState)(nil)
 
 func (f *fakeState) State() *monitor.State { return f.p.Load() }
 
+// at is a clock stopped at t. Every Handler in these tests gets one, so
+// that a fixture polled at a fixed date is judged at that date, whatever
+// day the tests run on.
+func at(t time.Time) func() time.Time { return func() time.Time { return t } }
+
 func newFake(st *monitor.State) *fakeState {
 	f := &fakeState{}
 	f.p.Store(st)
@@ -67,7 +72,7 @@ func do(t *testing.T, h http.Handler, method, target string) *httptest.ResponseR
 }
 
 func TestWebhook(t *testing.T) {
-	h := NewHandler(newFake(&monitor.State{Result: goodResult, LastPoll: polled}), Config{WebhookPath: secret, PollInterval: 5 * time.Minute}, func() time.Time { return polled }, nil)
+	h := NewHandler(newFake(&monitor.State{Result: goodResult, LastPoll: polled}), Config{WebhookPath: secret, PollInterval: 5 * time.Minute}, at(polled), nil)
 	w := do(t, h, http.MethodGet, secret)
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", w.Code, w.Body)
@@ -93,7 +98,7 @@ func TestWebhookIncompleteAndMissing(t *testing.T) {
 		{Kind: monitor.InterfaceMissing, Interface: "eth9", Detail: "eth9: no such interface on this host"},
 		{Kind: monitor.InterfaceAbsent, Interface: "ppp0", Detail: "ppp0: not on this host now"},
 	}
-	h := NewHandler(newFake(&monitor.State{Result: &res}), Config{WebhookPath: secret, PollInterval: time.Minute}, func() time.Time { return polled }, nil)
+	h := NewHandler(newFake(&monitor.State{Result: &res}), Config{WebhookPath: secret, PollInterval: time.Minute}, at(polled), nil)
 	var body map[string]any
 	if err := json.Unmarshal(do(t, h, http.MethodGet, secret).Body.Bytes(), &body); err != nil {
 		t.Fatal(err)
@@ -120,7 +125,7 @@ func TestWebhookBeforeFirstGoodPoll(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := NewHandler(newFake(tt.st), Config{WebhookPath: secret, PollInterval: time.Minute}, nil, nil)
+			h := NewHandler(newFake(tt.st), Config{WebhookPath: secret, PollInterval: time.Minute}, at(polled), nil)
 			w := do(t, h, http.MethodGet, secret)
 			var body map[string]any
 			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
@@ -136,7 +141,7 @@ func TestWebhookBeforeFirstGoodPoll(t *testing.T) {
 
 func TestWebhookCachesEncodingPerResult(t *testing.T) {
 	f := newFake(&monitor.State{Result: goodResult})
-	h := NewHandler(f, Config{WebhookPath: secret, PollInterval: time.Minute}, func() time.Time { return polled }, nil)
+	h := NewHandler(f, Config{WebhookPath: secret, PollInterval: time.Minute}, at(polled), nil)
 	first := do(t, h, http.MethodGet, secret).Body.String()
 	cached := h.bodies.Load()
 	if again := do(t, h, http.MethodGet, secret).Body.String(); again != first || h.bodies.Load() != cached {
@@ -178,7 +183,7 @@ func TestHealth(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := NewHandler(newFake(tt.st), Config{WebhookPath: secret, PollInterval: interval}, func() time.Time { return tt.now }, nil)
+			h := NewHandler(newFake(tt.st), Config{WebhookPath: secret, PollInterval: interval}, at(tt.now), nil)
 			wantStatus := map[int]string{200: "ok", 503: "error"}[tt.status]
 			if tt.status == 200 && tt.kind != "" {
 				wantStatus = "degraded"
@@ -234,7 +239,7 @@ func TestHealth(t *testing.T) {
 func TestRoutes(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h := NewHandler(newFake(&monitor.State{Result: goodResult, LastPoll: polled}), Config{WebhookPath: secret, PollInterval: time.Minute}, func() time.Time { return polled }, logger)
+	h := NewHandler(newFake(&monitor.State{Result: goodResult, LastPoll: polled}), Config{WebhookPath: secret, PollInterval: time.Minute}, at(polled), logger)
 	notFound := do(t, h, http.MethodGet, "/nope")
 	if notFound.Code != http.StatusNotFound {
 		t.Fatalf("unknown path: %d", notFound.Code)
@@ -313,7 +318,7 @@ func TestWebhookQuota(t *testing.T) {
 	res := *goodResult
 	res.Usage = monitor.Usage{Mode: monitor.ModeMax, UsedBytes: 2148270080 + 110e9, OffsetBytes: 110e9, LimitBytes: 500e9,
 		RemainingBytes: 500e9 - 2148270080 - 110e9, ProjectedBytes: 116e9 + 1, ResetsOn: time.Date(2026, time.December, 22, 0, 0, 0, 0, time.UTC)}
-	h := NewHandler(newFake(&monitor.State{Result: &res}), Config{WebhookPath: secret, PollInterval: time.Minute}, func() time.Time { return polled }, nil)
+	h := NewHandler(newFake(&monitor.State{Result: &res}), Config{WebhookPath: secret, PollInterval: time.Minute}, at(polled), nil)
 	body := do(t, h, http.MethodGet, secret).Body.String()
 	want := `"used_bytes":112148270080,"billing_mode":"max","offset_bytes":110000000000,` +
 		`"quota":{"limit_bytes":500000000000,"mode":"max","used_bytes":112148270080,"remaining_bytes":387851729920,` +
@@ -359,7 +364,7 @@ func TestWebhookPreviousCycle(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			res := *goodResult
 			res.Previous = tt.prev
-			h := NewHandler(newFake(&monitor.State{Result: &res}), Config{WebhookPath: secret, PollInterval: time.Minute}, func() time.Time { return polled }, nil)
+			h := NewHandler(newFake(&monitor.State{Result: &res}), Config{WebhookPath: secret, PollInterval: time.Minute}, at(polled), nil)
 			w := do(t, h, http.MethodGet, secret+tt.query)
 			if w.Code != tt.status || !strings.Contains(w.Body.String(), tt.want) {
 				t.Errorf("status %d body %s; want %d with %s", w.Code, w.Body, tt.status, tt.want)
@@ -390,4 +395,31 @@ func TestCheckPaths(t *testing.T) {
 			t.Errorf("the error shows the secret path: %v", err)
 		}
 	}
+}
+
+// FuzzCheckPaths: whatever pair of paths CheckPaths accepts, each route
+// of the server is reached by its own path, so no setting hides another
+// route. It asserts what CheckPaths promises, for any strings.
+func FuzzCheckPaths(f *testing.F) {
+	f.Add("/hook/x", "/metrics")
+	f.Add("/ab", "/ab")
+	f.Add("/hook/x", "/hook/x/health")
+	f.Add("/hook/x", "/hook/x/calibrate")
+	f.Add("/health", "")
+	f.Add("/a", "/health")
+	f.Fuzz(func(t *testing.T, webhook, metrics string) {
+		if CheckPaths(webhook, metrics) != nil {
+			return
+		}
+		h := NewHandler(newFake(&monitor.State{}), Config{WebhookPath: webhook, MetricsPath: metrics, PollInterval: time.Minute}, at(polled), nil)
+		want := map[string]string{webhook: "webhook", webhook + HealthPath: "details", webhook + CalibratePath: "calibrate", HealthPath: "health"}
+		if metrics != "" {
+			want[metrics] = "metrics"
+		}
+		for path, route := range want {
+			if got := h.route(path); got != route {
+				t.Fatalf("CheckPaths(%q, %q) accepted, but %q routes to %s, want %s", webhook, metrics, path, got, route)
+			}
+		}
+	})
 }

@@ -28,7 +28,7 @@ type collector struct {
 
 var _ prometheus.Collector = (*collector)(nil)
 
-func newCollector(src StateSource, version string, pollInterval time.Duration) *collector {
+func newCollector(src StateSource, version string, pollInterval time.Duration, now func() time.Time) *collector {
 	d := func(name, help string, labels ...string) *prometheus.Desc {
 		return prometheus.NewDesc("vnstat_exporter_"+name, help, labels, nil)
 	}
@@ -36,7 +36,7 @@ func newCollector(src StateSource, version string, pollInterval time.Duration) *
 		src:          src,
 		version:      version,
 		pollInterval: pollInterval,
-		now:          time.Now,
+		now:          now,
 		cycleBytes:   d("cycle_bytes", "Bytes counted by vnstat since the billing cycle began, per interface and direction (in: received, out: sent).", "interface", "direction"),
 		cycleStart:   d("cycle_start_timestamp_seconds", "Start of the current billing cycle (local midnight), as a Unix timestamp."),
 		cycleReset:   d("cycle_reset_timestamp_seconds", "Start of the next billing cycle (local midnight of the reset day), as a Unix timestamp."),
@@ -118,11 +118,12 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // newMetricsHandler serves the collector with the Go and process
-// collectors, from a registry of its own.
-func newMetricsHandler(src StateSource, version string, pollInterval time.Duration, logger *slog.Logger) http.Handler {
+// collectors, from a registry of its own. The problems are judged at now(),
+// the clock /health uses.
+func newMetricsHandler(src StateSource, version string, pollInterval time.Duration, now func() time.Time, logger *slog.Logger) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
-		newCollector(src, version, pollInterval),
+		newCollector(src, version, pollInterval, now),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

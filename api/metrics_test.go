@@ -73,7 +73,7 @@ func TestMetricsEqualWebhook(t *testing.T) {
 		RemainingBytes: 500e9 - 3222536192 - 110e9, ProjectedBytes: 120e9, ResetsOn: time.Date(2026, time.December, 1, 0, 0, 0, 0, time.UTC)}
 	st := &monitor.State{Result: &res, LastPoll: polled, PollDuration: 25 * time.Millisecond, PollErrors: 3}
 	h := NewHandler(newFake(st), Config{WebhookPath: secret, MetricsPath: secret + "/metrics", PollInterval: time.Minute, Version: "1.2.3"},
-		func() time.Time { return polled }, nil)
+		at(polled), nil)
 	text, fams := scrape(t, h, secret+"/metrics")
 
 	var hook struct {
@@ -159,7 +159,7 @@ func TestMetricsPromtool(t *testing.T) {
 	res.Usage.LimitBytes, res.Usage.RemainingBytes, res.Usage.ProjectedBytes = 500e9, 400e9, 200e9
 	res.Problems = []monitor.Problem{{Kind: monitor.VnstatdStalled, Interface: "eth0", Detail: "vnstatd is not saving"}}
 	st := &monitor.State{Result: &res, LastPoll: polled, PollDuration: time.Second}
-	h := NewHandler(newFake(st), Config{WebhookPath: secret, MetricsPath: "/metrics", PollInterval: time.Minute, Version: "test"}, nil, nil)
+	h := NewHandler(newFake(st), Config{WebhookPath: secret, MetricsPath: "/metrics", PollInterval: time.Minute, Version: "test"}, at(polled), nil)
 	text, _ := scrape(t, h, "/metrics")
 	cmd := exec.Command(promtool, "check", "metrics")
 	cmd.Stdin = strings.NewReader(text)
@@ -170,11 +170,11 @@ func TestMetricsPromtool(t *testing.T) {
 
 func TestMetricsRoute(t *testing.T) {
 	st := &monitor.State{}
-	off := NewHandler(newFake(st), Config{WebhookPath: secret, PollInterval: time.Minute}, nil, nil)
+	off := NewHandler(newFake(st), Config{WebhookPath: secret, PollInterval: time.Minute}, at(polled), nil)
 	if w := do(t, off, http.MethodGet, "/metrics"); w.Code != http.StatusNotFound {
 		t.Errorf("metrics off: /metrics answered %d", w.Code)
 	}
-	on := NewHandler(newFake(st), Config{WebhookPath: secret, MetricsPath: "/metrics", PollInterval: time.Minute}, nil, nil)
+	on := NewHandler(newFake(st), Config{WebhookPath: secret, MetricsPath: "/metrics", PollInterval: time.Minute}, at(polled), nil)
 	// Before any poll: only what is known, no zeros for traffic.
 	text, fams := scrape(t, on, "/metrics")
 	if _, ok := fams["vnstat_exporter_cycle_bytes"]; ok {
@@ -197,7 +197,7 @@ func TestMetricsProblems(t *testing.T) {
 		{Kind: monitor.ZoneMismatch, Detail: "time zone mismatch"},
 	}
 	cfg := Config{WebhookPath: secret, MetricsPath: "/metrics", PollInterval: time.Hour}
-	_, fams := scrape(t, NewHandler(newFake(&monitor.State{Result: &res, LastPoll: polled}), cfg, nil, nil), "/metrics")
+	_, fams := scrape(t, NewHandler(newFake(&monitor.State{Result: &res, LastPoll: polled}), cfg, at(polled), nil), "/metrics")
 	got := map[string]float64{}
 	for _, m := range fams["vnstat_exporter_problem"].GetMetric() {
 		key := ""
@@ -211,12 +211,19 @@ func TestMetricsProblems(t *testing.T) {
 		t.Errorf("problem series %v, want %v", got, want)
 	}
 
-	_, fams = scrape(t, NewHandler(newFake(&monitor.State{}), cfg, nil, nil), "/metrics")
+	_, fams = scrape(t, NewHandler(newFake(&monitor.State{}), cfg, at(polled), nil), "/metrics")
 	if v := value(t, fams, "vnstat_exporter_problem", "kind", "no_data"); v != 1 {
 		t.Errorf("before any poll: no_data = %v", v)
 	}
-	_, fams = scrape(t, NewHandler(newFake(&monitor.State{Result: goodResult, LastPoll: polled}), cfg, nil, nil), "/metrics")
+	good := newFake(&monitor.State{Result: goodResult, LastPoll: polled})
+	_, fams = scrape(t, NewHandler(good, cfg, at(polled), nil), "/metrics")
 	if f, ok := fams["vnstat_exporter_problem"]; ok {
 		t.Errorf("problems when all is well: %v", f)
+	}
+	// The same state judged by the handler's clock two intervals and a
+	// second later: the poller is stuck, as /health would say.
+	_, fams = scrape(t, NewHandler(good, cfg, at(polled.Add(2*cfg.PollInterval+time.Second)), nil), "/metrics")
+	if v := value(t, fams, "vnstat_exporter_problem", "kind", "poller_stuck"); v != 1 {
+		t.Errorf("two intervals after the poll: poller_stuck = %v", v)
 	}
 }

@@ -12,10 +12,10 @@ import (
 
 // Server is the HTTP server task.
 type Server struct {
-	ln       net.Listener
-	handler  http.Handler
-	maxConns int
-	logger   *slog.Logger
+	ln      net.Listener
+	conns   *connLimiter
+	handler http.Handler
+	logger  *slog.Logger
 }
 
 // NewServer returns a Server that serves handler on ln. A nil logger
@@ -24,13 +24,13 @@ func NewServer(ln net.Listener, handler http.Handler, logger *slog.Logger) *Serv
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Server{ln: ln, handler: handler, maxConns: DefaultMaxConns, logger: logger}
+	return &Server{ln: ln, conns: newConnLimiter(ln, DefaultMaxConns), handler: handler, logger: logger}
 }
 
 // WithMaxConns sets how many connections are served at once (at the cap,
 // a new connection closes an idle keep-alive one) and returns s.
 func (s *Server) WithMaxConns(n int) *Server {
-	s.maxConns = n
+	s.conns.max = n
 	return s
 }
 
@@ -42,7 +42,6 @@ const shutdownGrace = 4 * time.Second
 // Run serves until ctx is cancelled, then shuts down gracefully within
 // shutdownGrace and returns nil.
 func (s *Server) Run(ctx context.Context) error {
-	ln := newConnLimiter(s.ln, s.maxConns)
 	srv := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -52,12 +51,12 @@ func (s *Server) Run(ctx context.Context) error {
 		MaxHeaderBytes:    8 << 10,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
-		ConnState:         ln.track,
+		ConnState:         s.conns.track,
 	}
 	errc := make(chan error, 1)
 	go func() {
-		s.logger.Info("serving http", "addr", s.ln.Addr().String(), "max_connections", s.maxConns)
-		errc <- srv.Serve(ln)
+		s.logger.Info("serving http", "addr", s.ln.Addr().String(), "max_connections", s.conns.max)
+		errc <- srv.Serve(s.conns)
 	}()
 	select {
 	case err := <-errc:
