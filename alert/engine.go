@@ -177,6 +177,7 @@ func (e *Engine) Step(ctx context.Context) {
 	now := e.now().In(e.cfg.Local)
 	ps := e.src.State()
 	evs := Evaluate(&e.st, Input{State: ps, Now: now}, e.cfg.Rules)
+	e.logger.Debug("alerts judged", "events", len(evs))
 	if e.setAside && ps.Result != nil && e.st.Cycle != "" {
 		// The first evaluation after a corrupt state marked what is
 		// crossed; it is not sent, since it may have been.

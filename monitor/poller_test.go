@@ -402,7 +402,7 @@ func TestStateIsReplacedAtomically(t *testing.T) {
 		// goroutines are scheduled (without -race the loop can outrun
 		// them). Sleeping parks this goroutine, so the readers run.
 		if k%20 == 0 {
-			for deadline := time.Now().Add(time.Second); lastSeen.Load() != p.State().Result && time.Now().Before(deadline); {
+			for deadline := time.Now().Add(10 * time.Second); lastSeen.Load() != p.State().Result && time.Now().Before(deadline); {
 				time.Sleep(100 * time.Microsecond)
 			}
 		}

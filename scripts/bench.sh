@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Measures vnstat-exporter against a minimal net/http server in one run:
 #  - requests/s of the webhook vs. scripts/benchserver serving a body of the
-#    same size, same wrk settings, alternating A/B/A/B; the ratio; p50/p99;
-#  - the daemon's RSS idle and under load;
+#    same size, same wrk settings, in ROUNDS rounds (default 5) that
+#    alternate the servers; the median of each and their ratio; p50/p99.
+#    With BENCH_BASE=<git revision>, the daemon built at that revision runs
+#    in the same rounds, so before and after are measured in one run;
+#  - the daemon's RSS idle and under load, and with 10,000 idle keep-alive
+#    connections (scripts/idleconns) at the default MAX_CONNECTIONS and
+#    with no practical cap;
 #  - time from start to the first 200 from the webhook;
 #  - the poll cost for 50 and 2,000 interfaces x 62 days: the vnstat child
 #    the daemon used to run, and a whole poll reading the database;
@@ -10,10 +15,11 @@
 #  - the stripped binary's size, and what the notification library
 #    (shoutrrr) and the alert package take of it.
 # Needs vnstat, sqlite3, wrk and time (apt-get install vnstat sqlite3 wrk curl time).
-#   scripts/bench.sh [seconds per round]     (default 10)
+#   [ROUNDS=5] [BENCH_BASE=rev] scripts/bench.sh [seconds per round]   (default 10)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
+rounds=${ROUNDS:-5}
 conns=64
 threads=2
 for tool in vnstat vnstatd sqlite3 wrk curl /usr/bin/time; do
@@ -27,7 +33,15 @@ trap cleanup EXIT
 echo "# vnstat-exporter benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(go version | cut -d' ' -f3)"
 CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$work/vnstat-exporter" ./cmd/vnstat-exporter
 CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$work/benchserver" ./scripts/benchserver
+CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$work/idleconns" ./scripts/idleconns
 echo "binaries: vnstat-exporter $(stat -c %s "$work/vnstat-exporter") bytes, benchserver $(stat -c %s "$work/benchserver") bytes"
+if [ -n "${BENCH_BASE:-}" ]; then
+  base_rev=$(git rev-parse --short "$BENCH_BASE")
+  git worktree add -q --detach "$work/base" "$base_rev"
+  (cd "$work/base" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$work/vnstat-exporter-before" ./cmd/vnstat-exporter)
+  git worktree remove --force "$work/base"
+  echo "before: the daemon at $base_rev ($(git log -1 --format=%s "$base_rev" | cut -c1-60)...)"
+fi
 
 # makedb DIR NAME...: a vnstat database with the named interfaces and 62
 # days of rows each, ending today.
@@ -54,11 +68,18 @@ makedb "$work/db1" lo
 
 port=18480
 secret=/webhook/bench
+# start_daemon [BINARY [PORT [ENV...]]]: starts a daemon on db1; sets $daemon.
 start_daemon() {
-  VNSTAT_DBDIR="$work/db1" INTERFACES=lo WEBHOOK_PATH=$secret LISTEN_HOST=127.0.0.1 PORT=$port LIVE=false \
-    "$work/vnstat-exporter" >"$work/daemon.log" 2>&1 &
+  local bin=${1:-$work/vnstat-exporter} p=${2:-$port}
+  shift 2 2>/dev/null || shift $#
+  env VNSTAT_DBDIR="$work/db1" INTERFACES=lo WEBHOOK_PATH=$secret LISTEN_HOST=127.0.0.1 PORT=$p LIVE=false "$@" \
+    "$bin" >>"$work/daemon.log" 2>&1 &
   daemon=$!
   pids+=("$daemon")
+}
+# answers PORT: waits for the daemon on PORT to answer the webhook 200.
+answers() {
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1$secret" 2>/dev/null)" = 200 ]; do sleep 0.002; done
 }
 
 # Time to the first 200, five starts.
@@ -66,22 +87,30 @@ firsts=()
 for _ in 1 2 3 4 5; do
   t0=$(date +%s%N)
   start_daemon
-  until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$secret" 2>/dev/null)" = 200 ]; do sleep 0.002; done
+  answers $port
   firsts+=($(( ($(date +%s%N) - t0) / 1000000 )))
   kill "$daemon"; wait "$daemon" 2>/dev/null || true
 done
 echo "first 200 after start (ms, 5 starts): ${firsts[*]}"
 
 start_daemon
-until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$secret")" = 200 ]; do sleep 0.01; done
+main_daemon=$daemon
+answers $port
 curl -s "http://127.0.0.1:$port$secret" >"$work/body.json"
 sleep 3
-rss_idle=$(awk '/VmRSS/{print $2}' /proc/$daemon/status)
-echo "daemon RSS idle: $rss_idle KiB ($(awk '/RssAnon|RssFile/{printf "%s %s KiB ", $1, $2}' /proc/$daemon/status)); body $(stat -c %s "$work/body.json") bytes"
+rss_idle=$(awk '/VmRSS/{print $2}' /proc/$main_daemon/status)
+echo "daemon RSS idle: $rss_idle KiB ($(awk '/RssAnon|RssFile/{printf "%s %s KiB ", $1, $2}' /proc/$main_daemon/status)); body $(stat -c %s "$work/body.json") bytes"
 "$work/benchserver" -addr 127.0.0.1:$((port + 1)) -body "$work/body.json" &
 pids+=($!)
 sleep 0.5
 echo "benchserver RSS idle: $(awk '/VmRSS/{print $2}' /proc/$!/status) KiB ($(awk '/RssAnon|RssFile/{printf "%s %s KiB ", $1, $2}' /proc/$!/status))"
+servers=("daemon http://127.0.0.1:$port$secret")
+if [ -n "${BENCH_BASE:-}" ]; then
+  start_daemon "$work/vnstat-exporter-before" $((port + 2))
+  answers $((port + 2))
+  servers=("before http://127.0.0.1:$((port + 2))$secret" "${servers[@]}")
+fi
+servers+=("minimal http://127.0.0.1:$((port + 1))/")
 
 # run NAME URL: one wrk round; prints "NAME req/s p50 p99".
 run() {
@@ -92,17 +121,42 @@ run() {
   errs=$(awk '/Non-2xx|Socket errors/{print}' <<<"$out")
   echo "$1 $rps $p50 $p99 ${errs:+($errs)}"
 }
-echo "wrk -t$threads -c$conns -d${secs}s --latency, alternating (name req/s p50 p99):"
-a=() b=()
-for round in 1 2 3; do
-  r=$(run daemon "http://127.0.0.1:$port$secret"); echo "  $r"; a+=($(cut -d' ' -f2 <<<"$r"))
-  rss_load=$(awk '/VmRSS/{print $2}' /proc/$daemon/status)
-  r=$(run minimal "http://127.0.0.1:$((port + 1))/"); echo "  $r"; b+=($(cut -d' ' -f2 <<<"$r"))
+echo "wrk -t$threads -c$conns -d${secs}s --latency, $rounds rounds, each server once a round (name req/s p50 p99):"
+: >"$work/rounds"
+for round in $(seq "$rounds"); do
+  for s in "${servers[@]}"; do
+    r=$(run $s); echo "  $round $r"; echo "$round $r" >>"$work/rounds"
+  done
+  rss_load=$(awk '/VmRSS/{print $2}' /proc/$main_daemon/status)
 done
-mean() { awk '{s=0; for(i=1;i<=NF;i++) s+=$i; printf "%.0f", s/NF}' <<<"$*"; }
-ma=$(mean "${a[@]}") mb=$(mean "${b[@]}")
-echo "mean req/s: daemon $ma, minimal $mb, ratio $(awk -v a="$ma" -v b="$mb" 'BEGIN{printf "%.3f", a/b}')"
-echo "daemon RSS under load (end of a round): $rss_load KiB; peak: $(awk '/VmHWM/{print $2}' /proc/$daemon/status) KiB"
+# median NAME: the median req/s of NAME over the rounds.
+median() { awk -v n="$1" '$2==n{print $3}' "$work/rounds" | sort -g | awk '{v[NR]=$1} END{printf "%.0f", NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+# ratios NAME: NAME/minimal in each round, in order.
+ratios() { awk -v n="$1" '$2==n{a[$1]=$3} $2=="minimal"{b[$1]=$3} END{for(r=1;r in b;r++) printf "%.3f ", a[r]/b[r]}' "$work/rounds"; }
+mb=$(median minimal)
+for s in "${servers[@]}"; do
+  name=${s%% *}
+  [ "$name" = minimal ] && continue
+  ma=$(median "$name")
+  per=$(ratios "$name")
+  echo "median req/s: $name $ma, minimal $mb, ratio of medians $(awk -v a="$ma" -v b="$mb" 'BEGIN{printf "%.3f", a/b}'); per round: $per(median $(tr ' ' '\n' <<<"$per" | grep . | sort -g | awk '{v[NR]=$1} END{printf "%.3f", NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'))"
+done
+echo "daemon RSS under load (end of a round): $rss_load KiB; peak: $(awk '/VmHWM/{print $2}' /proc/$main_daemon/status) KiB"
+
+# Memory with 10,000 idle keep-alive connections, each after one /health:
+# at the default cap (the server closes idle ones to make room) and with
+# no practical cap.
+ulimit -n 65536
+for cap in 1024 65536; do
+  start_daemon "$work/vnstat-exporter" $((port + 3)) MAX_CONNECTIONS=$cap
+  answers $((port + 3))
+  before=$(awk '/VmRSS/{print $2}' /proc/$daemon/status)
+  "$work/idleconns" -addr 127.0.0.1:$((port + 3)) -path /health -n 10000 >"$work/idle.out" 2>&1 &
+  client=$!
+  until [ -s "$work/idle.out" ] || ! kill -0 $client 2>/dev/null; do sleep 0.05; done
+  echo "MAX_CONNECTIONS=$cap, 10,000 idle connections: RSS $before -> $(awk '/VmRSS/{print $2}' /proc/$daemon/status) KiB; $(cat "$work/idle.out")"
+  kill $client $daemon; wait $client $daemon 2>/dev/null || true
+done
 
 # Poll cost for 50 and 2,000 interfaces x 62 days. Before: what the daemon
 # ran at every poll until it read the database itself, the vnstat command

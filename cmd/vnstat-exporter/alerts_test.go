@@ -147,10 +147,11 @@ case "$VNSTAT_EXPORTER_THRESHOLD" in 100) echo $$ > `+runs+`.pid; sleep 60;; esa
 		t.Fatalf("exit %d", code)
 	}
 
-	// A restart tells nothing again: wait for two of the engine's rounds.
+	// A restart tells nothing again: wait for two of the engine's rounds
+	// after the numbers are there.
 	d = startDaemon(t, bin, env(quota)...)
 	d.waitFor(t, e2eSecret, http.StatusOK)
-	time.Sleep(11 * time.Second)
+	d.waitLogged(t, "alerts judged", strings.Count(d.logs.String(), "alerts judged")+2)
 	if n, m := len(hook.messages()), len(ntfy.messages()); n != 1 || m != 1 {
 		t.Errorf("after a restart: %d and %d messages, want 1 each", n, m)
 	}
@@ -173,7 +174,7 @@ case "$VNSTAT_EXPORTER_THRESHOLD" in 100) echo $$ > `+runs+`.pid; sleep 60;; esa
 	_ = d.cmd.Process.Kill()
 	d = startDaemon(t, bin, env(used)...)
 	d.waitFor(t, e2eSecret, http.StatusOK)
-	time.Sleep(11 * time.Second)
+	d.waitLogged(t, "alerts judged", strings.Count(d.logs.String(), "alerts judged")+2)
 	if got := linesOf(t, runs); strings.Join(got, " ") != "threshold-90@"+cycle+" threshold-100@"+cycle {
 		t.Errorf("ALERT_COMMAND runs %q: the 100%% command must run once", got)
 	}

@@ -43,7 +43,10 @@ type daemon struct {
 	cmd  *exec.Cmd
 	url  string
 	logs *syncBuffer
-	done chan error
+	// done receives Wait's error once; exited is closed when the
+	// process has ended, for any number of readers.
+	done   chan error
+	exited chan struct{}
 }
 
 // syncBuffer is a bytes.Buffer the daemon's output is copied into while
@@ -81,10 +84,42 @@ func startDaemon(t *testing.T, bin string, env ...string) *daemon {
 }
 
 // startDaemonIn starts the daemon in the network namespace ns (empty: the
-// test's own), listening on host.
+// test's own), listening on host, and waits until it serves or exits.
+//
+// The port is one the kernel just handed out and took back (freePort), so
+// another process may take it before the daemon binds it: a test in
+// another package listening, or any outgoing connection, whose local port
+// comes from the same range. A daemon that exits because its port was
+// taken is started again on a new port.
 func startDaemonIn(t *testing.T, ns, host, bin string, env ...string) *daemon {
 	t.Helper()
-	port := freePort(t)
+	for attempt := 1; ; attempt++ {
+		d := launchDaemon(t, ns, host, freePort(t), bin, env...)
+		if d.waitServing() || attempt == 5 || !strings.Contains(d.logs.String(), "address already in use") {
+			return d
+		}
+		t.Logf("the daemon's port was taken before it bound it; again on another port")
+	}
+}
+
+// waitServing waits until d serves HTTP (true), exits, or a minute passes.
+func (d *daemon) waitServing() bool {
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); {
+		if strings.Contains(d.logs.String(), "serving http") {
+			return true
+		}
+		select {
+		case <-d.exited:
+			return strings.Contains(d.logs.String(), "serving http")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	return false
+}
+
+// launchDaemon starts the daemon on port and returns at once.
+func launchDaemon(t *testing.T, ns, host string, port int, bin string, env ...string) *daemon {
+	t.Helper()
 	cmd := exec.Command(bin)
 	if ns != "" {
 		cmd = exec.Command("ip", "netns", "exec", ns, bin)
@@ -92,13 +127,18 @@ func startDaemonIn(t *testing.T, ns, host, bin string, env ...string) *daemon {
 	cmd.Env = append(os.Environ(), append([]string{
 		"LISTEN_HOST=" + host, "PORT=" + strconv.Itoa(port), "LOG_LEVEL=debug", "WEBHOOK_PATH=" + e2eSecret,
 	}, env...)...)
-	d := &daemon{cmd: cmd, url: "http://" + net.JoinHostPort(host, strconv.Itoa(port)), logs: &syncBuffer{}, done: make(chan error, 1)}
+	d := &daemon{cmd: cmd, url: "http://" + net.JoinHostPort(host, strconv.Itoa(port)), logs: &syncBuffer{},
+		done: make(chan error, 1), exited: make(chan struct{})}
 	cmd.Stdout = d.logs
 	cmd.Stderr = d.logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { d.done <- cmd.Wait() }()
+	go func() {
+		err := cmd.Wait()
+		close(d.exited)
+		d.done <- err
+	}()
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		<-d.done
@@ -140,7 +180,7 @@ func (d *daemon) get(t *testing.T, path string) (int, []byte) {
 // every one of want, within a bounded time.
 func (d *daemon) waitFor(t *testing.T, path string, status int, want ...string) []byte {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		code, body := d.get(t, path)
 		if code == status && containsAll(string(body), want) {
@@ -153,6 +193,19 @@ func (d *daemon) waitFor(t *testing.T, path string, status int, want ...string) 
 	}
 }
 
+// waitLogged waits until the daemon's log holds phrase n times, and
+// fails the test after a minute.
+func (d *daemon) waitLogged(t *testing.T, phrase string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for strings.Count(d.logs.String(), phrase) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("the daemon logged %q %d times in a minute, want %d", phrase, strings.Count(d.logs.String(), phrase), n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func containsAll(s string, subs []string) bool {
 	for _, sub := range subs {
 		if !strings.Contains(s, sub) {
@@ -162,9 +215,18 @@ func containsAll(s string, subs []string) bool {
 	return true
 }
 
-// localToday returns the time now and today's local midnight.
+// localToday returns the time now and today's local midnight. The tests
+// that call it build a database around today and run the daemon with the
+// real clock, so within two minutes of local midnight it first waits for
+// the date to change: a test never sees one day and its daemon the next.
 func localToday() (now, today time.Time) {
 	now = time.Now()
+	if next := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, time.Local); next.Sub(now) < 2*time.Minute {
+		for time.Now().Before(next) {
+			time.Sleep(time.Until(next))
+		}
+		now = time.Now()
+	}
 	return now, time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.Local)
 }
 

@@ -69,11 +69,8 @@ func TestSIGTERMDuringPollAndSlowRequest(t *testing.T) {
 	dir := buildDB(t, []vnstattest.Iface{{Name: "lo", Created: today, Updated: now}})
 	lockDB(t, filepath.Join(dir, "vnstat.db"))
 	d := startDaemon(t, bin, "VNSTAT_DBDIR="+dir, "INTERFACES=lo", "POLL_INTERVAL=1s")
-	// The first poll waits on the lock.
-	time.Sleep(500 * time.Millisecond)
-	if code, _ := d.get(t, detailsPath); code != http.StatusServiceUnavailable {
-		t.Fatalf("/health %d while the first poll waits on the lock", code)
-	}
+	// The first poll waits on the lock: no data yet.
+	d.waitFor(t, detailsPath, http.StatusServiceUnavailable)
 	c, err := net.Dial("tcp", strings.TrimPrefix(d.url, "http://"))
 	if err != nil {
 		t.Fatal(err)
@@ -203,7 +200,7 @@ func TestManyClientsAndSoak(t *testing.T) {
 
 	// Soak: 20 more polls, nothing grows.
 	fds0, rss0 := openFiles(t, pid), statusKB(t, pid, "VmRSS")
-	time.Sleep(20 * time.Second)
+	d.waitLogged(t, "polled vnstat", strings.Count(d.logs.String(), "polled vnstat")+20)
 	fds1, rss1 := openFiles(t, pid), statusKB(t, pid, "VmRSS")
 	t.Logf("soak over 20 polls: open files %d -> %d, RSS %d -> %d KiB", fds0, fds1, rss0, rss1)
 	if fds1 > fds0 {
@@ -298,15 +295,17 @@ func TestLogReaderGone(t *testing.T) {
 // TestSIGHUPReloadsVnstatConfig: SIGHUP reads vnstat's config again and
 // polls at once, instead of killing the daemon. The database misses days
 // of the cycle: with TrafficlessEntries 1 they are a gap (degraded), after
-// the file says 0 and a SIGHUP they are idle days (ok).
+// the file says 0 and a SIGHUP they are idle days (ok). The cycle starts
+// ten days ago, so that it holds the missing days on any date.
 func TestSIGHUPReloadsVnstatConfig(t *testing.T) {
 	if why := vnstattest.Tools(); why != "" {
 		t.Skip(why)
 	}
 	now, today := localToday()
+	start := today.AddDate(0, 0, -10)
 	var days []vnstattest.Day
 	for _, d := range vnstattest.Series(today, 40, 2, false) {
-		if d.Date.Day() != today.Day() && d.Date.Day()%3 != 0 {
+		if !d.Date.Equal(today) && !d.Date.Equal(today.AddDate(0, 0, -5)) {
 			days = append(days, d)
 		}
 	}
@@ -316,7 +315,8 @@ func TestSIGHUPReloadsVnstatConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := startDaemon(t, buildBinary(t), "VNSTAT_CONFIG="+conf, "INTERFACES=lo", "POLL_INTERVAL=1h", "LIVE=false")
+	d := startDaemon(t, buildBinary(t), "VNSTAT_CONFIG="+conf, "INTERFACES=lo", "POLL_INTERVAL=1h", "LIVE=false",
+		"START_DAY="+strconv.Itoa(start.Day()))
 	d.waitFor(t, detailsPath, http.StatusOK, `"status":"degraded"`, "vnstat has no row for")
 
 	if err := os.WriteFile(conf, []byte(fmt.Sprintf("DatabaseDir %q\nTrafficlessEntries 0\n", dir)), 0o644); err != nil {
