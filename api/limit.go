@@ -1,102 +1,216 @@
 package api
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // DefaultMaxConns is the number of connections served at once when none
 // is set.
 const DefaultMaxConns = 1024
 
-// connLimiter caps the connections open at once. A connection accepted at
-// the cap first closes an idle keep-alive connection, so that idle
-// clients cannot lock new ones out; only when every connection is busy is
-// the new one closed at once.
+// sweepEvery is how often the listener checks the connections' deadlines:
+// a deadline is enforced at most this late.
+const sweepEvery = 250 * time.Millisecond
+
+// connLimiter is the server's listener. It does two jobs, both on the
+// connections it hands out:
 //
-// A keep-alive request changes its connection's state twice (active,
-// then idle). Those changes take no lock: the set of connections is a
-// sync.Map, written only when a connection opens or closes, and each
-// entry's state is an atomic value. Only Accept at the cap walks the set.
+// It caps the connections open at once. A connection accepted at the cap
+// first closes an idle keep-alive connection, so that idle clients cannot
+// lock new ones out; only when every connection is busy is the new one
+// closed at once.
+//
+// It keeps the server's read and write deadlines without a kernel timer
+// each. net/http sets four deadlines per keep-alive request (header,
+// request, write, idle) and clears them again; on a connection that is
+// a timer added and removed each time, a large share of what a request
+// costs. Here a deadline is a number the connection keeps, and one sweep
+// every sweepEvery applies those that have passed to the real connection,
+// which interrupts its blocked read or write as the deadline would have.
+// A deadline already past when it is set (net/http's way to interrupt a
+// read at once) is applied at once.
 type connLimiter struct {
 	net.Listener
 	max int
+	now atomic.Int64 // the sweep's clock, Unix nanoseconds
 
-	conns sync.Map // net.Conn -> *connEntry
-	open  atomic.Int64
+	mu    sync.Mutex
+	conns map[*conn]struct{}
 }
 
-// connEntry is one open connection's last known state.
-type connEntry struct{ state atomic.Int32 }
+// conn is a connection the limiter handed out.
+type conn struct {
+	net.Conn
+	l     *connLimiter
+	state atomic.Int32 // http.ConnState
+
+	mu sync.Mutex // orders the calls on the real connection's deadlines
+	// read and write are the deadlines asked for, Unix nanoseconds, 0 for
+	// none; readSet and writeSet say whether one is set on the real
+	// connection (under mu).
+	read, write       atomic.Int64
+	readSet, writeSet bool
+}
 
 func newConnLimiter(ln net.Listener, max int) *connLimiter {
-	return &connLimiter{Listener: ln, max: max}
+	l := &connLimiter{Listener: ln, max: max, conns: make(map[*conn]struct{})}
+	l.now.Store(time.Now().UnixNano())
+	return l
 }
 
 // Accept returns the next connection, making room for it at the cap. The
 // server calls it from one goroutine.
 func (l *connLimiter) Accept() (net.Conn, error) {
 	for {
-		c, err := l.Listener.Accept()
+		nc, err := l.Listener.Accept()
 		if err != nil {
 			return nil, err
 		}
-		if l.open.Load() >= int64(l.max) && !l.closeIdle() {
-			c.Close()
+		l.mu.Lock()
+		if len(l.conns) >= l.max && !l.closeIdle() {
+			l.mu.Unlock()
+			nc.Close()
 			continue
 		}
-		e := &connEntry{}
-		e.state.Store(int32(http.StateNew))
-		l.conns.Store(c, e)
-		l.open.Add(1)
+		c := &conn{Conn: nc, l: l}
+		c.state.Store(int32(http.StateNew))
+		l.conns[c] = struct{}{}
+		l.mu.Unlock()
 		return c, nil
 	}
 }
 
 // closeIdle closes one idle connection and reports whether there was one.
+// The caller holds l.mu.
 func (l *connLimiter) closeIdle() bool {
-	closed := false
-	l.conns.Range(func(k, v any) bool {
+	for c := range l.conns {
 		// The swap claims the connection: a request arriving on it now
-		// finds it gone, as it would a connection its client closed.
-		if !v.(*connEntry).state.CompareAndSwap(int32(http.StateIdle), int32(http.StateClosed)) {
+		// finds it closed, as it would if its client had closed it.
+		if c.state.CompareAndSwap(int32(http.StateIdle), int32(http.StateClosed)) {
+			delete(l.conns, c)
+			c.Close()
 			return true
 		}
-		l.forget(k.(net.Conn))
-		k.(net.Conn).Close()
-		closed = true
-		return false
-	})
-	return closed
-}
-
-// forget removes c from the set, once.
-func (l *connLimiter) forget(c net.Conn) {
-	if _, ok := l.conns.LoadAndDelete(c); ok {
-		l.open.Add(-1)
 	}
+	return false
 }
 
 // track is the server's ConnState hook.
-func (l *connLimiter) track(c net.Conn, st http.ConnState) {
-	if st == http.StateClosed || st == http.StateHijacked {
-		l.forget(c)
+func (l *connLimiter) track(nc net.Conn, st http.ConnState) {
+	c, ok := nc.(*conn)
+	if !ok {
 		return
 	}
-	if v, ok := l.conns.Load(c); ok {
-		v.(*connEntry).state.Store(int32(st))
+	if st == http.StateClosed || st == http.StateHijacked {
+		l.mu.Lock()
+		delete(l.conns, c)
+		l.mu.Unlock()
 	}
+	c.state.Store(int32(st))
+}
+
+// sweep applies the deadlines that have passed, every sweepEvery, until
+// ctx is cancelled.
+func (l *connLimiter) sweep(ctx context.Context) {
+	t := time.NewTicker(sweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			l.now.Store(now.UnixNano())
+			l.mu.Lock()
+			for c := range l.conns {
+				c.expire(now.UnixNano())
+			}
+			l.mu.Unlock()
+		}
+	}
+}
+
+// expire sets on the real connection each deadline of c that has passed
+// by now.
+func (c *conn) expire(now int64) {
+	r, w := c.read.Load(), c.write.Load()
+	if (r == 0 || r > now) && (w == 0 || w > now) {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r := c.read.Load(); r != 0 && r <= now && !c.readSet {
+		c.readSet = true
+		_ = c.Conn.SetReadDeadline(time.Unix(0, r))
+	}
+	if w := c.write.Load(); w != 0 && w <= now && !c.writeSet {
+		c.writeSet = true
+		_ = c.Conn.SetWriteDeadline(time.Unix(0, w))
+	}
+}
+
+// SetReadDeadline keeps t, for the sweep to apply.
+func (c *conn) SetReadDeadline(t time.Time) error {
+	return c.setDeadline(t, &c.read, &c.readSet, c.Conn.SetReadDeadline)
+}
+
+// SetWriteDeadline keeps t, for the sweep to apply.
+func (c *conn) SetWriteDeadline(t time.Time) error {
+	return c.setDeadline(t, &c.write, &c.writeSet, c.Conn.SetWriteDeadline)
+}
+
+// SetDeadline keeps t as both deadlines.
+func (c *conn) SetDeadline(t time.Time) error {
+	if err := c.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return c.SetWriteDeadline(t)
+}
+
+// setDeadline keeps t in want. A t already past by the sweep's clock is
+// set on the real connection at once; a deadline set there before is
+// cleared when t is later or none.
+func (c *conn) setDeadline(t time.Time, want *atomic.Int64, set *bool, apply func(time.Time) error) error {
+	var ns int64
+	if !t.IsZero() {
+		ns = t.UnixNano()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	want.Store(ns)
+	switch {
+	case ns != 0 && ns <= c.l.now.Load():
+		*set = true
+		return apply(t)
+	case *set:
+		*set = false
+		return apply(time.Time{})
+	}
+	return nil
+}
+
+// CloseWrite shuts the writing side down, as net/http does before it
+// closes a connection whose request it refused, so that the client reads
+// the answer.
+func (c *conn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
 }
 
 // count reports how many connections are open in each state, for tests
 // that wait for the server to see what a client did.
 func (l *connLimiter) count() map[http.ConnState]int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	n := map[http.ConnState]int{}
-	l.conns.Range(func(_, v any) bool {
-		n[http.ConnState(v.(*connEntry).state.Load())]++
-		return true
-	})
+	for c := range l.conns {
+		n[http.ConnState(c.state.Load())]++
+	}
 	return n
 }

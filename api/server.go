@@ -53,6 +53,11 @@ func (s *Server) Run(ctx context.Context) error {
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
 		ConnState:         s.conns.track,
 	}
+	// The listener's deadlines hold until Run returns, through the
+	// shutdown's grace.
+	sweepCtx, stopSweep := context.WithCancel(context.Background())
+	defer stopSweep()
+	go s.conns.sweep(sweepCtx)
 	errc := make(chan error, 1)
 	go func() {
 		s.logger.Info("serving http", "addr", s.ln.Addr().String(), "max_connections", s.conns.max)

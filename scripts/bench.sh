@@ -146,7 +146,7 @@ echo "daemon RSS under load (end of a round): $rss_load KiB; peak: $(awk '/VmHWM
 # Memory with 10,000 idle keep-alive connections, each after one /health:
 # at the default cap (the server closes idle ones to make room) and with
 # no practical cap.
-ulimit -n 65536
+ulimit -n "$(ulimit -Hn)"
 for cap in 1024 65536; do
   start_daemon "$work/vnstat-exporter" $((port + 3)) MAX_CONNECTIONS=$cap
   answers $((port + 3))
