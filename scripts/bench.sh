@@ -147,15 +147,19 @@ echo "daemon RSS under load (end of a round): $rss_load KiB; peak: $(awk '/VmHWM
 # at the default cap (the server closes idle ones to make room) and with
 # no practical cap.
 ulimit -n "$(ulimit -Hn)"
+p=$((port + 3))
 for cap in 1024 65536; do
-  start_daemon "$work/vnstat-exporter" $((port + 3)) MAX_CONNECTIONS=$cap
-  answers $((port + 3))
+  start_daemon "$work/vnstat-exporter" $p MAX_CONNECTIONS=$cap
+  answers $p
   before=$(awk '/VmRSS/{print $2}' /proc/$daemon/status)
-  "$work/idleconns" -addr 127.0.0.1:$((port + 3)) -path /health -n 10000 >"$work/idle.out" 2>&1 &
+  : >"$work/idle.out" # emptied here: the background client's own redirection may come late
+  "$work/idleconns" -addr 127.0.0.1:$p -path /health -n 10000 >>"$work/idle.out" 2>&1 &
   client=$!
   until [ -s "$work/idle.out" ] || ! kill -0 $client 2>/dev/null; do sleep 0.05; done
   echo "MAX_CONNECTIONS=$cap, 10,000 idle connections: RSS $before -> $(awk '/VmRSS/{print $2}' /proc/$daemon/status) KiB; $(cat "$work/idle.out")"
-  kill $client $daemon; wait $client $daemon 2>/dev/null || true
+  kill $client $daemon
+  wait $client $daemon 2>/dev/null || true
+  p=$((p + 1))
 done
 
 # Poll cost for 50 and 2,000 interfaces x 62 days. Before: what the daemon
