@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"math"
 	"net"
 	"net/http"
 	"sync"
@@ -37,7 +38,12 @@ const sweepEvery = 250 * time.Millisecond
 type connLimiter struct {
 	net.Listener
 	max int
-	now atomic.Int64 // the sweep's clock, Unix nanoseconds
+	// base is when the listener was made; the deadlines are kept as
+	// nanoseconds since base on the monotonic clock, as the kernel's
+	// are, so that a step of the wall clock (NTP at boot, an
+	// administrator's date -s) neither fires nor delays them.
+	base time.Time
+	now  atomic.Int64 // the sweep's clock, nanoseconds since base
 
 	mu    sync.Mutex
 	conns map[*conn]struct{}
@@ -50,17 +56,15 @@ type conn struct {
 	state atomic.Int32 // http.ConnState
 
 	mu sync.Mutex // orders the calls on the real connection's deadlines
-	// read and write are the deadlines asked for, Unix nanoseconds, 0 for
-	// none; readSet and writeSet say whether one is set on the real
-	// connection (under mu).
+	// read and write are the deadlines asked for, nanoseconds since the
+	// listener's base, noDeadline for none; readSet and writeSet say
+	// whether the real connection has a deadline set (under mu).
 	read, write       atomic.Int64
 	readSet, writeSet bool
 }
 
 func newConnLimiter(ln net.Listener, max int) *connLimiter {
-	l := &connLimiter{Listener: ln, max: max, conns: make(map[*conn]struct{})}
-	l.now.Store(time.Now().UnixNano())
-	return l
+	return &connLimiter{Listener: ln, max: max, base: time.Now(), conns: make(map[*conn]struct{})}
 }
 
 // Accept returns the next connection, making room for it at the cap. The
@@ -78,6 +82,8 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 			continue
 		}
 		c := &conn{Conn: nc, l: l}
+		c.read.Store(noDeadline)
+		c.write.Store(noDeadline)
 		c.state.Store(int32(http.StateNew))
 		l.conns[c] = struct{}{}
 		l.mu.Unlock()
@@ -123,33 +129,40 @@ func (l *connLimiter) sweep(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case now := <-t.C:
-			l.now.Store(now.UnixNano())
+		case <-t.C:
+			now := int64(time.Since(l.base))
+			l.now.Store(now)
 			l.mu.Lock()
 			for c := range l.conns {
-				c.expire(now.UnixNano())
+				c.expire(now)
 			}
 			l.mu.Unlock()
 		}
 	}
 }
 
-// expire sets on the real connection each deadline of c that has passed
-// by now.
+// noDeadline is a deadline that never passes.
+const noDeadline = math.MaxInt64
+
+// past is a deadline long gone: set on the real connection, it interrupts
+// a blocked read or write at once.
+var past = time.Unix(1, 0)
+
+// expire interrupts the read and the write of c whose deadline has passed
+// by now (nanoseconds since the listener's base).
 func (c *conn) expire(now int64) {
-	r, w := c.read.Load(), c.write.Load()
-	if (r == 0 || r > now) && (w == 0 || w > now) {
+	if c.read.Load() > now && c.write.Load() > now {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if r := c.read.Load(); r != 0 && r <= now && !c.readSet {
+	if c.read.Load() <= now && !c.readSet {
 		c.readSet = true
-		_ = c.Conn.SetReadDeadline(time.Unix(0, r))
+		_ = c.Conn.SetReadDeadline(past)
 	}
-	if w := c.write.Load(); w != 0 && w <= now && !c.writeSet {
+	if c.write.Load() <= now && !c.writeSet {
 		c.writeSet = true
-		_ = c.Conn.SetWriteDeadline(time.Unix(0, w))
+		_ = c.Conn.SetWriteDeadline(past)
 	}
 }
 
@@ -175,17 +188,19 @@ func (c *conn) SetDeadline(t time.Time) error {
 // set on the real connection at once; a deadline set there before is
 // cleared when t is later or none.
 func (c *conn) setDeadline(t time.Time, want *atomic.Int64, set *bool, apply func(time.Time) error) error {
-	var ns int64
+	ns := int64(noDeadline)
 	if !t.IsZero() {
-		ns = t.UnixNano()
+		// Monotonic when t has a monotonic reading, as net/http's
+		// deadlines (time.Now().Add) do.
+		ns = int64(t.Sub(c.l.base))
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	want.Store(ns)
 	switch {
-	case ns != 0 && ns <= c.l.now.Load():
+	case ns <= c.l.now.Load():
 		*set = true
-		return apply(t)
+		return apply(past)
 	case *set:
 		*set = false
 		return apply(time.Time{})
