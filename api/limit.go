@@ -217,15 +217,3 @@ func (c *conn) CloseWrite() error {
 	}
 	return nil
 }
-
-// count reports how many connections are open in each state, for tests
-// that wait for the server to see what a client did.
-func (l *connLimiter) count() map[http.ConnState]int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := map[http.ConnState]int{}
-	for c := range l.conns {
-		n[http.ConnState(c.state.Load())]++
-	}
-	return n
-}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"testing"
 	"time"
@@ -102,4 +103,16 @@ func TestDeadlinesAreSwept(t *testing.T) {
 	if _, err := io.ReadFull(client, make([]byte, 2)); err != nil {
 		t.Fatalf("the client did not get what was written: %v", err)
 	}
+}
+
+// count reports how many connections are open in each state, for tests
+// that wait for the server to see what a client did.
+func (l *connLimiter) count() map[http.ConnState]int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := map[http.ConnState]int{}
+	for c := range l.conns {
+		n[http.ConnState(c.state.Load())]++
+	}
+	return n
 }

@@ -12,8 +12,7 @@ import (
 
 // Server is the HTTP server task.
 type Server struct {
-	ln      net.Listener
-	conns   *connLimiter
+	conns   *connLimiter // the listener, as the server sees it
 	handler http.Handler
 	logger  *slog.Logger
 }
@@ -24,7 +23,7 @@ func NewServer(ln net.Listener, handler http.Handler, logger *slog.Logger) *Serv
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Server{ln: ln, conns: newConnLimiter(ln, DefaultMaxConns), handler: handler, logger: logger}
+	return &Server{conns: newConnLimiter(ln, DefaultMaxConns), handler: handler, logger: logger}
 }
 
 // WithMaxConns sets how many connections are served at once (at the cap,
@@ -60,7 +59,7 @@ func (s *Server) Run(ctx context.Context) error {
 	go s.conns.sweep(sweepCtx)
 	errc := make(chan error, 1)
 	go func() {
-		s.logger.Info("serving http", "addr", s.ln.Addr().String(), "max_connections", s.conns.max)
+		s.logger.Info("serving http", "addr", s.conns.Addr().String(), "max_connections", s.conns.max)
 		errc <- srv.Serve(s.conns)
 	}()
 	select {

@@ -129,17 +129,18 @@ for round in $(seq "$rounds"); do
   done
   rss_load=$(awk '/VmRSS/{print $2}' /proc/$main_daemon/status)
 done
-# median NAME: the median req/s of NAME over the rounds.
-median() { awk -v n="$1" '$2==n{print $3}' "$work/rounds" | sort -g | awk '{v[NR]=$1} END{printf "%.0f", NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
-# ratios NAME: NAME/minimal in each round, in order.
-ratios() { awk -v n="$1" '$2==n{a[$1]=$3} $2=="minimal"{b[$1]=$3} END{for(r=1;r in b;r++) printf "%.3f ", a[r]/b[r]}' "$work/rounds"; }
-mb=$(median minimal)
+# med FORMAT: the median of the numbers on standard input, one a line.
+med() { sort -g | awk -v f="$1" '{v[NR]=$1} END{printf f, NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+# rps NAME: NAME's req/s in each round, one a line.
+rps() { awk -v n="$1" '$2==n{print $3}' "$work/rounds"; }
+# ratios NAME: NAME/minimal in each round, one a line, in order.
+ratios() { awk -v n="$1" '$2==n{a[$1]=$3} $2=="minimal"{b[$1]=$3} END{for(r=1;r in b;r++) printf "%.3f\n", a[r]/b[r]}' "$work/rounds"; }
+mb=$(rps minimal | med %.0f)
 for s in "${servers[@]}"; do
   name=${s%% *}
   [ "$name" = minimal ] && continue
-  ma=$(median "$name")
-  per=$(ratios "$name")
-  echo "median req/s: $name $ma, minimal $mb, ratio of medians $(awk -v a="$ma" -v b="$mb" 'BEGIN{printf "%.3f", a/b}'); per round: $per(median $(tr ' ' '\n' <<<"$per" | grep . | sort -g | awk '{v[NR]=$1} END{printf "%.3f", NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'))"
+  ma=$(rps "$name" | med %.0f)
+  echo "median req/s: $name $ma, minimal $mb, ratio of medians $(awk -v a="$ma" -v b="$mb" 'BEGIN{printf "%.3f", a/b}'); per round: $(ratios "$name" | tr '\n' ' ')(median $(ratios "$name" | med %.3f))"
 done
 echo "daemon RSS under load (end of a round): $rss_load KiB; peak: $(awk '/VmHWM/{print $2}' /proc/$main_daemon/status) KiB"
 
