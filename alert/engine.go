@@ -23,7 +23,10 @@ type Pending struct {
 	Event Event `json:"event"`
 	// Text is the message, rendered when the event happened.
 	Text string `json:"text"`
-	// To are the IDs of the channels that have not had it yet.
+	// Sent are the IDs of the channels that have had it: it goes to
+	// every channel configured now that is not among them.
+	Sent []string `json:"sent,omitempty"`
+	// To, in a version 1 file, were the channels still to send to.
 	To []string `json:"to,omitempty"`
 	// Attempts counts failed rounds of sending; NextTry is when the next
 	// one is due; LastError says why the last failed.
@@ -39,8 +42,41 @@ type Pending struct {
 	SpoolName string `json:"spool_name,omitempty"`
 }
 
-func (p *Pending) finished() bool {
-	return len(p.To) == 0 && p.Command != "pending" && p.Spool != "pending"
+// unsent returns the channels of chs that have not had p.
+func (p *Pending) unsent(chs []*Channel) []*Channel {
+	var out []*Channel
+	for _, ch := range chs {
+		if !slices.Contains(p.Sent, ch.ID) {
+			out = append(out, ch)
+		}
+	}
+	return out
+}
+
+func (p *Pending) finished(chs []*Channel) bool {
+	return len(p.unsent(chs)) == 0 && p.Command != "pending" && p.Spool != "pending"
+}
+
+// upgrade turns a version 1 pending event's channels still to send to
+// into those it was sent to: the channels configured now that were not
+// among them. If one of them is no longer configured (its URL was
+// changed), the event goes to every channel configured now.
+func (p *Pending) upgrade(chs []*Channel) {
+	if p.To == nil {
+		return
+	}
+	p.Sent = nil
+	gone := slices.ContainsFunc(p.To, func(id string) bool {
+		return !slices.ContainsFunc(chs, func(ch *Channel) bool { return ch.ID == id })
+	})
+	if !gone {
+		for _, ch := range chs {
+			if !slices.Contains(p.To, ch.ID) {
+				p.Sent = append(p.Sent, ch.ID)
+			}
+		}
+	}
+	p.To = nil
 }
 
 // Retry backoff of a failed delivery: RetryFirst, doubling up to RetryMax.
@@ -139,6 +175,12 @@ func NewEngine(cfg Config, src StateSource, dir *store.Dir, now func() time.Time
 		logger.Error("alert state unreadable; starting afresh, without repeating this cycle's usage alerts", "err", err)
 	} else if loaded.Version != 0 {
 		e.st = loaded
+		e.st.Version = StateVersion
+		for _, p := range e.st.Outbox {
+			p.upgrade(cfg.Channels)
+			// A start (often after the URLs were mended) tries at once.
+			p.NextTry = time.Time{}
+		}
 	}
 	e.saved, _ = json.Marshal(e.st)
 	status.Pending = len(e.st.Outbox)
@@ -186,17 +228,15 @@ func (e *Engine) Step(ctx context.Context) {
 		})
 		e.setAside = false
 	}
-	for i, ev := range evs {
+	for _, ev := range evs {
 		text := Message(ev, e.cfg.Host, e.cfg.Lang)
 		p := &Pending{Event: ev, Text: text}
-		for _, ch := range e.cfg.Channels {
-			p.To = append(p.To, ch.ID)
-		}
 		if ev.Actionable() && e.cfg.Command != "" {
 			p.Command = "pending"
 		}
 		if ev.Actionable() && e.cfg.Spool {
-			p.Spool, p.SpoolName = "pending", spoolName(ev, i)
+			e.st.SpoolSeq = nextSeq(e.st.SpoolSeq, now.UnixMicro())
+			p.Spool, p.SpoolName = "pending", spoolName(e.st.SpoolSeq, ev.Key)
 		}
 		e.logger.Info("event", "key", ev.Key, "kind", ev.Kind, "message", text)
 		e.st.Outbox = append(e.st.Outbox, p)
@@ -207,44 +247,45 @@ func (e *Engine) Step(ctx context.Context) {
 		}
 		e.st.Outbox = slices.Delete(e.st.Outbox, 0, over)
 	}
-	// The new events and marks are on disk before anything is sent or run.
-	e.save()
+	// The new events and marks are on disk before anything is sent or
+	// run; if they cannot be written, nothing is, and the next step tries
+	// again.
+	if e.save() != nil {
+		return
+	}
 	e.deliver(ctx, now)
 }
 
-// deliver sends, spools and runs what is due in the outbox, saving after
-// each step that must not be repeated.
+// deliver sends, spools and runs what is due in the outbox. The state is
+// on disk before each send, spool and run (if it cannot be written,
+// delivery stops until the next step), and is written again after each.
 func (e *Engine) deliver(ctx context.Context, now time.Time) {
-	byID := map[string]*Channel{}
-	for _, ch := range e.cfg.Channels {
-		byID[ch.ID] = ch
-	}
 	for _, p := range e.st.Outbox {
-		if now.Before(p.NextTry) || ctx.Err() != nil {
+		if now.Before(p.NextTry) {
 			continue
 		}
-		var failed []string
-		for _, id := range p.To {
-			ch := byID[id]
-			if ch == nil {
-				e.logger.Warn("notification URL no longer configured; not sending to it", "key", p.Event.Key)
-				continue
+		failed := false
+		for _, ch := range p.unsent(e.cfg.Channels) {
+			if ctx.Err() != nil || e.save() != nil {
+				return
 			}
-			if err := ch.Send(p.Text); err != nil {
-				failed = append(failed, id)
+			if err := ch.Send(ctx, p.Text); err != nil {
+				failed = true
 				p.LastError = err.Error()
 				e.setError(p.LastError)
 				e.logger.Warn("notification not sent; will retry", "key", p.Event.Key, "err", err, "attempts", p.Attempts+1)
 				continue
 			}
+			p.Sent = append(p.Sent, ch.ID)
 			e.logger.Info("notification sent", "key", p.Event.Key, "to", ch.Name)
 		}
-		if len(failed) > 0 {
+		if failed {
 			p.Attempts++
 			p.NextTry = now.Add(backoff(p.Attempts))
 		}
-		p.To = failed
-		e.save()
+		if ctx.Err() != nil || e.save() != nil {
+			return
+		}
 		if p.Spool == "pending" {
 			b, _ := json.Marshal(spoolRecord{Env: Env(p.Event, e.cfg.Host, p.Text)})
 			if err := e.dir.WriteFile(filepath.Join(SpoolDir, p.SpoolName), b, 0o600); err != nil {
@@ -252,14 +293,16 @@ func (e *Engine) deliver(ctx context.Context, now time.Time) {
 				e.logger.Error("cannot spool the event for the root action", "key", p.Event.Key, "err", err)
 			} else {
 				p.Spool = "done"
-				e.save()
+				if e.save() != nil {
+					return
+				}
 			}
 		}
 		if p.Command == "pending" {
 			e.runCommand(ctx, p)
 		}
 	}
-	e.st.Outbox = slices.DeleteFunc(e.st.Outbox, (*Pending).finished)
+	e.st.Outbox = slices.DeleteFunc(e.st.Outbox, func(p *Pending) bool { return p.finished(e.cfg.Channels) })
 	e.save()
 }
 
@@ -273,12 +316,15 @@ func (e *Engine) runCommand(ctx context.Context, p *Pending) {
 		return
 	}
 	e.logger.Info("running ALERT_COMMAND", "key", p.Event.Key)
-	out, err := RunCommand(ctx, e.cfg.Command, Env(p.Event, e.cfg.Host, p.Text), e.cfg.CommandTimeout)
-	if err != nil {
-		e.setError("ALERT_COMMAND for " + p.Event.Key + ": " + err.Error())
-		e.logger.Error("ALERT_COMMAND failed; not run again", "key", p.Event.Key, "err", err, "output", out)
+	res := RunCommand(ctx, e.cfg.Command, Env(p.Event, e.cfg.Host, p.Text), e.cfg.CommandTimeout)
+	if res.Err != nil {
+		e.setError("ALERT_COMMAND for " + p.Event.Key + ": " + res.Err.Error())
+		e.logger.Error("ALERT_COMMAND failed; not run again", "key", p.Event.Key, "err", res.Err, "output", res.Output)
 	} else {
-		e.logger.Info("ALERT_COMMAND done", "key", p.Event.Key, "output", out)
+		e.logger.Info("ALERT_COMMAND done", "key", p.Event.Key, "output", res.Output)
+	}
+	if res.Leftover {
+		e.logger.Warn("ALERT_COMMAND exited and left processes behind; they were killed", "key", p.Event.Key)
 	}
 	p.Command = "done"
 	e.save()

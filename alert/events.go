@@ -147,10 +147,14 @@ type State struct {
 	Problems map[string]*ProblemState `json:"problems,omitempty"`
 	// Outbox holds the events not yet done everywhere.
 	Outbox []*Pending `json:"outbox"`
+	// SpoolSeq is the sequence number of the last event spooled.
+	SpoolSeq uint64 `json:"spool_seq,omitempty"`
 }
 
-// StateVersion is the format of State written now.
-const StateVersion = 1
+// StateVersion is the format of State written now. Version 1 kept, for
+// each pending event, the channels still to send to; version 2 keeps
+// those it was sent to.
+const StateVersion = 2
 
 // ProblemState tracks one problem.
 type ProblemState struct {

@@ -1,6 +1,7 @@
 package alert
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -8,24 +9,28 @@ import (
 	"io"
 	"log"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/nicholas-fedor/shoutrrr"
 	"github.com/nicholas-fedor/shoutrrr/pkg/router"
 )
 
 // Channel is one notification URL. The URL holds tokens: it is never
-// logged or shown; a channel is named by its service and position.
+// logged or shown; a channel is named by its service and position, and
+// an error shows at most the service and the host it was sent to.
 type Channel struct {
 	// ID identifies the URL in the state file without holding it: the
 	// first 16 hex digits of its SHA-256.
 	ID string
 	// Name is "service #n", such as "telegram #1".
-	Name   string
-	url    string
-	sender *router.ServiceRouter
+	Name    string
+	url     string
+	secrets []string
+	send    func(ctx context.Context, text string) error
 }
 
 // SendTimeout bounds one delivery to one service.
@@ -34,36 +39,72 @@ const SendTimeout = 15 * time.Second
 // Channels returns a Channel for each of urls, checked by shoutrrr's
 // parser for its service. The error names the URL by position and
 // service only.
+//
+// Telegram is sent by this package, not by shoutrrr (v0.13.2 reports a
+// request that failed without an answer as sent): the URL is read by
+// shoutrrr's parser and the message posted to the Bot API here, and only
+// an answer of 200 with "ok": true counts as sent. Every other service is
+// sent by shoutrrr, which reports its network errors and error answers.
 func Channels(urls []string) ([]*Channel, error) {
 	chs := make([]*Channel, 0, len(urls))
 	quiet := log.New(io.Discard, "", 0)
 	for i, u := range urls {
 		service := serviceOf(u)
-		name := fmt.Sprintf("%s #%d", service, i+1)
-		sender, err := shoutrrr.NewSender(quiet, u)
-		if err != nil {
-			return nil, fmt.Errorf("URL %d (%s): %s", i+1, service, redact(err.Error(), u))
+		ch := &Channel{Name: fmt.Sprintf("%s #%d", service, i+1), url: u, secrets: secretsOf(u)}
+		if service == "telegram" {
+			tg, err := newTelegram(u)
+			if err != nil {
+				return nil, fmt.Errorf("URL %d (%s): %s", i+1, service, ch.clean(err.Error()))
+			}
+			ch.send = tg.send
+		} else {
+			sender, err := shoutrrr.NewSender(quiet, u)
+			if err != nil {
+				return nil, fmt.Errorf("URL %d (%s): %s", i+1, service, ch.clean(err.Error()))
+			}
+			sender.Timeout = SendTimeout
+			ch.send = shoutrrrSend(sender)
 		}
-		sender.Timeout = SendTimeout
 		sum := sha256.Sum256([]byte(u))
-		id := hex.EncodeToString(sum[:8])
-		if slices.ContainsFunc(chs, func(c *Channel) bool { return c.ID == id }) {
+		ch.ID = hex.EncodeToString(sum[:8])
+		if slices.ContainsFunc(chs, func(c *Channel) bool { return c.ID == ch.ID }) {
 			return nil, fmt.Errorf("URL %d (%s): given twice", i+1, service)
 		}
-		chs = append(chs, &Channel{ID: id, Name: name, url: u, sender: sender})
+		chs = append(chs, ch)
 	}
 	return chs, nil
 }
 
-// Send delivers text. The error names the service, never the URL or its
-// tokens.
-func (c *Channel) Send(text string) error {
-	var err error
-	for _, e := range c.sender.Send(text, nil) {
-		err = errors.Join(err, e)
+// shoutrrrSend sends with a shoutrrr router. Its send takes no context:
+// when ctx ends first, Send returns and the send is left to finish (or
+// time out) on its own.
+func shoutrrrSend(sender *router.ServiceRouter) func(context.Context, string) error {
+	return func(ctx context.Context, text string) error {
+		done := make(chan error, 1)
+		go func() {
+			var err error
+			for _, e := range sender.Send(text, nil) {
+				err = errors.Join(err, e)
+			}
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			return err
+		case <-ctx.Done():
+			return fmt.Errorf("not known whether it was sent: %w", ctx.Err())
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("%s: %s", c.Name, redact(err.Error(), c.url))
+}
+
+// Send delivers text. It returns when the service has answered, when
+// SendTimeout has passed or when ctx ends. The error names the service
+// and shows at most the host, never the URL's tokens.
+func (c *Channel) Send(ctx context.Context, text string) error {
+	ctx, cancel := context.WithTimeout(ctx, SendTimeout)
+	defer cancel()
+	if err := c.send(ctx, text); err != nil {
+		return fmt.Errorf("%s: %s", c.Name, c.clean(err.Error()))
 	}
 	return nil
 }
@@ -79,38 +120,101 @@ func serviceOf(raw string) string {
 	return strings.ToLower(scheme)
 }
 
-// redact removes from msg the URL raw and every part of it that may be a
-// secret: user, password, host, path segments, query values, fragment.
-func redact(msg, raw string) string {
-	parts := []string{raw}
-	if u, err := url.Parse(raw); err == nil {
-		parts = append(parts, u.Redacted(), u.Host, u.Hostname(), u.Path, u.RawPath, u.RawQuery, u.Fragment, u.Opaque)
-		if u.User != nil {
-			p, _ := u.User.Password()
-			parts = append(parts, u.User.Username(), p)
-		}
-		parts = append(parts, strings.Split(u.Path, "/")...)
-		for _, vs := range u.Query() {
-			parts = append(parts, vs...)
-		}
-		// shoutrrr rebuilds generic+https:// URLs as https://.
-		if _, rest, ok := strings.Cut(raw, "+"); ok {
-			parts = append(parts, rest)
-		}
-	}
-	// Longest first, so that a part is not left half-removed by a
-	// shorter one inside it.
-	slices.SortFunc(parts, func(a, b string) int { return len(b) - len(a) })
-	for _, p := range parts {
-		if len(p) >= 4 {
-			msg = strings.ReplaceAll(msg, p, "***")
-			if esc := url.PathEscape(p); esc != p {
-				msg = strings.ReplaceAll(msg, esc, "***")
-			}
-			if esc := url.QueryEscape(p); esc != p {
-				msg = strings.ReplaceAll(msg, esc, "***")
-			}
-		}
+// urlInText matches a URL in an error's text.
+var urlInText = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^\s"'<>]*`)
+
+// clean makes an error's text safe to show: every URL in it is cut to its
+// scheme and host, and every part of the channel's URL that may be a
+// secret is replaced by ***.
+func (c *Channel) clean(msg string) string {
+	msg = urlInText.ReplaceAllStringFunc(msg, hostOnly)
+	for _, s := range c.secrets {
+		msg = replaceWord(msg, s, "***")
 	}
 	return msg
+}
+
+// hostOnly cuts a URL to its scheme and host.
+func hostOnly(raw string) string {
+	scheme, rest, _ := strings.Cut(raw, "://")
+	rest, _, _ = strings.Cut(rest, "/")
+	rest, _, _ = strings.Cut(rest, "?")
+	rest, _, _ = strings.Cut(rest, "#")
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		rest = rest[at+1:]
+	}
+	return scheme + "://" + rest
+}
+
+// secretsOf lists the parts of a notification URL that may be secrets,
+// longest first: the user and password, the host when it is no host name
+// (shoutrrr URLs put tokens there: discord://TOKEN@ID), each path
+// segment, each query value and the fragment, each also split at the
+// characters shoutrrr rewrites (a Slack token's dashes become slashes).
+func secretsOf(raw string) []string {
+	var parts []string
+	add := func(s string) {
+		for _, p := range append([]string{s}, strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune("-/:@,.", r) })...) {
+			if len(p) >= 4 && !slices.Contains(parts, p) {
+				parts = append(parts, p, url.PathEscape(p), url.QueryEscape(p))
+			}
+		}
+	}
+	_, rest, _ := strings.Cut(raw, "://")
+	add(rest)
+	if u, err := url.Parse(raw); err == nil {
+		if u.User != nil {
+			add(u.User.Username())
+			p, _ := u.User.Password()
+			add(p)
+		}
+		if h := u.Hostname(); !strings.Contains(h, ".") && h != "localhost" {
+			add(h)
+		}
+		for _, seg := range strings.Split(u.Path, "/") {
+			add(seg)
+		}
+		for _, vs := range u.Query() {
+			for _, v := range vs {
+				add(v)
+			}
+		}
+		add(u.Fragment)
+		add(u.Opaque)
+	}
+	slices.SortFunc(parts, func(a, b string) int { return len(b) - len(a) })
+	return slices.Compact(parts)
+}
+
+// replaceWord replaces each occurrence of old in s with new; when old is
+// a plain word (letters only), only where it is not part of a longer one,
+// so that a path segment such as "hook" leaves "webhook" alone.
+func replaceWord(s, old, new string) string {
+	if old == "" {
+		return s
+	}
+	if strings.ContainsFunc(old, func(r rune) bool { return !unicode.IsLetter(r) }) {
+		return strings.ReplaceAll(s, old, new)
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, old)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		end := i + len(old)
+		if (i > 0 && isWordByte(s[i-1]) && isWordByte(old[0])) || (end < len(s) && isWordByte(s[end]) && isWordByte(old[len(old)-1])) {
+			b.WriteString(s[:i+1])
+			s = s[i+1:]
+			continue
+		}
+		b.WriteString(s[:i])
+		b.WriteString(new)
+		s = s[end:]
+	}
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
 }

@@ -1,40 +1,56 @@
 package alert
 
 import (
-	"bufio"
-	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"regexp"
-	"slices"
+	"strconv"
 	"strings"
-	"syscall"
-	"time"
-
-	"github.com/google/renameio/v2"
 )
 
 // SpoolDir is the directory under STATE_DIR that actionable events are
 // written into for the root path unit (ROOT_ACTIONS).
 const SpoolDir = "actions"
 
-// spoolName is the file an event is spooled as: its time and its place
-// among the events of the same check, so that a directory listing is in
-// order, and its key. It is chosen once, when the event is recorded, so
-// that writing it twice leaves one file, which the runner's ledger knows.
-func spoolName(ev Event, n int) string {
+// A spooled event's name is its sequence number, 19 decimal digits, so
+// that names sort in the order the events happened, then its key:
+// 0001795089600000000-threshold-100_2026-11-15.json. The runner keeps the
+// highest sequence number it has run (the high-water mark) and runs only
+// names above it, so which events already ran is known without a list.
+var spoolNameFormat = regexp.MustCompile(`^([0-9]{19})-[A-Za-z0-9._-]{1,128}\.json$`)
+
+// spoolName is the file an event is spooled as. It is chosen once, when
+// the event is recorded, so that writing it twice leaves one file, which
+// the runner's mark knows.
+func spoolName(seq uint64, key string) string {
 	safe := strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
 			return r
 		}
 		return '_'
-	}, ev.Key)
-	return fmt.Sprintf("%s-%02d-%s.json", ev.At.UTC().Format("20060102T150405.000000000Z"), n, safe)
+	}, key)
+	if len(safe) > 128 {
+		safe = safe[:128]
+	}
+	return fmt.Sprintf("%019d-%s.json", seq, safe)
+}
+
+// spoolSeq is the sequence number of a spooled event's name, false for a
+// name not in the spool's format.
+func spoolSeq(name string) (uint64, bool) {
+	m := spoolNameFormat.FindStringSubmatch(name)
+	if m == nil {
+		return 0, false
+	}
+	seq, err := strconv.ParseUint(m[1], 10, 64)
+	return seq, err == nil && seq > 0
+}
+
+// nextSeq is the sequence number of the next spooled event: above the
+// last one and at least the time in microseconds, so that the numbers
+// keep rising when the state file is lost (the clock goes on) and when
+// the clock is set back (the state goes on).
+func nextSeq(last uint64, unixMicro int64) uint64 {
+	return max(last+1, uint64(max(unixMicro, 0)))
 }
 
 // spoolRecord is a spooled event: the variables the action script gets.
@@ -47,151 +63,3 @@ const maxSpoolFile = 64 << 10
 
 // validEnv matches the variables the runner passes on.
 var validEnv = regexp.MustCompile(`^` + EnvPrefix + `[A-Z_]+=[^\x00]*$`)
-
-// Runner runs the owner's action script, as root, once for each event the
-// daemon spooled: the other side of ROOT_ACTIONS, started by the systemd
-// path unit when the spool directory is not empty.
-type Runner struct {
-	// Spool is the spool directory, STATE_DIR/actions.
-	Spool string
-	// Ledger is the file of the names of the events already run, kept
-	// where the daemon cannot write.
-	Ledger string
-	// Script is the executable run for each event.
-	Script string
-	// Timeout bounds one run of Script.
-	Timeout time.Duration
-	Logger  *slog.Logger
-}
-
-// maxLedger is how many names the ledger keeps.
-const maxLedger = 1000
-
-// Run runs Script for each file in the spool, oldest first. A file is
-// entered in the ledger and removed before Script starts, so that an
-// action that reboots the machine does not run again after the boot; a
-// file already in the ledger is removed without a run; a file that is not
-// a spooled event (not a regular file, too large, not parseable) is moved
-// to the ledger's directory, under rejected/. It returns an error only
-// when the spool or the ledger cannot be used.
-func (r *Runner) Run(ctx context.Context) error {
-	if r.Logger == nil {
-		r.Logger = slog.New(slog.DiscardHandler)
-	}
-	names, err := filepath.Glob(filepath.Join(r.Spool, "*"))
-	if err != nil {
-		return err
-	}
-	slices.Sort(names)
-	done, err := readLedger(r.Ledger)
-	if err != nil {
-		return err
-	}
-	for _, path := range names {
-		name := filepath.Base(path)
-		if strings.HasPrefix(name, ".") {
-			continue // renameio's temporary files
-		}
-		if slices.Contains(done, name) {
-			r.Logger.Info("already run; removing", "event", name)
-			if err := os.Remove(path); err != nil {
-				return err
-			}
-			continue
-		}
-		env, err := readSpooled(path)
-		if err != nil {
-			r.Logger.Error("not a spooled event; setting it aside", "file", name, "err", err)
-			if err := r.reject(path); err != nil {
-				return err
-			}
-			continue
-		}
-		done = append(done, name)
-		if err := writeLedger(r.Ledger, done); err != nil {
-			return err
-		}
-		if err := os.Remove(path); err != nil {
-			return err
-		}
-		r.Logger.Info("running action", "event", name, "script", r.Script)
-		out, err := RunCommand(ctx, r.Script, env, r.Timeout)
-		if err != nil {
-			r.Logger.Error("action failed", "event", name, "err", err, "output", out)
-		} else {
-			r.Logger.Info("action done", "event", name, "output", out)
-		}
-	}
-	return nil
-}
-
-// readSpooled reads a spooled event's variables, refusing a link, a file
-// that is not regular or too large, and variables not ours.
-func readSpooled(path string) ([]string, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, errors.New("not a regular file")
-	}
-	b, err := io.ReadAll(io.LimitReader(f, maxSpoolFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxSpoolFile {
-		return nil, fmt.Errorf("larger than %d bytes", maxSpoolFile)
-	}
-	var rec spoolRecord
-	if err := json.Unmarshal(b, &rec); err != nil {
-		return nil, err
-	}
-	for _, kv := range rec.Env {
-		if !validEnv.MatchString(kv) {
-			return nil, fmt.Errorf("variable %.40q: only %sNAME=value is passed on", kv, EnvPrefix)
-		}
-	}
-	return rec.Env, nil
-}
-
-func (r *Runner) reject(path string) error {
-	dir := filepath.Join(filepath.Dir(r.Ledger), "rejected")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	return os.Rename(path, filepath.Join(dir, filepath.Base(path)))
-}
-
-func readLedger(path string) ([]string, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var names []string
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if line := strings.TrimSpace(s.Text()); line != "" {
-			names = append(names, line)
-		}
-	}
-	return names, s.Err()
-}
-
-// writeLedger replaces the ledger with the last maxLedger names,
-// atomically and durably.
-func writeLedger(path string, names []string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	names = names[max(0, len(names)-maxLedger):]
-	return renameio.WriteFile(path, []byte(strings.Join(names, "\n")+"\n"), 0o600)
-}

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/google/renameio/v2"
@@ -45,25 +47,30 @@ func Open(path string, now func() time.Time) (*Dir, error) {
 // Path is the directory's path.
 func (d *Dir) Path() string { return d.path }
 
-// ErrCorrupt wraps the error of a file that could not be parsed; the file
-// has been renamed aside (see Load).
-var ErrCorrupt = errors.New("corrupt state file")
+// ErrCorrupt wraps the error of a file that could not be read, was too
+// large or could not be parsed; the file has been renamed aside (see
+// Load).
+var ErrCorrupt = errors.New("unusable state file")
+
+// MaxFile bounds the size of a file Load reads.
+const MaxFile = 4 << 20
 
 // Load reads the JSON file name into v. A file that does not exist leaves
-// v as it is and returns nil, false. A file that cannot be parsed is
-// renamed to name.corrupt-TIME, so that it is kept for a person to look at
-// and not read again, and the error wraps ErrCorrupt and names where it
-// went.
+// v as it is and returns nil, false. A file that cannot be read (not a
+// regular file, an I/O error), is larger than MaxFile or cannot be parsed
+// is renamed to name.corrupt-TIME, so that it is kept for a person to look
+// at and neither read again nor overwritten, and the error wraps
+// ErrCorrupt and names where it went.
 func (d *Dir) Load(name string, v any) (found bool, err error) {
 	p := filepath.Join(d.path, name)
-	b, err := os.ReadFile(p)
+	b, err := readCapped(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
-	if err != nil {
-		return false, err
+	if err == nil {
+		err = json.Unmarshal(b, v)
 	}
-	if err := json.Unmarshal(b, v); err != nil {
+	if err != nil {
 		aside := p + ".corrupt-" + d.now().UTC().Format("20060102T150405Z")
 		if rerr := os.Rename(p, aside); rerr != nil {
 			return false, fmt.Errorf("%w %s: %v; and setting it aside failed: %v", ErrCorrupt, p, err, rerr)
@@ -71,6 +78,31 @@ func (d *Dir) Load(name string, v any) (found bool, err error) {
 		return false, fmt.Errorf("%w %s: %v; set aside as %s", ErrCorrupt, p, err, aside)
 	}
 	return true, nil
+}
+
+// readCapped reads the regular file p, refusing one larger than MaxFile
+// without reading it.
+func readCapped(p string) ([]byte, error) {
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
+	}
+	if fi.Size() > MaxFile {
+		return nil, fmt.Errorf("%d bytes, more than the %d a state file may have", fi.Size(), MaxFile)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, MaxFile+1))
+	if err == nil && len(b) > MaxFile {
+		err = fmt.Errorf("more than the %d bytes a state file may have", MaxFile)
+	}
+	return b, err
 }
 
 // Save replaces the file name with v encoded as JSON, atomically and
@@ -87,7 +119,9 @@ func (d *Dir) Save(name string, v any) error {
 // with data atomically and durably.
 func (d *Dir) WriteFile(name string, data []byte, perm os.FileMode) error {
 	p := filepath.Join(d.path, name)
-	if err := renameio.WriteFile(p, data, perm); err != nil {
+	// The temporary file is made in the directory itself, not beside the
+	// file: the spool (a subdirectory) only ever holds whole files.
+	if err := renameio.WriteFile(p, data, perm, renameio.WithTempDir(d.path)); err != nil {
 		return err
 	}
 	// renameio syncs the file before the rename; the rename itself is

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -74,7 +75,7 @@ func TestRootActionThrottle(t *testing.T) {
 	}
 	runActions := func() string {
 		t.Helper()
-		out, err := exec.Command(bin, "run-actions", "-spool", spool, "-ledger", filepath.Join(work, "ledger", "done"), script).CombinedOutput()
+		out, err := exec.Command(bin, "run-actions", "-spool", spool, "-owner", strconv.Itoa(os.Geteuid()), "-ledger", filepath.Join(work, "ledger", "done"), script).CombinedOutput()
 		if err != nil {
 			t.Fatalf("run-actions: %v\n%s", err, out)
 		}
@@ -171,4 +172,85 @@ func TestDelayedShutdownGuards(t *testing.T) {
 	if !strings.HasPrefix(string(b), "-h +10 vnstat-exporter: traffic quota used up") || strings.Count(string(b), "\n") != 1 {
 		t.Errorf("shutdown called with %q, want once", b)
 	}
+}
+
+// TestThrottleRefusesGlobs: an interface name that is a glob is refused,
+// not expanded against the working directory (/ under the runner).
+func TestThrottleRefusesGlobs(t *testing.T) {
+	script, err := filepath.Abs("../../scripts/actions/tc-throttle.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	work := t.TempDir()
+	calls := filepath.Join(work, "calls")
+	if err := os.WriteFile(filepath.Join(work, "tc"), []byte("#!/bin/sh\necho \"$@\" >> "+calls+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, names := range []string{"*", "eth0,*", "?", "[a-z]*"} {
+		cmd := exec.Command(script)
+		cmd.Dir = "/"
+		cmd.Env = []string{"PATH=" + work + ":/usr/bin:/bin", "VNSTAT_EXPORTER_EVENT=threshold", "VNSTAT_EXPORTER_THRESHOLD=100",
+			"VNSTAT_EXPORTER_INTERFACES=" + names}
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "refusing interface name") {
+			t.Errorf("INTERFACES=%s: %v: %s", names, err, out)
+		}
+	}
+	if b, err := os.ReadFile(calls); err == nil {
+		t.Errorf("tc was called: %s", b)
+	}
+}
+
+// TestRunActionsRefusesALinkedSpool runs the runner's binary against a
+// spool the daemon replaced with a link to a directory of root's: it
+// exits 1 with one line that says why, and the directory is untouched.
+func TestRunActionsRefusesALinkedSpool(t *testing.T) {
+	bin := buildBinary(t)
+	work := t.TempDir()
+	victim := filepath.Join(work, "etc")
+	if err := os.Mkdir(victim, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(victim, "0001795089600000001-x.json"), []byte(`{"env":[]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(work, "state")
+	if err := os.Mkdir(state, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, filepath.Join(state, "actions")); err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(work, "action")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\necho ran\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "run-actions", "-spool", filepath.Join(state, "actions"), "-owner", strconv.Itoa(os.Geteuid()),
+		"-ledger", filepath.Join(work, "ledger", "done"), script)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if exitCode(err) != 1 || strings.Count(stderr.String(), "\n") != 1 || !strings.Contains(stderr.String(), "is not a directory (a symbolic link is not followed)") {
+		t.Errorf("run-actions: %v\nstdout: %s\nstderr: %s", err, stdout.String(), stderr.String())
+	}
+	if entries, _ := os.ReadDir(victim); len(entries) != 1 {
+		t.Errorf("the linked directory holds %v", entries)
+	}
+	// An unknown -owner is a usage error.
+	out, err := exec.Command(bin, "run-actions", "-owner", "no-such-user-x", script).CombinedOutput()
+	if exitCode(err) != 2 || !strings.Contains(string(out), `-owner "no-such-user-x"`) {
+		t.Errorf("unknown owner: %v: %s", err, out)
+	}
+}
+
+// exitCode is the exit status err reports: 0 for nil, -1 for an error
+// that is not an exit status.
+func exitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	if ee, ok := errors.AsType[*exec.ExitError](err); ok {
+		return ee.ExitCode()
+	}
+	return -1
 }

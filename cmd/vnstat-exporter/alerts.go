@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/user"
+	"strconv"
 	"strings"
 	"time"
 
@@ -90,7 +92,7 @@ func readURLFile(path string) ([]string, error) {
 
 // notifyTest sends one test message to every channel and prints, per
 // service, sent or why not; 0 only if all were sent.
-func notifyTest(chs []*alert.Channel, lang string, stdout, stderr io.Writer) int {
+func notifyTest(ctx context.Context, chs []*alert.Channel, lang string, stdout, stderr io.Writer) int {
 	if len(chs) == 0 {
 		fmt.Fprintln(stderr, "vnstat-exporter: no notification URLs: set NOTIFY_URLS or NOTIFY_URLS_FILE")
 		return 2
@@ -99,7 +101,7 @@ func notifyTest(chs []*alert.Channel, lang string, stdout, stderr io.Writer) int
 	text := alert.Message(alert.Event{Kind: alert.Test, At: time.Now()}, host, lang)
 	code := 0
 	for _, ch := range chs {
-		if err := ch.Send(text); err != nil {
+		if err := ch.Send(ctx, text); err != nil {
 			fmt.Fprintln(stdout, "failed:", err)
 			code = 1
 			continue
@@ -175,8 +177,9 @@ func runActions(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	spool := fs.String("spool", "/var/lib/vnstat-exporter/"+alert.SpoolDir, "the daemon's spool directory, STATE_DIR/actions")
 	ledger := fs.String("ledger", "/var/lib/vnstat-exporter-actions/done", "file of the events already run, where the daemon cannot write")
 	timeout := fs.Duration("timeout", 5*time.Minute, "time the script may run for one event")
+	owner := fs.String("owner", "", "the daemon's user (name or ID) that the spool must belong to; default: the owner of the spool's parent directory, which must not be root")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: vnstat-exporter run-actions [-spool DIR] [-ledger FILE] [-timeout D] SCRIPT")
+		fmt.Fprintln(stderr, "Usage: vnstat-exporter run-actions [-spool DIR] [-ledger FILE] [-owner USER] [-timeout D] SCRIPT")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -193,11 +196,31 @@ func runActions(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "vnstat-exporter run-actions: script", strings.TrimPrefix(err.Error(), "invalid ALERT_COMMAND "))
 		return 2
 	}
-	r := &alert.Runner{Spool: *spool, Ledger: *ledger, Script: fs.Arg(0), Timeout: *timeout,
+	uid := -1
+	if *owner != "" {
+		var err error
+		if uid, err = lookupUID(*owner); err != nil {
+			fmt.Fprintf(stderr, "vnstat-exporter run-actions: -owner %q: %v\n", *owner, err)
+			return 2
+		}
+	}
+	r := &alert.Runner{Spool: *spool, Owner: uid, Ledger: *ledger, Script: fs.Arg(0), Timeout: *timeout,
 		Logger: slog.New(slog.NewTextHandler(stdout, nil))}
 	if err := r.Run(ctx); err != nil {
 		fmt.Fprintln(stderr, "vnstat-exporter run-actions:", err)
 		return 1
 	}
 	return 0
+}
+
+// lookupUID is the user ID of a user name or number.
+func lookupUID(name string) (int, error) {
+	if n, err := strconv.Atoi(name); err == nil && n >= 0 {
+		return n, nil
+	}
+	u, err := user.Lookup(name)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(u.Uid)
 }

@@ -118,7 +118,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 2
 	}
 	if sub == "notify-test" {
-		return notifyTest(channels, cfg.NotifyLang, stdout, stderr)
+		return notifyTest(ctx, channels, cfg.NotifyLang, stdout, stderr)
 	}
 	if err := checkNetns(cfg.NetnsPath); err != nil {
 		fmt.Fprintln(stderr, "vnstat-exporter:", err)

@@ -12,6 +12,7 @@
 #           and ROOT_ACTIONS=true in /etc/vnstat-exporter/vnstat-exporter.env
 # Cancel a pending shutdown with: shutdown -c
 set -eu
+set -f
 : "${DELAY_MINUTES:=10}"
 : "${BOOT_GUARD_MINUTES:=15}"
 : "${AT_PERCENT:=100}"

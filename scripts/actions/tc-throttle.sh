@@ -13,6 +13,7 @@
 # variables; the settings below can be given in the environment when the
 # script is run by hand.
 set -eu
+set -f                      # no globbing: a name such as * stays *
 : "${RATE:=1mbit}"          # the throttled rate
 : "${AT_PERCENT:=100}"      # the threshold that throttles
 
