@@ -25,7 +25,7 @@ const EnvPrefix = "VNSTAT_EXPORTER_"
 func Env(ev Event, host, message string) []string {
 	pct := ""
 	if ev.LimitBytes > 0 {
-		pct = strconv.FormatFloat(ev.Percent(), 'f', 2, 64)
+		pct = strconv.FormatFloat(shownPercent(ev.UsedBytes, ev.LimitBytes, 2), 'f', 2, 64)
 	}
 	threshold := ""
 	if ev.Threshold > 0 {

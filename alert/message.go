@@ -2,6 +2,8 @@ package alert
 
 import (
 	"fmt"
+	"math"
+	"math/bits"
 	"strings"
 	"time"
 
@@ -63,6 +65,27 @@ func Message(ev Event, host, lang string) string {
 	return b.String()
 }
 
+// shownPercent is used as a percentage of limit with n decimals (0 to
+// 4), cut toward zero and computed exactly in 128 bits: a percentage is
+// shown as at most what was used, so that 999,999,999 of 1 GB reads
+// 99.9 %, not the 100.0 % of a quota not used up, and 80 % exactly reads
+// 80.0 %.
+func shownPercent(used, limit uint64, n int) float64 {
+	if limit == 0 {
+		return 0
+	}
+	scale := uint64(100)
+	for range n {
+		scale *= 10
+	}
+	hi, lo := bits.Mul64(used, scale)
+	if hi >= limit { // above 2^64 hundredths: far beyond the quota
+		return math.Floor(float64(used)/float64(limit)*float64(scale)) / float64(scale/100)
+	}
+	q, _ := bits.Div64(hi, lo, limit)
+	return float64(q) / math.Pow(10, float64(n))
+}
+
 // dayBefore is the civil date before date (YYYY-MM-DD).
 func dayBefore(date string) string {
 	d, err := time.Parse(monitor.DateFormat, date)
@@ -76,9 +99,9 @@ func dayBefore(date string) string {
 // and the reset date with the days left.
 func usageLines(line func(string, ...any), w map[string]string, ev Event, projected bool, size func(uint64) string) {
 	if ev.LimitBytes > 0 {
-		line(w["used_of"], size(ev.UsedBytes), size(ev.LimitBytes), ev.Percent())
+		line(w["used_of"], size(ev.UsedBytes), size(ev.LimitBytes), shownPercent(ev.UsedBytes, ev.LimitBytes, 1))
 		if projected && ev.ProjectedBytes > 0 {
-			line(w["projected"], size(ev.ProjectedBytes), ev.ProjectedPercent())
+			line(w["projected"], size(ev.ProjectedBytes), shownPercent(ev.ProjectedBytes, ev.LimitBytes, 1))
 		}
 	} else {
 		line(w["used"], size(ev.UsedBytes))

@@ -17,9 +17,9 @@ func TestMessages(t *testing.T) {
 		lang string
 		want []string
 	}{
-		{"en", []string{"vps1: traffic has reached 80% of the quota", "Used 412.37 GiB of 500.00 GiB (82.5%)",
-			"Projected 558.79 GiB by the reset (111.8%)", "5 days left; resets on 2026-12-15"}},
-		{"zh-CN", []string{"vps1：流量已达套餐的 80%", "已用 412.37 GiB / 500.00 GiB（82.5%）", "预计到重置时 558.79 GiB（111.8%）", "剩余 5 天，2026-12-15 重置"}},
+		{"en", []string{"vps1: traffic has reached 80% of the quota", "Used 412.37 GiB of 500.00 GiB (82.4%)",
+			"Projected 558.79 GiB by the reset (111.7%)", "5 days left; resets on 2026-12-15"}},
+		{"zh-CN", []string{"vps1：流量已达套餐的 80%", "已用 412.37 GiB / 500.00 GiB（82.4%）", "预计到重置时 558.79 GiB（111.7%）", "剩余 5 天，2026-12-15 重置"}},
 	}
 	for _, tt := range tests {
 		msg := Message(ev, "vps1", tt.lang)
@@ -49,7 +49,23 @@ func TestSizeSI(t *testing.T) {
 	if msg := Message(ev, "h", "en"); !strings.Contains(msg, "Used 400.00 GB of 500.00 GB (80.0%)\n1 day left; resets on 2026-12-01") {
 		t.Errorf("decimal quota: %q", msg)
 	}
-	ev.UsedBytes, ev.LimitBytes = 400<<30, 500<<30
+	// Never more than was used: 999,999,999 of 1 GB is not 100 %.
+	ev = Event{Kind: Threshold, Threshold: 90, UsedBytes: 999_999_999, LimitBytes: 1e9, DaysLeft: 1, ResetsOn: "2026-12-01"}
+	if msg := Message(ev, "h", "en"); !strings.Contains(msg, "traffic has reached 90% of the quota\nUsed 1000.00 MB of 1.00 GB (99.9%)") {
+		t.Errorf("just below the quota: %q", msg)
+	}
+	if env := strings.Join(Env(ev, "h", ""), " "); !strings.Contains(env, "VNSTAT_EXPORTER_PERCENT=99.99 ") {
+		t.Errorf("just below the quota: %s", env)
+	}
+	for _, tt := range []struct {
+		used, limit uint64
+		want        float64
+	}{{8, 10, 80}, {7, 10, 70}, {1, 3, 33.3}, {2, 3, 66.6}, {1<<64 - 1, 1<<64 - 1, 100}, {3, 1e9, 0}} {
+		if got := shownPercent(tt.used, tt.limit, 1); got != tt.want {
+			t.Errorf("shownPercent(%d, %d) = %v, want %v", tt.used, tt.limit, got, tt.want)
+		}
+	}
+	ev = Event{Kind: Threshold, Threshold: 80, UsedBytes: 400 << 30, LimitBytes: 500 << 30, DaysLeft: 1, ResetsOn: "2026-12-01"}
 	if msg := Message(ev, "h", "en"); !strings.Contains(msg, "Used 400.00 GiB of 500.00 GiB (80.0%)") {
 		t.Errorf("binary quota: %q", msg)
 	}

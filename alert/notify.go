@@ -12,11 +12,13 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
 	"github.com/nicholas-fedor/shoutrrr"
 	"github.com/nicholas-fedor/shoutrrr/pkg/router"
+	"github.com/nicholas-fedor/shoutrrr/pkg/services/chat/matrix"
 )
 
 // Channel is one notification URL. The URL holds tokens: it is never
@@ -51,19 +53,32 @@ func Channels(urls []string) ([]*Channel, error) {
 	for i, u := range urls {
 		service := serviceOf(u)
 		ch := &Channel{Name: fmt.Sprintf("%s #%d", service, i+1), url: u, secrets: secretsOf(u)}
-		if service == "telegram" {
+		switch service {
+		case "telegram":
 			tg, err := newTelegram(u)
 			if err != nil {
 				return nil, fmt.Errorf("URL %d (%s): %s", i+1, service, ch.clean(err.Error()))
 			}
 			ch.send = tg.send
-		} else {
+		case "matrix":
+			// shoutrrr logs in to the server when it makes the sender: the
+			// URL is only parsed here, and the sender made at the first
+			// send, so that a server that is down is a failed send.
+			pu, err := url.Parse(u)
+			if err == nil {
+				err = (&matrix.Config{}).SetURL(pu)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("URL %d (%s): %s", i+1, service, ch.clean(err.Error()))
+			}
+			ch.send = shoutrrrSend(lazySender(u))
+		default:
 			sender, err := shoutrrr.NewSender(quiet, u)
 			if err != nil {
 				return nil, fmt.Errorf("URL %d (%s): %s", i+1, service, ch.clean(err.Error()))
 			}
 			sender.Timeout = SendTimeout
-			ch.send = shoutrrrSend(sender)
+			ch.send = shoutrrrSend(func() (*router.ServiceRouter, error) { return sender, nil })
 		}
 		sum := sha256.Sum256([]byte(u))
 		ch.ID = hex.EncodeToString(sum[:8])
@@ -75,14 +90,41 @@ func Channels(urls []string) ([]*Channel, error) {
 	return chs, nil
 }
 
-// shoutrrrSend sends with a shoutrrr router. Its send takes no context:
-// when ctx ends first, Send returns and the send is left to finish (or
-// time out) on its own.
-func shoutrrrSend(sender *router.ServiceRouter) func(context.Context, string) error {
+// lazySender makes the shoutrrr sender of u when it is first asked for,
+// and again after a failure.
+func lazySender(u string) func() (*router.ServiceRouter, error) {
+	var (
+		mu     sync.Mutex
+		sender *router.ServiceRouter
+	)
+	return func() (*router.ServiceRouter, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if sender != nil {
+			return sender, nil
+		}
+		s, err := shoutrrr.NewSender(log.New(io.Discard, "", 0), u)
+		if err != nil {
+			return nil, err
+		}
+		s.Timeout = SendTimeout
+		sender = s
+		return s, nil
+	}
+}
+
+// shoutrrrSend sends with the shoutrrr router get returns. Its send takes
+// no context: when ctx ends first, Send returns and the send is left to
+// finish (or time out) on its own.
+func shoutrrrSend(get func() (*router.ServiceRouter, error)) func(context.Context, string) error {
 	return func(ctx context.Context, text string) error {
 		done := make(chan error, 1)
 		go func() {
-			var err error
+			sender, err := get()
+			if err != nil {
+				done <- err
+				return
+			}
 			for _, e := range sender.Send(text, nil) {
 				err = errors.Join(err, e)
 			}
@@ -161,8 +203,11 @@ func secretsOf(raw string) []string {
 		}
 	}
 	_, rest, _ := strings.Cut(raw, "://")
-	add(rest)
-	if u, err := url.Parse(raw); err == nil {
+	parts = append(parts, rest)
+	u, err := url.Parse(raw)
+	if err != nil {
+		add(rest)
+	} else {
 		if u.User != nil {
 			add(u.User.Username())
 			p, _ := u.User.Password()
@@ -186,11 +231,16 @@ func secretsOf(raw string) []string {
 	return slices.Compact(parts)
 }
 
+// notSecret are query values that configure a URL and are plain words
+// of messages too.
+var notSecret = []string{"http", "https", "yes", "no", "true", "false", "none", "plain", "html", "markdown", "markdownv2", "default"}
+
 // replaceWord replaces each occurrence of old in s with new; when old is
-// a plain word (letters only), only where it is not part of a longer one,
-// so that a path segment such as "hook" leaves "webhook" alone.
+// a plain word (letters only), only where it is not part of a longer word
+// or host name, so that a path segment such as "hook" leaves "webhook"
+// alone, and telegram://...@telegram leaves api.telegram.org.
 func replaceWord(s, old, new string) string {
-	if old == "" {
+	if old == "" || slices.Contains(notSecret, strings.ToLower(old)) {
 		return s
 	}
 	if strings.ContainsFunc(old, func(r rune) bool { return !unicode.IsLetter(r) }) {
@@ -216,5 +266,5 @@ func replaceWord(s, old, new string) string {
 }
 
 func isWordByte(c byte) bool {
-	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
+	return c == '_' || c == '.' || c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
 }

@@ -20,7 +20,8 @@ type receiver struct {
 
 	mu       sync.Mutex
 	messages []string
-	failures int // requests still to fail with 500
+	failures int    // requests still to fail with 500
+	after    func() // called after a message is taken, if set
 }
 
 func newReceiver(t *testing.T, ntfy bool) *receiver {
@@ -51,6 +52,9 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	r.messages = append(r.messages, string(body))
 	if r.ntfy {
 		_ = json.NewEncoder(w).Encode(map[string]any{"id": "x1", "time": time.Now().Unix(), "event": "message", "topic": "alerts", "message": string(body)})
+	}
+	if r.after != nil {
+		r.after()
 	}
 }
 

@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -35,8 +36,11 @@ func (h *Handler) serveCalibrate(w http.ResponseWriter, r *http.Request) int {
 	}
 	raw := strings.TrimSpace(r.PostForm.Get("used"))
 	provider, err := config.ParseSize(raw)
-	if err != nil || raw == "" {
-		return h.fail(w, route, http.StatusBadRequest, fmt.Sprintf("invalid used %q: allowed: a size as for QUOTA, such as 123456789, 412.5GB or 1.2TiB", raw), nil)
+	if err == nil && raw == "" {
+		err = errors.New("empty")
+	}
+	if err != nil {
+		return h.fail(w, route, http.StatusBadRequest, fmt.Sprintf("invalid used %.40q (%v): allowed: a size as for QUOTA, such as 123456789, 412.5GB or 1.2TiB, up to 1 PiB", raw, err), nil)
 	}
 	st := h.state.State()
 	now := h.now()

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -290,7 +291,7 @@ func Vars() []Var {
 		{"NETNS_PATH", "netns-path", "", "an existing network namespace file such as /proc/1/ns/net, or empty for the process's own namespace",
 			"network namespace whose links are listed (bridge-network containers)",
 			str(func(c *Config) *string { return &c.NetnsPath }, "omitempty,file")},
-		{"QUOTA", "quota", "", "a size above 0: bytes, or a number with a unit: B, kB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024), in any case, such as 500GB or 1.5TiB; empty for none",
+		{"QUOTA", "quota", "", "a size above 0: bytes, or a number with a unit: B, kB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024), in any case, such as 500GB or 1.5TiB, up to 1 PiB; empty for none",
 			"the cycle's traffic allowance",
 			size(func(c *Config) *uint64 { return &c.Quota }, true)},
 		{"BILLING_MODE", "billing-mode", "sum", "sum (in + out), max (the larger direction), in or out",
@@ -532,20 +533,38 @@ var sizeUnits = map[string]bool{"b": true, "kb": true, "mb": true, "gb": true, "
 // of the units B, kB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB
 // (powers of 1024), in any case, through go-humanize. Other units that
 // go-humanize knows (K, G, PB, EB, ...) are refused: the README does not
-// list them. Empty is 0.
+// list them. Empty is 0. A size above MaxSize is refused: sums and
+// offsets of sizes stay far from the 64-bit limits.
 func ParseSize(s string) (uint64, error) {
 	if s == "" {
 		return 0, nil
 	}
-	if n, err := strconv.ParseUint(s, 10, 64); err == nil {
-		return n, nil
+	tooLarge := fmt.Errorf("larger than %d bytes (1 PiB)", uint64(MaxSize))
+	n, err := strconv.ParseUint(s, 10, 64)
+	if errors.Is(err, strconv.ErrRange) {
+		return 0, tooLarge
 	}
-	unit := strings.TrimLeft(s, "0123456789. ")
-	if !sizeUnits[strings.ToLower(unit)] {
-		return 0, fmt.Errorf("unknown unit %q", unit)
+	if err != nil {
+		unit := strings.TrimLeft(s, "0123456789. ")
+		if !sizeUnits[strings.ToLower(unit)] {
+			return 0, fmt.Errorf("unknown unit %q", unit)
+		}
+		if n, err = humanize.ParseBytes(s); err != nil {
+			if strings.Contains(err.Error(), "too large") {
+				return 0, tooLarge
+			}
+			return 0, err
+		}
 	}
-	return humanize.ParseBytes(s)
+	if n > MaxSize {
+		return 0, tooLarge
+	}
+	return n, nil
 }
+
+// MaxSize is the largest size a setting or a calibration may give: 1 PiB,
+// a thousand times the largest monthly allowance sold.
+const MaxSize = 1 << 50
 
 // isResetDay reports whether the civil date d is the day a cycle that
 // resets on startDay begins: startDay, or the last day of a month without it.

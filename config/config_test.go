@@ -309,8 +309,13 @@ func TestParseSize(t *testing.T) {
 	}{
 		{"", 0, true},
 		{"0", 0, true},
-		{"123456789012345678", 123456789012345678, true}, // exact, not through a float
-		{"18446744073709551615", 1<<64 - 1, true},
+		{"123456789012345", 123456789012345, true}, // exact, not through a float
+		{"1125899906842624", 1 << 50, true}, // 1 PiB, the largest
+		{"1125899906842625", 0, false},
+		{"1024TiB", 1 << 50, true},
+		{"1024.001TiB", 0, false},
+		{"9300000000000000000", 0, false}, // wrapped to a negative offset before
+		{"18446744073709551615", 0, false},
 		{"500GB", 500e9, true},
 		{"500 GB", 500e9, true},
 		{"500gb", 500e9, true},

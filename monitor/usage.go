@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"math"
 	"math/bits"
 	"time"
 )
@@ -52,9 +53,11 @@ type Calibration struct {
 // NewCalibration returns the calibration that makes the usage counted now,
 // counted, read as provider in cycle.
 func NewCalibration(cycle time.Time, provider, counted uint64, at time.Time, source string) Calibration {
-	off := int64(provider - counted)
+	// Both are sizes far below 2^63 (config.MaxSize, and vnstat's
+	// counters); saturated all the same.
+	off := int64(min(provider-counted, math.MaxInt64))
 	if provider < counted {
-		off = -int64(counted - provider)
+		off = -int64(min(counted-provider, math.MaxInt64))
 	}
 	return Calibration{Cycle: cycle, ProviderBytes: provider, CountedBytes: counted, OffsetBytes: off, SetAt: at, Source: source}
 }

@@ -114,8 +114,12 @@ func notifyTest(ctx context.Context, chs []*alert.Channel, lang string, stdout, 
 // calibrate POSTs the provider's count to the running daemon and prints
 // its answer; 0 when it was taken.
 func calibrate(ctx context.Context, endpoint, used string, stdout, stderr io.Writer) int {
-	if _, err := config.ParseSize(used); err != nil {
-		fmt.Fprintf(stderr, "vnstat-exporter: invalid usage %q: allowed: a size as for QUOTA, such as 123456789, 412.5GB or 1.2TiB\n", used)
+	_, err := config.ParseSize(used)
+	if err == nil && strings.TrimSpace(used) == "" {
+		err = errors.New("empty")
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "vnstat-exporter: invalid usage %.40q (%v): allowed: a size as for QUOTA, such as 123456789, 412.5GB or 1.2TiB, up to 1 PiB\n", used, err)
 		return 2
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)

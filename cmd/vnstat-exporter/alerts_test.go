@@ -274,7 +274,9 @@ func TestCalibrateWithoutDaemon(t *testing.T) {
 		want string
 	}{
 		{[]string{"calibrate", "412GB"}, 1, "calibrate: is the daemon running?"},
-		{[]string{"calibrate", "412G"}, 2, `vnstat-exporter: invalid usage "412G": allowed: a size as for QUOTA`},
+		{[]string{"calibrate", "412G"}, 2, `vnstat-exporter: invalid usage "412G" (unknown unit "G"): allowed: a size as for QUOTA`},
+		{[]string{"calibrate", ""}, 2, `vnstat-exporter: invalid usage "" (empty): allowed`},
+		{[]string{"calibrate", "9300000000000000000"}, 2, `vnstat-exporter: invalid usage "9300000000000000000" (larger than 1125899906842624 bytes (1 PiB))`},
 		{[]string{"calibrate"}, 2, "vnstat-exporter: calibrate needs the usage the provider shows"},
 	} {
 		cmd := exec.Command(bin, tt.args...)
