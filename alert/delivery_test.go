@@ -1,10 +1,14 @@
 package alert
 
 import (
+	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -182,5 +186,38 @@ func TestVersion1Outbox(t *testing.T) {
 				t.Errorf("saved version %d, %v", saved.Version, err)
 			}
 		})
+	}
+}
+
+// TestStopDuringHangingSend: a step that is sending to a receiver that
+// never answers returns when its context ends (not at the send's
+// timeout), saying so, and the message stays pending for the next start.
+func TestStopDuringHangingSend(t *testing.T) {
+	r := newRig(t)
+	arrived, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		once.Do(func() { close(arrived) })
+		<-release
+	}))
+	t.Cleanup(hang.Close)
+	t.Cleanup(func() { close(release) }) // runs first: the handler ends, then the server closes
+	var err error
+	if r.cfg.Channels, err = Channels([]string{"generic+" + hang.URL + "/hook"}); err != nil {
+		t.Fatal(err)
+	}
+	e := r.engine()
+	ctx, cancel := context.WithCancel(context.Background())
+	r.src.set(result(r.now, 850_000))
+	done := make(chan struct{})
+	go func() {
+		e.Step(ctx)
+		close(done)
+	}()
+	<-arrived
+	cancel()
+	<-done
+	if st := e.Status(); st.Pending != 1 || !strings.Contains(st.LastError, "not known whether it was sent: context canceled") {
+		t.Errorf("status %+v: want the message pending, cut short by the stop", st)
 	}
 }

@@ -2,7 +2,8 @@
 # Checks the systemd side of deployment without a running systemd:
 #  - systemd-analyze verify on the units, the service and the root
 #    actions' path unit and service (binary path swapped for a built one);
-#  - systemd-analyze security --offline=yes: exposure must be 2.0 or lower;
+#  - systemd-analyze security --offline=yes: exposure must be 2.0 or lower,
+#    for the daemon's unit and for the root actions unit;
 #  - scripts/install.sh into a DESTDIR twice (idempotent, env file kept),
 #    the installed env file accepted by the daemon, then --uninstall.
 set -euo pipefail
@@ -31,6 +32,11 @@ score=$(systemd-analyze security --offline=yes "$unit" 2>&1 | sed -nE 's/.*Overa
 [ -n "$score" ] || fail "no exposure score from systemd-analyze security"
 awk -v s="$score" 'BEGIN { exit !(s <= 2.0) }' || fail "exposure $score is above 2.0"
 echo "deploy-check: systemd-analyze security --offline=yes exposure $score (goal <= 2.0)"
+# The root actions unit: 9.4 before issue 19's sandboxing, 1.8 after.
+score=$(systemd-analyze security --offline=yes "$work/vnstat-exporter-actions.service" 2>&1 | sed -nE 's/.*Overall exposure level for .*: ([0-9.]+).*/\1/p')
+[ -n "$score" ] || fail "no exposure score for the actions unit"
+awk -v s="$score" 'BEGIN { exit !(s <= 2.0) }' || fail "actions unit exposure $score is above 2.0"
+echo "deploy-check: actions unit exposure $score (goal <= 2.0)"
 
 dest=$work/root
 DESTDIR=$dest scripts/install.sh --binary "$bin" >/dev/null

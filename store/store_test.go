@@ -102,3 +102,47 @@ func TestOpenRefusesRelative(t *testing.T) {
 		t.Fatal("Open of a relative path succeeded")
 	}
 }
+
+// TestUnusableFileIsSetAside: a file too large to read (it is not read
+// whole) and one that cannot be read are set aside, not overwritten.
+func TestUnusableFileIsSetAside(t *testing.T) {
+	now := time.Date(2026, 11, 30, 7, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name string
+		make func(p string) error
+		want string
+	}{
+		{"too large", func(p string) error {
+			f, err := os.Create(p)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			return f.Truncate(200 << 20) // sparse: 200 MB that take no room
+		}, "209715200 bytes, more than the 4194304 a state file may have"},
+		{"a directory", func(p string) error { return os.Mkdir(p, 0o700) }, "not a regular file"},
+		{"a link", func(p string) error { return os.Symlink("/etc/passwd", p) }, "too many levels of symbolic links"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := Open(t.TempDir(), func() time.Time { return now })
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := filepath.Join(d.Path(), "alerts.json")
+			if err := tt.make(p); err != nil {
+				t.Fatal(err)
+			}
+			var got record
+			found, err := d.Load("alerts.json", &got)
+			if found || !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "set aside as") {
+				t.Fatalf("Load = %v, %v; want ErrCorrupt saying %q", found, err, tt.want)
+			}
+			if _, err := os.Lstat(p + ".corrupt-20261130T070000Z"); err != nil {
+				t.Errorf("not set aside: %v", err)
+			}
+			if err := d.Save("alerts.json", record{Cycle: "x"}); err != nil {
+				t.Errorf("Save after setting aside: %v", err)
+			}
+		})
+	}
+}
