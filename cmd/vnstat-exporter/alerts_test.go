@@ -213,6 +213,14 @@ func TestNotifyTest(t *testing.T) {
 		{"one fails", []string{"NOTIFY_URLS=" + ntfy.url() + " " + closed}, 1, []string{"ntfy #1: sent", "failed: generic #2: "}},
 		{"none", nil, 2, []string{"vnstat-exporter: no notification URLs: set NOTIFY_URLS or NOTIFY_URLS_FILE"}},
 		{"unknown service", []string{"NOTIFY_URLS=pigeon://t0ken@coop"}, 2, []string{"vnstat-exporter: invalid NOTIFY_URLS (value hidden: URL 1 (pigeon): "}},
+		{"tokens of every kind", []string{"NOTIFY_URLS=" + strings.Join([]string{
+			"ntfy://u:S3CR3Tpw@" + closedAddr(t) + "/S3CR3Ttopic?scheme=http",
+			"gotify://" + closedAddr(t) + "/AS3CR3Tgotify01?disabletls=yes",
+			"bark://:S3CR3Tkey@" + closedAddr(t) + "/?scheme=http",
+			"matrix://u:S3CR3Tpw@" + closedAddr(t) + "?disableTLS=yes",
+			"smtp://u:S3CR3Tpw@" + closedAddr(t) + "/?fromaddress=a@example.com&toaddresses=b@example.com&encryption=None&auth=None",
+			"generic+http://S3CR3Tuser:S3CR3Tpw@" + closedAddr(t) + "/hook/S3CR3Tpath?token=S3CR3Tq#S3CR3Tf",
+		}, " ")}, 1, []string{"failed: ntfy #1: ", "failed: gotify #2: ", "failed: bark #3: ", "failed: matrix #4: ", "failed: smtp #5: ", "failed: generic #6: "}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -231,7 +239,7 @@ func TestNotifyTest(t *testing.T) {
 					t.Errorf("line %q, want %q...", got[i], want)
 				}
 			}
-			for _, secret := range []string{"s3cret-hook", "t0ken", strings.TrimPrefix(hook.srv.URL, "http://")} {
+			for _, secret := range []string{"s3cret-hook", "t0ken", "S3CR3T", strings.TrimPrefix(hook.srv.URL, "http://")} {
 				if strings.Contains(string(out), secret) {
 					t.Errorf("output shows %q: %s", secret, out)
 				}
@@ -287,4 +295,9 @@ func TestCalibrateWithoutDaemon(t *testing.T) {
 			t.Errorf("%v: exit %d: %s", tt.args, cmd.ProcessState.ExitCode(), out)
 		}
 	}
+}
+
+// closedAddr is a loopback address nothing listens on.
+func closedAddr(t *testing.T) string {
+	return "127.0.0.1:" + strconv.Itoa(freePort(t))
 }
