@@ -1,12 +1,33 @@
 // Package alert tells the owner about the cycle's usage before the bill
 // does: it turns the poller's results into events (a threshold of the
 // quota crossed, a projected overrun, a new cycle, a counting problem and
-// its recovery, a daily report), each at most once, remembers what it has
-// sent in STATE_DIR so that a restart repeats nothing and loses nothing,
-// and delivers them to notification services (shoutrrr URLs), to
+// its recovery, a daily report), remembers what it has decided and sent in
+// STATE_DIR, and delivers the events to notification services, to
 // ALERT_COMMAND and to a spool directory that a root systemd path unit
-// reads to run the owner's privileged actions.
+// reads to run the owner's privileged actions (Runner).
 //
 // Evaluate is pure: it takes the state, a result and the time, and
 // returns the events; the Engine does the I/O around it.
+//
+// # What is guaranteed
+//
+// An event is recorded in the state file, durably, before anything is
+// done for it, and every step is recorded after it is done; when the
+// state cannot be written, nothing is sent, run or spooled until it can.
+//
+//   - A message goes to each channel configured when it is delivered (a
+//     URL changed while it waited gets it; one removed does not) until
+//     that channel takes it, across restarts and failures (retried after
+//     30 s, doubling up to an hour). It comes once, except in one window:
+//     when the daemon dies between a service's answer and the save that
+//     records it, the next start sends it to that service again.
+//   - ALERT_COMMAND runs at most once per event: it is recorded as started
+//     before it starts, and a daemon that dies while it runs does not run
+//     it again.
+//   - A root action runs at most once per event: the runner enters the
+//     event's sequence number in its ledger (a high-water mark) and removes
+//     the spool file before the script starts.
+//
+// Nothing secret is shown: a channel is named by its service and
+// position, and an error shows at most the host it was sent to.
 package alert

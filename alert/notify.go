@@ -213,7 +213,9 @@ func secretsOf(raw string) []string {
 			p, _ := u.User.Password()
 			add(p)
 		}
-		if h := u.Hostname(); !strings.Contains(h, ".") && h != "localhost" {
+		// The host of telegram://TOKEN@telegram and slack://...@webhook is
+		// a word of shoutrrr's syntax, not a secret.
+		if h := u.Hostname(); !strings.Contains(h, ".") && !slices.Contains([]string{"localhost", "webhook", serviceOf(raw)}, h) {
 			add(h)
 		}
 		for _, seg := range strings.Split(u.Path, "/") {

@@ -189,7 +189,11 @@ func openOwnDir(path string) (int, error) {
 	return fd, nil
 }
 
-// readNames lists the spool's entries, sorted.
+// maxEntries bounds the entries one run reads: the daemon spools at most
+// MaxOutbox events at a time, so more is junk, read by the next run.
+const maxEntries = 10000
+
+// readNames lists the spool's entries (at most maxEntries), sorted.
 func readNames(spool int, path string) ([]string, error) {
 	dup, err := unix.Dup(spool)
 	if err != nil {
@@ -197,8 +201,8 @@ func readNames(spool int, path string) ([]string, error) {
 	}
 	f := os.NewFile(uintptr(dup), path)
 	defer f.Close()
-	names, err := f.Readdirnames(-1)
-	if err != nil {
+	names, err := f.Readdirnames(maxEntries)
+	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("spool %s: %w", path, err)
 	}
 	slices.Sort(names)

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -57,20 +58,38 @@ var documented = []service{
 	}},
 }
 
+// redirectTo is where every HTTP connection of this test binary goes
+// while a test redirects; empty, only connections to IP addresses are
+// made, so that no test resolves an outside name (a send a test left
+// behind may still be retrying).
+var redirectTo atomic.Value
+
+func TestMain(m *testing.M) {
+	redirectTo.Store("")
+	// Set once, before any test: sends left running by one test read it
+	// while the next runs.
+	http.DefaultTransport = &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if to := redirectTo.Load().(string); to != "" {
+				addr = to
+			} else if host, _, _ := net.SplitHostPort(addr); net.ParseIP(host) == nil {
+				return nil, fmt.Errorf("test: not resolving %s", host)
+			}
+			return (&net.Dialer{}).DialContext(ctx, network, addr)
+		},
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true},
+	}
+	os.Exit(m.Run())
+}
+
 // redirect sends every HTTP request this process makes to addr, trusting
 // any certificate, until the test ends: the fixed hosts of Telegram,
 // Discord, Pushover and Slack reach a test server without a name being
 // resolved.
 func redirect(t *testing.T, addr string) {
 	t.Helper()
-	old := http.DefaultTransport
-	http.DefaultTransport = &http.Transport{
-		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, network, addr)
-		},
-		TLSClientConfig: &tls.Config{InsecureSkipVerify: true},
-	}
-	t.Cleanup(func() { http.DefaultTransport = old })
+	redirectTo.Store(addr)
+	t.Cleanup(func() { redirectTo.Store("") })
 }
 
 // errorServer answers every HTTP request with 500 and a page that is not
