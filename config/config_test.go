@@ -310,7 +310,7 @@ func TestParseSize(t *testing.T) {
 		{"", 0, true},
 		{"0", 0, true},
 		{"123456789012345", 123456789012345, true}, // exact, not through a float
-		{"1125899906842624", 1 << 50, true}, // 1 PiB, the largest
+		{"1125899906842624", 1 << 50, true},        // 1 PiB, the largest
 		{"1125899906842625", 0, false},
 		{"1024TiB", 1 << 50, true},
 		{"1024.001TiB", 0, false},
