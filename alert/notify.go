@@ -30,7 +30,6 @@ type Channel struct {
 	ID string
 	// Name is "service #n", such as "telegram #1".
 	Name    string
-	url     string
 	secrets []string
 	send    func(ctx context.Context, text string) error
 }
@@ -52,7 +51,7 @@ func Channels(urls []string) ([]*Channel, error) {
 	quiet := log.New(io.Discard, "", 0)
 	for i, u := range urls {
 		service := serviceOf(u)
-		ch := &Channel{Name: fmt.Sprintf("%s #%d", service, i+1), url: u, secrets: secretsOf(u)}
+		ch := &Channel{Name: fmt.Sprintf("%s #%d", service, i+1), secrets: secretsOf(u)}
 		switch service {
 		case "telegram":
 			tg, err := newTelegram(u)

@@ -85,6 +85,10 @@ func (r *Runner) Run(ctx context.Context) error {
 		return err
 	}
 	for _, name := range names {
+		if ctx.Err() != nil {
+			// Stopped: what is left stays for the next run, not marked.
+			return nil
+		}
 		seq, ok := spoolSeq(name)
 		if !ok {
 			r.reject(spool, own, name, "a name not in the spool's format (SEQUENCE-KEY.json)", nil)

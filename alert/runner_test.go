@@ -322,3 +322,22 @@ func TestRunnerDaemonUser(t *testing.T) {
 		t.Errorf("log:\n%s", s.log.String())
 	}
 }
+
+// TestRunnerStopped: a runner stopped (SIGTERM) before an event neither
+// runs nor marks it; the next run does.
+func TestRunnerStopped(t *testing.T) {
+	s := newSpoolRig(t, "")
+	s.event(1795089600000001, "a")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := s.runner.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.ran()) != 0 || len(s.left()) != 1 {
+		t.Fatalf("ran %v, left %v", s.ran(), s.left())
+	}
+	s.run()
+	if diff := cmp.Diff([]string{"a"}, s.ran()); diff != "" {
+		t.Errorf("runs (-want +got):\n%s", diff)
+	}
+}
