@@ -308,12 +308,16 @@ func (d *vnstatd) waitTracks(t *testing.T, iface string) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	// vnstatd handles SIGHUP (a save) once it has started. A SIGHUP also
-	// makes it read its config again, so one is sent only every 2.5 s,
-	// longer than its UpdateInterval: a stream of them could keep it from
-	// ever reading the counters it is to save (seen once, under load).
-	for {
+	// makes it read its config again, and a save needs a read of the
+	// counters (every UpdateInterval, 2 s) since: SIGHUPs at a fixed
+	// cadence can fall in step with vnstatd's loop and always come before
+	// that read (seen twice, "did not add and save" after 60 s of SIGHUPs
+	// every 2.5 s). So the pause between them grows, 2.5 s more each time,
+	// and the deadline allows the SaveInterval's own save too.
+	deadline = time.Now().Add(2 * time.Minute)
+	for pause := 2500 * time.Millisecond; ; pause += 2500 * time.Millisecond {
 		_ = d.cmd.Process.Signal(syscall.SIGHUP)
-		for wait := time.Now().Add(2500 * time.Millisecond); time.Now().Before(wait); {
+		for wait := time.Now().Add(pause); time.Now().Before(wait); {
 			time.Sleep(200 * time.Millisecond)
 			out, _ := exec.Command("sqlite3", filepath.Join(d.dbdir, "vnstat.db"),
 				"SELECT count(*) FROM day JOIN interface ON day.interface = interface.id WHERE interface.name = '"+iface+"'").Output()
