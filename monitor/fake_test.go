@@ -148,7 +148,7 @@ func wantTotals(ifaces []vnstattest.Iface, names []string, start, today time.Tim
 			in += rx
 			out += tx
 			rxTotal, txTotal := i.Totals()
-			per = append(per, IfaceTotal{Name: i.Name, InBytes: rx, OutBytes: tx, Updated: i.Updated, LifetimeInBytes: rxTotal, LifetimeOutBytes: txTotal})
+			per = append(per, IfaceTotal{Name: i.Name, InBytes: rx, OutBytes: tx, Updated: i.Updated, Created: i.Created, LifetimeInBytes: rxTotal, LifetimeOutBytes: txTotal})
 		}
 	}
 	slices.SortFunc(per, func(a, b IfaceTotal) int { return strings.Compare(a.Name, b.Name) })

@@ -91,7 +91,24 @@ func (p *Poller) live(base *Result, links []Link, now time.Time) *Result {
 	for name, why := range whys {
 		p.logChange("live:"+name, why, func() { p.logger.Debug("no live top-up", "iface", name, "why", why) })
 	}
+	p.holdLifetimes(res)
 	return res
+}
+
+// holdLifetimes keeps res's lifetime counters from falling below what was
+// published for the same interface (the same name and Created): where the
+// live part is lost before vnstatd saves it, the last figure stands until
+// vnstat's total passes it. An interface vnstat tracks anew (another
+// Created) starts again from its own figure. res is the caller's.
+func (p *Poller) holdLifetimes(res *Result) {
+	for n := range res.Interfaces {
+		i := &res.Interfaces[n]
+		if h, ok := p.held[i.Name]; ok && h.created.Equal(i.Created) {
+			i.LifetimeInBytes = max(i.LifetimeInBytes, h.in)
+			i.LifetimeOutBytes = max(i.LifetimeOutBytes, h.out)
+		}
+		p.held[i.Name] = heldLifetime{created: i.Created, in: i.LifetimeInBytes, out: i.LifetimeOutBytes}
+	}
 }
 
 // topUp returns base with what the kernel counted on links since vnstat's

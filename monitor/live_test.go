@@ -385,3 +385,73 @@ func TestLifetimeAcrossSave(t *testing.T) {
 		t.Errorf("after 77 more bytes: %d, want %d", got, before.LifetimeInBytes+77)
 	}
 }
+
+// TestLifetimeNeverFalls: the lifetime counter holds its last figure when
+// the live part is lost before vnstatd saves it (eth0 recreated with lower
+// counters), moves on once vnstat's total passes it, and starts again only
+// when vnstat tracks the interface anew (another creation time).
+func TestLifetimeNeverFalls(t *testing.T) {
+	saved := time.Date(2026, time.November, 30, 11, 55, 0, 0, time.UTC)
+	now := saved.Add(2 * time.Minute)
+	links := &fakeLinks{links: []Link{
+		{Name: "eth0", Index: 2, Kind: "device", ParentBus: "virtio", RxBytes: 10_000, TxBytes: 20_000},
+		{Name: "wlo1", Index: 3, Kind: "device", ParentBus: "pci", RxBytes: 300, TxBytes: 400},
+	}}
+	p, v := livePoller(t, PollerConfig{Live: true}, &now, links, map[string][2]uint64{"eth0": {9_000, 19_500}, "wlo1": {300, 400}})
+	first := p.State().Result.Interfaces[0]
+	if first.LiveInBytes != 1000 {
+		t.Fatalf("eth0 %+v: want a live part of 1000 in", first)
+	}
+	var seen []uint64
+	sample := func() IfaceTotal {
+		t.Helper()
+		now = now.Add(time.Second)
+		if err := p.Sample(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		i := p.State().Result.Interfaces[0]
+		seen = append(seen, i.LifetimeInBytes)
+		return i
+	}
+	// Recreated with lower counters, before vnstatd saved: the live part
+	// is gone, the counter holds.
+	links.links[0].Index, links.links[0].RxBytes, links.links[0].TxBytes = 9, 40, 40
+	if i := sample(); i.LiveInBytes != 0 || i.LifetimeInBytes != first.LifetimeInBytes || i.LifetimeOutBytes != first.LifetimeOutBytes {
+		t.Errorf("after the recreation: %+v, want the lifetime held at %d/%d", i, first.LifetimeInBytes, first.LifetimeOutBytes)
+	}
+	// vnstatd saves the 1000 it had read and 40 of the new link.
+	now = now.Add(time.Second)
+	v.set(func(f *fakeVnstat) {
+		eth0 := &f.ifaces[0]
+		last := &eth0.Days[len(eth0.Days)-1]
+		last.RX += 1040
+		last.TX += 540
+		eth0.RXCounter, eth0.TXCounter, eth0.Updated = 40, 40, now.Add(-time.Second)
+	})
+	if err := p.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	links.links[0].RxBytes += 5
+	if i := sample(); i.LifetimeInBytes != first.LifetimeInBytes+40+5 {
+		t.Errorf("after the save: %d, want %d", i.LifetimeInBytes, first.LifetimeInBytes+45)
+	}
+	for n := 1; n < len(seen); n++ {
+		if seen[n] < seen[n-1] {
+			t.Errorf("the counter fell: %v", seen)
+		}
+	}
+	// vnstat tracks eth0 anew (removed and added): a real reset.
+	now = now.Add(time.Second)
+	v.set(func(f *fakeVnstat) {
+		eth0 := &f.ifaces[0]
+		eth0.Created = now.Add(-time.Second)
+		eth0.Days = eth0.Days[len(eth0.Days)-1:]
+		eth0.Days[0].RX, eth0.Days[0].TX = 45, 40
+	})
+	if err := p.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if i := p.State().Result.Interfaces[0]; i.LifetimeInBytes >= first.LifetimeInBytes {
+		t.Errorf("after vnstat tracked eth0 anew: %d, want its own figure", i.LifetimeInBytes)
+	}
+}

@@ -63,11 +63,15 @@ type IfaceTotal struct {
 	// LiveInBytes and LiveOutBytes are the part counted by the kernel
 	// since vnstat's last save.
 	LiveInBytes, LiveOutBytes uint64
-	// Updated is when vnstat last saved this interface.
-	Updated time.Time
+	// Updated is when vnstat last saved this interface; Created when it
+	// began to track it.
+	Updated, Created time.Time
 	// LifetimeInBytes and LifetimeOutBytes are vnstat's lifetime totals
 	// plus the live part: counters that only go up while vnstat keeps the
-	// interface.
+	// interface (the same Created). Where that sum falls (the live part is
+	// lost: a link recreated or a reboot before vnstatd's save, a burst
+	// vnstatd drops), the last figure published is held until the sum
+	// passes it again.
 	LifetimeInBytes, LifetimeOutBytes uint64
 }
 
@@ -139,6 +143,13 @@ type Poller struct {
 	nics     map[string]bool       // NICs chosen automatically so far, kept while vnstat has them
 	tracker  linkTracker
 	logged   map[string]string // what was last logged under each key
+	held     map[string]heldLifetime
+}
+
+// heldLifetime is an interface's lifetime counters as last published.
+type heldLifetime struct {
+	created time.Time
+	in, out uint64
 }
 
 // NewPoller returns a Poller. A nil now means time.Now; a nil logger
@@ -154,7 +165,7 @@ func NewPoller(cfg PollerConfig, v Vnstat, links LinkLister, now func() time.Tim
 		cfg.Local = time.Local
 	}
 	p := &Poller{cfg: cfg, vnstat: v, links: links, now: now, logger: logger,
-		trigger: make(chan struct{}, 1), reload: make(chan Reload, 1), calib: make(chan Calibration, 1), nics: map[string]bool{}, logged: map[string]string{},
+		trigger: make(chan struct{}, 1), reload: make(chan Reload, 1), calib: make(chan Calibration, 1), nics: map[string]bool{}, logged: map[string]string{}, held: map[string]heldLifetime{},
 		zone: cfg.Vnstat.Location(cfg.Local), tracker: newLinkTracker()}
 	p.state.Store(&State{})
 	return p

@@ -201,7 +201,8 @@ func total(snap *vnstatsrc.Snapshot, names []string, cycle Cycle, today time.Tim
 		if !slices.Contains(names, iface.Name) {
 			continue
 		}
-		t := IfaceTotal{Name: iface.Name, Updated: iface.Updated.In(zone), LifetimeInBytes: iface.RXTotal, LifetimeOutBytes: iface.TXTotal}
+		t := IfaceTotal{Name: iface.Name, Updated: iface.Updated.In(zone), Created: iface.Created.In(zone),
+			LifetimeInBytes: iface.RXTotal, LifetimeOutBytes: iface.TXTotal}
 		for _, d := range iface.Days {
 			if d.Date.Before(cycle.Start) || d.Date.After(cycle.Today) {
 				continue
