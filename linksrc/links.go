@@ -2,9 +2,12 @@ package linksrc
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -32,6 +35,9 @@ type Link struct {
 	Up bool
 	// RxBytes and TxBytes are the kernel's 64-bit byte counters.
 	RxBytes, TxBytes uint64
+	// SpeedMbit is the link's speed as sysfs gives it, in Mbit/s; 0 when
+	// not known (a virtio NIC, a link that is down, another namespace).
+	SpeedMbit uint32
 }
 
 // Lister lists links over rtnetlink.
@@ -94,6 +100,9 @@ func (n *Lister) Links() ([]Link, error) {
 		if st := a.Statistics; st != nil {
 			l.RxBytes, l.TxBytes = st.RxBytes, st.TxBytes
 		}
+		if n.sysClassNet != "" {
+			l.SpeedMbit = readSpeed(filepath.Join(n.sysClassNet, a.Name, "speed"))
+		}
 		if l.ParentBus == "" && n.sysClassNet != "" {
 			if _, err := os.Stat(filepath.Join(n.sysClassNet, a.Name, "device")); err == nil {
 				l.ParentBus = "sysfs"
@@ -102,4 +111,18 @@ func (n *Lister) Links() ([]Link, error) {
 		links = append(links, l)
 	}
 	return links, nil
+}
+
+// readSpeed reads a sysfs speed file: Mbit/s, or -1 or an error (EINVAL
+// for a link that is down) when not known, which is 0 here.
+func readSpeed(path string) uint32 {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil || n <= 0 || n > math.MaxUint32 {
+		return 0
+	}
+	return uint32(n)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"os/exec"
 	"slices"
 	"strconv"
@@ -204,5 +205,23 @@ func TestLinkWatcherLoop(t *testing.T) {
 	}
 	if len(known) != 3 { // lan0, ppp0, the probe
 		t.Errorf("tracking %d links, want 3: %v", len(known), known)
+	}
+}
+
+// TestReadSpeed: sysfs gives Mbit/s, or -1 or an error when the speed is
+// not known; those read as 0.
+func TestReadSpeed(t *testing.T) {
+	dir := t.TempDir()
+	for content, want := range map[string]uint32{"1000\n": 1000, "10000\n": 10000, "-1\n": 0, "": 0, "x\n": 0, "99999999999\n": 0} {
+		p := filepath.Join(dir, "speed")
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := readSpeed(p); got != want {
+			t.Errorf("readSpeed(%q) = %d, want %d", content, got, want)
+		}
+	}
+	if got := readSpeed(filepath.Join(dir, "missing")); got != 0 {
+		t.Errorf("missing file: %d", got)
 	}
 }

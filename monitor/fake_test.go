@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -122,7 +123,7 @@ func newTestPoller(t *testing.T, cfg PollerConfig, links []Link, now *time.Time,
 	if cfg.Local == nil {
 		cfg.Local = time.UTC
 	}
-	if cfg.Vnstat == (vnstatsrc.Config{}) {
+	if reflect.ValueOf(cfg.Vnstat).IsZero() {
 		cfg.Vnstat = vnstatsrc.DefaultConfig()
 	}
 	v := &fakeVnstat{ifaces: ifaces, boot: cfg.BootTime}

@@ -87,12 +87,29 @@ func (p *Poller) live(base *Result, links []Link, now time.Time) *Result {
 		// The links are not the host's: their counters say nothing.
 		saved = nil
 	}
-	res, whys := topUp(base, saved, links, p.tracker, p.cfg, p.cfg.Live && p.liveOff == "", p.zone, now)
+	withheld := p.watchBursts(saved, links, now)
+	res, whys := topUp(base, saved, links, p.tracker, withheld, p.cfg, p.cfg.Live && p.liveOff == "", p.zone, now)
 	for name, why := range whys {
 		p.logChange("live:"+name, why, func() { p.logger.Debug("no live top-up", "iface", name, "why", why) })
 	}
 	p.holdLifetimes(res)
 	return res
+}
+
+// watchBursts takes the links' counters against the saves and returns,
+// by interface, why its live part is withheld: vnstatd may drop what the
+// kernel counted (see burstWatch).
+func (p *Poller) watchBursts(saved map[string]savedState, links []Link, now time.Time) map[string]string {
+	p.bursts.keep(saved)
+	withheld := map[string]string{}
+	for _, l := range links {
+		if s, ok := saved[l.Name]; ok {
+			if why := p.bursts.check(l.Name, s, l, p.cfg.Vnstat, now); why != "" {
+				withheld[l.Name] = why
+			}
+		}
+	}
+	return withheld
 }
 
 // holdLifetimes keeps res's lifetime counters from falling below what was
@@ -112,11 +129,12 @@ func (p *Poller) holdLifetimes(res *Result) {
 }
 
 // topUp returns base with what the kernel counted on links since vnstat's
-// saves added to each reported interface (when add is set), the stall
-// check, and the usage, as of now in zone; and, by interface, why it has
-// no live part ("" when it has one). The tracker says when links were
-// first seen and renamed. It changes nothing it is given.
-func topUp(base *Result, saved map[string]savedState, links []Link, tr linkTracker, cfg PollerConfig, add bool, zone *time.Location, now time.Time) (*Result, map[string]string) {
+// saves added to each reported interface (when add is set; not to those
+// withheld, which get a LiveWithheld problem), the stall check, and the
+// usage, as of now in zone; and, by interface, why it has no live part
+// ("" when it has one). The tracker says when links were first seen and
+// renamed. It changes nothing it is given.
+func topUp(base *Result, saved map[string]savedState, links []Link, tr linkTracker, withheld map[string]string, cfg PollerConfig, add bool, zone *time.Location, now time.Time) (*Result, map[string]string) {
 	res := *base
 	res.Interfaces = slices.Clone(base.Interfaces)
 	res.Problems = slices.Clip(base.Problems)
@@ -131,6 +149,13 @@ func topUp(base *Result, saved map[string]savedState, links []Link, tr linkTrack
 		if s, have := saved[i.Name]; have {
 			link, ok := byName[i.Name]
 			rx, tx, why := liveDelta(s, link, ok, tr.first[i.Name], tr.changedAt[i.Name])
+			counted := rx + tx // for the stall check, withheld or not
+			if w := withheld[i.Name]; w != "" && why == "" {
+				rx, tx, why = 0, 0, w
+				if add {
+					res.Problems = append(res.Problems, Problem{LiveWithheld, i.Name, w})
+				}
+			}
 			whys[i.Name] = why
 			if add {
 				i.LiveInBytes, i.LiveOutBytes = rx, tx
@@ -142,10 +167,10 @@ func topUp(base *Result, saved map[string]savedState, links []Link, tr linkTrack
 				res.LiveOutBytes = addSat(res.LiveOutBytes, tx)
 				res.LiveAsOf = now
 			}
-			if cfg.StaleAfter > 0 && now.Sub(s.Updated) > cfg.StaleAfter && rx+tx > 0 {
+			if cfg.StaleAfter > 0 && now.Sub(s.Updated) > cfg.StaleAfter && counted > 0 {
 				res.Problems = append(res.Problems, Problem{VnstatdStalled, i.Name, fmt.Sprintf(
 					"vnstatd is not saving: last write %s, kernel counted %d bytes since on %s",
-					s.Updated.Format(time.RFC3339), rx+tx, i.Name)})
+					s.Updated.Format(time.RFC3339), counted, i.Name)})
 			}
 		}
 		res.InBytes = addSat(res.InBytes, i.InBytes)

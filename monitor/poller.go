@@ -144,6 +144,7 @@ type Poller struct {
 	tracker  linkTracker
 	logged   map[string]string // what was last logged under each key
 	held     map[string]heldLifetime
+	bursts   burstWatch
 }
 
 // heldLifetime is an interface's lifetime counters as last published.
@@ -165,7 +166,7 @@ func NewPoller(cfg PollerConfig, v Vnstat, links LinkLister, now func() time.Tim
 		cfg.Local = time.Local
 	}
 	p := &Poller{cfg: cfg, vnstat: v, links: links, now: now, logger: logger,
-		trigger: make(chan struct{}, 1), reload: make(chan Reload, 1), calib: make(chan Calibration, 1), nics: map[string]bool{}, logged: map[string]string{}, held: map[string]heldLifetime{},
+		trigger: make(chan struct{}, 1), reload: make(chan Reload, 1), calib: make(chan Calibration, 1), nics: map[string]bool{}, logged: map[string]string{}, held: map[string]heldLifetime{}, bursts: burstWatch{},
 		zone: cfg.Vnstat.Location(cfg.Local), tracker: newLinkTracker()}
 	p.state.Store(&State{})
 	return p

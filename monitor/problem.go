@@ -37,6 +37,10 @@ const (
 	// ZoneMismatch: vnstatd writes its times in another zone than this
 	// process's; there is no live part.
 	ZoneMismatch Kind = "zone_mismatch"
+	// LiveWithheld: the kernel counted traffic on an interface faster
+	// than vnstat's limit for it, above which vnstatd drops what it read;
+	// its live part is withheld until vnstatd's next save.
+	LiveWithheld Kind = "live_withheld"
 )
 
 // Fatal reports whether a problem of kind k makes the answer unusable.

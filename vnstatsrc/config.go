@@ -30,6 +30,17 @@ type Config struct {
 	// BootVariation is how far the kernel's boot time may drift between
 	// two reads before vnstatd takes it for a reboot.
 	BootVariation time.Duration
+	// UpdateInterval is how often vnstatd reads the kernel's counters.
+	UpdateInterval time.Duration
+	// MaxBandwidth is the rate, in Mbit/s, above which vnstatd drops
+	// what it read since its previous read ("Traffic rate ... higher than
+	// set maximum ... syncing"); 0 turns the check off. MaxBW holds the
+	// MaxBW<interface> settings, by lower-case interface name, which come
+	// first; with BandwidthDetection, a link's speed comes before
+	// MaxBandwidth.
+	MaxBandwidth       uint32
+	MaxBW              map[string]uint32
+	BandwidthDetection bool
 }
 
 // DefaultConfig is vnstat's built-in configuration (vnstat 2.x).
@@ -40,7 +51,33 @@ func DefaultConfig() Config {
 		DailyDays:          62,
 		TrafficlessEntries: true,
 		BootVariation:      15 * time.Second,
+		UpdateInterval:     20 * time.Second,
+		MaxBandwidth:       1000,
+		BandwidthDetection: true,
 	}
+}
+
+// maxBWLimit is the largest rate vnstat accepts for MaxBandwidth and
+// MaxBW<interface>, in Mbit/s (vnstat's BWMAX).
+const maxBWLimit = 50000
+
+// BandwidthLimit is the rate, in Mbit/s, above which vnstatd drops the
+// traffic it read on iface, 0 for none, as vnstat 2.x chooses it: a
+// MaxBW<iface> above 0; else, with BandwidthDetection, the link's speed
+// (speedMbit, 0 when not known) if known (not for tun interfaces); else
+// MaxBandwidth, unless a MaxBW<iface> of 0 turned the check off.
+func (c Config) BandwidthLimit(iface string, speedMbit uint32) uint32 {
+	own, set := c.MaxBW[strings.ToLower(iface)]
+	if set && own > 0 {
+		return own
+	}
+	if c.BandwidthDetection && speedMbit > 0 && !strings.HasPrefix(iface, "tun") {
+		return speedMbit
+	}
+	if set {
+		return 0
+	}
+	return c.MaxBandwidth
 }
 
 // ParseConfig reads the settings of Config from the text of a vnstat.conf;
@@ -84,6 +121,25 @@ func ParseConfig(b []byte) Config {
 		case "BootVariation":
 			if ok && n >= 0 && n <= 300 {
 				c.BootVariation = time.Duration(n) * time.Second
+			}
+		case "UpdateInterval":
+			if ok && n >= 2 && n <= 300 {
+				c.UpdateInterval = time.Duration(n) * time.Second
+			}
+		case "MaxBandwidth":
+			if ok && n >= 0 && n <= maxBWLimit {
+				c.MaxBandwidth = uint32(n)
+			}
+		case "BandwidthDetection":
+			if ok && (n == 0 || n == 1) {
+				c.BandwidthDetection = n == 1
+			}
+		default:
+			if name, found := strings.CutPrefix(key, "MaxBW"); found && name != "" && ok && n >= 0 && n <= maxBWLimit {
+				if c.MaxBW == nil {
+					c.MaxBW = map[string]uint32{}
+				}
+				c.MaxBW[strings.ToLower(name)] = uint32(n)
 			}
 		}
 	}

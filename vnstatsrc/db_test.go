@@ -214,7 +214,14 @@ func TestParseConfig(t *testing.T) {
 		{"empty", "", def},
 		{"Debian's shipped file: all commented", ";DatabaseDir \"/var/lib/vnstat\"\n;SaveInterval 5\n;UseUTC 0\n# comment\n", def},
 		{"set", "DatabaseDir \"/srv/vnstat\"\nSaveInterval 15\nDailyDays -1\nTrafficlessEntries 0\nUseUTC 1\nBootVariation 30\n",
-			vnstatsrc.Config{DatabaseDir: "/srv/vnstat", SaveInterval: 15 * time.Minute, DailyDays: -1, UseUTC: true, BootVariation: 30 * time.Second}},
+			with(func(c *vnstatsrc.Config) {
+				c.DatabaseDir, c.SaveInterval, c.DailyDays, c.TrafficlessEntries, c.UseUTC, c.BootVariation = "/srv/vnstat", 15*time.Minute, -1, false, true, 30*time.Second
+			})},
+		{"bandwidth", "UpdateInterval 2\nMaxBandwidth 1\nBandwidthDetection 0\nMaxBWeth0 100\nMaxBWWlan0 0\nMaxBW 5\nMaxBWx y\n",
+			with(func(c *vnstatsrc.Config) {
+				c.UpdateInterval, c.MaxBandwidth, c.BandwidthDetection, c.MaxBW = 2*time.Second, 1, false, map[string]uint32{"eth0": 100, "wlan0": 0}
+			})},
+		{"bandwidth out of range", "UpdateInterval 1\nUpdateInterval 301\nMaxBandwidth 50001\nMaxBandwidth -1\nBandwidthDetection 2\nMaxBWeth0 -5\n", def},
 		{"tabs and spaces", "  DatabaseDir\t/data/db  \nSaveInterval\t2\n",
 			with(func(c *vnstatsrc.Config) { c.DatabaseDir, c.SaveInterval = "/data/db", 2*time.Minute })},
 		{"out of range keeps the default", "SaveInterval 0\nSaveInterval 61\nSaveInterval x\nDailyDays -2\nUseUTC 2\nTrafficlessEntries yes\n", def},
@@ -259,5 +266,32 @@ func TestOpen(t *testing.T) {
 				t.Errorf("Open = %s, stale after %v; want %s, %v", db.Path(), c.StaleAfter(), tt.path, tt.staleAfter)
 			}
 		})
+	}
+}
+
+// TestBandwidthLimit: vnstat 2.x's choice of the rate above which vnstatd
+// drops what it read (ibwget): MaxBW<iface> first, then the detected
+// speed, then MaxBandwidth; MaxBW<iface> 0 turns it off.
+func TestBandwidthLimit(t *testing.T) {
+	c := vnstatsrc.ParseConfig([]byte("MaxBandwidth 500\nMaxBWeth1 100\nMaxBWeth2 0\n"))
+	for _, tt := range []struct {
+		iface string
+		speed uint32
+		want  uint32
+	}{
+		{"eth0", 0, 500},       // speed unknown (virtio): MaxBandwidth
+		{"eth0", 10000, 10000}, // detected
+		{"ETH1", 10000, 100},   // MaxBW, any case, before the speed
+		{"eth2", 0, 0},         // MaxBW 0: off
+		{"eth2", 1000, 1000},   // MaxBW 0, then detection
+		{"tun0", 10, 500},      // no detection on tun
+	} {
+		if got := c.BandwidthLimit(tt.iface, tt.speed); got != tt.want {
+			t.Errorf("BandwidthLimit(%s, %d) = %d, want %d", tt.iface, tt.speed, got, tt.want)
+		}
+	}
+	c.BandwidthDetection = false
+	if got := c.BandwidthLimit("eth0", 10000); got != 500 {
+		t.Errorf("without detection: %d, want MaxBandwidth", got)
 	}
 }

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -12,6 +14,8 @@ import (
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
 
 // lifetimeIn scrapes vnstat_exporter_interface_bytes_total for iface's
@@ -121,4 +125,98 @@ func TestCounterHoldsAcrossRecreatedLink(t *testing.T) {
 		t.Errorf("after vnstatd's save: %v, want %v (held %v; vnstat %d + kernel since its save %d)", final, want, held, total, kRX-savedRX)
 	}
 	t.Logf("scraped every second: %v; vnstat's total after the save %d", seen, total)
+}
+
+// TestBurstAboveMaxBandwidth: vnstatd with MaxBandwidth 1 (Mbit/s) drops
+// a 20 MiB burst ("higher than set maximum ... syncing"). The daemon
+// withholds the interface's live part from the burst on, says why in
+// /health, and after vnstatd's save no figure it published exceeded what
+// vnstat records; the lifetime counter, scraped every second, never fell.
+func TestBurstAboveMaxBandwidth(t *testing.T) {
+	long(t)
+	if why := vnstattest.Tools(); why != "" {
+		t.Skip(why)
+	}
+	n := newTestNet(t)
+	ln := n.listen(t)
+	go sink(ln)
+	bin := buildBinary(t)
+	vd := startVnstatdWith(t, 60, "MaxBandwidth 1\nBandwidthDetection 0\n")
+	vd.waitTracks(t, n.Host)
+	d := startDaemon(t, bin, "VNSTAT_CONFIG="+vd.conf, "INTERFACES="+n.Host, "POLL_INTERVAL=2s", "METRICS_PATH=/metrics")
+	d.waitFor(t, e2eSecret, http.StatusOK)
+
+	var inSeen []uint64
+	var counters []float64
+	observe := func() {
+		t.Helper()
+		var got liveResponse
+		_, body := d.get(t, e2eSecret)
+		if err := json.Unmarshal(body, &got); err != nil {
+			t.Fatal(err)
+		}
+		inSeen = append(inSeen, got.InBytes)
+		counters = append(counters, lifetimeIn(t, d, n.Host))
+	}
+	observe()
+	_, _, updated := savedCounters(t, vd.dbdir, n.Host)
+	transfer(t, ln.Addr().String(), 1<<10, 20<<20)
+	n.settled(t)
+	// The daemon says why, within a few samples.
+	body := d.waitFor(t, detailsPath, http.StatusOK, `"kind":"live_withheld"`, "faster than vnstat's limit of 1 Mbit/s")
+	t.Logf("/health: %s", body)
+	observe()
+	// vnstatd drops the burst at its next read.
+	for deadline := time.Now().Add(time.Minute); ; {
+		b, _ := os.ReadFile(vd.logf)
+		if strings.Contains(string(b), "higher than set maximum") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("vnstatd did not drop the burst:\n%s", b)
+		}
+		observe()
+		time.Sleep(time.Second)
+	}
+	// Then it saves (SIGHUP), and the daemon polls that save.
+	for deadline, pause := time.Now().Add(2*time.Minute), 2500*time.Millisecond; ; pause += 2500 * time.Millisecond {
+		_ = vd.cmd.Process.Signal(syscall.SIGHUP)
+		time.Sleep(pause)
+		observe()
+		if _, _, u := savedCounters(t, vd.dbdir, n.Host); u != updated {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("vnstatd did not save")
+		}
+	}
+	polls := strings.Count(d.logs.String(), "polled vnstat")
+	d.waitLogged(t, "polled vnstat", polls+1)
+	observe()
+	_, today := localToday()
+	rowsRX, _, _ := rows(vd.report(t, cycleStart(today, 1)), n.Host)
+	var final liveResponse
+	_, b := d.get(t, e2eSecret)
+	if err := json.Unmarshal(b, &final); err != nil {
+		t.Fatal(err)
+	}
+	if rowsRX >= 20<<20 {
+		t.Fatalf("vnstat recorded %d bytes: it did not drop the burst", rowsRX)
+	}
+	if final.InBytes != rowsRX+final.LiveInBytes {
+		t.Errorf("after the save: in %d, want vnstat's %d + live %d", final.InBytes, rowsRX, final.LiveInBytes)
+	}
+	for _, in := range inSeen {
+		if in > final.InBytes {
+			t.Errorf("published %d bytes in before vnstatd's save, more than vnstat records after it (%d): %v", in, final.InBytes, inSeen)
+			break
+		}
+	}
+	for i := 1; i < len(counters); i++ {
+		if counters[i] < counters[i-1] {
+			t.Errorf("the counter went down: %v", counters)
+			break
+		}
+	}
+	t.Logf("in_bytes seen: %v; vnstat's rows after the save: %d", inSeen, rowsRX)
 }

@@ -52,11 +52,16 @@ func newTestNet(t *testing.T) *testNet {
 		t.Skip("needs the ip command (apt-get install iproute2)")
 	}
 	id := strconv.Itoa(os.Getpid() % 100000)
-	n := &testNet{
-		NS: "vnx-e2e-" + id, Host: "vnxh" + id, Peer: "vnxp" + id,
-		// 198.18.0.0/15 is reserved for benchmarking, not routed anywhere.
-		HostAddr: "198.18.231.1", PeerAddr: "198.18.231.2",
+	// 198.18.0.0/15 is reserved for benchmarking, not routed anywhere. Each
+	// test process takes a /30 of its own, by its process ID, so that two
+	// at once (two packages, or a developer's run beside CI's) do not
+	// route each other's traffic.
+	subnet := 0xc6120000 + uint32(os.Getpid()%32768)*4
+	addr := func(host uint32) string {
+		a := subnet + host
+		return fmt.Sprintf("%d.%d.%d.%d", a>>24, a>>16&0xff, a>>8&0xff, a&0xff)
 	}
+	n := &testNet{NS: "vnx-e2e-" + id, Host: "vnxh" + id, Peer: "vnxp" + id, HostAddr: addr(1), PeerAddr: addr(2)}
 	if out, err := exec.Command("ip", "netns", "add", n.NS).CombinedOutput(); err != nil {
 		t.Skipf("cannot create a network namespace here: %v: %s", err, out)
 	}
@@ -206,6 +211,12 @@ type vnstatd struct {
 
 func startVnstatd(t *testing.T, saveMinutes int, env ...string) *vnstatd {
 	t.Helper()
+	return startVnstatdWith(t, saveMinutes, "", env...)
+}
+
+// startVnstatdWith starts vnstatd with extra lines in its config.
+func startVnstatdWith(t *testing.T, saveMinutes int, extra string, env ...string) *vnstatd {
+	t.Helper()
 	dir := t.TempDir()
 	d := &vnstatd{dbdir: filepath.Join(dir, "db"), conf: filepath.Join(dir, "vnstat.conf"), logf: filepath.Join(dir, "vnstatd.log"), exited: make(chan struct{})}
 	if err := os.Mkdir(d.dbdir, 0o755); err != nil {
@@ -216,7 +227,7 @@ func startVnstatd(t *testing.T, saveMinutes int, env ...string) *vnstatd {
 	// minutes (1 to 60). Tests make vnstatd save at once with SIGHUP.
 	conf := fmt.Sprintf("DatabaseDir %q\nUpdateInterval 2\nPollInterval 2\nSaveInterval %d\nOfflineSaveInterval %d\nUseLogging 1\nLogFile %q\nPidFile %q\n",
 		d.dbdir, saveMinutes, saveMinutes, d.logf, filepath.Join(dir, "vnstatd.pid"))
-	if err := os.WriteFile(d.conf, []byte(conf), 0o644); err != nil {
+	if err := os.WriteFile(d.conf, []byte(conf+extra), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	// Create the database first: a vnstat reading it while vnstatd creates
@@ -228,6 +239,14 @@ func startVnstatd(t *testing.T, saveMinutes int, env ...string) *vnstatd {
 	}
 	d.cmd = exec.Command("vnstatd", "--nodaemon", "--config", d.conf)
 	d.cmd.Env = append(os.Environ(), env...)
+	// In the foreground vnstatd prints its messages instead of logging
+	// them: they go to the same file.
+	out, err := os.OpenFile(d.logf, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	d.cmd.Stdout, d.cmd.Stderr = out, out
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
