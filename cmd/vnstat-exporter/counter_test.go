@@ -220,3 +220,70 @@ func TestBurstAboveMaxBandwidth(t *testing.T) {
 	}
 	t.Logf("in_bytes seen: %v; vnstat's rows after the save: %d", inSeen, rowsRX)
 }
+
+// scrapeMonotonic scrapes the received-bytes counter of iface every second
+// while cond is false (at most a minute), and fails the test if it ever
+// went down; it returns the figures.
+func scrapeMonotonic(t *testing.T, d *daemon, iface string, seen []float64, cond func() bool) []float64 {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); !cond(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met in a minute; scraped %v", seen)
+		}
+		seen = append(seen, lifetimeIn(t, d, iface))
+		time.Sleep(time.Second)
+	}
+	seen = append(seen, lifetimeIn(t, d, iface))
+	for i := 1; i < len(seen); i++ {
+		if seen[i] < seen[i-1] {
+			t.Fatalf("the counter went down: %v", seen)
+		}
+	}
+	return seen
+}
+
+// TestCounterHoldsAcrossRenameAndReboot: a live part (4 MiB vnstatd has
+// not saved) is lost when the link is renamed away (vnstat keeps the old
+// name) and when the database says another boot (btime changed in its
+// info table, as after a reboot before vnstatd ran): the counter, scraped
+// every second, holds.
+func TestCounterHoldsAcrossRenameAndReboot(t *testing.T) {
+	long(t)
+	for _, tc := range []string{"rename", "reboot"} {
+		t.Run(tc, func(t *testing.T) {
+			n, ln, vd, bin := vethWithVnstatd(t, 60)
+			d := startDaemon(t, bin, "VNSTAT_DBDIR="+vd.dbdir, "INTERFACES="+n.Host, "POLL_INTERVAL=2s", "METRICS_PATH=/metrics")
+			d.waitFor(t, e2eSecret, http.StatusOK)
+			base := lifetimeIn(t, d, n.Host)
+			transfer(t, ln.Addr().String(), 1<<10, 4<<20)
+			n.settled(t)
+			seen := scrapeMonotonic(t, d, n.Host, nil, func() bool { return lifetimeIn(t, d, n.Host) >= base+4<<20 })
+			held := seen[len(seen)-1]
+			switch tc {
+			case "rename":
+				renamed := "vnxr" + strings.TrimPrefix(n.Host, "vnxh")
+				t.Cleanup(func() { _ = exec.Command("ip", "link", "del", renamed).Run() })
+				mustRun(t, "ip", "link", "set", n.Host, "down")
+				mustRun(t, "ip", "link", "set", n.Host, "name", renamed)
+				seen = scrapeMonotonic(t, d, n.Host, seen, func() bool {
+					_, body := d.get(t, detailsPath)
+					return strings.Contains(string(body), n.Host+": not on this host now")
+				})
+			case "reboot":
+				mustRun(t, "sqlite3", vd.dbdir+"/vnstat.db", "UPDATE info SET value = CAST(value AS INTEGER) - 86400 WHERE name = 'btime'")
+				seen = scrapeMonotonic(t, d, n.Host, seen, func() bool {
+					return strings.Contains(d.logs.String(), "vnstatd has not run since the host booted")
+				})
+			}
+			// A few more samples without the live part.
+			for range 3 {
+				seen = scrapeMonotonic(t, d, n.Host, seen, func() bool { return true })
+				time.Sleep(time.Second)
+			}
+			if got := seen[len(seen)-1]; got < held {
+				t.Errorf("after the %s: %v, below the %v published", tc, got, held)
+			}
+			t.Logf("%s: scraped every second: %v", tc, seen)
+		})
+	}
+}
