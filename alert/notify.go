@@ -34,6 +34,9 @@ type Channel struct {
 	send    func(ctx context.Context, text string) error
 }
 
+// quiet is shoutrrr's logger: its lines could hold a URL.
+var quiet = log.New(io.Discard, "", 0)
+
 // SendTimeout bounds one delivery to one service.
 const SendTimeout = 15 * time.Second
 
@@ -48,7 +51,6 @@ const SendTimeout = 15 * time.Second
 // sent by shoutrrr, which reports its network errors and error answers.
 func Channels(urls []string) ([]*Channel, error) {
 	chs := make([]*Channel, 0, len(urls))
-	quiet := log.New(io.Discard, "", 0)
 	for i, u := range urls {
 		service := serviceOf(u)
 		ch := &Channel{Name: fmt.Sprintf("%s #%d", service, i+1), secrets: secretsOf(u)}
@@ -102,7 +104,7 @@ func lazySender(u string) func() (*router.ServiceRouter, error) {
 		if sender != nil {
 			return sender, nil
 		}
-		s, err := shoutrrr.NewSender(log.New(io.Discard, "", 0), u)
+		s, err := shoutrrr.NewSender(quiet, u)
 		if err != nil {
 			return nil, err
 		}
@@ -196,8 +198,13 @@ func secretsOf(raw string) []string {
 	var parts []string
 	add := func(s string) {
 		for _, p := range append([]string{s}, strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune("-/:@,.", r) })...) {
-			if len(p) >= 4 && !slices.Contains(parts, p) {
-				parts = append(parts, p, url.PathEscape(p), url.QueryEscape(p))
+			if len(p) < 4 {
+				continue
+			}
+			for _, v := range []string{p, url.PathEscape(p), url.QueryEscape(p)} {
+				if !slices.Contains(parts, v) {
+					parts = append(parts, v)
+				}
 			}
 		}
 	}
@@ -229,7 +236,7 @@ func secretsOf(raw string) []string {
 		add(u.Opaque)
 	}
 	slices.SortFunc(parts, func(a, b string) int { return len(b) - len(a) })
-	return slices.Compact(parts)
+	return parts
 }
 
 // notSecret are query values that configure a URL and are plain words

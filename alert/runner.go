@@ -306,16 +306,7 @@ func keepRejected(own int, name, why string, data []byte, now time.Time) error {
 	if len(kept) >= MaxRejected {
 		return fmt.Errorf("rejected/ already holds %d files", len(kept))
 	}
-	safe := strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_' {
-			return r
-		}
-		return '_'
-	}, name)
-	if len(safe) > 128 {
-		safe = safe[:128]
-	}
-	safe = now.UTC().Format("20060102T150405.000000000Z") + "-" + strings.TrimLeft(safe, ".")
+	safe := now.UTC().Format("20060102T150405.000000000Z") + "-" + strings.TrimLeft(safeName(name), ".")
 	out, err := unix.Openat(fd, safe, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
 	if err != nil {
 		return err

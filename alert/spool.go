@@ -22,16 +22,20 @@ var spoolNameFormat = regexp.MustCompile(`^([0-9]{19})-[A-Za-z0-9._-]{1,128}\.js
 // the event is recorded, so that writing it twice leaves one file, which
 // the runner's mark knows.
 func spoolName(seq uint64, key string) string {
+	return fmt.Sprintf("%019d-%s.json", seq, safeName(key))
+}
+
+// safeName is s with every character but letters, digits, . and -
+// replaced by _, cut to 128 bytes: a file name that is no path and
+// needs no quoting.
+func safeName(s string) string {
 	safe := strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
 			return r
 		}
 		return '_'
-	}, key)
-	if len(safe) > 128 {
-		safe = safe[:128]
-	}
-	return fmt.Sprintf("%019d-%s.json", seq, safe)
+	}, s)
+	return safe[:min(len(safe), 128)]
 }
 
 // spoolSeq is the sequence number of a spooled event's name, false for a

@@ -549,12 +549,16 @@ func ParseSize(s string) (uint64, error) {
 		if !sizeUnits[strings.ToLower(unit)] {
 			return 0, fmt.Errorf("unknown unit %q", unit)
 		}
-		if n, err = humanize.ParseBytes(s); err != nil {
-			if strings.Contains(err.Error(), "too large") {
-				return 0, tooLarge
-			}
+		// Parsed without a 64-bit bound, so that too large is told by
+		// value, not by the wording of go-humanize's error.
+		big, err := humanize.ParseBigBytes(s)
+		if err != nil {
 			return 0, err
 		}
+		if !big.IsUint64() {
+			return 0, tooLarge
+		}
+		n = big.Uint64()
 	}
 	if n > MaxSize {
 		return 0, tooLarge

@@ -6,8 +6,11 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -48,7 +51,21 @@ type Lister struct {
 	// report over netlink (kernels before 5.16). Empty when the links are
 	// another namespace's, whose devices this process's sysfs does not show.
 	sysClassNet string
+
+	// speeds are the links' speeds by index, read from sysfs at most once
+	// every speedEvery: Links runs every second, a speed rarely changes
+	// (vnstatd itself reads it every 5 minutes).
+	mu     sync.Mutex
+	speeds map[int]linkSpeed
 }
+
+type linkSpeed struct {
+	mbit uint32
+	read time.Time
+}
+
+// speedEvery is how long a link's speed is taken as read.
+const speedEvery = time.Minute
 
 // NewLister returns a lister of the links of the network namespace
 // at netnsPath (a file such as /proc/1/ns/net or /run/netns/NAME), or of
@@ -81,6 +98,7 @@ func (n *Lister) Close() {
 
 // Links lists the links of the lister's network namespace.
 func (n *Lister) Links() ([]Link, error) {
+	now := time.Now()
 	nls, err := n.handle.LinkList()
 	if err != nil {
 		return nil, fmt.Errorf("listing links over netlink: %w", err)
@@ -101,7 +119,7 @@ func (n *Lister) Links() ([]Link, error) {
 			l.RxBytes, l.TxBytes = st.RxBytes, st.TxBytes
 		}
 		if n.sysClassNet != "" {
-			l.SpeedMbit = readSpeed(filepath.Join(n.sysClassNet, a.Name, "speed"))
+			l.SpeedMbit = n.speed(a.Index, a.Name, now)
 		}
 		if l.ParentBus == "" && n.sysClassNet != "" {
 			if _, err := os.Stat(filepath.Join(n.sysClassNet, a.Name, "device")); err == nil {
@@ -110,6 +128,7 @@ func (n *Lister) Links() ([]Link, error) {
 		}
 		links = append(links, l)
 	}
+	n.forgetSpeeds(links)
 	return links, nil
 }
 
@@ -125,4 +144,31 @@ func readSpeed(path string) uint32 {
 		return 0
 	}
 	return uint32(n)
+}
+
+// speed is the speed of the link at index, named name, as last read from
+// sysfs, read again when older than speedEvery.
+func (n *Lister) speed(index int, name string, now time.Time) uint32 {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if sp, ok := n.speeds[index]; ok && now.Sub(sp.read) < speedEvery {
+		return sp.mbit
+	}
+	if n.speeds == nil {
+		n.speeds = map[int]linkSpeed{}
+	}
+	sp := linkSpeed{mbit: readSpeed(filepath.Join(n.sysClassNet, name, "speed")), read: now}
+	n.speeds[index] = sp
+	return sp.mbit
+}
+
+// forgetSpeeds drops the speeds of links no longer listed.
+func (n *Lister) forgetSpeeds(links []Link) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for index := range n.speeds {
+		if !slices.ContainsFunc(links, func(l Link) bool { return l.Index == index }) {
+			delete(n.speeds, index)
+		}
+	}
 }

@@ -225,3 +225,34 @@ func TestReadSpeed(t *testing.T) {
 		t.Errorf("missing file: %d", got)
 	}
 }
+
+// TestSpeedIsCached: a link's speed is read again only after speedEvery,
+// and forgotten with the link.
+func TestSpeedIsCached(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "eth0"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	set := func(v string) {
+		if err := os.WriteFile(filepath.Join(dir, "eth0", "speed"), []byte(v), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := &Lister{sysClassNet: dir}
+	t0 := time.Date(2026, time.December, 1, 0, 0, 0, 0, time.UTC)
+	set("1000\n")
+	if got := n.speed(2, "eth0", t0); got != 1000 {
+		t.Fatalf("speed %d", got)
+	}
+	set("100\n")
+	if got := n.speed(2, "eth0", t0.Add(speedEvery-time.Second)); got != 1000 {
+		t.Errorf("within %v: %d, want the cached 1000", speedEvery, got)
+	}
+	if got := n.speed(2, "eth0", t0.Add(speedEvery)); got != 100 {
+		t.Errorf("after %v: %d, want 100", speedEvery, got)
+	}
+	n.forgetSpeeds(nil)
+	if len(n.speeds) != 0 {
+		t.Errorf("speeds of gone links kept: %v", n.speeds)
+	}
+}

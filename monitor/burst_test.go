@@ -69,14 +69,9 @@ func TestDirWatch(t *testing.T) {
 // problem that says why, until vnstatd saves again; then the live part is
 // what the kernel counted since that save.
 func TestLiveWithheld(t *testing.T) {
-	saved := time.Date(2026, time.November, 30, 11, 55, 0, 0, time.UTC)
-	now := saved.Add(2 * time.Minute)
-	links := &fakeLinks{links: []Link{
-		{Name: "eth0", Index: 2, Kind: "device", ParentBus: "virtio", RxBytes: 10_000, TxBytes: 20_000},
-		{Name: "wlo1", Index: 3, Kind: "device", ParentBus: "pci", RxBytes: 300, TxBytes: 400},
-	}}
+	now := twoLinksNow
 	vc := vnstatsrc.ParseConfig([]byte("UpdateInterval 2\nMaxBandwidth 1\nBandwidthDetection 0\n"))
-	p, v := livePoller(t, PollerConfig{Live: true, Vnstat: vc}, &now, links, map[string][2]uint64{"eth0": {9_000, 19_500}, "wlo1": {300, 400}})
+	p, v, links := twoLinksPoller(t, PollerConfig{Live: true, Vnstat: vc}, &now)
 	if res := p.State().Result; res.LiveInBytes != 1000 || len(res.Details(LiveWithheld)) != 0 {
 		t.Fatalf("before the burst: live in %d, problems %v", res.LiveInBytes, res.Problems)
 	}

@@ -67,15 +67,26 @@ func livePoller(t *testing.T, cfg PollerConfig, now *time.Time, links *fakeLinks
 	return p, v
 }
 
-func TestLiveTopUp(t *testing.T) {
-	saved := time.Date(2026, time.November, 30, 11, 55, 0, 0, time.UTC)
-	now := saved.Add(2 * time.Minute)
+// twoLinksNow is when twoLinksPoller polls: two minutes after vnstat's
+// save at 11:55.
+var twoLinksNow = time.Date(2026, time.November, 30, 11, 57, 0, 0, time.UTC)
+
+// twoLinksPoller is livePoller with eth0 and wlo1 on the host, eth0's
+// kernel counters 1000/500 above what vnstat saved, wlo1's at the saved
+// ones; it polls at *now.
+func twoLinksPoller(t *testing.T, cfg PollerConfig, now *time.Time) (*Poller, *fakeVnstat, *fakeLinks) {
+	t.Helper()
 	links := &fakeLinks{links: []Link{
 		{Name: "eth0", Index: 2, Kind: "device", ParentBus: "virtio", RxBytes: 10_000, TxBytes: 20_000},
 		{Name: "wlo1", Index: 3, Kind: "device", ParentBus: "pci", RxBytes: 300, TxBytes: 400},
 	}}
-	p, v := livePoller(t, PollerConfig{Live: true, StaleAfter: 15 * time.Minute}, &now, links,
-		map[string][2]uint64{"eth0": {9_000, 19_500}, "wlo1": {300, 400}})
+	p, v := livePoller(t, cfg, now, links, map[string][2]uint64{"eth0": {9_000, 19_500}, "wlo1": {300, 400}})
+	return p, v, links
+}
+
+func TestLiveTopUp(t *testing.T) {
+	now := twoLinksNow
+	p, v, links := twoLinksPoller(t, PollerConfig{Live: true, StaleAfter: 15 * time.Minute}, &now)
 	res := p.State().Result
 	base := p.base
 	if res.LiveInBytes != 1000 || res.LiveOutBytes != 500 || res.InBytes != base.InBytes+1000 || res.OutBytes != base.OutBytes+500 {
@@ -351,13 +362,8 @@ func TestSampleAtNewDayPollsOnce(t *testing.T) {
 // from the live part into its total; the lifetime counter neither drops
 // nor jumps, and goes on rising with the traffic.
 func TestLifetimeAcrossSave(t *testing.T) {
-	saved := time.Date(2026, time.November, 30, 11, 55, 0, 0, time.UTC)
-	now := saved.Add(2 * time.Minute)
-	links := &fakeLinks{links: []Link{
-		{Name: "eth0", Index: 2, Kind: "device", ParentBus: "virtio", RxBytes: 10_000, TxBytes: 20_000},
-		{Name: "wlo1", Index: 3, Kind: "device", ParentBus: "pci", RxBytes: 300, TxBytes: 400},
-	}}
-	p, v := livePoller(t, PollerConfig{Live: true}, &now, links, map[string][2]uint64{"eth0": {9_000, 19_500}, "wlo1": {300, 400}})
+	now := twoLinksNow
+	p, v, links := twoLinksPoller(t, PollerConfig{Live: true}, &now)
 	before := p.State().Result.Interfaces[0]
 	// vnstatd saves: today's row grows by what the kernel counted since
 	// the last save, and the saved counters catch up.
@@ -391,13 +397,8 @@ func TestLifetimeAcrossSave(t *testing.T) {
 // counters), moves on once vnstat's total passes it, and starts again only
 // when vnstat tracks the interface anew (another creation time).
 func TestLifetimeNeverFalls(t *testing.T) {
-	saved := time.Date(2026, time.November, 30, 11, 55, 0, 0, time.UTC)
-	now := saved.Add(2 * time.Minute)
-	links := &fakeLinks{links: []Link{
-		{Name: "eth0", Index: 2, Kind: "device", ParentBus: "virtio", RxBytes: 10_000, TxBytes: 20_000},
-		{Name: "wlo1", Index: 3, Kind: "device", ParentBus: "pci", RxBytes: 300, TxBytes: 400},
-	}}
-	p, v := livePoller(t, PollerConfig{Live: true}, &now, links, map[string][2]uint64{"eth0": {9_000, 19_500}, "wlo1": {300, 400}})
+	now := twoLinksNow
+	p, v, links := twoLinksPoller(t, PollerConfig{Live: true}, &now)
 	first := p.State().Result.Interfaces[0]
 	if first.LiveInBytes != 1000 {
 		t.Fatalf("eth0 %+v: want a live part of 1000 in", first)

@@ -1,36 +1,21 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
-
-	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
 
 // lifetimeIn scrapes vnstat_exporter_interface_bytes_total for iface's
 // received bytes.
 func lifetimeIn(t *testing.T, d *daemon, iface string) float64 {
 	t.Helper()
-	code, text := d.get(t, "/metrics")
-	if code != http.StatusOK {
-		t.Fatalf("/metrics: %d", code)
-	}
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := parser.TextToMetricFamilies(bytes.NewReader(text))
-	if err != nil {
-		t.Fatal(err)
-	}
+	fams := scrapeFamilies(t, d)
 	for _, m := range fams["vnstat_exporter_interface_bytes_total"].GetMetric() {
 		labels := map[string]string{}
 		for _, l := range m.GetLabel() {
@@ -40,7 +25,7 @@ func lifetimeIn(t *testing.T, d *daemon, iface string) float64 {
 			return m.GetCounter().GetValue()
 		}
 	}
-	t.Fatalf("no vnstat_exporter_interface_bytes_total for %s in:\n%s", iface, text)
+	t.Fatalf("no vnstat_exporter_interface_bytes_total for %s", iface)
 	return 0
 }
 
@@ -99,16 +84,10 @@ func TestCounterHoldsAcrossRecreatedLink(t *testing.T) {
 	}
 	held := seen[len(seen)-1]
 	// vnstatd saves (SIGHUP), then the daemon polls what it saved.
-	for deadline, pause := time.Now().Add(2*time.Minute), 2500*time.Millisecond; ; pause += 2500 * time.Millisecond {
-		_ = vd.cmd.Process.Signal(syscall.SIGHUP)
-		time.Sleep(pause)
-		if _, _, u := savedCounters(t, vd.dbdir, n.Host); u != updated {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("vnstatd did not save")
-		}
-	}
+	vd.hupUntil(t, "save "+n.Host, func() bool {
+		_, _, u := savedCounters(t, vd.dbdir, n.Host)
+		return u != updated
+	})
 	polls := strings.Count(d.logs.String(), "polled vnstat")
 	d.waitLogged(t, "polled vnstat", polls+1)
 	kRX, _ := n.counters(t)
@@ -134,15 +113,7 @@ func TestCounterHoldsAcrossRecreatedLink(t *testing.T) {
 // vnstat records; the lifetime counter, scraped every second, never fell.
 func TestBurstAboveMaxBandwidth(t *testing.T) {
 	long(t)
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
-	n := newTestNet(t)
-	ln := n.listen(t)
-	go sink(ln)
-	bin := buildBinary(t)
-	vd := startVnstatdWith(t, 60, "MaxBandwidth 1\nBandwidthDetection 0\n")
-	vd.waitTracks(t, n.Host)
+	n, ln, vd, bin := vethWithVnstatdConf(t, 60, "MaxBandwidth 1\nBandwidthDetection 0\n")
 	d := startDaemon(t, bin, "VNSTAT_CONFIG="+vd.conf, "INTERFACES="+n.Host, "POLL_INTERVAL=2s", "METRICS_PATH=/metrics")
 	d.waitFor(t, e2eSecret, http.StatusOK)
 
@@ -179,17 +150,11 @@ func TestBurstAboveMaxBandwidth(t *testing.T) {
 		time.Sleep(time.Second)
 	}
 	// Then it saves (SIGHUP), and the daemon polls that save.
-	for deadline, pause := time.Now().Add(2*time.Minute), 2500*time.Millisecond; ; pause += 2500 * time.Millisecond {
-		_ = vd.cmd.Process.Signal(syscall.SIGHUP)
-		time.Sleep(pause)
+	vd.hupUntil(t, "save "+n.Host, func() bool {
 		observe()
-		if _, _, u := savedCounters(t, vd.dbdir, n.Host); u != updated {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("vnstatd did not save")
-		}
-	}
+		_, _, u := savedCounters(t, vd.dbdir, n.Host)
+		return u != updated
+	})
 	polls := strings.Count(d.logs.String(), "polled vnstat")
 	d.waitLogged(t, "polled vnstat", polls+1)
 	observe()

@@ -38,6 +38,13 @@ func savedCounters(t *testing.T, dbdir, iface string) (rx, tx uint64, updated st
 // every saveMinutes, and the built daemon.
 func vethWithVnstatd(t *testing.T, saveMinutes int) (*testNet, net.Listener, *vnstatd, string) {
 	t.Helper()
+	return vethWithVnstatdConf(t, saveMinutes, "")
+}
+
+// vethWithVnstatdConf is vethWithVnstatd with extra lines in vnstatd's
+// config.
+func vethWithVnstatdConf(t *testing.T, saveMinutes int, extra string) (*testNet, net.Listener, *vnstatd, string) {
+	t.Helper()
 	if why := vnstattest.Tools(); why != "" {
 		t.Skip(why)
 	}
@@ -45,7 +52,7 @@ func vethWithVnstatd(t *testing.T, saveMinutes int) (*testNet, net.Listener, *vn
 	ln := n.listen(t)
 	go sink(ln)
 	bin := buildBinary(t)
-	vd := startVnstatd(t, saveMinutes)
+	vd := startVnstatdWith(t, saveMinutes, extra)
 	vd.waitTracks(t, n.Host)
 	return n, ln, vd, bin
 }

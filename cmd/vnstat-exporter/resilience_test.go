@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
@@ -92,8 +93,8 @@ func TestSIGTERMDuringPollAndSlowRequest(t *testing.T) {
 	}
 }
 
-// scrapeGauge reads one unlabelled sample from the daemon's metrics.
-func scrapeGauge(t *testing.T, d *daemon, name string) float64 {
+// scrapeFamilies reads the daemon's metrics (METRICS_PATH=/metrics).
+func scrapeFamilies(t *testing.T, d *daemon) map[string]*dto.MetricFamily {
 	t.Helper()
 	code, text := d.get(t, "/metrics")
 	if code != http.StatusOK {
@@ -104,7 +105,13 @@ func scrapeGauge(t *testing.T, d *daemon, name string) float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, ok := fams[name]
+	return fams
+}
+
+// scrapeGauge reads one unlabelled sample from the daemon's metrics.
+func scrapeGauge(t *testing.T, d *daemon, name string) float64 {
+	t.Helper()
+	f, ok := scrapeFamilies(t, d)[name]
 	if !ok || len(f.GetMetric()) == 0 {
 		t.Fatalf("no %s", name)
 	}

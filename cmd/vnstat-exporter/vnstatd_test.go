@@ -326,25 +326,34 @@ func (d *vnstatd) waitTracks(t *testing.T, iface string) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	// vnstatd handles SIGHUP (a save) once it has started. A SIGHUP also
-	// makes it read its config again, and a save needs a read of the
-	// counters (every UpdateInterval, 2 s) since: SIGHUPs at a fixed
-	// cadence can fall in step with vnstatd's loop and always come before
-	// that read (seen twice, "did not add and save" after 60 s of SIGHUPs
-	// every 2.5 s). So the pause between them grows, 2.5 s more each time,
-	// and the deadline allows the SaveInterval's own save too.
-	deadline = time.Now().Add(2 * time.Minute)
+	d.hupUntil(t, "add and save "+iface+" (a day row)", func() bool {
+		out, _ := exec.Command("sqlite3", filepath.Join(d.dbdir, "vnstat.db"),
+			"SELECT count(*) FROM day JOIN interface ON day.interface = interface.id WHERE interface.name = '"+iface+"'").Output()
+		return strings.TrimSpace(string(out)) != "" && strings.TrimSpace(string(out)) != "0"
+	})
+}
+
+// hupUntil makes vnstatd save (SIGHUP) until saved says it has, checked
+// every 200 ms, failing the test after two minutes with what vnstatd did
+// not do. vnstatd handles SIGHUP once it has started. A SIGHUP also makes
+// it read its config again, and a save needs a read of the counters
+// (every UpdateInterval, 2 s) since: SIGHUPs at a fixed cadence can fall
+// in step with vnstatd's loop and always come before that read (seen
+// twice, "did not add and save" after 60 s of SIGHUPs every 2.5 s). So
+// the pause between them grows, 2.5 s more each time, and the deadline
+// allows the SaveInterval's own save too.
+func (d *vnstatd) hupUntil(t *testing.T, what string, saved func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
 	for pause := 2500 * time.Millisecond; ; pause += 2500 * time.Millisecond {
 		_ = d.cmd.Process.Signal(syscall.SIGHUP)
 		for wait := time.Now().Add(pause); time.Now().Before(wait); {
 			time.Sleep(200 * time.Millisecond)
-			out, _ := exec.Command("sqlite3", filepath.Join(d.dbdir, "vnstat.db"),
-				"SELECT count(*) FROM day JOIN interface ON day.interface = interface.id WHERE interface.name = '"+iface+"'").Output()
-			if strings.TrimSpace(string(out)) != "" && strings.TrimSpace(string(out)) != "0" {
+			if saved() {
 				return
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("vnstatd did not add and save %s: %q", iface, out)
+				t.Fatalf("vnstatd did not %s", what)
 			}
 		}
 	}
