@@ -141,6 +141,10 @@ type State struct {
 	Thresholds []int `json:"thresholds_sent"`
 	// Projection says the overrun was reported in Cycle.
 	Projection bool `json:"projection_sent"`
+	// Closing is the start of the cycle that ended and whose summary
+	// waits for vnstatd to save in the new one (see monitor's
+	// Result.Settled); "" when none waits.
+	Closing string `json:"closing,omitempty"`
 	// ReportDate is the local date of the last daily report.
 	ReportDate string `json:"report_date,omitempty"`
 	// Problems are the counting problems seen, by key.
@@ -231,17 +235,25 @@ func usageEvents(st *State, res *monitor.Result, now time.Time, r Rules) []Event
 		// later one stands, and nothing is sent again.
 		return nil
 	case cycle > st.Cycle:
-		if prev := res.Previous; prev != nil {
-			ev := Event{Key: "new_cycle@" + prev.Cycle.Start.Format(monitor.DateFormat), Kind: NewCycle, At: now,
-				PeakDayBytes: prev.PeakDayBytes, Incomplete: len(prev.Details(monitor.Incomplete)) > 0}
-			fill(&ev, prev, prev.Usage.UsedBytes)
-			ev.DaysLeft = 0
-			if !prev.PeakDay.IsZero() {
-				ev.PeakDay = prev.PeakDay.Format(monitor.DateFormat)
-			}
-			evs = append(evs, ev)
+		st.Closing = ""
+		if res.Previous != nil {
+			st.Closing = res.Previous.Cycle.Start.Format(monitor.DateFormat)
 		}
 		st.Cycle, st.Thresholds, st.Projection = cycle, nil, false
+	}
+	// The summary of the cycle that ended tells what vnstat records for
+	// it: it waits until vnstatd has saved in the new cycle.
+	if prev := res.Previous; st.Closing != "" && prev != nil && prev.Settled &&
+		prev.Cycle.Start.Format(monitor.DateFormat) == st.Closing {
+		st.Closing = ""
+		ev := Event{Key: "new_cycle@" + prev.Cycle.Start.Format(monitor.DateFormat), Kind: NewCycle, At: now,
+			PeakDayBytes: prev.PeakDayBytes, Incomplete: len(prev.Details(monitor.Incomplete)) > 0}
+		fill(&ev, prev, prev.Usage.UsedBytes)
+		ev.DaysLeft = 0
+		if !prev.PeakDay.IsZero() {
+			ev.PeakDay = prev.PeakDay.Format(monitor.DateFormat)
+		}
+		evs = append(evs, ev)
 	}
 	u := res.Usage
 	if u.LimitBytes == 0 {
@@ -367,7 +379,6 @@ func reached(used, limit uint64, pct int) bool {
 // the cycle's dates).
 func elapsed(c monitor.Cycle, now time.Time) float64 {
 	loc := now.Location()
-	start := time.Date(c.Start.Year(), c.Start.Month(), c.Start.Day(), 0, 0, 0, 0, loc)
-	next := time.Date(c.Next.Year(), c.Next.Month(), c.Next.Day(), 0, 0, 0, 0, loc)
+	start, next := monitor.Midnight(c.Start, loc), monitor.Midnight(c.Next, loc)
 	return float64(now.Sub(start)) / float64(next.Sub(start))
 }

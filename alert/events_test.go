@@ -1,6 +1,7 @@
 package alert
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +23,7 @@ func result(now time.Time, used uint64) *monitor.State {
 		ProjectedBytes: used, ResetsOn: c.Next}
 	prev := c.Previous(15)
 	prev.Today = prev.Last()
-	res.Previous = &monitor.Result{Cycle: prev, InBytes: 400_000, OutBytes: 500_000, PeakDay: prev.Start.AddDate(0, 0, 3), PeakDayBytes: 77_000,
+	res.Previous = &monitor.Result{Cycle: prev, InBytes: 400_000, OutBytes: 500_000, PeakDay: prev.Start.AddDate(0, 0, 3), PeakDayBytes: 77_000, Settled: true,
 		Usage: monitor.Usage{Mode: monitor.ModeSum, UsedBytes: 900_000, LimitBytes: 1_000_000, ProjectedBytes: 900_000, ResetsOn: c.Start}}
 	return &monitor.State{Result: res, LastPoll: now}
 }
@@ -88,6 +89,51 @@ func TestNewCycleSummary(t *testing.T) {
 		if !strings.Contains(msg, s) {
 			t.Errorf("summary %q lacks %q", msg, s)
 		}
+	}
+}
+
+// TestNewCycleSummaryWaitsForVnstatd: at the seam, before vnstatd has
+// saved in the new cycle, the one that ended is not settled (vnstatd
+// still holds reads it will file in it): its summary waits, across a
+// restart, and then tells vnstat's figures; the new cycle's thresholds
+// are judged on its own usage meanwhile.
+func TestNewCycleSummaryWaitsForVnstatd(t *testing.T) {
+	st := State{Cycle: "2026-10-15"}
+	now := time.Date(2026, time.November, 15, 0, 0, 1, 0, time.UTC)
+	early := result(now, 850_000)
+	early.Result.Previous.Settled = false
+	evs := Evaluate(&st, Input{State: early, Now: now}, testRules)
+	if diff := cmp.Diff([]string{"threshold-80@2026-11-15"}, kinds(evs)); diff != "" {
+		t.Errorf("before vnstatd's save (-want +got):\n%s", diff)
+	}
+	if st.Cycle != "2026-11-15" || st.Closing != "2026-10-15" {
+		t.Errorf("state: cycle %q closing %q", st.Cycle, st.Closing)
+	}
+	// A restart: the state is read back from its file.
+	b, err := json.Marshal(&st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st = State{}
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(time.Minute)
+	if evs := Evaluate(&st, Input{State: early, Now: now}, testRules); len(evs) != 0 {
+		t.Errorf("still not settled: %v", kinds(evs))
+	}
+	now = now.Add(4 * time.Minute)
+	saved := result(now, 850_000)
+	saved.Result.Previous.InBytes, saved.Result.Previous.Usage.UsedBytes = 1_100_000, 1_600_000
+	evs = Evaluate(&st, Input{State: saved, Now: now}, testRules)
+	if len(evs) != 1 || evs[0].Key != "new_cycle@2026-10-15" || evs[0].UsedBytes != 1_600_000 {
+		t.Fatalf("after vnstatd's save: %+v", evs)
+	}
+	if st.Closing != "" {
+		t.Errorf("closing %q after the summary", st.Closing)
+	}
+	if evs := Evaluate(&st, Input{State: saved, Now: now.Add(time.Minute)}, testRules); len(evs) != 0 {
+		t.Errorf("told again: %v", kinds(evs))
 	}
 }
 

@@ -100,7 +100,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.lifetime, prometheus.CounterValue, float64(i.LifetimeOutBytes), i.Name, "out")
 	}
 	midnight := func(d time.Time) float64 {
-		return float64(time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, res.PolledAt.Location()).Unix())
+		return float64(monitor.Midnight(d, res.PolledAt.Location()).Unix())
 	}
 	gauge(c.cycleStart, midnight(res.Cycle.Start))
 	gauge(c.cycleReset, midnight(res.Cycle.Next))

@@ -48,6 +48,11 @@ func resetDay(y int, m time.Month, startDay int) time.Time {
 	return civil(first.Year(), first.Month(), min(startDay, days))
 }
 
+// Midnight is the instant the civil date day begins in loc.
+func Midnight(day time.Time, loc *time.Location) time.Time {
+	return time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, loc)
+}
+
 func civil(y int, m time.Month, d int) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }

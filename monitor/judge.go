@@ -195,3 +195,22 @@ func gaps(i vnstatsrc.Interface, c Cycle, today time.Time, vc vnstatsrc.Config, 
 	return fmt.Sprintf("%s: vnstat has no row for %d day(s) of the cycle (%s); with TrafficlessEntries 1 vnstatd writes one for every day it runs, so it was not running",
 		i.Name, n, list)
 }
+
+// settled reports whether vnstatd has saved, since start, every interface
+// of ifaces it can still be reading: those whose link is on the host, or
+// all of them when the host's links are not known (known false).
+// vnstatd does not read, nor move the save time of, an interface whose
+// link is gone, so that one is not waited for; a read vnstatd held from
+// before the link went still reaches the rows at its next save, unseen
+// here.
+func settled(ifaces []IfaceTotal, links []Link, known bool, start time.Time) bool {
+	for _, i := range ifaces {
+		if !i.Updated.Before(start) {
+			continue
+		}
+		if !known || slices.ContainsFunc(links, func(l Link) bool { return l.Name == i.Name }) {
+			return false
+		}
+	}
+	return true
+}

@@ -21,22 +21,36 @@ type linkSample struct {
 }
 
 // linkTracker remembers, for the links present, the first sample taken
-// on their current index, and when a name moved to a new index. It holds
-// only the links of the latest list.
+// on their current index, when a name moved to a new index, the latest
+// sample, and the last sample taken before the current day began. It
+// holds only the links of the latest list.
 type linkTracker struct {
 	first     map[string]linkSample
 	changedAt map[string]time.Time
+	last      map[string]linkSample
+	// beforeMidnight is, by link, the last sample on its current index
+	// taken before the day of the latest sample began.
+	beforeMidnight map[string]linkSample
 }
 
 func newLinkTracker() linkTracker {
-	return linkTracker{first: map[string]linkSample{}, changedAt: map[string]time.Time{}}
+	return linkTracker{first: map[string]linkSample{}, changedAt: map[string]time.Time{},
+		last: map[string]linkSample{}, beforeMidnight: map[string]linkSample{}}
 }
 
-// update takes the links listed at now.
-func (lt *linkTracker) update(links []Link, now time.Time) {
+// update takes the links listed at now, on the day that began at
+// midnight.
+func (lt *linkTracker) update(links []Link, now, midnight time.Time) {
 	present := make(map[string]bool, len(links))
 	for _, l := range links {
 		present[l.Name] = true
+		sample := linkSample{index: l.Index, at: now, rx: l.RxBytes, tx: l.TxBytes}
+		if last, ok := lt.last[l.Name]; ok && last.index == l.Index && last.at.Before(midnight) {
+			lt.beforeMidnight[l.Name] = last
+		} else if ok && last.index != l.Index {
+			delete(lt.beforeMidnight, l.Name)
+		}
+		lt.last[l.Name] = sample
 		old, seen := lt.first[l.Name]
 		if seen && old.index == l.Index {
 			continue
@@ -44,12 +58,14 @@ func (lt *linkTracker) update(links []Link, now time.Time) {
 		if seen {
 			lt.changedAt[l.Name] = now
 		}
-		lt.first[l.Name] = linkSample{index: l.Index, at: now, rx: l.RxBytes, tx: l.TxBytes}
+		lt.first[l.Name] = sample
 	}
 	for name := range lt.first {
 		if !present[name] {
 			delete(lt.first, name)
 			delete(lt.changedAt, name)
+			delete(lt.last, name)
+			delete(lt.beforeMidnight, name)
 		}
 	}
 }
@@ -81,7 +97,7 @@ func liveDelta(s savedState, link Link, ok bool, first linkSample, changed time.
 // the link tracker and logging, at debug level, why an interface gets no
 // live part when that changes.
 func (p *Poller) live(base *Result, links []Link, now time.Time) *Result {
-	p.tracker.update(links, now)
+	p.tracker.update(links, now, Midnight(now.In(p.zone), p.zone))
 	saved := p.saved
 	if p.foreign {
 		// The links are not the host's: their counters say nothing.
@@ -133,7 +149,13 @@ func (p *Poller) holdLifetimes(res *Result) {
 // withheld, which get a LiveWithheld problem), the stall check, and the
 // usage, as of now in zone; and, by interface, why it has no live part
 // ("" when it has one). The tracker says when links were first seen and
-// renamed. It changes nothing it is given.
+// renamed, and what they had counted before midnight. It changes nothing
+// it is given.
+//
+// Where vnstatd last saved an interface before the cycle began, its live
+// part is split at the seam (see atSeam): what the kernel had counted
+// before midnight goes to the previous cycle, the rest waits for
+// vnstatd's first save in the new cycle.
 func topUp(base *Result, saved map[string]savedState, links []Link, tr linkTracker, withheld map[string]string, cfg PollerConfig, add bool, zone *time.Location, now time.Time) (*Result, map[string]string) {
 	res := *base
 	res.Interfaces = slices.Clone(base.Interfaces)
@@ -143,6 +165,8 @@ func topUp(base *Result, saved map[string]savedState, links []Link, tr linkTrack
 	for _, l := range links {
 		byName[l.Name] = l
 	}
+	start := Midnight(res.Cycle.Start, zone)
+	var prev *Result // the previous cycle, once it gets a live part
 	whys := make(map[string]string, len(saved))
 	for n := range res.Interfaces {
 		i := &res.Interfaces[n]
@@ -158,13 +182,29 @@ func topUp(base *Result, saved map[string]savedState, links []Link, tr linkTrack
 			}
 			whys[i.Name] = why
 			if add {
-				i.LiveInBytes, i.LiveOutBytes = rx, tx
-				i.InBytes = addSat(i.InBytes, rx)
-				i.OutBytes = addSat(i.OutBytes, tx)
+				// The lifetime counters take all the kernel counted;
+				// the cycles, what belongs to each.
 				i.LifetimeInBytes = addSat(i.LifetimeInBytes, rx)
 				i.LifetimeOutBytes = addSat(i.LifetimeOutBytes, tx)
-				res.LiveInBytes = addSat(res.LiveInBytes, rx)
-				res.LiveOutBytes = addSat(res.LiveOutBytes, tx)
+				cur := [2]uint64{rx, tx}
+				if s.Updated.Before(start) && why == "" {
+					var before [2]uint64
+					before, cur = atSeam(s, link, tr.beforeMidnight[i.Name], start, rx, tx)
+					if p := base.Previous; p != nil && !s.Updated.Before(Midnight(p.Cycle.Start, zone)) {
+						if prev == nil {
+							prev = clonePrevious(p)
+						}
+						prev.addLive(i.Name, before[0], before[1], now)
+					}
+					if w := seamWithheld(i.Name, s, start, rx-before[0]-cur[0], tx-before[1]-cur[1]); w != "" {
+						res.Problems = append(res.Problems, Problem{LiveWithheld, i.Name, w})
+					}
+				}
+				i.LiveInBytes, i.LiveOutBytes = cur[0], cur[1]
+				i.InBytes = addSat(i.InBytes, cur[0])
+				i.OutBytes = addSat(i.OutBytes, cur[1])
+				res.LiveInBytes = addSat(res.LiveInBytes, cur[0])
+				res.LiveOutBytes = addSat(res.LiveOutBytes, cur[1])
 				res.LiveAsOf = now
 			}
 			if cfg.StaleAfter > 0 && now.Sub(s.Updated) > cfg.StaleAfter && counted > 0 {
@@ -177,7 +217,66 @@ func topUp(base *Result, saved map[string]savedState, links []Link, tr linkTrack
 		res.OutBytes = addSat(res.OutBytes, i.OutBytes)
 	}
 	res.Usage = usage(res.InBytes, res.OutBytes, cfg.Quota, res.Cycle, now.In(zone), false)
+	if prev != nil {
+		prev.Usage = usage(prev.InBytes, prev.OutBytes, cfg.Quota, prev.Cycle, now.In(zone), true)
+		res.Previous = prev
+	}
 	return &res, whys
+}
+
+// atSeam splits the live part rx/tx of an interface that vnstatd last
+// saved (s) before the cycle began at start. vnstatd files what it reads
+// under the time of its read before, so its first read after midnight
+// still counts in the day, and the cycle, that ended; when that read
+// comes is not known here. So the previous cycle gets what the kernel had
+// counted by mark, the link's last sample before midnight (on the same
+// index; nothing without one), and the new cycle nothing until vnstatd
+// saves in it: the rest is withheld from both.
+func atSeam(s savedState, link Link, mark linkSample, start time.Time, rx, tx uint64) (before, after [2]uint64) {
+	if mark.index != link.Index || !mark.at.Before(start) {
+		return before, after
+	}
+	if mark.rx > s.RX {
+		before[0] = min(mark.rx-s.RX, rx)
+	}
+	if mark.tx > s.TX {
+		before[1] = min(mark.tx-s.TX, tx)
+	}
+	return before, after
+}
+
+// seamWithheld says why in/out bytes of an interface's live part count in
+// no cycle yet, or returns "" when there are none.
+func seamWithheld(name string, s savedState, start time.Time, in, out uint64) string {
+	if in == 0 && out == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the cycle began at %s, after vnstatd's last save of %s (%s): the %d/%d bytes the kernel counted since "+
+		"count in no cycle until vnstatd's first save in the new one (vnstatd files its first read after midnight in the day before)",
+		start.Format(time.RFC3339), name, s.Updated.Format(time.RFC3339), in, out)
+}
+
+// clonePrevious returns a copy of p that a live part can be added to.
+func clonePrevious(p *Result) *Result {
+	c := *p
+	c.Interfaces = slices.Clone(p.Interfaces)
+	return &c
+}
+
+// addLive adds in/out bytes the kernel counted, as of now, to the
+// interface name of r.
+func (r *Result) addLive(name string, in, out uint64, now time.Time) {
+	for n := range r.Interfaces {
+		i := &r.Interfaces[n]
+		if i.Name != name {
+			continue
+		}
+		i.InBytes, i.OutBytes = addSat(i.InBytes, in), addSat(i.OutBytes, out)
+		i.LiveInBytes, i.LiveOutBytes = addSat(i.LiveInBytes, in), addSat(i.LiveOutBytes, out)
+		r.InBytes, r.OutBytes = addSat(r.InBytes, in), addSat(r.OutBytes, out)
+		r.LiveInBytes, r.LiveOutBytes = addSat(r.LiveInBytes, in), addSat(r.LiveOutBytes, out)
+		r.LiveAsOf = now
+	}
 }
 
 // Sample adds what the kernel has counted since vnstat's save to the last
@@ -203,7 +302,7 @@ func (p *Poller) Sample(ctx context.Context) error {
 	}
 	res := p.live(p.base, links, now)
 	if cur := st.Result; cur != nil && cur.LiveInBytes == res.LiveInBytes && cur.LiveOutBytes == res.LiveOutBytes &&
-		slices.Equal(cur.Problems, res.Problems) && cur.Usage == res.Usage {
+		slices.Equal(cur.Problems, res.Problems) && cur.Usage == res.Usage && sameLive(cur.Previous, res.Previous) {
 		// Nothing moved: keep the published result and its encoding.
 		return nil
 	}
@@ -214,4 +313,13 @@ func (p *Poller) Sample(ctx context.Context) error {
 	next.Result = res
 	p.state.Store(&next)
 	return nil
+}
+
+// sameLive reports whether a and b, previous cycles, have the same live
+// part.
+func sameLive(a, b *Result) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.LiveInBytes == b.LiveInBytes && a.LiveOutBytes == b.LiveOutBytes
 }

@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -243,23 +244,104 @@ func TestLiveOff(t *testing.T) {
 	}
 }
 
-// TestLiveDeltaAfterReset: vnstat saved on the last day of a cycle and
-// the kernel counted more after midnight, when the new cycle began: the
-// delta belongs to the new cycle.
-func TestLiveDeltaAfterReset(t *testing.T) {
+// TestLiveAtCycleSeam: vnstat saved on the last day of a cycle, the
+// kernel counted more before and after midnight, when the new cycle
+// began. Until vnstatd saves in the new cycle, what was counted by the
+// last sample before midnight counts in the previous cycle, the rest in
+// neither (vnstatd files its first read after midnight in the day
+// before), and the cycle that ended is not settled; after the save, the
+// rows say it all.
+func TestLiveAtCycleSeam(t *testing.T) {
 	saved := time.Date(2026, time.October, 31, 23, 58, 0, 0, time.UTC)
-	now := time.Date(2026, time.November, 1, 0, 1, 0, 0, time.UTC)
 	ifaces := multiIfaces()[:1]
 	ifaces[0].Updated, ifaces[0].RXCounter, ifaces[0].TXCounter = saved, 9_000, 19_000
-	links := []Link{{Name: "eth0", Index: 2, Kind: "device", ParentBus: "virtio", RxBytes: 10_000, TxBytes: 20_000}}
-	res := pollOnce(t, ifaces, PollerConfig{StartDay: 1, Live: true}, links, now)
-	rows, _, _ := wantTotals(ifaces, []string{"eth0"}, vnstattest.Date(2026, time.November, 1), vnstattest.Date(2026, time.November, 1))
-	if res.Cycle.Start != vnstattest.Date(2026, time.November, 1) || res.InBytes != rows+1000 || res.LiveInBytes != 1000 {
-		t.Errorf("cycle %s in %d (live %d), want the new cycle's rows %d + 1000", res.Cycle.Start.Format(DateFormat), res.InBytes, res.LiveInBytes, rows)
+	rxTotal, _ := ifaces[0].Totals()
+	nov1, oct1, oct31 := vnstattest.Date(2026, time.November, 1), vnstattest.Date(2026, time.October, 1), vnstattest.Date(2026, time.October, 31)
+	rowsNov, _, _ := wantTotals(ifaces, []string{"eth0"}, nov1, nov1)
+	rowsOct, rowsOctOut, _ := wantTotals(ifaces, []string{"eth0"}, oct1, oct31)
+	link := func(rx, tx uint64) []Link {
+		return []Link{{Name: "eth0", Index: 2, Kind: "device", ParentBus: "virtio", RxBytes: rx, TxBytes: tx}}
 	}
-	if prev, _, _ := wantTotals(ifaces, []string{"eth0"}, vnstattest.Date(2026, time.October, 1), vnstattest.Date(2026, time.October, 31)); res.Previous.InBytes != prev {
-		t.Errorf("the live delta leaked into the previous cycle: %d, want %d", res.Previous.InBytes, prev)
+	check := func(t *testing.T, res *Result, in, live, prevIn, prevOut, prevLive uint64, withheld string, settled bool) {
+		t.Helper()
+		if res.Cycle.Start != nov1 || res.InBytes != in || res.LiveInBytes != live {
+			t.Errorf("cycle %s: in %d (live %d), want %d (live %d)", res.Cycle.Start.Format(DateFormat), res.InBytes, res.LiveInBytes, in, live)
+		}
+		p := res.Previous
+		if p.InBytes != prevIn || p.OutBytes != prevOut || p.LiveInBytes != prevLive || p.Usage.UsedBytes != prevIn+prevOut {
+			t.Errorf("previous cycle: in %d out %d (live in %d), used %d; want %d %d (live in %d)",
+				p.InBytes, p.OutBytes, p.LiveInBytes, p.Usage.UsedBytes, prevIn, prevOut, prevLive)
+		}
+		if p.Settled != settled {
+			t.Errorf("previous cycle settled %v, want %v", p.Settled, settled)
+		}
+		got := strings.Join(res.Details(LiveWithheld), "; ")
+		if (withheld == "") != (got == "") || !strings.Contains(got, withheld) {
+			t.Errorf("live_withheld %q, want %q", got, withheld)
+		}
 	}
+
+	t.Run("sampled before midnight", func(t *testing.T) {
+		now := time.Date(2026, time.October, 31, 23, 59, 30, 0, time.UTC)
+		p, v := newTestPoller(t, PollerConfig{StartDay: 1, Live: true}, link(9_600, 19_200), &now, slices.Clone(ifaces))
+		fl := p.links.(*fakeLinks)
+		if err := p.Poll(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if res := p.State().Result; res.Cycle.Start != oct1 || res.LiveInBytes != 600 || res.LiveOutBytes != 200 {
+			t.Fatalf("before midnight: cycle %s live %d/%d, want October's with 600/200", res.Cycle.Start.Format(DateFormat), res.LiveInBytes, res.LiveOutBytes)
+		}
+		now = time.Date(2026, time.November, 1, 0, 0, 0, 500_000_000, time.UTC)
+		fl.links = link(10_000, 20_000)
+		if err := p.Sample(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		res := p.State().Result
+		check(t, res, rowsNov, 0, rowsOct+600, rowsOctOut+200, 600, "400/800 bytes", false)
+		if l := res.Interfaces[0].LifetimeInBytes; l != rxTotal+1000 {
+			t.Errorf("lifetime in %d, want vnstat's %d + all 1000 the kernel counted", l, rxTotal)
+		}
+		// More after midnight: still in no cycle.
+		now = now.Add(time.Second)
+		fl.links = link(10_100, 20_100)
+		if err := p.Sample(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		check(t, p.State().Result, rowsNov, 0, rowsOct+600, rowsOctOut+200, 600, "500/900 bytes", false)
+
+		// vnstatd saves in the new cycle: its rows hold the previous
+		// cycle (the fake's rows stand for them), the rest is live in
+		// the new one.
+		now = time.Date(2026, time.November, 1, 0, 0, 40, 0, time.UTC)
+		v.set(func(f *fakeVnstat) {
+			f.ifaces[0].Updated = time.Date(2026, time.November, 1, 0, 0, 30, 0, time.UTC)
+			f.ifaces[0].RXCounter, f.ifaces[0].TXCounter = 10_100, 20_100
+		})
+		fl.links = link(10_300, 20_300)
+		if err := p.Poll(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		res = p.State().Result
+		check(t, res, rowsNov+200, 200, rowsOct, rowsOctOut, 0, "", true)
+		if !res.Previous.LiveAsOf.IsZero() {
+			t.Errorf("the settled previous cycle has a live part as of %s", res.Previous.LiveAsOf)
+		}
+	})
+
+	t.Run("first seen after midnight", func(t *testing.T) {
+		// No sample before midnight: nothing can be placed.
+		res := pollOnce(t, ifaces, PollerConfig{StartDay: 1, Live: true}, link(10_000, 20_000), time.Date(2026, time.November, 1, 0, 1, 0, 0, time.UTC))
+		check(t, res, rowsNov, 0, rowsOct, rowsOctOut, 0, "1000/1000 bytes", false)
+	})
+
+	t.Run("link gone", func(t *testing.T) {
+		// vnstatd reads no link that is gone, nor moves its save time:
+		// the cycle is settled without it.
+		links := append(link(10_000, 20_000), Link{Name: "wlo1", Index: 3, Kind: "device", ParentBus: "pci"})
+		links[0].Name = "eth9"
+		res := pollOnce(t, ifaces, PollerConfig{StartDay: 1, Live: true, Interfaces: []string{"eth0"}}, links, time.Date(2026, time.November, 1, 0, 1, 0, 0, time.UTC))
+		check(t, res, rowsNov, 0, rowsOct, rowsOctOut, 0, "", true)
+	})
 }
 
 func TestStalledVnstatd(t *testing.T) {

@@ -49,6 +49,11 @@ type Result struct {
 	// LiveAsOf is when the kernel's counters were read; zero without a
 	// live top-up.
 	LiveAsOf time.Time
+	// Settled, in a Previous, reports that vnstat's rows hold all of the
+	// cycle's traffic: vnstatd has saved, since the cycle ended, every
+	// interface it can still be reading. Until then it may hold reads
+	// from before the seam that it will file in this cycle.
+	Settled bool
 	// PeakDay is the day of the cycle with the most traffic (received +
 	// sent over Interfaces, as vnstat saved it), zero when none;
 	// PeakDayBytes is that traffic.
@@ -363,11 +368,12 @@ func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, []Link, erro
 		return nil, nil, err
 	}
 	p.logOffset(p.cfg.Quota, res.Cycle)
-	p.base, p.saved = res, saved
-	p.foreign, p.liveOff = foreign != "", foreign+zoneWarning
-	if p.foreign {
+	if foreign != "" {
 		links = nil
 	}
+	res.Previous.Settled = settled(res.Interfaces, links, foreign == "", Midnight(res.Cycle.Start, p.zone))
+	p.base, p.saved = res, saved
+	p.foreign, p.liveOff = foreign != "", foreign+zoneWarning
 	return res, links, nil
 }
 

@@ -129,8 +129,7 @@ func usage(in, out uint64, q Quota, c Cycle, now time.Time, over bool) Usage {
 	u.ProjectedBytes = u.UsedBytes
 	if !over {
 		loc := now.Location()
-		start := time.Date(c.Start.Year(), c.Start.Month(), c.Start.Day(), 0, 0, 0, 0, loc)
-		next := time.Date(c.Next.Year(), c.Next.Month(), c.Next.Day(), 0, 0, 0, 0, loc)
+		start, next := Midnight(c.Start, loc), Midnight(c.Next, loc)
 		elapsed, whole := now.Sub(start), next.Sub(start)
 		if elapsed > 0 && elapsed < whole {
 			u.ProjectedBytes = mulDivSat(u.UsedBytes, uint64(whole), uint64(elapsed))
