@@ -24,6 +24,20 @@ const zoneTolerance = 2 * time.Minute
 // be from one save: no interface, or a difference that is no whole quarter
 // hour off UTC.
 func vnstatOffset(snap *vnstatsrc.Snapshot) (offset time.Duration, ok bool) {
+	raw, ok := rawOffset(snap)
+	if !ok {
+		return 0, false
+	}
+	offset = raw.Round(15 * time.Minute)
+	if d := raw - offset; d < -zoneTolerance || d > zoneTolerance || offset < -12*time.Hour || offset > 14*time.Hour {
+		return 0, false
+	}
+	return offset, true
+}
+
+// rawOffset is the newest `updated` wall reading less the database file's
+// modification time; ok is false without either.
+func rawOffset(snap *vnstatsrc.Snapshot) (time.Duration, bool) {
 	var newest vnstatsrc.Wall
 	for _, i := range snap.Interfaces {
 		if i.Updated.After(newest.Time) {
@@ -33,12 +47,16 @@ func vnstatOffset(snap *vnstatsrc.Snapshot) (offset time.Duration, ok bool) {
 	if newest.IsZero() || snap.ModTime.IsZero() {
 		return 0, false
 	}
-	raw := newest.Sub(snap.ModTime.UTC().Truncate(time.Second))
-	offset = raw.Round(15 * time.Minute)
-	if d := raw - offset; d < -zoneTolerance || d > zoneTolerance || offset < -12*time.Hour || offset > 14*time.Hour {
-		return 0, false
-	}
-	return offset, true
+	return newest.Sub(snap.ModTime.UTC().Truncate(time.Second)), true
+}
+
+// writesIn reports whether snap's last save was written at loc's offset,
+// whatever that offset (a zone's local mean time is no quarter hour).
+func writesIn(snap *vnstatsrc.Snapshot, loc *time.Location) bool {
+	raw, ok := rawOffset(snap)
+	_, own := snap.ModTime.In(loc).Zone()
+	d := raw - time.Duration(own)*time.Second
+	return ok && d >= -zoneTolerance && d <= zoneTolerance
 }
 
 // formatOffset writes an offset as UTC+08:00.

@@ -56,6 +56,26 @@ func TestVnstatOffset(t *testing.T) {
 	}
 }
 
+// TestJudgeZoneOddOffset: a zone whose offset is no quarter hour (a
+// local mean time, UTC+3:01:30) is vnstatd's own when its saves are
+// written at that offset, however close to a quarter hour it lies.
+func TestJudgeZoneOddOffset(t *testing.T) {
+	lmt := time.FixedZone("LMT", 3*3600+90)
+	mod := time.Date(2026, time.November, 30, 4, 0, 10, 0, time.UTC)
+	zone, seen := lmt, zoneVote{}
+	for n := range 3 {
+		mod := mod.Add(time.Duration(n) * time.Minute)
+		wall := mod.In(lmt).Add(-3 * time.Second)
+		snap := &vnstatsrc.Snapshot{ModTime: mod, Interfaces: []vnstatsrc.Interface{{Name: "eth0",
+			Updated: vnstatsrc.Wall{Time: time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), wall.Second(), 0, time.UTC)}}}}
+		var w string
+		zone, seen, w = judgeZone(snap, lmt, false, zone, seen)
+		if zone != lmt || w != "" {
+			t.Fatalf("save %d: zone %v, warning %q", n, zone, w)
+		}
+	}
+}
+
 func TestForeignNamespace(t *testing.T) {
 	container := []Link{{Name: "lo", Index: 1, Loopback: true}, {Name: "eth0", Index: 20, Kind: "veth"}}
 	tests := []struct {

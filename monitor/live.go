@@ -97,7 +97,7 @@ func liveDelta(s savedState, link Link, ok bool, first linkSample, changed time.
 // the link tracker and logging, at debug level, why an interface gets no
 // live part when that changes.
 func (p *Poller) live(base *Result, links []Link, now time.Time) *Result {
-	p.tracker.update(links, now, Midnight(now.In(p.zone), p.zone))
+	p.tracker.update(links, now, slotAfter(Midnight(now.In(p.zone), p.zone)))
 	saved := p.saved
 	if p.foreign {
 		// The links are not the host's: their counters say nothing.
@@ -165,7 +165,7 @@ func topUp(base *Result, saved map[string]savedState, links []Link, tr linkTrack
 	for _, l := range links {
 		byName[l.Name] = l
 	}
-	start := Midnight(res.Cycle.Start, zone)
+	start := slotAfter(Midnight(res.Cycle.Start, zone))
 	var prev *Result // the previous cycle, once it gets a live part
 	whys := make(map[string]string, len(saved))
 	for n := range res.Interfaces {
@@ -224,14 +224,31 @@ func topUp(base *Result, saved map[string]savedState, links []Link, tr linkTrack
 	return &res, whys
 }
 
+// slot is the span vnstatd files traffic by: what it reads goes under the
+// five-minute slot of Unix time that holds its read before.
+const slot = 5 * time.Minute
+
+// slotAfter is the first slot boundary at or after t: where a day that
+// ends at t (a local midnight) ends for vnstatd. It is t itself in every
+// zone whose offset is whole minutes of five; in a zone whose offset is
+// not (a local mean time), the slot that holds midnight counts in the day
+// before.
+func slotAfter(t time.Time) time.Time {
+	secs := int64(slot / time.Second)
+	if r := t.Unix() % secs; r != 0 { // a midnight: whole seconds, after 1970
+		return t.Add(time.Duration(secs-r) * time.Second)
+	}
+	return t
+}
+
 // atSeam splits the live part rx/tx of an interface that vnstatd last
-// saved (s) before the cycle began at start. vnstatd files what it reads
-// under the time of its read before, so its first read after midnight
-// still counts in the day, and the cycle, that ended; when that read
-// comes is not known here. So the previous cycle gets what the kernel had
-// counted by mark, the link's last sample before midnight (on the same
-// index; nothing without one), and the new cycle nothing until vnstatd
-// saves in it: the rest is withheld from both.
+// saved (s) before the cycle began for it at start (see slotAfter).
+// vnstatd files what it reads under the time of its read before, so its
+// first read after midnight still counts in the day, and the cycle, that
+// ended; when that read comes is not known here. So the previous cycle
+// gets what the kernel had counted by mark, the link's last sample before
+// start (on the same index; nothing without one), and the new cycle
+// nothing until vnstatd saves in it: the rest is withheld from both.
 func atSeam(s savedState, link Link, mark linkSample, start time.Time, rx, tx uint64) (before, after [2]uint64) {
 	if mark.index != link.Index || !mark.at.Before(start) {
 		return before, after

@@ -344,6 +344,86 @@ func TestLiveAtCycleSeam(t *testing.T) {
 	})
 }
 
+// TestSlotAfter: vnstatd's day ends at local midnight in a zone whose
+// offset is whole minutes of five, else at the next five-minute slot of
+// Unix time.
+func TestSlotAfter(t *testing.T) {
+	for _, tt := range []struct {
+		offset int // seconds east of UTC
+		want   time.Duration
+	}{{0, 0}, {8 * 3600, 0}, {5*3600 + 45*60, 0}, {-(3*3600 + 30*60), 0}, {150, 150 * time.Second}, {-150, 150 * time.Second}, {7, 7 * time.Second}, {-7, 293 * time.Second}} {
+		m := Midnight(time.Date(2026, time.November, 1, 0, 0, 0, 0, time.UTC), time.FixedZone("Z", tt.offset))
+		if got := slotAfter(m).Sub(m); got != tt.want {
+			t.Errorf("offset %d s: the day ends %v after midnight, want %v", tt.offset, got, tt.want)
+		}
+	}
+}
+
+// TestLiveAtSeamOddZone: in a zone 2 min 30 s east of UTC, vnstatd files
+// what it reads in the first 2 min 30 s after midnight (up to the next
+// slot) under the day before: the kernel's count up to then goes to the
+// previous cycle, and a save within them does not settle it.
+func TestLiveAtSeamOddZone(t *testing.T) {
+	lmt := time.FixedZone("LMT", 150)
+	at := func(d, h, m, s int) time.Time { return time.Date(2026, time.November, d, h, m, s, 0, lmt) }
+	if d := at(1, 0, 0, 0).AddDate(0, 0, -1); d.Day() != 31 {
+		t.Fatal(d)
+	}
+	ifaces := multiIfaces()[:1]
+	wallOf := func(t time.Time) time.Time {
+		return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, time.UTC)
+	}
+	ifaces[0].Updated, ifaces[0].RXCounter, ifaces[0].TXCounter = wallOf(at(1, 0, 0, 0).Add(-2*time.Minute)), 9_000, 19_000
+	rowsOct, _, _ := wantTotals(ifaces, []string{"eth0"}, vnstattest.Date(2026, time.October, 1), vnstattest.Date(2026, time.October, 31))
+	link := func(rx uint64) []Link {
+		return []Link{{Name: "eth0", Index: 2, Kind: "device", ParentBus: "virtio", RxBytes: rx, TxBytes: 19_000}}
+	}
+	now := at(1, 0, 0, 0).Add(-30 * time.Second)
+	p, v := newTestPoller(t, PollerConfig{StartDay: 1, Live: true, Local: lmt}, link(9_600), &now, ifaces)
+	v.modTime = at(1, 0, 0, 0).Add(-2*time.Minute + 5*time.Second)
+	fl := p.links.(*fakeLinks)
+	if err := p.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	step := func(when time.Time, rx uint64, save time.Time, savedRX uint64, prevLive uint64, settled bool) {
+		t.Helper()
+		now, fl.links = when, link(rx)
+		if !save.IsZero() {
+			v.set(func(f *fakeVnstat) {
+				f.ifaces[0].Updated, f.ifaces[0].RXCounter = wallOf(save), savedRX
+				f.modTime = save.Add(time.Second)
+			})
+		}
+		if err := p.Poll(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		res := p.State().Result
+		if res.LiveInBytes != 0 || res.Previous.LiveInBytes != prevLive || res.Previous.InBytes != rowsOct+prevLive || res.Previous.Settled != settled {
+			t.Errorf("at %s: live %d, previous live %d (in %d), settled %v; want 0, %d, settled %v; problems %v",
+				when.Format(time.TimeOnly), res.LiveInBytes, res.Previous.LiveInBytes, res.Previous.InBytes, res.Previous.Settled, prevLive, settled, res.Problems)
+		}
+	}
+	step(at(1, 0, 1, 0), 10_000, time.Time{}, 0, 600, false)
+	step(at(1, 0, 2, 0), 10_100, time.Time{}, 0, 1_000, false)
+	// A save at 00:02:10, inside the slot that counts in October: more is
+	// still October's.
+	step(at(1, 0, 2, 20), 10_200, at(1, 0, 2, 10), 10_150, 0, false)
+	step(at(1, 0, 2, 29), 10_300, time.Time{}, 0, 50, false)
+	// The slot is past, and vnstatd saves after it: settled.
+	now = at(1, 0, 3, 0)
+	fl.links = link(10_400)
+	v.set(func(f *fakeVnstat) {
+		f.ifaces[0].Updated, f.ifaces[0].RXCounter = wallOf(at(1, 0, 2, 50)), 10_350
+		f.modTime = at(1, 0, 2, 51)
+	})
+	if err := p.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if res := p.State().Result; res.LiveInBytes != 50 || !res.Previous.Settled || res.Previous.LiveInBytes != 0 {
+		t.Errorf("after a save past the slot: live %d, previous settled %v (live %d)", res.LiveInBytes, res.Previous.Settled, res.Previous.LiveInBytes)
+	}
+}
+
 func TestStalledVnstatd(t *testing.T) {
 	saved := time.Date(2026, time.November, 30, 11, 0, 0, 0, time.UTC)
 	now := saved.Add(10 * time.Minute)

@@ -371,7 +371,7 @@ func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, []Link, erro
 	if foreign != "" {
 		links = nil
 	}
-	res.Previous.Settled = settled(res.Interfaces, links, foreign == "", Midnight(res.Cycle.Start, p.zone))
+	res.Previous.Settled = settled(res.Interfaces, links, foreign == "", slotAfter(Midnight(res.Cycle.Start, p.zone)))
 	p.base, p.saved = res, saved
 	p.foreign, p.liveOff = foreign != "", foreign+zoneWarning
 	return res, links, nil

@@ -124,9 +124,9 @@ func judgeZone(snap *vnstatsrc.Snapshot, base *time.Location, useUTC bool, cur *
 		return base, zoneVote{}, ""
 	}
 	zone := cur
-	if offset, ok := vnstatOffset(snap); ok {
+	if offset, ok := vnstatOffset(snap); writesIn(snap, base) || ok {
 		switch {
-		case zoneMismatch(offset, base, snap.ModTime) == "":
+		case writesIn(snap, base) || zoneMismatch(offset, base, snap.ModTime) == "":
 			zone, seen = base, zoneVote{}
 		case seen.offset == offset && !seen.modTime.IsZero() && !seen.modTime.Equal(snap.ModTime):
 			zone = time.FixedZone(formatOffset(offset), int(offset/time.Second))
