@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc"
 )
 
 // sampleMargin is how far before a save a kernel sample must be taken to
@@ -120,12 +122,34 @@ func (p *Poller) watchBursts(saved map[string]savedState, links []Link, now time
 	withheld := map[string]string{}
 	for _, l := range links {
 		if s, ok := saved[l.Name]; ok {
-			if why := p.bursts.check(l.Name, s, l, p.cfg.Vnstat, now); why != "" {
+			why := p.bursts.check(l.Name, s, l, p.cfg.Vnstat, now)
+			if why == "" {
+				why = overdue(l.Name, s, p.cfg.Vnstat, p.cfg.Interval, now)
+			}
+			if why != "" {
 				withheld[l.Name] = why
 			}
 		}
 	}
 	return withheld
+}
+
+// overdue says why the live part of interface name, last saved by vnstatd
+// at s, is withheld because vnstatd has missed a save, or returns "".
+// vnstatd saves at its first read at least SaveInterval after its last
+// save (it reads every UpdateInterval, looking every PollInterval), and
+// this process sees the save at its next poll (every poll). Past that,
+// vnstatd may have stopped reading, and it discards what it reads more
+// than 6 minutes after its read before (a stopped, hung or suspended
+// vnstatd loses the traffic in between).
+func overdue(name string, s savedState, vc vnstatsrc.Config, poll time.Duration, now time.Time) string {
+	due := vc.SaveInterval + vc.UpdateInterval + vc.PollInterval + poll + 5*time.Second
+	if s.Why != "" || now.Sub(s.Updated) <= due {
+		return ""
+	}
+	return fmt.Sprintf("%s: vnstatd has not saved it since %s, more than its SaveInterval (%s) ago; if it has stopped reading, it discards what "+
+		"the kernel counted since (vnstatd drops a read more than 6 minutes after the one before); the live part is withheld until vnstatd's next save",
+		name, s.Updated.Format(time.RFC3339), vc.SaveInterval)
 }
 
 // holdLifetimes keeps res's lifetime counters from falling below what was

@@ -424,6 +424,50 @@ func TestLiveAtSeamOddZone(t *testing.T) {
 	}
 }
 
+// TestLiveWithheldWhenSaveOverdue: once vnstatd has missed a save
+// (SaveInterval + UpdateInterval + PollInterval + the poll interval +
+// 5 s after its last), it may have stopped reading, and it drops a read
+// more than 6 minutes after the one before: the live part is withheld
+// until it saves again.
+func TestLiveWithheldWhenSaveOverdue(t *testing.T) {
+	saved := time.Date(2026, time.November, 30, 11, 0, 0, 0, time.UTC)
+	now := saved.Add(time.Minute)
+	links := &fakeLinks{links: []Link{{Name: "eth0", Index: 2, Kind: "device", ParentBus: "virtio", RxBytes: 10_000, TxBytes: 19_000}}}
+	ifaces := multiIfaces()[:1]
+	ifaces[0].Updated, ifaces[0].RXCounter, ifaces[0].TXCounter = saved, 9_000, 19_000
+	p, v := newTestPoller(t, PollerConfig{StartDay: 1, Live: true}, links.links, &now, ifaces)
+	p.links = links
+	if err := p.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// Due: 5 min + 20 s + 5 s + 1 min (the poll) + 5 s.
+	for _, tt := range []struct {
+		after time.Duration
+		live  uint64
+	}{{6*time.Minute + 30*time.Second, 1000}, {6*time.Minute + 31*time.Second, 0}, {10 * time.Minute, 0}} {
+		now = saved.Add(tt.after)
+		if err := p.Sample(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		res := p.State().Result
+		w := res.Details(LiveWithheld)
+		if res.LiveInBytes != tt.live || (len(w) > 0) != (tt.live == 0) {
+			t.Errorf("%s after the save: live %d, want %d; withheld %q", tt.after, res.LiveInBytes, tt.live, w)
+		}
+		if tt.live == 0 && !strings.Contains(strings.Join(w, ""), "vnstatd has not saved it since 2026-11-30T11:00:00Z, more than its SaveInterval (5m0s) ago") {
+			t.Errorf("withheld %q", w)
+		}
+	}
+	v.set(func(f *fakeVnstat) { f.ifaces[0].Updated, f.ifaces[0].RXCounter = now, 10_000 })
+	links.links[0].RxBytes = 10_400
+	if err := p.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if res := p.State().Result; res.LiveInBytes != 400 || len(res.Details(LiveWithheld)) != 0 {
+		t.Errorf("after a new save: live %d, problems %v", res.LiveInBytes, res.Problems)
+	}
+}
+
 func TestStalledVnstatd(t *testing.T) {
 	saved := time.Date(2026, time.November, 30, 11, 0, 0, 0, time.UTC)
 	now := saved.Add(10 * time.Minute)
@@ -450,9 +494,11 @@ func TestStalledVnstatd(t *testing.T) {
 	if err := p.Sample(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if ps := p.State().Result.Problems; len(ps) != 1 || ps[0].Kind != VnstatdStalled || ps[0].Interface != "eth0" ||
-		!strings.Contains(ps[0].Detail, "vnstatd is not saving: last write 2026-11-30T11:00:00Z, kernel counted 777 bytes since") {
-		t.Errorf("problems %v", ps)
+	// (The save is overdue too: the live part is withheld.)
+	if res := p.State().Result; len(res.Problems) != 2 || res.Problems[1].Kind != VnstatdStalled || res.Problems[1].Interface != "eth0" ||
+		!strings.Contains(res.Problems[1].Detail, "vnstatd is not saving: last write 2026-11-30T11:00:00Z, kernel counted 777 bytes since") ||
+		res.Problems[0].Kind != LiveWithheld || res.LiveOutBytes != 0 {
+		t.Errorf("problems %v, live out %d", res.Problems, res.LiveOutBytes)
 	}
 	// Traffic within the threshold: fine.
 	v.set(func(f *fakeVnstat) { f.ifaces[0].Updated, f.ifaces[0].TXCounter = now, 19_777 })

@@ -37,9 +37,11 @@ const (
 	// ZoneMismatch: vnstatd writes its times in another zone than this
 	// process's; there is no live part.
 	ZoneMismatch Kind = "zone_mismatch"
-	// LiveWithheld: the kernel counted traffic on an interface faster
-	// than vnstat's limit for it, above which vnstatd drops what it read;
-	// its live part is withheld until vnstatd's next save.
+	// LiveWithheld: vnstat may drop or file elsewhere what the kernel
+	// counted on an interface since vnstatd's save (traffic faster than
+	// vnstat's limit for it, a save overdue, a cycle begun since); its
+	// live part, or the part in doubt, is withheld until vnstatd's next
+	// save.
 	LiveWithheld Kind = "live_withheld"
 )
 

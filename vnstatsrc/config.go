@@ -30,8 +30,9 @@ type Config struct {
 	// BootVariation is how far the kernel's boot time may drift between
 	// two reads before vnstatd takes it for a reboot.
 	BootVariation time.Duration
-	// UpdateInterval is how often vnstatd reads the kernel's counters.
-	UpdateInterval time.Duration
+	// UpdateInterval is how often vnstatd reads the kernel's counters;
+	// it looks whether a read is due every PollInterval.
+	UpdateInterval, PollInterval time.Duration
 	// MaxBandwidth is the rate, in Mbit/s, above which vnstatd drops
 	// what it read since its previous read ("Traffic rate ... higher than
 	// set maximum ... syncing"); 0 turns the check off. MaxBW holds the
@@ -52,6 +53,7 @@ func DefaultConfig() Config {
 		TrafficlessEntries: true,
 		BootVariation:      15 * time.Second,
 		UpdateInterval:     20 * time.Second,
+		PollInterval:       5 * time.Second,
 		MaxBandwidth:       1000,
 		BandwidthDetection: true,
 	}
@@ -125,6 +127,10 @@ func ParseConfig(b []byte) Config {
 		case "UpdateInterval":
 			if ok && n >= 2 && n <= 300 {
 				c.UpdateInterval = time.Duration(n) * time.Second
+			}
+		case "PollInterval":
+			if ok && n >= 2 && n <= 60 {
+				c.PollInterval = time.Duration(n) * time.Second
 			}
 		case "MaxBandwidth":
 			if ok && n >= 0 && n <= maxBWLimit {

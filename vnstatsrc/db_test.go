@@ -217,11 +217,11 @@ func TestParseConfig(t *testing.T) {
 			with(func(c *vnstatsrc.Config) {
 				c.DatabaseDir, c.SaveInterval, c.DailyDays, c.TrafficlessEntries, c.UseUTC, c.BootVariation = "/srv/vnstat", 15*time.Minute, -1, false, true, 30*time.Second
 			})},
-		{"bandwidth", "UpdateInterval 2\nMaxBandwidth 1\nBandwidthDetection 0\nMaxBWeth0 100\nMaxBWWlan0 0\nMaxBW 5\nMaxBWx y\n",
+		{"bandwidth", "UpdateInterval 2\nPollInterval 3\nMaxBandwidth 1\nBandwidthDetection 0\nMaxBWeth0 100\nMaxBWWlan0 0\nMaxBW 5\nMaxBWx y\n",
 			with(func(c *vnstatsrc.Config) {
-				c.UpdateInterval, c.MaxBandwidth, c.BandwidthDetection, c.MaxBW = 2*time.Second, 1, false, map[string]uint32{"eth0": 100, "wlan0": 0}
+				c.UpdateInterval, c.PollInterval, c.MaxBandwidth, c.BandwidthDetection, c.MaxBW = 2*time.Second, 3*time.Second, 1, false, map[string]uint32{"eth0": 100, "wlan0": 0}
 			})},
-		{"bandwidth out of range", "UpdateInterval 1\nUpdateInterval 301\nMaxBandwidth 50001\nMaxBandwidth -1\nBandwidthDetection 2\nMaxBWeth0 -5\n", def},
+		{"bandwidth out of range", "UpdateInterval 1\nUpdateInterval 301\nPollInterval 1\nPollInterval 61\nMaxBandwidth 50001\nMaxBandwidth -1\nBandwidthDetection 2\nMaxBWeth0 -5\n", def},
 		{"tabs and spaces", "  DatabaseDir\t/data/db  \nSaveInterval\t2\n",
 			with(func(c *vnstatsrc.Config) { c.DatabaseDir, c.SaveInterval = "/data/db", 2*time.Minute })},
 		{"out of range keeps the default", "SaveInterval 0\nSaveInterval 61\nSaveInterval x\nDailyDays -2\nUseUTC 2\nTrafficlessEntries yes\n", def},

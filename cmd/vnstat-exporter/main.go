@@ -173,7 +173,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, dir *sto
 	db, vc, staleAfter := openVnstat(cfg)
 	logger.Info("reading vnstat's database", "database", db.Path(), "live", cfg.Live, "stale_after", staleAfter,
 		"daily_days", vc.DailyDays, "trafficless_entries", vc.TrafficlessEntries, "use_utc", vc.UseUTC,
-		"update_interval", vc.UpdateInterval, "max_bandwidth_mbit", vc.MaxBandwidth, "bandwidth_detection", vc.BandwidthDetection)
+		"save_interval", vc.SaveInterval, "update_interval", vc.UpdateInterval, "vnstatd_poll_interval", vc.PollInterval, "max_bandwidth_mbit", vc.MaxBandwidth, "bandwidth_detection", vc.BandwidthDetection)
 	poller := monitor.NewPoller(monitor.PollerConfig{
 		StartDay:   cfg.StartDay,
 		Interfaces: cfg.Interfaces,

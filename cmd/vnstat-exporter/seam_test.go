@@ -102,7 +102,7 @@ func TestCycleSeamRealVnstatd(t *testing.T) {
 		t.Fatal(err)
 	}
 	const quota = 8 << 20
-	d := startDaemon(t, bin, "TZ="+tz, "VNSTAT_DBDIR="+vd.dbdir, "INTERFACES="+n.Host, "POLL_INTERVAL=2s", "METRICS_PATH=/metrics",
+	d := startDaemon(t, bin, "TZ="+tz, "VNSTAT_CONFIG="+vd.conf, "INTERFACES="+n.Host, "POLL_INTERVAL=2s", "METRICS_PATH=/metrics",
 		"START_DAY="+strconv.Itoa(startDay), "QUOTA="+strconv.Itoa(quota), "STATE_DIR="+filepath.Join(work, "state"), "ALERT_COMMAND="+script)
 	d.waitFor(t, e2eSecret, http.StatusOK, `"start_date":"`+prevStart.Format(time.DateOnly)+`"`)
 	// The alerts know the cycle before the seam.
@@ -124,7 +124,10 @@ func TestCycleSeamRealVnstatd(t *testing.T) {
 	_, _, updated := savedCounters(t, vd.dbdir, n.Host)
 	transfer(t, ln.Addr().String(), 1<<10, 10<<20)
 	n.settled(t)
-	for get(e2eSecret).LiveInBytes < 10<<20 {
+	for deadline := time.Now().Add(20 * time.Second); get(e2eSecret).LiveInBytes < 10<<20; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the 10 MiB never showed as live: %+v", get(e2eSecret))
+		}
 		time.Sleep(200 * time.Millisecond)
 	}
 	if left := time.Until(seam); left < 3*time.Second {
