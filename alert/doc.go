@@ -4,10 +4,11 @@
 // its recovery, a daily report), remembers what it has decided and sent in
 // STATE_DIR, and delivers the events to notification services, to
 // ALERT_COMMAND and to a spool directory that a root systemd path unit
-// reads to run the owner's privileged actions (Runner).
+// reads to run the owner's privileged actions (package actions).
 //
-// Evaluate is pure: it takes the state, a result and the time, and
-// returns the events; the Engine does the I/O around it.
+// Evaluate decides: it takes the state, a result and the time, and
+// returns the new state and the events, changing nothing it is given; the
+// Engine does the I/O around it.
 //
 // # What is guaranteed
 //

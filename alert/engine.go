@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/vnstat-exporter/vnstat-exporter/actions"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 	"github.com/vnstat-exporter/vnstat-exporter/store"
 )
@@ -197,7 +198,7 @@ func (e *Engine) Status() Status {
 // delivers what is due, until ctx is cancelled, when it returns nil.
 func (e *Engine) Run(ctx context.Context) error {
 	if e.cfg.Spool {
-		if err := os.MkdirAll(filepath.Join(e.dir.Path(), SpoolDir), 0o700); err != nil {
+		if err := os.MkdirAll(filepath.Join(e.dir.Path(), actions.SpoolDir), 0o700); err != nil {
 			return err
 		}
 	}
@@ -218,7 +219,8 @@ func (e *Engine) Run(ctx context.Context) error {
 func (e *Engine) Step(ctx context.Context) {
 	now := e.now().In(e.cfg.Local)
 	ps := e.src.State()
-	evs := Evaluate(&e.st, Input{State: ps, Now: now}, e.cfg.Rules)
+	var evs []Event
+	e.st, evs = Evaluate(e.st, Input{State: ps, Now: now}, e.cfg.Rules)
 	e.logger.Debug("alerts judged", "events", len(evs))
 	if e.setAside && ps.Result != nil && e.st.Cycle != "" {
 		// The first evaluation after a corrupt state marked what is
@@ -235,8 +237,8 @@ func (e *Engine) Step(ctx context.Context) {
 			p.Command = "pending"
 		}
 		if ev.Actionable() && e.cfg.Spool {
-			e.st.SpoolSeq = nextSeq(e.st.SpoolSeq, now.UnixMicro())
-			p.Spool, p.SpoolName = "pending", spoolName(e.st.SpoolSeq, ev.Key)
+			e.st.SpoolSeq = actions.NextSeq(e.st.SpoolSeq, now.UnixMicro())
+			p.Spool, p.SpoolName = "pending", actions.Name(e.st.SpoolSeq, ev.Key)
 		}
 		e.logger.Info("event", "key", ev.Key, "kind", ev.Kind, "message", text)
 		e.st.Outbox = append(e.st.Outbox, p)
@@ -287,8 +289,8 @@ func (e *Engine) deliver(ctx context.Context, now time.Time) {
 			return
 		}
 		if p.Spool == "pending" {
-			b, _ := json.Marshal(spoolRecord{Env: Env(p.Event, e.cfg.Host, p.Text)})
-			if err := e.dir.WriteFile(filepath.Join(SpoolDir, p.SpoolName), b, 0o600); err != nil {
+			b, _ := json.Marshal(actions.Record{Env: Env(p.Event, e.cfg.Host, p.Text)})
+			if err := e.dir.WriteFile(filepath.Join(actions.SpoolDir, p.SpoolName), b, 0o600); err != nil {
 				e.setError("spooling " + p.Event.Key + ": " + err.Error())
 				e.logger.Error("cannot spool the event for the root action", "key", p.Event.Key, "err", err)
 			} else {
@@ -316,7 +318,7 @@ func (e *Engine) runCommand(ctx context.Context, p *Pending) {
 		return
 	}
 	e.logger.Info("running ALERT_COMMAND", "key", p.Event.Key)
-	res := RunCommand(ctx, e.cfg.Command, Env(p.Event, e.cfg.Host, p.Text), e.cfg.CommandTimeout)
+	res := actions.RunCommand(ctx, e.cfg.Command, Env(p.Event, e.cfg.Host, p.Text), e.cfg.CommandTimeout)
 	if res.Err != nil {
 		e.setError("ALERT_COMMAND for " + p.Event.Key + ": " + res.Err.Error())
 		e.logger.Error("ALERT_COMMAND failed; not run again", "key", p.Event.Key, "err", res.Err, "output", res.Output)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/vnstat-exporter/vnstat-exporter/actions"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 	"github.com/vnstat-exporter/vnstat-exporter/store"
 )
@@ -217,63 +218,6 @@ func TestCommandRecordedBeforeItRuns(t *testing.T) {
 	}
 }
 
-// TestCommandTimeout kills a command that runs too long, with its
-// children, says so, and bounds its output.
-func TestCommandTimeout(t *testing.T) {
-	dir := t.TempDir()
-	script := filepath.Join(dir, "slow.sh")
-	child := filepath.Join(dir, "child.pid")
-	if err := os.WriteFile(script, []byte("#!/bin/sh\nhead -c 100000 /dev/zero | tr '\\0' x\nsh -c 'echo $$ > "+child+"; exec sleep 120' &\nsleep 120\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	res := RunCommand(context.Background(), script, nil, 300*time.Millisecond)
-	if !res.TimedOut || res.Err == nil || !strings.Contains(res.Err.Error(), "killed after the timeout of 300ms") {
-		t.Errorf("result %+v, want killed at the timeout", res)
-	}
-	if len(res.Output) > MaxOutput+100 || !strings.Contains(res.Output, "more bytes") {
-		t.Errorf("output of %d bytes not bounded: %.80q", len(res.Output), res.Output)
-	}
-	waitGone(t, child)
-}
-
-// TestCommandLeftoverKilled: a command that exits 0 at once but leaves a
-// process in the background is reported as done, not as timed out, and
-// what it left is killed when it exits.
-func TestCommandLeftoverKilled(t *testing.T) {
-	dir := t.TempDir()
-	script := filepath.Join(dir, "quick.sh")
-	child := filepath.Join(dir, "child.pid")
-	if err := os.WriteFile(script, []byte("#!/bin/sh\n(sh -c 'echo $$ > "+child+"; exec sleep 120') &\nwhile [ ! -s "+child+" ]; do :; done\necho started\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	res := RunCommand(context.Background(), script, nil, time.Minute)
-	if res.Err != nil || res.TimedOut || !res.Leftover || res.Output != "started" {
-		t.Errorf("result %+v, want done, with a leftover killed", res)
-	}
-	waitGone(t, child)
-}
-
-// waitGone waits until the process whose ID is in the file pidFile is
-// gone (or a zombie), failing after a minute.
-func waitGone(t *testing.T, pidFile string) {
-	t.Helper()
-	b, err := os.ReadFile(pidFile)
-	if err != nil {
-		t.Fatalf("the child did not start: %v", err)
-	}
-	pid := strings.TrimSpace(string(b))
-	deadline := time.Now().Add(time.Minute)
-	for {
-		stat, err := os.ReadFile("/proc/" + pid + "/stat")
-		if err != nil || strings.Contains(string(stat), ") Z ") {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("process %s still running: %s", pid, stat)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
 
 // TestSpoolAndRunner: an event is spooled for the root runner, which runs
 // the script once for it, also when the daemon spools it again (a crash
@@ -283,11 +227,11 @@ func TestSpoolAndRunner(t *testing.T) {
 	r := newRig(t)
 	r.cfg.Spool = true
 	e := r.engine()
-	if err := os.MkdirAll(filepath.Join(r.dir.Path(), SpoolDir), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Join(r.dir.Path(), actions.SpoolDir), 0o700); err != nil {
 		t.Fatal(err)
 	}
 	r.step(e, 1_000_000)
-	spooled, _ := filepath.Glob(filepath.Join(r.dir.Path(), SpoolDir, "*.json"))
+	spooled, _ := filepath.Glob(filepath.Join(r.dir.Path(), actions.SpoolDir, "*.json"))
 	if len(spooled) != 1 || !strings.Contains(spooled[0], "threshold-100_2026-11-15") {
 		t.Fatalf("spooled %v", spooled)
 	}
@@ -301,7 +245,7 @@ func TestSpoolAndRunner(t *testing.T) {
 	if err := os.WriteFile(script, []byte("#!/bin/sh\necho \"$VNSTAT_EXPORTER_EVENT $VNSTAT_EXPORTER_THRESHOLD $VNSTAT_EXPORTER_INTERFACES\" >> "+out+"\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	run := &Runner{Spool: filepath.Join(r.dir.Path(), SpoolDir), Owner: os.Geteuid(), Ledger: filepath.Join(root, "ledger", "done"), Script: script, Timeout: 10 * time.Second}
+	run := &actions.Runner{Spool: filepath.Join(r.dir.Path(), actions.SpoolDir), Owner: os.Geteuid(), Ledger: filepath.Join(root, "ledger", "done"), Script: script, Timeout: 10 * time.Second}
 	if err := run.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +254,7 @@ func TestSpoolAndRunner(t *testing.T) {
 		t.Fatal(err)
 	}
 	// And a file that is no event.
-	bad := filepath.Join(r.dir.Path(), SpoolDir, "zz-bad.json")
+	bad := filepath.Join(r.dir.Path(), actions.SpoolDir, "zz-bad.json")
 	if err := os.WriteFile(bad, []byte(`{"env":["PATH=/tmp/evil"]}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -321,7 +265,7 @@ func TestSpoolAndRunner(t *testing.T) {
 	if string(b) != "threshold 100 eth0\n" {
 		t.Errorf("runs: %q, want one", b)
 	}
-	if left, _ := os.ReadDir(filepath.Join(r.dir.Path(), SpoolDir)); len(left) != 0 {
+	if left, _ := os.ReadDir(filepath.Join(r.dir.Path(), actions.SpoolDir)); len(left) != 0 {
 		t.Errorf("spool not emptied: %v", left)
 	}
 	if kept, _ := filepath.Glob(filepath.Join(root, "ledger", "rejected", "*-zz-bad.json")); len(kept) != 1 {

@@ -185,15 +185,37 @@ type Input struct {
 	Now time.Time
 }
 
-// Evaluate decides which events st and in make, updates st's marks (not
-// its outbox) and returns the events in order. Usage events need a result
-// without a fatal problem: numbers that cannot be trusted alert nobody,
-// the problem itself is reported instead.
-func Evaluate(st *State, in Input, r Rules) []Event {
+// Evaluate decides which events st and in make and returns st with its
+// marks updated (its outbox as it was) and the events in order; it
+// changes nothing it is given. Usage events need a result without a fatal
+// problem: numbers that cannot be trusted alert nobody, the problem itself
+// is reported instead.
+func Evaluate(st State, in Input, r Rules) (State, []Event) {
 	if in.State == nil || in.State.LastPoll.IsZero() {
 		// Nothing has been read yet: no verdict on anything.
-		return nil
+		return st, nil
 	}
+	st = st.marksCloned()
+	evs := evaluate(&st, in, r)
+	return st, evs
+}
+
+// marksCloned is st with copies of the marks Evaluate changes.
+func (st State) marksCloned() State {
+	st.Thresholds = slices.Clone(st.Thresholds)
+	if st.Problems != nil {
+		ps := make(map[string]*ProblemState, len(st.Problems))
+		for k, p := range st.Problems {
+			c := *p
+			ps[k] = &c
+		}
+		st.Problems = ps
+	}
+	return st
+}
+
+// evaluate is Evaluate on st, a copy of the caller's.
+func evaluate(st *State, in Input, r Rules) []Event {
 	h := monitor.Judge(in.State, in.Now, r.Interval)
 	var evs []Event
 	res := in.State.Result

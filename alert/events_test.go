@@ -2,6 +2,7 @@ package alert
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +27,13 @@ func result(now time.Time, used uint64) *monitor.State {
 	res.Previous = &monitor.Result{Cycle: prev, InBytes: 400_000, OutBytes: 500_000, PeakDay: prev.Start.AddDate(0, 0, 3), PeakDayBytes: 77_000, Settled: true,
 		Usage: monitor.Usage{Mode: monitor.ModeSum, UsedBytes: 900_000, LimitBytes: 1_000_000, ProjectedBytes: 900_000, ResetsOn: c.Start}}
 	return &monitor.State{Result: res, LastPoll: now}
+}
+
+// evaluateInto runs Evaluate on *st and keeps the new state in it.
+func evaluateInto(st *State, in Input, r Rules) []Event {
+	next, evs := Evaluate(*st, in, r)
+	*st = next
+	return evs
 }
 
 func kinds(evs []Event) []string {
@@ -59,7 +67,7 @@ func TestThresholdsOncePerCycle(t *testing.T) {
 		{"clock back", day(20, 0), 1_000_000, nil},
 	}
 	for _, s := range steps {
-		evs := Evaluate(&st, Input{State: result(s.now, s.used), Now: s.now}, testRules)
+		evs := evaluateInto(&st, Input{State: result(s.now, s.used), Now: s.now}, testRules)
 		if diff := cmp.Diff(s.want, kinds(evs)); diff != "" {
 			t.Errorf("%s: events (-want +got):\n%s", s.name, diff)
 		}
@@ -74,7 +82,7 @@ func TestThresholdsOncePerCycle(t *testing.T) {
 func TestNewCycleSummary(t *testing.T) {
 	st := State{Cycle: "2026-10-15"}
 	now := time.Date(2026, time.November, 15, 0, 1, 0, 0, time.UTC)
-	evs := Evaluate(&st, Input{State: result(now, 10), Now: now}, testRules)
+	evs := evaluateInto(&st, Input{State: result(now, 10), Now: now}, testRules)
 	if len(evs) != 1 {
 		t.Fatalf("events %v", kinds(evs))
 	}
@@ -102,7 +110,7 @@ func TestNewCycleSummaryWaitsForVnstatd(t *testing.T) {
 	now := time.Date(2026, time.November, 15, 0, 0, 1, 0, time.UTC)
 	early := result(now, 850_000)
 	early.Result.Previous.Settled = false
-	evs := Evaluate(&st, Input{State: early, Now: now}, testRules)
+	evs := evaluateInto(&st, Input{State: early, Now: now}, testRules)
 	if diff := cmp.Diff([]string{"threshold-80@2026-11-15"}, kinds(evs)); diff != "" {
 		t.Errorf("before vnstatd's save (-want +got):\n%s", diff)
 	}
@@ -119,21 +127,42 @@ func TestNewCycleSummaryWaitsForVnstatd(t *testing.T) {
 		t.Fatal(err)
 	}
 	now = now.Add(time.Minute)
-	if evs := Evaluate(&st, Input{State: early, Now: now}, testRules); len(evs) != 0 {
+	if evs := evaluateInto(&st, Input{State: early, Now: now}, testRules); len(evs) != 0 {
 		t.Errorf("still not settled: %v", kinds(evs))
 	}
 	now = now.Add(4 * time.Minute)
 	saved := result(now, 850_000)
 	saved.Result.Previous.InBytes, saved.Result.Previous.Usage.UsedBytes = 1_100_000, 1_600_000
-	evs = Evaluate(&st, Input{State: saved, Now: now}, testRules)
+	evs = evaluateInto(&st, Input{State: saved, Now: now}, testRules)
 	if len(evs) != 1 || evs[0].Key != "new_cycle@2026-10-15" || evs[0].UsedBytes != 1_600_000 {
 		t.Fatalf("after vnstatd's save: %+v", evs)
 	}
 	if st.Closing != "" {
 		t.Errorf("closing %q after the summary", st.Closing)
 	}
-	if evs := Evaluate(&st, Input{State: saved, Now: now.Add(time.Minute)}, testRules); len(evs) != 0 {
+	if evs := evaluateInto(&st, Input{State: saved, Now: now.Add(time.Minute)}, testRules); len(evs) != 0 {
 		t.Errorf("told again: %v", kinds(evs))
+	}
+}
+
+// TestEvaluateChangesNothingGiven: Evaluate returns the new marks and
+// leaves the state it was given as it was (thresholds, problems).
+func TestEvaluateChangesNothingGiven(t *testing.T) {
+	now := time.Date(2026, time.November, 20, 12, 0, 0, 0, time.UTC)
+	st := State{Cycle: "2026-11-15", Thresholds: make([]int, 1, 8), Problems: map[string]*ProblemState{
+		"poll_failed": {Kind: monitor.PollFailed, Detail: "x", Since: now.Add(-time.Hour), Reported: now.Add(-time.Hour)}}}
+	st.Thresholds[0] = 80
+	before, err := json.Marshal(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, evs := Evaluate(st, Input{State: result(now, 950_000), Now: now}, testRules)
+	after, _ := json.Marshal(st)
+	if string(before) != string(after) {
+		t.Errorf("the state given changed:\n%s\n%s", before, after)
+	}
+	if len(evs) == 0 || !slices.Contains(next.Thresholds, 90) || next.Problems["poll_failed"].Gone.IsZero() {
+		t.Errorf("events %v, new state %+v", kinds(evs), next)
 	}
 }
 
@@ -157,12 +186,12 @@ func TestProjection(t *testing.T) {
 			st := State{Cycle: "2026-11-15", Thresholds: []int{80, 90}}
 			in := result(tt.now, tt.used)
 			in.Result.Usage.ProjectedBytes = tt.projected
-			evs := Evaluate(&st, Input{State: in, Now: tt.now}, testRules)
+			evs := evaluateInto(&st, Input{State: in, Now: tt.now}, testRules)
 			if diff := cmp.Diff(tt.want, kinds(evs)); diff != "" {
 				t.Errorf("events (-want +got):\n%s", diff)
 			}
 			// Told once.
-			if evs := Evaluate(&st, Input{State: in, Now: tt.now.Add(time.Hour)}, testRules); len(evs) != 0 {
+			if evs := evaluateInto(&st, Input{State: in, Now: tt.now.Add(time.Hour)}, testRules); len(evs) != 0 {
 				t.Errorf("second evaluation: %v", kinds(evs))
 			}
 		})
@@ -176,12 +205,12 @@ func TestUntrustedNumbersAlertNobody(t *testing.T) {
 	in := result(now, 990_000)
 	in.Result.Problems = []monitor.Problem{{Kind: monitor.VnstatdStalled, Interface: "eth0", Detail: "vnstatd is not saving"}}
 	var st State
-	if evs := Evaluate(&st, Input{State: in, Now: now}, testRules); len(evs) != 0 {
+	if evs := evaluateInto(&st, Input{State: in, Now: now}, testRules); len(evs) != 0 {
 		t.Errorf("at once: %v", kinds(evs))
 	}
 	later := now.Add(10 * time.Minute)
 	in.Result.PolledAt, in.LastPoll = later, later
-	evs := Evaluate(&st, Input{State: in, Now: later}, testRules)
+	evs := evaluateInto(&st, Input{State: in, Now: later}, testRules)
 	if diff := cmp.Diff([]string{"problem:vnstatd_stalled:eth0@2026-11-20T12:00:00Z"}, kinds(evs)); diff != "" {
 		t.Errorf("after the grace period (-want +got):\n%s", diff)
 	}
@@ -201,7 +230,7 @@ func TestProblemBackoff(t *testing.T) {
 	for m := 0; m <= 3*24*60; m++ {
 		now := start.Add(time.Duration(m) * time.Minute)
 		in := &monitor.State{LastPoll: now, Err: errFailed}
-		for _, ev := range Evaluate(&st, Input{State: in, Now: now}, testRules) {
+		for _, ev := range evaluateInto(&st, Input{State: in, Now: now}, testRules) {
 			told = append(told, now.Sub(start))
 			reminders = append(reminders, ev.Reminder)
 			if ev.Kind != ProblemKind || ev.Problem != monitor.NoData {
@@ -225,26 +254,26 @@ func TestProblemBackoff(t *testing.T) {
 	// Missed once (a check right after a restart): no recovery yet, and
 	// back again it is the same problem, not a new one.
 	end := start.Add(73 * time.Hour)
-	if evs := Evaluate(&st, Input{State: result(end, 10), Now: end}, testRules); len(evs) != 0 {
+	if evs := evaluateInto(&st, Input{State: result(end, 10), Now: end}, testRules); len(evs) != 0 {
 		t.Fatalf("at the first check without it: %v", kinds(evs))
 	}
 	back := end.Add(30 * time.Second)
-	if evs := Evaluate(&st, Input{State: &monitor.State{LastPoll: back, Err: errFailed}, Now: back}, testRules); len(evs) != 0 {
+	if evs := evaluateInto(&st, Input{State: &monitor.State{LastPoll: back, Err: errFailed}, Now: back}, testRules); len(evs) != 0 {
 		t.Fatalf("back within a minute: %v", kinds(evs))
 	}
 	gone := end.Add(time.Minute)
-	if evs := Evaluate(&st, Input{State: result(gone, 10), Now: gone}, testRules); len(evs) != 0 {
+	if evs := evaluateInto(&st, Input{State: result(gone, 10), Now: gone}, testRules); len(evs) != 0 {
 		t.Fatalf("gone again: %v", kinds(evs))
 	}
 	recoverAt := gone.Add(RecoverAfter)
-	evs := Evaluate(&st, Input{State: result(recoverAt, 10), Now: recoverAt}, testRules)
+	evs := evaluateInto(&st, Input{State: result(recoverAt, 10), Now: recoverAt}, testRules)
 	if len(evs) != 1 || evs[0].Kind != Recovered || evs[0].Problem != monitor.NoData {
 		t.Fatalf("on recovery: %+v", evs)
 	}
 	if msg := Message(evs[0], "vps1", "en"); !strings.Contains(msg, "lasted 73h1m") {
 		t.Errorf("recovery message %q does not say how long it lasted", msg)
 	}
-	if evs := Evaluate(&st, Input{State: result(recoverAt, 10), Now: recoverAt.Add(time.Minute)}, testRules); len(evs) != 0 {
+	if evs := evaluateInto(&st, Input{State: result(recoverAt, 10), Now: recoverAt.Add(time.Minute)}, testRules); len(evs) != 0 {
 		t.Errorf("after recovery: %v", kinds(evs))
 	}
 }
@@ -259,12 +288,12 @@ func TestShortProblemsAreNotTold(t *testing.T) {
 	for m := range 9 {
 		at := now.Add(time.Duration(m) * time.Minute)
 		in.LastPoll, in.Result.PolledAt = at, at
-		if evs := Evaluate(&st, Input{State: in, Now: at}, testRules); len(evs) != 0 {
+		if evs := evaluateInto(&st, Input{State: in, Now: at}, testRules); len(evs) != 0 {
 			t.Fatalf("minute %d: %v", m, kinds(evs))
 		}
 	}
 	at := now.Add(9 * time.Minute)
-	if evs := Evaluate(&st, Input{State: result(at, 10), Now: at}, testRules); len(evs) != 0 {
+	if evs := evaluateInto(&st, Input{State: result(at, 10), Now: at}, testRules); len(evs) != 0 {
 		t.Errorf("on a short problem's end: %v", kinds(evs))
 	}
 }
@@ -287,13 +316,13 @@ func TestDailyReport(t *testing.T) {
 		{at(21, 12, 0), []string{"report@2026-11-21"}},
 	}
 	for _, s := range steps {
-		evs := Evaluate(&st, Input{State: result(s.now, 10), Now: s.now}, r)
+		evs := evaluateInto(&st, Input{State: result(s.now, 10), Now: s.now}, r)
 		if diff := cmp.Diff(s.want, kinds(evs)); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", s.now, diff)
 		}
 	}
 	now := at(22, 9, 0)
-	evs := Evaluate(&st, Input{State: &monitor.State{LastPoll: now, Err: errFailed}, Now: now}, r)
+	evs := evaluateInto(&st, Input{State: &monitor.State{LastPoll: now, Err: errFailed}, Now: now}, r)
 	if len(evs) != 1 || evs[0].Status != "error" || evs[0].CycleStart != "" {
 		t.Fatalf("report without numbers: %+v", evs)
 	}

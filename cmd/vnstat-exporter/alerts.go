@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vnstat-exporter/vnstat-exporter/actions"
 	"github.com/vnstat-exporter/vnstat-exporter/alert"
 	"github.com/vnstat-exporter/vnstat-exporter/config"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
@@ -178,7 +179,7 @@ func checkExecutable(path string) error {
 func runActions(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("vnstat-exporter run-actions", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	spool := fs.String("spool", "/var/lib/vnstat-exporter/"+alert.SpoolDir, "the daemon's spool directory, STATE_DIR/actions")
+	spool := fs.String("spool", "/var/lib/vnstat-exporter/"+actions.SpoolDir, "the daemon's spool directory, STATE_DIR/actions")
 	ledger := fs.String("ledger", "/var/lib/vnstat-exporter-actions/done", "file of the events already run, where the daemon cannot write")
 	timeout := fs.Duration("timeout", 5*time.Minute, "time the script may run for one event")
 	owner := fs.String("owner", "", "the daemon's user (name or ID) that the spool must belong to; default: the owner of the spool's parent directory, which must not be root")
@@ -208,7 +209,7 @@ func runActions(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			return 2
 		}
 	}
-	r := &alert.Runner{Spool: *spool, Owner: uid, Ledger: *ledger, Script: fs.Arg(0), Timeout: *timeout,
+	r := &actions.Runner{Spool: *spool, Owner: uid, Ledger: *ledger, Script: fs.Arg(0), Timeout: *timeout,
 		Logger: slog.New(slog.NewTextHandler(stdout, nil))}
 	if err := r.Run(ctx); err != nil {
 		fmt.Fprintln(stderr, "vnstat-exporter run-actions:", err)

@@ -1,4 +1,4 @@
-package alert
+package actions
 
 import (
 	"fmt"
@@ -18,10 +18,10 @@ const SpoolDir = "actions"
 // names above it, so which events already ran is known without a list.
 var spoolNameFormat = regexp.MustCompile(`^([0-9]{19})-[A-Za-z0-9._-]{1,128}\.json$`)
 
-// spoolName is the file an event is spooled as. It is chosen once, when
+// Name is the file an event is spooled as. It is chosen once, when
 // the event is recorded, so that writing it twice leaves one file, which
 // the runner's mark knows.
-func spoolName(seq uint64, key string) string {
+func Name(seq uint64, key string) string {
 	return fmt.Sprintf("%019d-%s.json", seq, safeName(key))
 }
 
@@ -49,16 +49,17 @@ func spoolSeq(name string) (uint64, bool) {
 	return seq, err == nil && seq > 0
 }
 
-// nextSeq is the sequence number of the next spooled event: above the
+// NextSeq is the sequence number of the next spooled event: above the
 // last one and at least the time in microseconds, so that the numbers
 // keep rising when the state file is lost (the clock goes on) and when
 // the clock is set back (the state goes on).
-func nextSeq(last uint64, unixMicro int64) uint64 {
+func NextSeq(last uint64, unixMicro int64) uint64 {
 	return max(last+1, uint64(max(unixMicro, 0)))
 }
 
-// spoolRecord is a spooled event: the variables the action script gets.
-type spoolRecord struct {
+// Record is a spooled event, as the daemon writes it in JSON: the
+// variables the action script gets.
+type Record struct {
 	Env []string `json:"env"`
 }
 

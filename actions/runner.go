@@ -1,4 +1,4 @@
-package alert
+package actions
 
 import (
 	"context"
@@ -249,7 +249,7 @@ func readEntry(spool int, name string, owner int) (env []string, data []byte, er
 	if len(data) > maxSpoolFile {
 		return nil, data, fmt.Errorf("larger than %d bytes", maxSpoolFile)
 	}
-	var rec spoolRecord
+	var rec Record
 	if err := json.Unmarshal(data, &rec); err != nil {
 		return nil, data, err
 	}

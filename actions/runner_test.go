@@ -1,4 +1,4 @@
-package alert
+package actions
 
 import (
 	"bytes"
@@ -50,8 +50,8 @@ func newSpoolRig(t *testing.T, ownDir string) *spoolRig {
 // event spools the event key with sequence number seq, as the daemon does.
 func (s *spoolRig) event(seq uint64, key string) string {
 	s.t.Helper()
-	b, _ := json.Marshal(spoolRecord{Env: []string{EnvPrefix + "KEY=" + key}})
-	name := spoolName(seq, key)
+	b, _ := json.Marshal(Record{Env: []string{EnvPrefix + "KEY=" + key}})
+	name := Name(seq, key)
 	if err := os.WriteFile(filepath.Join(s.spool, name), b, 0o600); err != nil {
 		s.t.Fatal(err)
 	}
@@ -134,21 +134,21 @@ func TestRunnerRejects(t *testing.T) {
 		}
 	}
 	// A link under an event's name, to a file outside.
-	if err := os.Symlink(outside, filepath.Join(s.spool, spoolName(1795089600000001, "link"))); err != nil {
+	if err := os.Symlink(outside, filepath.Join(s.spool, Name(1795089600000001, "link"))); err != nil {
 		t.Fatal(err)
 	}
 	// A hard link to a file outside.
-	if err := os.Link(outside, filepath.Join(s.spool, spoolName(1795089600000002, "hardlink"))); err != nil {
+	if err := os.Link(outside, filepath.Join(s.spool, Name(1795089600000002, "hardlink"))); err != nil {
 		t.Fatal(err)
 	}
-	if err := syscall.Mkfifo(filepath.Join(s.spool, spoolName(1795089600000003, "fifo")), 0o600); err != nil {
+	if err := syscall.Mkfifo(filepath.Join(s.spool, Name(1795089600000003, "fifo")), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Mkdir(filepath.Join(s.spool, spoolName(1795089600000004, "dir")), 0o700); err != nil {
+	if err := os.Mkdir(filepath.Join(s.spool, Name(1795089600000004, "dir")), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	put(spoolName(1795089600000005, "env"), `{"env":["LD_PRELOAD=/tmp/x.so"]}`)
-	put(spoolName(1795089600000006, "big"), `{"env":["`+strings.Repeat("A", maxSpoolFile)+`"]}`)
+	put(Name(1795089600000005, "env"), `{"env":["LD_PRELOAD=/tmp/x.so"]}`)
+	put(Name(1795089600000006, "big"), `{"env":["`+strings.Repeat("A", maxSpoolFile)+`"]}`)
 	put("20261130T010203.000000000Z-00-old-format.json", `{"env":[]}`)
 	put("1795089600000007\n-newline.json", `{"env":[]}`)
 	put(".alerts.json1234", "a temporary file left by a crash")
@@ -192,7 +192,7 @@ func TestRunnerRejectedElsewhere(t *testing.T) {
 	if syscall.Statfs(s.spool, &sst) != nil || sst.Type == st.Type {
 		t.Skip("the temporary directory is a tmpfs too")
 	}
-	if err := os.WriteFile(filepath.Join(s.spool, spoolName(1795089600000001, "bad")), []byte("{"), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(s.spool, Name(1795089600000001, "bad")), []byte("{"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	s.event(1795089600000002, "good")
@@ -235,7 +235,7 @@ func TestRunnerRefusesAnUntrustedSpool(t *testing.T) {
 	// Files the runner would remove ("already run") or run.
 	s.event(1795089600000005, "a")
 	s.run()
-	names := []string{spoolName(1795089600000001, "old"), spoolName(1795089600000009, "new"), "passwd"}
+	names := []string{Name(1795089600000001, "old"), Name(1795089600000009, "new"), "passwd"}
 	for _, n := range names {
 		if err := os.WriteFile(filepath.Join(victim, n), []byte(`{"env":[]}`), 0o600); err != nil {
 			t.Fatal(err)
