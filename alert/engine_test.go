@@ -218,7 +218,6 @@ func TestCommandRecordedBeforeItRuns(t *testing.T) {
 	}
 }
 
-
 // TestSpoolAndRunner: an event is spooled for the root runner, which runs
 // the script once for it, also when the daemon spools it again (a crash
 // between writing the file and recording it) and when the script reboots
