@@ -14,7 +14,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/vnstat-exporter/vnstat-exporter/alert"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
@@ -63,9 +62,12 @@ type Config struct {
 	// Calibrate keeps and applies a calibration; nil when there is no
 	// writable state directory to keep it in.
 	Calibrate func(monitor.Calibration) error
-	// Alerts gives the alert engine's status for the detailed health; nil
-	// when alerts are off.
-	Alerts func() alert.Status
+	// ParseSize reads the provider's count a calibration gives (a size as
+	// for QUOTA); needed with Calibrate.
+	ParseSize func(string) (uint64, error)
+	// Alerts gives the alert engine's status for the detailed health, a
+	// value encoded as JSON under "alerts"; nil when alerts are off.
+	Alerts func() any
 }
 
 // Handler serves the webhook, the health check and, when configured, the
@@ -76,7 +78,8 @@ type Handler struct {
 	details       [sha256.Size]byte // digest of the secret path + HealthPath
 	calibratePath [sha256.Size]byte // digest of the secret path + CalibratePath
 	calibrate     func(monitor.Calibration) error
-	alerts        func() alert.Status
+	parseSize     func(string) (uint64, error)
+	alerts        func() any
 	metricsPath   *[sha256.Size]byte
 	metrics       http.Handler
 	pollInterval  time.Duration
@@ -112,7 +115,7 @@ func NewHandler(src StateSource, cfg Config, now func() time.Time, logger *slog.
 		logger = slog.New(slog.DiscardHandler)
 	}
 	h := &Handler{state: src, webhook: sha256.Sum256([]byte(cfg.WebhookPath)), details: sha256.Sum256([]byte(cfg.WebhookPath + HealthPath)),
-		calibratePath: sha256.Sum256([]byte(cfg.WebhookPath + CalibratePath)), calibrate: cfg.Calibrate, alerts: cfg.Alerts,
+		calibratePath: sha256.Sum256([]byte(cfg.WebhookPath + CalibratePath)), calibrate: cfg.Calibrate, parseSize: cfg.ParseSize, alerts: cfg.Alerts,
 		pollInterval: cfg.PollInterval, now: now, logger: logger}
 	if cfg.MetricsPath != "" {
 		d := sha256.Sum256([]byte(cfg.MetricsPath))
@@ -270,8 +273,7 @@ func (h *Handler) serveHealth(w http.ResponseWriter, details bool) int {
 	if details {
 		body := newDetailsBody(st, verdict, now)
 		if h.alerts != nil {
-			a := h.alerts()
-			body.Alerts = &a
+			body.Alerts = h.alerts()
 		}
 		b, err = json.Marshal(body)
 	} else {
@@ -381,7 +383,7 @@ type detailsBody struct {
 	Warnings        []string      `json:"warnings,omitempty"`
 	Problems        []problemBody `json:"problems,omitempty"`
 	// Alerts is the alert engine's status, when alerts are on.
-	Alerts *alert.Status `json:"alerts,omitempty"`
+	Alerts any `json:"alerts,omitempty"`
 }
 
 func newDetailsBody(st *monitor.State, v monitor.Health, now time.Time) detailsBody {

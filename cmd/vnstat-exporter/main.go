@@ -199,6 +199,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, dir *sto
 		Version:      version,
 	}
 	if dir != nil {
+		apiCfg.ParseSize = config.ParseSize
 		apiCfg.Calibrate = func(c monitor.Calibration) error {
 			if err := dir.Save(calibrationFile, c); err != nil {
 				return err
@@ -224,7 +225,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, dir *sto
 			CommandTimeout: cfg.AlertCommandTimeout,
 			Spool:          cfg.RootActions,
 		}, poller, dir, nil, logger.With("component", "alerts"))
-		apiCfg.Alerts = engine.Status
+		apiCfg.Alerts = func() any { return engine.Status() }
 		names := make([]string, len(channels))
 		for i, ch := range channels {
 			names[i] = ch.Name
