@@ -14,34 +14,14 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 	"golang.org/x/sys/unix"
 )
 
-// Link is what interface selection needs to know of a network link.
-type Link struct {
-	// Name is the kernel's name of the link.
-	Name string
-	// Index is the kernel's interface index.
-	Index int
-	// Kind is netlink's link type: "device" for a plain driver-backed
-	// link, or "bond", "bridge", "veth", "tuntap", "wireguard", ...
-	Kind string
-	// MasterIndex is the index of the bond or bridge the link is enslaved
-	// to, or 0.
-	MasterIndex int
-	// ParentBus is the bus of the device behind the link ("pci", "usb",
-	// "virtio", ...), empty for a virtual link.
-	ParentBus string
-	// Loopback is set for the loopback link.
-	Loopback bool
-	// Up is set when the link is administratively up.
-	Up bool
-	// RxBytes and TxBytes are the kernel's 64-bit byte counters.
-	RxBytes, TxBytes uint64
-	// SpeedMbit is the link's speed as sysfs gives it, in Mbit/s; 0 when
-	// not known (a virtio NIC, a link that is down, another namespace).
-	SpeedMbit uint32
-}
+// Link is a link as the poller takes it.
+type Link = monitor.Link
+
+var _ monitor.LinkLister = (*Lister)(nil)
 
 // Lister lists links over rtnetlink.
 type Lister struct {

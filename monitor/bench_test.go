@@ -2,13 +2,8 @@ package monitor
 
 import (
 	"context"
-	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc"
-	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
 
 // benchPoller returns a poller over n interfaces x 62 days in a fake
@@ -18,7 +13,7 @@ func benchPoller(b *testing.B, n int) *Poller {
 	ifaces, links := manyIfaces(n)
 	now := time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
 	p := NewPoller(PollerConfig{StartDay: 1, Interval: time.Minute, Live: true, StaleAfter: 15 * time.Minute, BootTime: testBoot,
-		Local: time.UTC, Vnstat: vnstatsrc.DefaultConfig()},
+		Local: time.UTC, Vnstat: DefaultVnstatConfig()},
 		&fakeVnstat{ifaces: ifaces, boot: testBoot}, &fakeLinks{links: links}, func() time.Time { return now }, nil)
 	return p
 }
@@ -48,44 +43,6 @@ func BenchmarkSample(b *testing.B) {
 		links.links[1].RxBytes++
 		if err := p.Sample(context.Background()); err != nil {
 			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkPollDatabase is a whole poll against a real vnstat database
-// (vnstatd --initdb and sqlite3) of N interfaces x 62 days: all of them
-// reported (the host has them all), or one of them named in INTERFACES.
-func BenchmarkPollDatabase(b *testing.B) {
-	if why := vnstattest.Tools(); why != "" {
-		b.Skip(why)
-	}
-	for _, n := range []int{50, 2000} {
-		ifaces, links := manyIfaces(n)
-		dir := b.TempDir()
-		if _, err := vnstattest.Build(context.Background(), dir, ifaces); err != nil {
-			b.Fatal(err)
-		}
-		boot, err := vnstatsrc.BootTime()
-		if err != nil {
-			b.Fatal(err)
-		}
-		now := time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
-		for _, named := range []string{"", "enp7s0"} {
-			what := "all"
-			cfg := PollerConfig{StartDay: 1, Interval: time.Minute, Live: true, BootTime: boot, Local: time.UTC, Vnstat: vnstatsrc.DefaultConfig()}
-			if named != "" {
-				what, cfg.Interfaces = "one", []string{named}
-			}
-			b.Run(fmt.Sprintf("%dx62/%s", n, what), func(b *testing.B) {
-				p := NewPoller(cfg, vnstatsrc.NewDatabase(filepath.Join(dir, "vnstat.db")), &fakeLinks{links: links},
-					func() time.Time { return now }, nil)
-				b.ReportAllocs()
-				for b.Loop() {
-					if err := p.Poll(context.Background()); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
 		}
 	}
 }

@@ -3,14 +3,12 @@ package monitor
 import (
 	"fmt"
 	"time"
-
-	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc"
 )
 
 // vnstatd drops what it read on an interface since its previous read
 // when that is more than ceil(limit/8 x interval x 1.02) MiB in either
 // direction ("Traffic rate ... higher than set maximum ... syncing"),
-// with limit in Mbit/s (vnstatsrc.Config.BandwidthLimit) and interval the
+// with limit in Mbit/s (VnstatConfig.BandwidthLimit) and interval the
 // seconds between its two reads, at least UpdateInterval. The daemon
 // cannot see vnstatd's reads; it sees the kernel's counters every second.
 // A burstWatch withholds an interface's live part, until vnstatd's next
@@ -80,7 +78,7 @@ func (d *dirWatch) add(t, b, c, w float64) bool {
 
 // check takes the sample of link at now against the save s of interface
 // name and returns why its live part is withheld, "" if it is not.
-func (bw burstWatch) check(name string, s savedState, link Link, vc vnstatsrc.Config, now time.Time) string {
+func (bw burstWatch) check(name string, s savedState, link Link, vc VnstatConfig, now time.Time) string {
 	limit := vc.BandwidthLimit(name, link.SpeedMbit)
 	if limit == 0 || s.Why != "" || link.RxBytes < s.RX || link.TxBytes < s.TX {
 		delete(bw, name)

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc"
 )
 
 // TestDirWatch: with a limit of c bytes per second and reads at least w
@@ -70,7 +68,8 @@ func TestDirWatch(t *testing.T) {
 // what the kernel counted since that save.
 func TestLiveWithheld(t *testing.T) {
 	now := twoLinksNow
-	vc := vnstatsrc.ParseConfig([]byte("UpdateInterval 2\nMaxBandwidth 1\nBandwidthDetection 0\n"))
+	vc := DefaultVnstatConfig()
+	vc.UpdateInterval, vc.MaxBandwidth, vc.BandwidthDetection = 2*time.Second, 1, false
 	p, v, links := twoLinksPoller(t, PollerConfig{Live: true, Vnstat: vc}, &now)
 	if res := p.State().Result; res.LiveInBytes != 1000 || len(res.Details(LiveWithheld)) != 0 {
 		t.Fatalf("before the burst: live in %d, problems %v", res.LiveInBytes, res.Problems)

@@ -3,14 +3,16 @@
 //
 // Its core is pure functions over what was read: choose picks the
 // interfaces (those named, or the physical NICs and bonds that
-// selectLinks keeps from linksrc's links, never their slaves or virtual
+// selectLinks keeps from the host's links, never their slaves or virtual
 // links), judgeZone infers vnstatd's time zone, reconcile sums the cycle
-// and the previous one from a vnstatsrc.Snapshot and says what is wrong
+// and the previous one from a Snapshot and says what is wrong
 // with them as typed Problems, topUp adds what the kernel counted since
 // vnstat's saves, and Judge gives /health's verdict. The Poller runs them
 // at start, every poll interval and every live sample, keeps what one
 // poll leaves for the next, and publishes an immutable State that readers
 // load atomically. A failed poll keeps the last good Result and records
-// why. The package does no I/O of its own: vnstat and the links come
-// through the Vnstat and LinkLister interfaces it owns.
+// why. The package does no I/O of its own and imports no other package
+// of this project: vnstat's database and configuration and the links come
+// in its own types (Snapshot, VnstatConfig, Link) through the Vnstat and
+// LinkLister interfaces it owns, which vnstatsrc and linksrc satisfy.
 package monitor

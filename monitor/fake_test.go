@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc"
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
 
@@ -54,7 +53,7 @@ type fakeVnstat struct {
 
 var _ Vnstat = (*fakeVnstat)(nil)
 
-func (f *fakeVnstat) Read(_ context.Context, from time.Time, pick func([]vnstatsrc.Interface) []string) (*vnstatsrc.Snapshot, error) {
+func (f *fakeVnstat) Read(_ context.Context, from time.Time, pick func([]Interface) []string) (*Snapshot, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.reads++
@@ -62,12 +61,12 @@ func (f *fakeVnstat) Read(_ context.Context, from time.Time, pick func([]vnstats
 	if f.err != nil {
 		return nil, f.err
 	}
-	snap := &vnstatsrc.Snapshot{VnstatVersion: "2.10", BootTime: f.boot, ModTime: f.modTime}
+	snap := &Snapshot{VnstatVersion: "2.10", BootTime: f.boot, ModTime: f.modTime}
 	sorted := slices.Clone(f.ifaces)
 	slices.SortFunc(sorted, func(a, b vnstattest.Iface) int { return strings.Compare(a.Name, b.Name) })
 	for _, i := range sorted {
 		rxTotal, txTotal := i.Totals()
-		snap.Interfaces = append(snap.Interfaces, vnstatsrc.Interface{
+		snap.Interfaces = append(snap.Interfaces, Interface{
 			Name: i.Name, Created: wall(i.Created), Updated: wall(i.Updated), RXCounter: i.RXCounter, TXCounter: i.TXCounter,
 			RXTotal: rxTotal, TXTotal: txTotal,
 		})
@@ -80,10 +79,10 @@ func (f *fakeVnstat) Read(_ context.Context, from time.Time, pick func([]vnstats
 		if !slices.Contains(picked, i.Name) {
 			continue
 		}
-		days := []vnstatsrc.Day{}
+		days := []Day{}
 		for _, d := range i.Days {
 			if date := vnstattest.Date(d.Date.Date()); !date.Before(from) {
-				days = append(days, vnstatsrc.Day{Date: date, RX: d.RX, TX: d.TX})
+				days = append(days, Day{Date: date, RX: d.RX, TX: d.TX})
 			}
 		}
 		snap.Interfaces[n].Days = days
@@ -105,8 +104,8 @@ func (f *fakeVnstat) readCount() int {
 }
 
 // wall is t's clock reading, as vnstat writes it.
-func wall(t time.Time) vnstatsrc.Wall {
-	return vnstatsrc.Wall{Time: time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, time.UTC)}
+func wall(t time.Time) Wall {
+	return Wall{Time: time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, time.UTC)}
 }
 
 // newTestPoller returns a Poller over a fake vnstat holding ifaces, on a
@@ -124,7 +123,7 @@ func newTestPoller(t *testing.T, cfg PollerConfig, links []Link, now *time.Time,
 		cfg.Local = time.UTC
 	}
 	if reflect.ValueOf(cfg.Vnstat).IsZero() {
-		cfg.Vnstat = vnstatsrc.DefaultConfig()
+		cfg.Vnstat = DefaultVnstatConfig()
 	}
 	v := &fakeVnstat{ifaces: ifaces, boot: cfg.BootTime}
 	return NewPoller(cfg, v, &fakeLinks{links: links}, func() time.Time { return *now }, nil), v

@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc"
 )
 
 // Pure judgements on what vnstat's database says, each with the reason a
@@ -23,7 +21,7 @@ const zoneTolerance = 2 * time.Minute
 // modification time (the kernel's clock). ok is false when the two cannot
 // be from one save: no interface, or a difference that is no whole quarter
 // hour off UTC.
-func vnstatOffset(snap *vnstatsrc.Snapshot) (offset time.Duration, ok bool) {
+func vnstatOffset(snap *Snapshot) (offset time.Duration, ok bool) {
 	raw, ok := rawOffset(snap)
 	if !ok {
 		return 0, false
@@ -37,8 +35,8 @@ func vnstatOffset(snap *vnstatsrc.Snapshot) (offset time.Duration, ok bool) {
 
 // rawOffset is the newest `updated` wall reading less the database file's
 // modification time; ok is false without either.
-func rawOffset(snap *vnstatsrc.Snapshot) (time.Duration, bool) {
-	var newest vnstatsrc.Wall
+func rawOffset(snap *Snapshot) (time.Duration, bool) {
+	var newest Wall
 	for _, i := range snap.Interfaces {
 		if i.Updated.After(newest.Time) {
 			newest = i.Updated
@@ -52,7 +50,7 @@ func rawOffset(snap *vnstatsrc.Snapshot) (time.Duration, bool) {
 
 // writesIn reports whether snap's last save was written at loc's offset,
 // whatever that offset (a zone's local mean time is no quarter hour).
-func writesIn(snap *vnstatsrc.Snapshot, loc *time.Location) bool {
+func writesIn(snap *Snapshot, loc *time.Location) bool {
 	raw, ok := rawOffset(snap)
 	_, own := snap.ModTime.In(loc).Zone()
 	d := raw - time.Duration(own)*time.Second
@@ -126,12 +124,12 @@ type savedState struct {
 // judgeSaved reads an interface's saved counters in zone loc, and says
 // whether vnstatd recorded them from this boot's kernel counters. The
 // interface's Days must have been read.
-func judgeSaved(i vnstatsrc.Interface, snapBoot, boot time.Time, variation time.Duration, loc *time.Location) savedState {
+func judgeSaved(i Interface, snapBoot, boot time.Time, variation time.Duration, loc *time.Location) savedState {
 	// `vnstat --add` writes 0/0 with created = updated and no row;
 	// vnstatd's first save of an idle interface writes the same counters,
 	// but with a row for the day (TrafficlessEntries).
 	added := i.RXCounter == 0 && i.TXCounter == 0 && i.Updated == i.Created &&
-		!slices.ContainsFunc(i.Days, func(d vnstatsrc.Day) bool { return d.Date.Equal(i.Updated.Date()) })
+		!slices.ContainsFunc(i.Days, func(d Day) bool { return d.Date.Equal(i.Updated.Date()) })
 	s := savedState{RX: i.RXCounter, TX: i.TXCounter, Updated: i.Updated.In(loc)}
 	switch {
 	case snapBoot.IsZero():
@@ -151,7 +149,7 @@ func judgeSaved(i vnstatsrc.Interface, snapBoot, boot time.Time, variation time.
 // (through c.Today, but not beyond today or vnstat's last save), or
 // returns "". whole asks for the whole cycle: an interface vnstat began
 // to track after the cycle started does not cover it.
-func gaps(i vnstatsrc.Interface, c Cycle, today time.Time, vc vnstatsrc.Config, whole bool) string {
+func gaps(i Interface, c Cycle, today time.Time, vc VnstatConfig, whole bool) string {
 	created := i.Created.Date()
 	need := c.Start
 	if created.After(need) {

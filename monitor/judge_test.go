@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc"
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
 
@@ -33,15 +32,15 @@ func TestVnstatOffset(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			snap := &vnstatsrc.Snapshot{ModTime: mod, Interfaces: []vnstatsrc.Interface{
-				{Name: "older", Updated: vnstatsrc.Wall{Time: u.Add(-time.Hour)}}, {Name: "eth0", Updated: vnstatsrc.Wall{Time: u}}}}
+			snap := &Snapshot{ModTime: mod, Interfaces: []Interface{
+				{Name: "older", Updated: Wall{Time: u.Add(-time.Hour)}}, {Name: "eth0", Updated: Wall{Time: u}}}}
 			offset, ok := vnstatOffset(snap)
 			if offset != tt.offset || ok != tt.ok {
 				t.Errorf("vnstatOffset = %v, %v; want %v, %v", offset, ok, tt.offset, tt.ok)
 			}
 		})
 	}
-	if _, ok := vnstatOffset(&vnstatsrc.Snapshot{ModTime: mod}); ok {
+	if _, ok := vnstatOffset(&Snapshot{ModTime: mod}); ok {
 		t.Error("an empty database judged")
 	}
 	shanghai := time.FixedZone("CST", 8*3600)
@@ -66,8 +65,8 @@ func TestJudgeZoneOddOffset(t *testing.T) {
 	for n := range 3 {
 		mod := mod.Add(time.Duration(n) * time.Minute)
 		wall := mod.In(lmt).Add(-3 * time.Second)
-		snap := &vnstatsrc.Snapshot{ModTime: mod, Interfaces: []vnstatsrc.Interface{{Name: "eth0",
-			Updated: vnstatsrc.Wall{Time: time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), wall.Second(), 0, time.UTC)}}}}
+		snap := &Snapshot{ModTime: mod, Interfaces: []Interface{{Name: "eth0",
+			Updated: Wall{Time: time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), wall.Second(), 0, time.UTC)}}}}
 		var w string
 		zone, seen, w = judgeZone(snap, lmt, false, zone, seen)
 		if zone != lmt || w != "" {
@@ -207,7 +206,7 @@ func TestPollZoneMismatch(t *testing.T) {
 // the new set; a NIC that left the host stays chosen while vnstat has it,
 // and is forgotten once vnstat does not.
 func TestChooseIsPure(t *testing.T) {
-	ifaces := []vnstatsrc.Interface{{Name: "eth0"}, {Name: "wwan0"}}
+	ifaces := []Interface{{Name: "eth0"}, {Name: "wwan0"}}
 	before := map[string]bool{"wwan0": true, "gone0": true}
 	ch := choose(nil, hostLinks[:2], ifaces, false, before)
 	if !maps.Equal(before, map[string]bool{"wwan0": true, "gone0": true}) {

@@ -1,16 +1,35 @@
 package monitor
 
-import "github.com/vnstat-exporter/vnstat-exporter/linksrc"
-
-// Link is a network link as linksrc lists it.
-type Link = linksrc.Link
+// Link is what interface selection needs to know of a network link.
+type Link struct {
+	// Name is the kernel's name of the link.
+	Name string
+	// Index is the kernel's interface index.
+	Index int
+	// Kind is netlink's link type: "device" for a plain driver-backed
+	// link, or "bond", "bridge", "veth", "tuntap", "wireguard", ...
+	Kind string
+	// MasterIndex is the index of the bond or bridge the link is enslaved
+	// to, or 0.
+	MasterIndex int
+	// ParentBus is the bus of the device behind the link ("pci", "usb",
+	// "virtio", ...), empty for a virtual link.
+	ParentBus string
+	// Loopback is set for the loopback link.
+	Loopback bool
+	// Up is set when the link is administratively up.
+	Up bool
+	// RxBytes and TxBytes are the kernel's 64-bit byte counters.
+	RxBytes, TxBytes uint64
+	// SpeedMbit is the link's speed as sysfs gives it, in Mbit/s; 0 when
+	// not known (a virtio NIC, a link that is down, another namespace).
+	SpeedMbit uint32
+}
 
 // LinkLister lists the host's links.
 type LinkLister interface {
 	Links() ([]Link, error)
 }
-
-var _ LinkLister = (*linksrc.Lister)(nil)
 
 // Skip is a link left out of the automatic choice, and why.
 type Skip struct {

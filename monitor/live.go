@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc"
 )
 
 // sampleMargin is how far before a save a kernel sample must be taken to
@@ -142,7 +140,7 @@ func (p *Poller) watchBursts(saved map[string]savedState, links []Link, now time
 // vnstatd may have stopped reading, and it discards what it reads more
 // than 6 minutes after its read before (a stopped, hung or suspended
 // vnstatd loses the traffic in between).
-func overdue(name string, s savedState, vc vnstatsrc.Config, poll time.Duration, now time.Time) string {
+func overdue(name string, s savedState, vc VnstatConfig, poll time.Duration, now time.Time) string {
 	due := vc.SaveInterval + vc.UpdateInterval + vc.PollInterval + poll + 5*time.Second
 	if s.Why != "" || now.Sub(s.Updated) <= due {
 		return ""

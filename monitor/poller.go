@@ -7,17 +7,13 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-
-	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc"
 )
 
 // Vnstat reads vnstat's database: every interface, and the daily rows from
 // a civil date on of those pick returns, in one read transaction.
 type Vnstat interface {
-	Read(ctx context.Context, from time.Time, pick func([]vnstatsrc.Interface) []string) (*vnstatsrc.Snapshot, error)
+	Read(ctx context.Context, from time.Time, pick func([]Interface) []string) (*Snapshot, error)
 }
-
-var _ Vnstat = (*vnstatsrc.Database)(nil)
 
 // Result is the outcome of a good poll: the cycle's totals.
 type Result struct {
@@ -108,7 +104,7 @@ type PollerConfig struct {
 	Quota Quota
 	// Vnstat is vnstat's own configuration: how long it keeps daily rows,
 	// whether it writes rows for idle days, its time zone.
-	Vnstat vnstatsrc.Config
+	Vnstat VnstatConfig
 	// Local is this process's time zone; nil means time.Local.
 	Local *time.Location
 	// Live adds to vnstat's sums what the kernel counted since vnstat's
@@ -191,7 +187,7 @@ type Reload struct {
 	// Vnstat is the database to read from now on.
 	Vnstat Vnstat
 	// Config is vnstat's configuration.
-	Config vnstatsrc.Config
+	Config VnstatConfig
 	// StaleAfter is the stall threshold derived from it.
 	StaleAfter time.Duration
 }
@@ -334,7 +330,7 @@ func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, []Link, erro
 	// after the read, so a day more is read in case it moves the cycle.
 	from := CycleAt(now.In(p.zone), p.cfg.StartDay).Previous(p.cfg.StartDay).Start.AddDate(0, 0, -1)
 	var ch choice
-	snap, err := p.vnstat.Read(ctx, from, func(ifaces []vnstatsrc.Interface) []string {
+	snap, err := p.vnstat.Read(ctx, from, func(ifaces []Interface) []string {
 		ch = choose(p.cfg.Interfaces, links, ifaces, foreign != "", p.nics)
 		return ch.names
 	})

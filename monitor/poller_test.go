@@ -12,7 +12,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc"
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
 
@@ -106,7 +105,7 @@ func TestPollPreviousCycle(t *testing.T) {
 		ifaces      []vnstattest.Iface
 		interfaces  []string
 		quota       Quota
-		vnstat      vnstatsrc.Config
+		vnstat      VnstatConfig
 		first, last time.Time
 		incomplete  string
 	}{
@@ -125,7 +124,7 @@ func TestPollPreviousCycle(t *testing.T) {
 		{name: "no rows while vnstatd ran with TrafficlessEntries 1", startDay: 1, ifaces: short,
 			first: vnstattest.Date(2026, time.October, 1), last: vnstattest.Date(2026, time.October, 31),
 			incomplete: "eth0: vnstat has no row for 31 day(s) of the cycle (2026-10-01, 2026-10-02, 2026-10-03 and 28 more)"},
-		{name: "rows deleted by DailyDays", startDay: 1, ifaces: short, vnstat: vnstatsrc.Config{DailyDays: 21},
+		{name: "rows deleted by DailyDays", startDay: 1, ifaces: short, vnstat: VnstatConfig{DailyDays: 21},
 			first: vnstattest.Date(2026, time.October, 1), last: vnstattest.Date(2026, time.October, 31),
 			incomplete: "eth0: vnstat keeps 21 days of daily rows (DailyDays), so rows before 2026-11-09 are gone (cycle start 2026-10-01)"},
 	}
@@ -135,7 +134,7 @@ func TestPollPreviousCycle(t *testing.T) {
 			if ifaces == nil {
 				ifaces = multiIfaces()
 			}
-			vc := vnstatsrc.DefaultConfig()
+			vc := DefaultVnstatConfig()
 			if tt.vnstat.DailyDays != 0 {
 				vc.DailyDays = tt.vnstat.DailyDays
 			}
@@ -179,7 +178,7 @@ func TestPollIdleDays(t *testing.T) {
 		}
 	}
 	ifaces := []vnstattest.Iface{{Name: "eth0", Created: vnstattest.Date(2026, time.August, 1), Updated: now.Add(-time.Minute), Days: days}}
-	idle := vnstatsrc.DefaultConfig()
+	idle := DefaultVnstatConfig()
 	idle.TrafficlessEntries = false
 	res := pollOnce(t, ifaces, PollerConfig{StartDay: 1, Vnstat: idle}, hostLinks, now)
 	if len(res.Problems) != 0 || len(res.Previous.Problems) != 0 {
@@ -244,7 +243,7 @@ func TestPollFailureKeepsLastGoodResult(t *testing.T) {
 
 	for _, bad := range []error{
 		errors.New("reading vnstat's database /db/vnstat.db: database is locked"),
-		fmt.Errorf("reading vnstat's database /db/vnstat.db: %w: dbversion \"2\"", vnstatsrc.ErrDBVersion),
+		errors.New("reading vnstat's database /db/vnstat.db: unsupported vnstat database version: dbversion \"2\""),
 	} {
 		now = now.Add(time.Minute)
 		v.set(func(f *fakeVnstat) { f.err = bad })

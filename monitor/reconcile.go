@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc"
 )
 
 // The pure core of a poll: which interfaces to report, which zone vnstatd
@@ -32,7 +30,7 @@ type choice struct {
 // INTERFACES (named) that vnstat has, or the physical NICs vnstat tracks
 // and those chosen before (nics) that vnstat still has. foreign says the
 // links are not the host's: named interfaces are then vnstat's only.
-func choose(named []string, links []Link, ifaces []vnstatsrc.Interface, foreign bool, nics map[string]bool) choice {
+func choose(named []string, links []Link, ifaces []Interface, foreign bool, nics map[string]bool) choice {
 	inDB := make(map[string]bool, len(ifaces))
 	dbNames := make([]string, 0, len(ifaces))
 	for _, i := range ifaces {
@@ -119,7 +117,7 @@ type zoneVote struct {
 // this process's (UTC with UseUTC). cur and seen are the previous read's
 // judgement and vote. A mismatch counts once two saves agree on it: one
 // save can be misread (a write that was not a save).
-func judgeZone(snap *vnstatsrc.Snapshot, base *time.Location, useUTC bool, cur *time.Location, seen zoneVote) (*time.Location, zoneVote, string) {
+func judgeZone(snap *Snapshot, base *time.Location, useUTC bool, cur *time.Location, seen zoneVote) (*time.Location, zoneVote, string) {
 	if useUTC {
 		return base, zoneVote{}, ""
 	}
@@ -147,7 +145,7 @@ func judgeZone(snap *vnstatsrc.Snapshot, base *time.Location, useUTC bool, cur *
 // zone: the totals of this cycle and the previous one, what is wrong with
 // them, and the saved counters that go with them. off, if set, is why the
 // live part is off.
-func reconcile(snap *vnstatsrc.Snapshot, ch choice, off *Problem, cfg PollerConfig, zone *time.Location, now time.Time) (*Result, map[string]savedState, error) {
+func reconcile(snap *Snapshot, ch choice, off *Problem, cfg PollerConfig, zone *time.Location, now time.Time) (*Result, map[string]savedState, error) {
 	local := now.In(zone)
 	cycle := CycleAt(local, cfg.StartDay)
 	previous := cycle.Previous(cfg.StartDay)
@@ -188,7 +186,7 @@ func reconcile(snap *vnstatsrc.Snapshot, ch choice, off *Problem, cfg PollerConf
 
 // total sums the daily rows of the named interfaces over the cycle, and
 // says which sums miss days (see gaps) as of today.
-func total(snap *vnstatsrc.Snapshot, names []string, cycle Cycle, today time.Time, vc vnstatsrc.Config, zone *time.Location, whole bool) (*Result, error) {
+func total(snap *Snapshot, names []string, cycle Cycle, today time.Time, vc VnstatConfig, zone *time.Location, whole bool) (*Result, error) {
 	res := &Result{Cycle: cycle}
 	var overflow bool
 	var daily []uint64 // received + sent by day of the cycle

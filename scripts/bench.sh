@@ -193,7 +193,7 @@ for n in 50 2000; do
 done
 
 echo "Go benchmarks:"
-go test -run '^$' -bench . -benchmem ./monitor ./linksrc ./api | grep '^Benchmark'
+go test -run '^$' -bench . -benchmem ./monitor ./vnstatsrc ./linksrc ./api | grep '^Benchmark'
 
 # Binary size: the release build (static, stripped), and the bytes of the
 # symbols of shoutrrr and of the alert package in an unstripped build.

@@ -10,6 +10,8 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
 // SupportedDBVersion is the schema version (info.dbversion) this package
@@ -23,69 +25,15 @@ var ErrDBVersion = errors.New("unsupported vnstat database version")
 // has run (2^32-1).
 const noBootTime = math.MaxUint32
 
-// wallFormat is how vnstat writes created and updated.
-const wallFormat = time.DateTime
+// The database's contents, in monitor's types.
+type (
+	Snapshot  = monitor.Snapshot
+	Interface = monitor.Interface
+	Day       = monitor.Day
+	Wall      = monitor.Wall
+)
 
-// Snapshot is what one read transaction saw of vnstat's database.
-type Snapshot struct {
-	// VnstatVersion is the version of the vnstat that last opened the
-	// database for writing, such as "2.10".
-	VnstatVersion string
-	// BootTime is the host's boot time vnstatd last saw; zero when no
-	// vnstatd has run on the database yet.
-	BootTime time.Time
-	// ModTime is when the database (or its write-ahead log) was last
-	// written, by the kernel's clock, as stat saw it just before the read.
-	ModTime time.Time
-	// Interfaces are all of the database's interfaces, by name; only
-	// those the caller picked have Days.
-	Interfaces []Interface
-}
-
-// Interface is one interface of vnstat's database.
-type Interface struct {
-	// Name is the kernel name vnstat tracks the interface by.
-	Name string
-	// Created and Updated are when vnstat started tracking the interface
-	// and last saved it, as the wall-clock readings vnstat wrote (in its
-	// zone: local time, or UTC with UseUTC) held as UTC: Wall.In gives
-	// the instant.
-	Created, Updated Wall
-	// RXCounter and TXCounter are the kernel's byte counters at the save.
-	RXCounter, TXCounter uint64
-	// RXTotal and TXTotal are vnstat's lifetime totals at the save.
-	RXTotal, TXTotal uint64
-	// Days are the daily rows from the date asked for on, oldest first,
-	// for picked interfaces; nil for the others.
-	Days []Day
-}
-
-// Day is one daily row.
-type Day struct {
-	// Date is the day as vnstatd wrote it, a civil date held as midnight
-	// UTC.
-	Date time.Time
-	// RX and TX are the bytes received and sent that day.
-	RX, TX uint64
-}
-
-// Wall is a wall-clock reading without a zone, held as that reading in
-// UTC.
-type Wall struct{ time.Time }
-
-// In returns the instant the reading stands for in zone loc.
-func (w Wall) In(loc *time.Location) time.Time {
-	t := w.Time
-	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, loc)
-}
-
-// Date returns the reading's civil date, midnight UTC.
-func (w Wall) Date() time.Time {
-	return w.Truncate(24 * time.Hour)
-}
-
-// String formats the reading as vnstat writes it.
-func (w Wall) String() string { return w.Format(wallFormat) }
+var _ monitor.Vnstat = (*Database)(nil)
 
 // Database is vnstat's database file, read directly.
 type Database struct {
@@ -273,9 +221,9 @@ func readDays(ctx context.Context, stmt *sql.Stmt, id int64, from time.Time) ([]
 }
 
 func parseWall(s string) (Wall, error) {
-	t, err := time.Parse(wallFormat, s)
+	t, err := time.Parse(time.DateTime, s)
 	if err != nil {
 		return Wall{}, fmt.Errorf("%q is not a date and time", s)
 	}
-	return Wall{t}, nil
+	return Wall{Time: t}, nil
 }

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc"
+	"golang.org/x/sys/unix"
 )
 
 // Iface is an interface to put in a database.
@@ -90,7 +90,7 @@ func BuildConf(ctx context.Context, dir string, ifaces []Iface, extraConf string
 	if err := run(ctx, nil, "vnstatd", "--initdb", "--config", conf); err != nil {
 		return "", err
 	}
-	btime, err := vnstatsrc.BootTime()
+	btime, err := bootTime()
 	if err != nil {
 		return "", err
 	}
@@ -158,4 +158,14 @@ func run(ctx context.Context, stdin *strings.Reader, name string, args ...string
 		return fmt.Errorf("running %s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(out.String()))
 	}
 	return nil
+}
+
+// bootTime is when the host booted, from the kernel's uptime: the btime
+// vnstatd would store, within a second (vnstat allows BootVariation).
+func bootTime() (time.Time, error) {
+	var si unix.Sysinfo_t
+	if err := unix.Sysinfo(&si); err != nil {
+		return time.Time{}, fmt.Errorf("reading the uptime: %w", err)
+	}
+	return time.Now().Add(-time.Duration(si.Uptime) * time.Second).Truncate(time.Second), nil
 }

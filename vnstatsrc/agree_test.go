@@ -1,4 +1,4 @@
-package monitor
+package vnstatsrc_test
 
 import (
 	"context"
@@ -7,9 +7,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc"
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
+
+// links lists links that never change.
+type links []monitor.Link
+
+func (l links) Links() ([]monitor.Link, error) { return l, nil }
 
 // TestAgreesWithVnstat builds real vnstat databases with random rows (gaps,
 // values beyond 32 bits, interfaces created at random) and checks, for
@@ -36,7 +42,7 @@ func TestAgreesWithVnstat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	links := []Link{{Name: "eth0", Index: 2, Kind: "device", ParentBus: "pci"}, {Name: "eth1", Index: 3, Kind: "device", ParentBus: "pci"}}
+	nics := links{{Name: "eth0", Index: 2, Kind: "device", ParentBus: "pci"}, {Name: "eth1", Index: 3, Kind: "device", ParentBus: "pci"}}
 	runs, nonzero := 0, 0
 	for db := range dbs {
 		today := todays[rng.IntN(len(todays))]
@@ -58,13 +64,13 @@ func TestAgreesWithVnstat(t *testing.T) {
 		}
 		now := today.Add(23*time.Hour + 30*time.Minute)
 		for startDay := 1; startDay <= 31; startDay++ {
-			p := NewPoller(PollerConfig{StartDay: startDay, Interval: time.Minute, BootTime: boot, Local: time.UTC, Vnstat: vnstatsrc.DefaultConfig()},
-				vnstatsrc.NewDatabase(filepath.Join(dir, "vnstat.db")), &fakeLinks{links: links}, func() time.Time { return now }, nil)
+			p := monitor.NewPoller(monitor.PollerConfig{StartDay: startDay, Interval: time.Minute, BootTime: boot, Local: time.UTC, Vnstat: vnstatsrc.DefaultConfig()},
+				vnstatsrc.NewDatabase(filepath.Join(dir, "vnstat.db")), nics, func() time.Time { return now }, nil)
 			if err := p.Poll(context.Background()); err != nil {
 				t.Fatalf("db %d START_DAY %d: %v", db, startDay, err)
 			}
 			res := p.State().Result
-			for _, c := range []*Result{res, res.Previous} {
+			for _, c := range []*monitor.Result{res, res.Previous} {
 				cli, err := vnstattest.CLIDaily(context.Background(), dir, "UTC", c.Cycle.Start, c.Cycle.Today)
 				if err != nil {
 					t.Fatal(err)
@@ -82,7 +88,7 @@ func TestAgreesWithVnstat(t *testing.T) {
 				}
 				if c.InBytes != in || c.OutBytes != out {
 					t.Errorf("db %d (today %s) START_DAY %d cycle %s..%s: %d/%d, vnstat prints %d/%d",
-						db, today.Format(DateFormat), startDay, c.Cycle.Start.Format(DateFormat), c.Cycle.Today.Format(DateFormat), c.InBytes, c.OutBytes, in, out)
+						db, today.Format(monitor.DateFormat), startDay, c.Cycle.Start.Format(monitor.DateFormat), c.Cycle.Today.Format(monitor.DateFormat), c.InBytes, c.OutBytes, in, out)
 				}
 			}
 		}
