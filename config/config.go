@@ -95,8 +95,10 @@ type Config struct {
 	// systemd path unit.
 	RootActions bool
 
-	// Warnings name settings that were given but are no longer used.
-	Warnings []string
+	// Warnings are what the settings given do not do that their owner may
+	// expect: a setting no longer used, a guessable WEBHOOK_PATH, ALERT_AT
+	// without QUOTA.
+	Warnings []Warning
 }
 
 // removed lists the settings earlier versions had, with why they went; an
@@ -336,12 +338,7 @@ func Vars() []Var {
 				if fields := strings.Fields(v); len(fields) > 0 {
 					c.NotifyURLs = fields
 				}
-				for _, u := range c.NotifyURLs {
-					if scheme, _, ok := strings.Cut(u, "://"); !ok || scheme == "" {
-						return false
-					}
-				}
-				return true
+				return !slices.ContainsFunc(c.NotifyURLs, func(u string) bool { return !IsURL(u) })
 			}},
 		{"NOTIFY_URLS_FILE", "notify-urls-file", "", "an existing file with one URL per line (# starts a comment), such as a Docker secret or systemd credential; not with NOTIFY_URLS",
 			"file the notification URLs are read from",
@@ -448,10 +445,22 @@ func Load(getenv func(string) string) (Config, error) {
 	gone := removed()
 	for _, name := range slices.Sorted(maps.Keys(gone)) {
 		if getenv(name) != "" {
-			c.Warnings = append(c.Warnings, name+" is set but no longer used: "+gone[name]+"; remove it")
+			c.Warnings = append(c.Warnings, Warning{"obsolete setting", name + " is set but no longer used: " + gone[name] + "; remove it"})
 		}
 	}
+	if c.DefaultWebhook() {
+		c.Warnings = append(c.Warnings, Warning{Msg: "WEBHOOK_PATH is the default published in the original README, so anyone can guess it; set a secret one"})
+	}
+	if c.Alerts() && c.Quota == 0 && len(c.AlertAt) > 0 {
+		c.Warnings = append(c.Warnings, Warning{Msg: "ALERT_AT needs QUOTA: no threshold or projection alerts; cycle summaries, problems and reports are sent"})
+	}
 	return c, nil
+}
+
+// Warning is a warning about the settings, logged at the start.
+type Warning struct {
+	// Msg is the log message; Problem, when set, the detail.
+	Msg, Problem string
 }
 
 // newValidator returns a validator that knows the checks specific to this

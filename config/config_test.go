@@ -40,6 +40,7 @@ func TestLoadDefaults(t *testing.T) {
 		ReportAt:            -1,
 		ProblemGrace:        10 * time.Minute,
 		AlertCommandTimeout: time.Minute,
+		Warnings:            []Warning{{Msg: "WEBHOOK_PATH is the default published in the original README, so anyone can guess it; set a secret one"}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
@@ -119,9 +120,9 @@ func TestLoadValid(t *testing.T) {
 		AlertCommandTimeout: time.Hour,
 		RootActions:         true,
 		// An old env file's settings: warned about, not refused.
-		Warnings: []string{
-			"VNSTAT_BIN is set but no longer used: vnstat-exporter reads vnstat's database directly and no longer runs the vnstat command; remove it",
-			"VNSTAT_TIMEOUT is set but no longer used: vnstat-exporter reads vnstat's database directly and no longer runs the vnstat command; remove it",
+		Warnings: []Warning{
+			{"obsolete setting", "VNSTAT_BIN is set but no longer used: vnstat-exporter reads vnstat's database directly and no longer runs the vnstat command; remove it"},
+			{"obsolete setting", "VNSTAT_TIMEOUT is set but no longer used: vnstat-exporter reads vnstat's database directly and no longer runs the vnstat command; remove it"},
 		},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

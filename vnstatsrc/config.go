@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
@@ -128,8 +130,22 @@ func Open(o Options) (*Database, Config) {
 }
 
 // BootTime is the host's boot time as vnstatd reads it and stores it in
-// the database (info.btime): btime in /proc/stat.
+// the database (info.btime): btime in /proc/stat; where /proc cannot be
+// read, from the kernel's uptime (within a second of it).
 func BootTime() (time.Time, error) {
+	t, err := procBootTime()
+	if err == nil {
+		return t, nil
+	}
+	var si unix.Sysinfo_t
+	if unix.Sysinfo(&si) != nil {
+		return time.Time{}, err
+	}
+	return time.Now().Add(-time.Duration(si.Uptime) * time.Second), nil
+}
+
+// procBootTime is btime in /proc/stat.
+func procBootTime() (time.Time, error) {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
 		return time.Time{}, fmt.Errorf("reading the boot time: %w", err)

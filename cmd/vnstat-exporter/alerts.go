@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -19,76 +18,20 @@ import (
 	"github.com/vnstat-exporter/vnstat-exporter/actions"
 	"github.com/vnstat-exporter/vnstat-exporter/alert"
 	"github.com/vnstat-exporter/vnstat-exporter/config"
-	"github.com/vnstat-exporter/vnstat-exporter/monitor"
-	"github.com/vnstat-exporter/vnstat-exporter/store"
 )
 
-// calibrationFile is the file in STATE_DIR that keeps the calibration.
-const calibrationFile = "calibration.json"
-
-// loadCalibration returns the state directory, opened if it was not (nil
-// if it cannot be: calibration is then off), and the calibration kept in
-// it, nil if none.
-func loadCalibration(cfg config.Config, dir *store.Dir, logger *slog.Logger) (*store.Dir, *monitor.Calibration) {
-	if dir == nil {
-		var err error
-		if dir, err = store.Open(cfg.StateDir, nil); err != nil {
-			logger.Info("calibration off: no writable state directory", "state_dir", cfg.StateDir, "err", err)
-			return nil, nil
-		}
-	}
-	var c monitor.Calibration
-	found, err := dir.Load(calibrationFile, &c)
-	if err != nil {
-		logger.Error("calibration unreadable; ignoring it", "err", err)
-	}
-	if !found {
-		return dir, nil
-	}
-	logger.Info("calibration loaded", "cycle_start", c.Cycle.Format(monitor.DateFormat), "offset_bytes", c.OffsetBytes,
-		"set_at", c.SetAt, "source", c.Source)
-	return dir, &c
-}
-
-// notifyChannels reads the notification URLs (from NOTIFY_URLS_FILE when
-// it is set) and checks each with its service's parser.
+// notifyChannels makes the channels of the notification URLs (read from
+// NOTIFY_URLS_FILE by config.CheckFiles when it is set), each checked by
+// its service's parser.
 func notifyChannels(cfg config.Config) ([]*alert.Channel, error) {
-	urls, name := cfg.NotifyURLs, "NOTIFY_URLS"
-	if cfg.NotifyURLsFile != "" {
-		name = "NOTIFY_URLS_FILE"
-		var err error
-		if urls, err = readURLFile(cfg.NotifyURLsFile); err != nil {
-			return nil, &config.Error{Var: name, Value: fmt.Sprintf("%q (%v)", cfg.NotifyURLsFile, err), Allowed: config.VarByName(name).Allowed}
-		}
-	}
-	chs, err := alert.Channels(urls)
+	chs, err := alert.Channels(cfg.NotifyURLs)
 	if err != nil {
-		return nil, &config.Error{Var: name, Value: "(value hidden: " + err.Error() + ")", Allowed: config.VarByName("NOTIFY_URLS").Allowed}
+		if cfg.NotifyURLsFile != "" {
+			return nil, config.Refuse("NOTIFY_URLS_FILE", cfg.NotifyURLsFile, err)
+		}
+		return nil, config.Refuse("NOTIFY_URLS", "", err)
 	}
 	return chs, nil
-}
-
-// readURLFile reads one URL per line; blank lines and lines that start
-// with # are skipped.
-func readURLFile(path string) ([]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var urls []string
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		line := strings.TrimSpace(s.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		if scheme, _, ok := strings.Cut(line, "://"); !ok || scheme == "" || strings.ContainsAny(line, " \t") {
-			return nil, fmt.Errorf("line %d is not one URL", len(urls)+1)
-		}
-		urls = append(urls, line)
-	}
-	return urls, s.Err()
 }
 
 // notifyTest sends one test message to every channel and prints, per
@@ -157,22 +100,6 @@ func askDaemon(req *http.Request, prefix string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// checkExecutable refuses an ALERT_COMMAND that cannot be executed.
-func checkExecutable(path string) error {
-	if path == "" {
-		return nil
-	}
-	fi, err := os.Stat(path)
-	if err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0 {
-		return nil
-	}
-	why := "not an executable file"
-	if err != nil {
-		why = err.Error()
-	}
-	return &config.Error{Var: "ALERT_COMMAND", Value: fmt.Sprintf("%q (%s)", path, why), Allowed: config.VarByName("ALERT_COMMAND").Allowed}
-}
-
 // runActions is the root side of ROOT_ACTIONS, run by
 // vnstat-exporter-actions.service: it runs the owner's script once for
 // each event in the spool.
@@ -197,8 +124,8 @@ func runActions(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fs.Usage()
 		return 2
 	}
-	if err := checkExecutable(fs.Arg(0)); err != nil {
-		fmt.Fprintln(stderr, "vnstat-exporter run-actions: script", strings.TrimPrefix(err.Error(), "invalid ALERT_COMMAND "))
+	if err := config.Executable(fs.Arg(0)); err != nil {
+		fmt.Fprintf(stderr, "vnstat-exporter run-actions: script %q (%v): allowed: an executable file\n", fs.Arg(0), err)
 		return 2
 	}
 	uid := -1

@@ -20,7 +20,6 @@ import (
 
 	"github.com/lmittmann/tint"
 	"golang.org/x/sync/errgroup"
-	"golang.org/x/sys/unix"
 
 	"github.com/vnstat-exporter/vnstat-exporter/alert"
 	"github.com/vnstat-exporter/vnstat-exporter/api"
@@ -112,6 +111,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "calibrate":
 		return calibrate(ctx, cfg.LocalURL(cfg.WebhookPath+api.CalibratePath), fs.Arg(0), stdout, stderr)
 	}
+	if err := config.CheckFiles(&cfg); err != nil {
+		fmt.Fprintln(stderr, "vnstat-exporter:", err)
+		return 2
+	}
 	channels, err := notifyChannels(cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "vnstat-exporter:", err)
@@ -120,24 +123,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if sub == "notify-test" {
 		return notifyTest(ctx, channels, cfg.NotifyLang, stdout, stderr)
 	}
-	if err := checkNetns(cfg.NetnsPath); err != nil {
-		fmt.Fprintln(stderr, "vnstat-exporter:", err)
+	// STATE_DIR keeps the alerts' state, which must be kept, and the
+	// calibration, which goes without it.
+	dir, err := store.Open(cfg.StateDir, nil)
+	if err != nil && cfg.Alerts() {
+		fmt.Fprintln(stderr, "vnstat-exporter:", config.Refuse("STATE_DIR", cfg.StateDir, err))
 		return 2
-	}
-	var dir *store.Dir
-	if cfg.Alerts() {
-		if dir, err = store.Open(cfg.StateDir, nil); err != nil {
-			fmt.Fprintln(stderr, "vnstat-exporter:", &config.Error{Var: "STATE_DIR", Value: fmt.Sprintf("%q (%v)", cfg.StateDir, err),
-				Allowed: config.VarByName("STATE_DIR").Allowed})
-			return 2
-		}
-		if err := checkExecutable(cfg.AlertCommand); err != nil {
-			fmt.Fprintln(stderr, "vnstat-exporter:", err)
-			return 2
-		}
 	}
 
 	logger := newLogger(cfg, stderr)
+	if err != nil {
+		logger.Info("calibration off: no writable state directory", "state_dir", cfg.StateDir, "err", err)
+	}
 	if err := serve(ctx, cfg, logger, dir, channels); err != nil {
 		logger.Error("exiting", "err", err)
 		return 1
@@ -145,15 +142,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return 0
 }
 
-// serve runs the daemon. dir is the state directory, nil when no alerts
-// are configured (it is then opened for the calibration if it can be).
+// serve runs the daemon. dir is the state directory, nil when it cannot
+// be written (there are then no alerts, and no calibration).
 func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, dir *store.Dir, channels []*alert.Channel) error {
 	logger.Info("starting vnstat-exporter", "version", version, "config", cfg)
 	for _, w := range cfg.Warnings {
-		logger.Warn("obsolete setting", "problem", w)
-	}
-	if cfg.DefaultWebhook() {
-		logger.Warn("WEBHOOK_PATH is the default published in the original README, so anyone can guess it; set a secret one")
+		if w.Problem == "" {
+			logger.Warn(w.Msg)
+		} else {
+			logger.Warn(w.Msg, "problem", w.Problem)
+		}
 	}
 
 	// Listen first, so that a port in use ends the program at once.
@@ -168,12 +166,21 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, dir *sto
 	}
 	defer links.Close()
 
-	dir, calibration := loadCalibration(cfg, dir, logger)
+	var calibration *monitor.Calibration
+	if dir != nil {
+		if calibration, err = dir.Calibration(); err != nil {
+			logger.Error("calibration unreadable; ignoring it", "err", err)
+		} else if c := calibration; c != nil {
+			logger.Info("calibration loaded", "cycle_start", c.Cycle.Format(monitor.DateFormat), "offset_bytes", c.OffsetBytes,
+				"set_at", c.SetAt, "source", c.Source)
+		}
+	}
 
 	db, vc, staleAfter := openVnstat(cfg)
 	logger.Info("reading vnstat's database", "database", db.Path(), "live", cfg.Live, "stale_after", staleAfter,
 		"daily_days", vc.DailyDays, "trafficless_entries", vc.TrafficlessEntries, "use_utc", vc.UseUTC,
 		"save_interval", vc.SaveInterval, "update_interval", vc.UpdateInterval, "vnstatd_poll_interval", vc.PollInterval, "max_bandwidth_mbit", vc.MaxBandwidth, "bandwidth_detection", vc.BandwidthDetection)
+	boot, _ := vnstatsrc.BootTime() // zero when not known: every save is taken as this boot's
 	poller := monitor.NewPoller(monitor.PollerConfig{
 		StartDay:   cfg.StartDay,
 		Interfaces: cfg.Interfaces,
@@ -189,7 +196,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, dir *sto
 		Live:           cfg.Live,
 		SampleInterval: time.Second,
 		StaleAfter:     staleAfter,
-		BootTime:       bootTime(),
+		BootTime:       boot,
 	}, db, links, nil, logger.With("component", "poller"))
 	watcher := linksrc.NewWatcher(cfg.NetnsPath, links, poller.Trigger, poller.Matters, 500*time.Millisecond, logger.With("component", "links"))
 	apiCfg := api.Config{
@@ -201,7 +208,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, dir *sto
 	if dir != nil {
 		apiCfg.ParseSize = config.ParseSize
 		apiCfg.Calibrate = func(c monitor.Calibration) error {
-			if err := dir.Save(calibrationFile, c); err != nil {
+			if err := dir.KeepCalibration(c); err != nil {
 				return err
 			}
 			poller.Calibrate(c)
@@ -231,31 +238,16 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, dir *sto
 			names[i] = ch.Name
 		}
 		logger.Info("alerts on", "channels", names, "alert_command", cfg.AlertCommand != "", "root_actions", cfg.RootActions, "state_dir", dir.Path())
-		if cfg.Quota == 0 && len(cfg.AlertAt) > 0 {
-			logger.Warn("ALERT_AT needs QUOTA: no threshold or projection alerts; cycle summaries, problems and reports are sent")
-		}
 	}
 	handler := api.NewHandler(poller, apiCfg, nil, logger.With("component", "api"))
 	server := api.NewServer(ln, handler, logger.With("component", "http")).WithMaxConns(cfg.MaxConnections)
 
-	// SIGHUP reads vnstat's config again and polls at once.
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 
 	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		for {
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-hup:
-				db, vc, staleAfter := openVnstat(cfg)
-				logger.Info("SIGHUP: reading vnstat's config again", "database", db.Path())
-				poller.Reload(monitor.Reload{Vnstat: db, Config: vc, StaleAfter: staleAfter})
-			}
-		}
-	})
+	g.Go(func() error { return reloadOnHUP(ctx, hup, cfg, poller, logger) })
 	g.Go(func() error { return poller.Run(ctx) })
 	g.Go(func() error { return server.Run(ctx) })
 	g.Go(func() error { return watcher.Run(ctx) })
@@ -267,6 +259,21 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, dir *sto
 	return err
 }
 
+// reloadOnHUP reads vnstat's config again, and has the poller poll at
+// once, at each signal on hup, until ctx ends.
+func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, cfg config.Config, poller *monitor.Poller, logger *slog.Logger) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-hup:
+			db, vc, staleAfter := openVnstat(cfg)
+			logger.Info("SIGHUP: reading vnstat's config again", "database", db.Path())
+			poller.Reload(monitor.Reload{Vnstat: db, Config: vc, StaleAfter: staleAfter})
+		}
+	}
+}
+
 // openVnstat opens vnstat's database as the configuration and vnstat's
 // own config file say, and returns the stall threshold.
 func openVnstat(cfg config.Config) (*vnstatsrc.Database, vnstatsrc.Config, time.Duration) {
@@ -276,37 +283,6 @@ func openVnstat(cfg config.Config) (*vnstatsrc.Database, vnstatsrc.Config, time.
 		staleAfter = vc.StaleAfter()
 	}
 	return db, vc, staleAfter
-}
-
-// bootTime is when the host booted, as vnstatd reads it, or from the
-// kernel's uptime where /proc is not readable.
-func bootTime() time.Time {
-	if t, err := vnstatsrc.BootTime(); err == nil {
-		return t
-	}
-	var si unix.Sysinfo_t
-	if err := unix.Sysinfo(&si); err != nil {
-		return time.Time{}
-	}
-	return time.Now().Add(-time.Duration(si.Uptime) * time.Second)
-}
-
-// checkNetns refuses a NETNS_PATH that is not a network namespace file
-// (it must be on nsfs, as /proc/PID/ns/net and /run/netns/NAME are).
-func checkNetns(path string) error {
-	if path == "" {
-		return nil
-	}
-	var st unix.Statfs_t
-	err := unix.Statfs(path, &st)
-	if err == nil && st.Type == unix.NSFS_MAGIC {
-		return nil
-	}
-	why := "not a namespace file"
-	if err != nil {
-		why = err.Error()
-	}
-	return &config.Error{Var: "NETNS_PATH", Value: fmt.Sprintf("%q (%s)", path, why), Allowed: config.VarByName("NETNS_PATH").Allowed}
 }
 
 // checkHealth is the container health check: it GETs the local /health

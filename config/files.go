@@ -1,0 +1,101 @@
+package config
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// CheckFiles checks, in c, the settings that name a file beyond its
+// existence (which Load checks): NETNS_PATH must be a network namespace
+// file, ALERT_COMMAND an executable file, and NOTIFY_URLS_FILE a list of
+// URLs, which it reads into c.NotifyURLs. The error is an *Error.
+func CheckFiles(c *Config) error {
+	if c.NetnsPath != "" {
+		if err := Netns(c.NetnsPath); err != nil {
+			return Refuse("NETNS_PATH", c.NetnsPath, err)
+		}
+	}
+	if c.AlertCommand != "" {
+		if err := Executable(c.AlertCommand); err != nil {
+			return Refuse("ALERT_COMMAND", c.AlertCommand, err)
+		}
+	}
+	if c.NotifyURLsFile != "" {
+		urls, err := readURLFile(c.NotifyURLsFile)
+		if err != nil {
+			return Refuse("NOTIFY_URLS_FILE", c.NotifyURLsFile, err)
+		}
+		c.NotifyURLs = urls
+	}
+	return nil
+}
+
+// Refuse is the *Error for the value of the variable name, refused
+// because of why; a secret value is not shown, only why.
+func Refuse(name, value string, why error) *Error {
+	v := fmt.Sprintf("%s (%v)", shown(name, value), why)
+	if hidden(name) {
+		v = fmt.Sprintf("(value hidden: %v)", why)
+	}
+	return &Error{Var: name, Value: v, Allowed: VarByName(name).Allowed}
+}
+
+// Netns says why path is not a network namespace file, or returns nil: it
+// must be on nsfs, as /proc/PID/ns/net and /run/netns/NAME are.
+func Netns(path string) error {
+	var st unix.Statfs_t
+	if err := unix.Statfs(path, &st); err != nil {
+		return err
+	}
+	if st.Type != unix.NSFS_MAGIC {
+		return errors.New("not a namespace file")
+	}
+	return nil
+}
+
+// Executable says why path is not an executable file, or returns nil.
+func Executable(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0 {
+		return errors.New("not an executable file")
+	}
+	return nil
+}
+
+// readURLFile reads one URL per line; blank lines and lines that start
+// with # are skipped.
+func readURLFile(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var urls []string
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		line := strings.TrimSpace(s.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if !IsURL(line) {
+			return nil, fmt.Errorf("line %d is not one URL", len(urls)+1)
+		}
+		urls = append(urls, line)
+	}
+	return urls, s.Err()
+}
+
+// IsURL reports whether s looks like one notification URL: a scheme, ://,
+// and no blank. Each service's own parser checks the rest.
+func IsURL(s string) bool {
+	scheme, _, ok := strings.Cut(s, "://")
+	return ok && scheme != "" && !strings.ContainsAny(s, " \t")
+}
