@@ -361,9 +361,16 @@ func (e *Engine) setError(msg string) {
 // backoff is the wait after the n-th failed round: RetryFirst doubled
 // n-1 times, at most RetryMax.
 func backoff(n int) time.Duration {
-	d := RetryFirst
-	for i := 1; i < n && d < RetryMax; i++ {
-		d *= 2
+	return doubled(RetryFirst, max(n-1, 0), RetryMax)
+}
+
+// doubled is first doubled n times, at most ceiling.
+func doubled(first time.Duration, n int, ceiling time.Duration) time.Duration {
+	d := first
+	for range n {
+		if d *= 2; d >= ceiling {
+			return ceiling
+		}
 	}
-	return min(d, RetryMax)
+	return min(d, ceiling)
 }

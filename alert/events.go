@@ -367,13 +367,7 @@ func problemEvents(st *State, h monitor.Health, now time.Time, r Rules) []Event 
 // reminderAfter is the wait before reminder n+1: ReminderFirst doubled n
 // times, at most ReminderMax.
 func reminderAfter(n int) time.Duration {
-	d := ReminderFirst
-	for range n {
-		if d *= 2; d >= ReminderMax {
-			return ReminderMax
-		}
-	}
-	return d
+	return doubled(ReminderFirst, n, ReminderMax)
 }
 
 // fill copies res's numbers into ev, with projected as the projection.

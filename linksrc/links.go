@@ -47,6 +47,22 @@ type linkSpeed struct {
 // speedEvery is how long a link's speed is taken as read.
 const speedEvery = time.Minute
 
+// openNetns opens the network namespace file path.
+func openNetns(path string) (netns.NsHandle, error) {
+	ns, err := netns.GetFromPath(path)
+	if err != nil {
+		return ns, fmt.Errorf("opening network namespace %s: %w", path, err)
+	}
+	return ns, nil
+}
+
+// hasDevice reports whether sysfs shows a device behind the link name: a
+// NIC whose bus netlink did not report (kernels before 5.16).
+func (n *Lister) hasDevice(name string) bool {
+	_, err := os.Stat(filepath.Join(n.sysClassNet, name, "device"))
+	return err == nil
+}
+
 // NewLister returns a lister of the links of the network namespace
 // at netnsPath (a file such as /proc/1/ns/net or /run/netns/NAME), or of
 // the process's own namespace when netnsPath is empty. Opening another
@@ -59,9 +75,9 @@ func NewLister(netnsPath string) (*Lister, error) {
 		}
 		return &Lister{handle: h, sysClassNet: "/sys/class/net"}, nil
 	}
-	ns, err := netns.GetFromPath(netnsPath)
+	ns, err := openNetns(netnsPath)
 	if err != nil {
-		return nil, fmt.Errorf("opening network namespace %s: %w", netnsPath, err)
+		return nil, err
 	}
 	defer ns.Close()
 	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
@@ -101,10 +117,8 @@ func (n *Lister) Links() ([]Link, error) {
 		if n.sysClassNet != "" {
 			l.SpeedMbit = n.speed(a.Index, a.Name, now)
 		}
-		if l.ParentBus == "" && n.sysClassNet != "" {
-			if _, err := os.Stat(filepath.Join(n.sysClassNet, a.Name, "device")); err == nil {
-				l.ParentBus = "sysfs"
-			}
+		if l.ParentBus == "" && n.sysClassNet != "" && n.hasDevice(a.Name) {
+			l.ParentBus = "sysfs"
 		}
 		links = append(links, l)
 	}

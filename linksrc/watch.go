@@ -5,12 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
 
@@ -57,11 +54,8 @@ func NewWatcher(netnsPath string, links *Lister, trigger func(), relevant func(n
 		relevant = func(string) bool { return false }
 	}
 	w := &Watcher{netnsPath: netnsPath, links: links, trigger: trigger, relevant: relevant, debounce: debounce, logger: logger}
-	if netnsPath == "" {
-		w.isNIC = func(name string) bool {
-			_, err := os.Stat(filepath.Join("/sys/class/net", name, "device"))
-			return err == nil
-		}
+	if links != nil && links.sysClassNet != "" {
+		w.isNIC = links.hasDevice
 	}
 	return w
 }
@@ -80,9 +74,9 @@ func (w *Watcher) Run(ctx context.Context) error {
 		},
 	}
 	if w.netnsPath != "" {
-		ns, err := netns.GetFromPath(w.netnsPath)
+		ns, err := openNetns(w.netnsPath)
 		if err != nil {
-			w.logger.Warn("not watching links", "err", fmt.Errorf("opening network namespace %s: %w", w.netnsPath, err))
+			w.logger.Warn("not watching links", "err", err)
 			return nil
 		}
 		defer ns.Close()
@@ -95,7 +89,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 	known := make(map[int]linkState)
 	if ls, err := w.links.Links(); err == nil {
 		for _, l := range ls {
-			known[l.Index] = linkState{name: l.Name, up: l.Up, master: l.MasterIndex, physical: l.Kind == "bond" || l.ParentBus != ""}
+			known[l.Index] = linkState{name: l.Name, up: l.Up, master: l.MasterIndex, physical: l.Physical()}
 		}
 	}
 	w.loop(ctx, updates, known)
@@ -141,7 +135,7 @@ func linkChange(known map[int]linkState, u netlink.LinkUpdate) (string, linkStat
 	a := u.Link.Attrs()
 	old, had := known[a.Index]
 	now := linkState{name: a.Name, up: a.Flags&net.FlagUp != 0, master: a.MasterIndex,
-		physical: u.Link.Type() == "bond" || a.ParentDevBus != "" || old.physical}
+		physical: Link{Kind: u.Link.Type(), ParentBus: a.ParentDevBus}.Physical() || old.physical}
 	if u.Header.Type == unix.RTM_DELLINK {
 		delete(known, a.Index)
 		if !had {

@@ -26,6 +26,10 @@ type Link struct {
 	SpeedMbit uint32
 }
 
+// Physical reports whether l is a NIC (a device on a bus) or a bond: a
+// link whose traffic may be the host's own.
+func (l Link) Physical() bool { return l.Kind == "bond" || l.ParentBus != "" }
+
 // LinkLister lists the host's links.
 type LinkLister interface {
 	Links() ([]Link, error)
