@@ -14,7 +14,7 @@ import (
 // that says what happened, then the numbers, short enough for a phone's
 // notification.
 func Message(ev Event, host, lang string) string {
-	w := phrases(lang)
+	w, kinds := phrases(lang), kindNames(lang)
 	size := sizer(ev.LimitBytes)
 	var b strings.Builder
 	line := func(format string, args ...any) {
@@ -41,14 +41,14 @@ func Message(ev Event, host, lang string) string {
 		}
 	case ProblemKind:
 		if ev.Reminder > 0 {
-			line(w["still"], host, problemName(w, ev.Problem), lasted(ev))
+			line(w["still"], host, problemName(kinds, ev.Problem), lasted(ev))
 		} else {
-			line(w["problem"], host, problemName(w, ev.Problem))
+			line(w["problem"], host, problemName(kinds, ev.Problem))
 		}
 		line("%s", ev.Detail)
 		line("%s", w["numbers_held"])
 	case Recovered:
-		line(w["recovered"], host, problemName(w, ev.Problem), lasted(ev))
+		line(w["recovered"], host, problemName(kinds, ev.Problem), lasted(ev))
 	case Report:
 		line(w["report"], host, ev.At.Format(monitor.DateFormat))
 		if ev.CycleStart == "" {
@@ -125,8 +125,8 @@ func sizer(limit uint64) func(uint64) string {
 	return SizeSI
 }
 
-func problemName(w map[string]string, k monitor.Kind) string {
-	if s, ok := w[string(k)]; ok {
+func problemName(names map[monitor.Kind]string, k monitor.Kind) string {
+	if s, ok := names[k]; ok {
 		return s
 	}
 	return string(k)
@@ -199,14 +199,6 @@ func phrases(lang string) map[string]string {
 			"no_numbers":   "No trustworthy numbers now (%s: %s)",
 			"status":       "Status %s: %s",
 			"test":         "%s: test message from vnstat-exporter; notifications work",
-
-			string(monitor.NoData):           "vnstat's database cannot be read",
-			string(monitor.PollFailed):       "vnstat's database cannot be read",
-			string(monitor.PollerStuck):      "the exporter has stopped reading vnstat",
-			string(monitor.VnstatdStalled):   "vnstatd has stopped saving",
-			string(monitor.InterfaceMissing): "an interface is missing from vnstat",
-			string(monitor.ZoneMismatch):     "vnstatd's time zone differs from the exporter's",
-			string(monitor.ForeignNamespace): "the exporter does not see the host's network",
 		}
 	}
 	return map[string]string{
@@ -228,13 +220,30 @@ func phrases(lang string) map[string]string {
 		"no_numbers":   "当前没有可信的数据（%s：%s）",
 		"status":       "状态 %s：%s",
 		"test":         "%s：vnstat-exporter 测试消息，通知工作正常",
+	}
+}
 
-		string(monitor.NoData):           "无法读取 vnstat 数据库",
-		string(monitor.PollFailed):       "无法读取 vnstat 数据库",
-		string(monitor.PollerStuck):      "exporter 已停止读取 vnstat",
-		string(monitor.VnstatdStalled):   "vnstatd 已停止保存",
-		string(monitor.InterfaceMissing): "vnstat 中缺少网卡",
-		string(monitor.ZoneMismatch):     "vnstatd 的时区与 exporter 不同",
-		string(monitor.ForeignNamespace): "exporter 看不到主机的网络",
+// kindNames are the names of the kinds of problems told, in lang (as
+// phrases).
+func kindNames(lang string) map[monitor.Kind]string {
+	if lang != "zh-CN" {
+		return map[monitor.Kind]string{
+			monitor.NoData:           "vnstat's database cannot be read",
+			monitor.PollFailed:       "vnstat's database cannot be read",
+			monitor.PollerStuck:      "the exporter has stopped reading vnstat",
+			monitor.VnstatdStalled:   "vnstatd has stopped saving",
+			monitor.InterfaceMissing: "an interface is missing from vnstat",
+			monitor.ZoneMismatch:     "vnstatd's time zone differs from the exporter's",
+			monitor.ForeignNamespace: "the exporter does not see the host's network",
+		}
+	}
+	return map[monitor.Kind]string{
+		monitor.NoData:           "无法读取 vnstat 数据库",
+		monitor.PollFailed:       "无法读取 vnstat 数据库",
+		monitor.PollerStuck:      "exporter 已停止读取 vnstat",
+		monitor.VnstatdStalled:   "vnstatd 已停止保存",
+		monitor.InterfaceMissing: "vnstat 中缺少网卡",
+		monitor.ZoneMismatch:     "vnstatd 的时区与 exporter 不同",
+		monitor.ForeignNamespace: "exporter 看不到主机的网络",
 	}
 }

@@ -2,10 +2,14 @@ package alert
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/vnstat-exporter/vnstat-exporter/config"
+	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
 var errFailed = errors.New("opening vnstat.db: permission denied")
@@ -75,6 +79,27 @@ func TestSize(t *testing.T) {
 	for n, want := range map[uint64]string{0: "0 B", 1023: "1023 B", 1024: "1.00 KiB", 1536: "1.50 KiB", 500 << 30: "500.00 GiB", 1<<64 - 1: "16.00 EiB"} {
 		if got := Size(n); got != want {
 			t.Errorf("Size(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// TestEveryLanguage: each language NOTIFY_LANG allows has its own
+// phrases, with the same keys, and a name for each kind of problem told.
+func TestEveryLanguage(t *testing.T) {
+	seen := map[string]string{}
+	for _, lang := range config.Langs {
+		w := phrases(lang)
+		if other, dup := seen[w["threshold"]]; dup {
+			t.Errorf("%s has the phrases of %s", lang, other)
+		}
+		seen[w["threshold"]] = lang
+		if len(w) != len(phrases("en")) {
+			t.Errorf("%s has %d phrases, en %d", lang, len(w), len(phrases("en")))
+		}
+		for _, k := range append(slices.Clone(monitor.FatalKinds), monitor.ZoneMismatch, monitor.ForeignNamespace) {
+			if !notified(k) || kindNames(lang)[k] == "" {
+				t.Errorf("%s: no name for %s (told: %v)", lang, k, notified(k))
+			}
 		}
 	}
 }

@@ -25,18 +25,27 @@ const HealthPath = "/health"
 // of the cycle's usage.
 const CalibratePath = "/calibrate"
 
+// PathClash is a webhook or metrics path that clashes with a route of
+// the server. It shows no path: they are secrets.
+type PathClash struct {
+	// Var is the setting refused, WEBHOOK_PATH or METRICS_PATH; Allowed
+	// what it may be.
+	Var, Allowed string
+}
+
+func (c *PathClash) Error() string { return "invalid " + c.Var + ": allowed: " + c.Allowed }
+
 // CheckPaths refuses a webhook or metrics path that clashes with a route
 // of the server: /health, each other, or the detailed health.
-func CheckPaths(webhook, metrics string) error {
-	hidden := func(p string) string { return fmt.Sprintf("(value hidden, %d bytes)", len(p)) }
+func CheckPaths(webhook, metrics string) *PathClash {
 	switch {
 	case webhook == HealthPath:
-		return fmt.Errorf("invalid WEBHOOK_PATH %s: allowed: a path other than %s", hidden(webhook), HealthPath)
+		return &PathClash{"WEBHOOK_PATH", "a path other than " + HealthPath}
 	case metrics == "":
 		return nil
 	case metrics == HealthPath || metrics == webhook || metrics == webhook+HealthPath || metrics == webhook+CalibratePath:
-		return fmt.Errorf("invalid METRICS_PATH %s: allowed: a path other than %s, WEBHOOK_PATH, WEBHOOK_PATH%s and WEBHOOK_PATH%s",
-			hidden(metrics), HealthPath, HealthPath, CalibratePath)
+		return &PathClash{"METRICS_PATH", fmt.Sprintf("a path other than %s, WEBHOOK_PATH, WEBHOOK_PATH%s and WEBHOOK_PATH%s",
+			HealthPath, HealthPath, CalibratePath)}
 	}
 	return nil
 }

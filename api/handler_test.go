@@ -387,7 +387,11 @@ func TestCheckPaths(t *testing.T) {
 		{"/hook/x", "/hook/x/health", "METRICS_PATH"},
 	}
 	for _, tt := range tests {
-		err := CheckPaths(tt.webhook, tt.metrics)
+		clash := CheckPaths(tt.webhook, tt.metrics)
+		var err error
+		if clash != nil {
+			err = clash
+		}
 		if (tt.bad == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), "invalid "+tt.bad) {
 			t.Errorf("CheckPaths(%q, %q) = %v, want %s refused", tt.webhook, tt.metrics, err, tt.bad)
 		}

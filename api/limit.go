@@ -10,10 +10,6 @@ import (
 	"time"
 )
 
-// DefaultMaxConns is the number of connections served at once when none
-// is set.
-const DefaultMaxConns = 1024
-
 // sweepEvery is how often the listener checks the connections' deadlines:
 // a deadline is enforced at most this late.
 const sweepEvery = 250 * time.Millisecond

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -54,7 +55,7 @@ func newCollector(src StateSource, version string, pollInterval time.Duration, n
 		ifaceInfo:     d("interface_info", "The interfaces reported, one series each with value 1.", "interface"),
 		buildInfo:     d("build_info", "vnstat-exporter's version, with value 1.", "version", "goversion"),
 		problem: d("problem", "A problem /health reports, one series each with value 1: kind (see README) and the interface it concerns, if one. "+
-			"Fatal kinds (no_data, poll_failed, poller_stuck, vnstatd_stalled, interface_missing) make /health 503.", "kind", "interface"),
+			"Fatal kinds ("+fatalKinds()+") make /health 503.", "kind", "interface"),
 	}
 }
 
@@ -131,4 +132,13 @@ func newMetricsHandler(src StateSource, version string, pollInterval time.Durati
 		ErrorLog:      slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		ErrorHandling: promhttp.ContinueOnError,
 	})
+}
+
+// fatalKinds lists monitor's fatal kinds of problems, for the help text.
+func fatalKinds() string {
+	names := make([]string, len(monitor.FatalKinds))
+	for i, k := range monitor.FatalKinds {
+		names[i] = string(k)
+	}
+	return strings.Join(names, ", ")
 }

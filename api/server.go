@@ -17,20 +17,14 @@ type Server struct {
 	logger  *slog.Logger
 }
 
-// NewServer returns a Server that serves handler on ln. A nil logger
-// discards.
-func NewServer(ln net.Listener, handler http.Handler, logger *slog.Logger) *Server {
+// NewServer returns a Server that serves handler on ln, at most maxConns
+// connections at once (at the cap, a new connection closes an idle
+// keep-alive one). A nil logger discards.
+func NewServer(ln net.Listener, handler http.Handler, maxConns int, logger *slog.Logger) *Server {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Server{conns: newConnLimiter(ln, DefaultMaxConns), handler: handler, logger: logger}
-}
-
-// WithMaxConns sets how many connections are served at once (at the cap,
-// a new connection closes an idle keep-alive one) and returns s.
-func (s *Server) WithMaxConns(n int) *Server {
-	s.conns.max = n
-	return s
+	return &Server{conns: newConnLimiter(ln, maxConns), handler: handler, logger: logger}
 }
 
 // shutdownGrace is how long Run waits for busy connections at shutdown

@@ -24,7 +24,7 @@ func TestServerRunAndShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := NewHandler(newFake(&monitor.State{Result: goodResult, LastPoll: polled}), Config{WebhookPath: secret, PollInterval: time.Minute}, at(polled), nil)
-	s := NewServer(ln, h, nil)
+	s := NewServer(ln, h, 1024, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
@@ -63,7 +63,7 @@ func startServer(t *testing.T, h http.Handler) (addr string, stop func() error) 
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- NewServer(ln, h, nil).Run(ctx) }()
+	go func() { done <- NewServer(ln, h, 1024, nil).Run(ctx) }()
 	var once sync.Once
 	var runErr error
 	stop = func() error {
@@ -172,7 +172,7 @@ func TestConnectionCap(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv := NewServer(ln, h, nil).WithMaxConns(limit)
+	srv := NewServer(ln, h, limit, nil)
 	go func() { _ = srv.Run(ctx) }()
 	addr := ln.Addr().String()
 

@@ -14,6 +14,8 @@ import (
 
 	"github.com/dustin/go-humanize"
 	"github.com/go-playground/validator/v10"
+
+	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
 // DefaultWebhookPath is the webhook path the Python original shipped with.
@@ -298,7 +300,10 @@ func Vars() []Var {
 			size(func(c *Config) *uint64 { return &c.Quota }, true)},
 		{"BILLING_MODE", "billing-mode", "sum", "sum (in + out), max (the larger direction), in or out",
 			"how usage is counted against the quota",
-			str(func(c *Config) *string { return &c.BillingMode }, "oneof=sum max in out")},
+			func(c *Config, v string, _ input) bool {
+				c.BillingMode = v
+				return slices.Contains(monitor.Modes, v)
+			}},
 		{"USED_OFFSET", "used-offset", "", "a size as for QUOTA, 0 or more; needs USED_OFFSET_CYCLE",
 			"traffic the provider counted before vnstat did, added to the usage of one cycle",
 			size(func(c *Config) *uint64 { return &c.UsedOffset }, false)},
@@ -346,8 +351,11 @@ func Vars() []Var {
 				c.NotifyURLsFile = v
 				return v == "" || (in.raw("NOTIFY_URLS") == "" && in.check(v, "file"))
 			}},
-		{"NOTIFY_LANG", "notify-lang", "en", "en or zh-CN", "language of the messages",
-			str(func(c *Config) *string { return &c.NotifyLang }, "oneof=en zh-CN")},
+		{"NOTIFY_LANG", "notify-lang", "en", strings.Join(Langs, " or "), "language of the messages",
+			func(c *Config, v string, _ input) bool {
+				c.NotifyLang = v
+				return slices.Contains(Langs, v)
+			}},
 		{"ALERT_AT", "alert-at", "80,90,100", "comma-separated whole percentages of QUOTA from 1 to 1000, ascending, each once; empty for none",
 			"usage thresholds that send an alert, once each per cycle",
 			func(c *Config, v string, _ input) bool {
@@ -405,6 +413,10 @@ func Vars() []Var {
 	}
 }
 
+// Langs are the languages of the messages (package alert has a phrase
+// table for each; a test there holds the two together).
+var Langs = []string{"en", "zh-CN"}
+
 // Error is a setting that was refused.
 type Error struct {
 	// Var is the environment variable.
@@ -439,7 +451,7 @@ func Load(getenv func(string) string) (Config, error) {
 	var c Config
 	for _, v := range vars {
 		if !v.set(&c, raw[v.Name], in) {
-			return Config{}, &Error{Var: v.Name, Value: shown(v.Name, raw[v.Name]), Allowed: v.Allowed}
+			return Config{}, Disallow(v.Name, raw[v.Name], v.Allowed)
 		}
 	}
 	gone := removed()

@@ -45,6 +45,12 @@ func Refuse(name, value string, why error) *Error {
 	return &Error{Var: name, Value: v, Allowed: VarByName(name).Allowed}
 }
 
+// Disallow is the *Error for the value of the variable name, which may
+// be only what allowed says (a secret value is not shown).
+func Disallow(name, value, allowed string) *Error {
+	return &Error{Var: name, Value: shown(name, value), Allowed: allowed}
+}
+
 // Netns says why path is not a network namespace file, or returns nil: it
 // must be on nsfs, as /proc/PID/ns/net and /run/netns/NAME are.
 func Netns(path string) error {

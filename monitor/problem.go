@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -45,14 +46,11 @@ const (
 	LiveWithheld Kind = "live_withheld"
 )
 
+// FatalKinds are the kinds of problems that make the answer unusable.
+var FatalKinds = []Kind{NoData, PollFailed, PollerStuck, VnstatdStalled, InterfaceMissing}
+
 // Fatal reports whether a problem of kind k makes the answer unusable.
-func (k Kind) Fatal() bool {
-	switch k {
-	case NoData, PollFailed, PollerStuck, VnstatdStalled, InterfaceMissing:
-		return true
-	}
-	return false
-}
+func (k Kind) Fatal() bool { return slices.Contains(FatalKinds, k) }
 
 // Problem is something wrong with the answer, and why.
 type Problem struct {

@@ -14,6 +14,9 @@ const (
 	ModeOut = "out" // sent only
 )
 
+// Modes are the billing modes.
+var Modes = []string{ModeSum, ModeMax, ModeIn, ModeOut}
+
 // Quota is how usage is counted against an allowance.
 type Quota struct {
 	// Limit is the allowance per cycle in bytes; 0 means none.

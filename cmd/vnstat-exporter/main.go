@@ -101,8 +101,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 2
 	}
 
-	if err := api.CheckPaths(cfg.WebhookPath, cfg.MetricsPath); err != nil {
-		fmt.Fprintln(stderr, "vnstat-exporter:", err)
+	if clash := api.CheckPaths(cfg.WebhookPath, cfg.MetricsPath); clash != nil {
+		path := cfg.WebhookPath
+		if clash.Var == "METRICS_PATH" {
+			path = cfg.MetricsPath
+		}
+		fmt.Fprintln(stderr, "vnstat-exporter:", config.Disallow(clash.Var, path, clash.Allowed))
 		return 2
 	}
 	switch sub {
@@ -240,7 +244,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, dir *sto
 		logger.Info("alerts on", "channels", names, "alert_command", cfg.AlertCommand != "", "root_actions", cfg.RootActions, "state_dir", dir.Path())
 	}
 	handler := api.NewHandler(poller, apiCfg, nil, logger.With("component", "api"))
-	server := api.NewServer(ln, handler, logger.With("component", "http")).WithMaxConns(cfg.MaxConnections)
+	server := api.NewServer(ln, handler, cfg.MaxConnections, logger.With("component", "http"))
 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
