@@ -34,14 +34,25 @@ type Pending struct {
 	Attempts  int       `json:"attempts,omitempty"`
 	NextTry   time.Time `json:"next_try,omitzero"`
 	LastError string    `json:"last_error,omitempty"`
-	// Command is ALERT_COMMAND's progress: "" (none), "pending",
-	// "started" (recorded before it starts; never run again) or "done".
-	Command string `json:"command,omitempty"`
-	// Spool is the spool file's progress: "", "pending" or "done";
+	// Command is ALERT_COMMAND's progress: none, StepPending, StepStarted
+	// (recorded before it starts; never run again) or StepDone.
+	Command Step `json:"command,omitempty"`
+	// Spool is the spool file's progress: none, StepPending or StepDone;
 	// SpoolName the file's name in the spool.
-	Spool     string `json:"spool,omitempty"`
+	Spool     Step   `json:"spool,omitempty"`
 	SpoolName string `json:"spool_name,omitempty"`
 }
+
+// Step is the progress of a command or spool file for an event, as the
+// state file keeps it; "" when there is none to do.
+type Step string
+
+// The steps.
+const (
+	StepPending Step = "pending"
+	StepStarted Step = "started"
+	StepDone    Step = "done"
+)
 
 // unsent returns the channels of chs that have not had p.
 func (p *Pending) unsent(chs []*Channel) []*Channel {
@@ -55,7 +66,7 @@ func (p *Pending) unsent(chs []*Channel) []*Channel {
 }
 
 func (p *Pending) finished(chs []*Channel) bool {
-	return len(p.unsent(chs)) == 0 && p.Command != "pending" && p.Spool != "pending"
+	return len(p.unsent(chs)) == 0 && p.Command != StepPending && p.Spool != StepPending
 }
 
 // upgrade turns a version 1 pending event's channels still to send to
@@ -234,11 +245,11 @@ func (e *Engine) Step(ctx context.Context) {
 		text := Message(ev, e.cfg.Host, e.cfg.Lang)
 		p := &Pending{Event: ev, Text: text}
 		if ev.Actionable() && e.cfg.Command != "" {
-			p.Command = "pending"
+			p.Command = StepPending
 		}
 		if ev.Actionable() && e.cfg.Spool {
 			e.st.SpoolSeq = actions.NextSeq(e.st.SpoolSeq, now.UnixMicro())
-			p.Spool, p.SpoolName = "pending", actions.Name(e.st.SpoolSeq, ev.Key)
+			p.Spool, p.SpoolName = StepPending, actions.Name(e.st.SpoolSeq, ev.Key)
 		}
 		e.logger.Info("event", "key", ev.Key, "kind", ev.Kind, "message", text)
 		e.st.Outbox = append(e.st.Outbox, p)
@@ -288,19 +299,19 @@ func (e *Engine) deliver(ctx context.Context, now time.Time) {
 		if ctx.Err() != nil || e.save() != nil {
 			return
 		}
-		if p.Spool == "pending" {
+		if p.Spool == StepPending {
 			b, _ := json.Marshal(actions.Record{Env: Env(p.Event, e.cfg.Host, p.Text)})
 			if err := e.dir.WriteFile(filepath.Join(actions.SpoolDir, p.SpoolName), b, 0o600); err != nil {
 				e.setError("spooling " + p.Event.Key + ": " + err.Error())
 				e.logger.Error("cannot spool the event for the root action", "key", p.Event.Key, "err", err)
 			} else {
-				p.Spool = "done"
+				p.Spool = StepDone
 				if e.save() != nil {
 					return
 				}
 			}
 		}
-		if p.Command == "pending" {
+		if p.Command == StepPending {
 			e.runCommand(ctx, p)
 		}
 	}
@@ -312,9 +323,9 @@ func (e *Engine) deliver(ctx context.Context, now time.Time) {
 // if that record cannot be written the command does not run, so that it
 // can never run twice.
 func (e *Engine) runCommand(ctx context.Context, p *Pending) {
-	p.Command = "started"
+	p.Command = StepStarted
 	if err := e.save(); err != nil {
-		p.Command = "pending"
+		p.Command = StepPending
 		return
 	}
 	e.logger.Info("running ALERT_COMMAND", "key", p.Event.Key)
@@ -328,7 +339,7 @@ func (e *Engine) runCommand(ctx context.Context, p *Pending) {
 	if res.Leftover {
 		e.logger.Warn("ALERT_COMMAND exited and left processes behind; they were killed", "key", p.Event.Key)
 	}
-	p.Command = "done"
+	p.Command = StepDone
 	e.save()
 }
 

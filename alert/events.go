@@ -67,7 +67,7 @@ type Event struct {
 	Until time.Time `json:"until,omitzero"`
 	// Status is /health's status (Report events); Problems its problems'
 	// kinds.
-	Status   string         `json:"status,omitempty"`
+	Status   monitor.Status `json:"status,omitempty"`
 	Problems []monitor.Kind `json:"problems,omitempty"`
 }
 
@@ -219,7 +219,7 @@ func evaluate(st *State, in Input, r Rules) []Event {
 	h := monitor.Judge(in.State, in.Now, r.Interval)
 	var evs []Event
 	res := in.State.Result
-	if res != nil && h.Status != "error" {
+	if res != nil && h.Status != monitor.Failing {
 		evs = append(evs, usageEvents(st, res, in.Now, r)...)
 	}
 	evs = append(evs, problemEvents(st, h, in.Now, r)...)
@@ -234,7 +234,7 @@ func evaluate(st *State, in Input, r Rules) []Event {
 					ev.Problems = append(ev.Problems, p.Kind)
 				}
 			}
-			if res != nil && h.Status != "error" {
+			if res != nil && h.Status != monitor.Failing {
 				fill(&ev, res, res.Usage.ProjectedBytes)
 			}
 			evs = append(evs, ev)

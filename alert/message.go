@@ -56,7 +56,7 @@ func Message(ev Event, host, lang string) string {
 			break
 		}
 		usageLines(line, w, ev, true, size)
-		if ev.Status != "ok" {
+		if ev.Status != monitor.OK {
 			line(w["status"], ev.Status, joinKinds(ev.Problems))
 		}
 	case Test:

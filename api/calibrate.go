@@ -44,7 +44,7 @@ func (h *Handler) serveCalibrate(w http.ResponseWriter, r *http.Request) int {
 	st := h.state.State()
 	now := h.now()
 	verdict := monitor.Judge(st, now, h.pollInterval)
-	if st.Result == nil || verdict.Status == "error" {
+	if st.Result == nil || verdict.Status == monitor.Failing {
 		kinds := make([]string, 0, len(verdict.Problems))
 		for _, p := range verdict.Problems {
 			kinds = append(kinds, string(p.Kind))

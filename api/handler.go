@@ -292,7 +292,7 @@ func (h *Handler) serveHealth(w http.ResponseWriter, details bool) int {
 		return h.fail(w, "health", http.StatusInternalServerError, "encoding response", err)
 	}
 	status := http.StatusOK
-	if verdict.Status == "error" {
+	if verdict.Status == monitor.Failing {
 		status = http.StatusServiceUnavailable
 	}
 	writeJSON(w, status, b)
@@ -358,7 +358,7 @@ func formatTime(t time.Time) string {
 
 // healthBody is the public /health: no paths, names or numbers.
 type healthBody struct {
-	Status    string         `json:"status"`
+	Status    monitor.Status `json:"status"`
 	Timestamp string         `json:"timestamp"`
 	Problems  []monitor.Kind `json:"problems,omitempty"`
 }
@@ -382,15 +382,15 @@ type problemBody struct {
 
 // detailsBody is the detailed health, behind the secret path.
 type detailsBody struct {
-	Status          string        `json:"status"`
-	Timestamp       string        `json:"timestamp"`
-	LastPoll        string        `json:"last_poll,omitempty"`
-	LastSuccess     string        `json:"last_success,omitempty"`
-	VnstatUpdatedAt string        `json:"vnstat_updated_at,omitempty"`
-	Interfaces      []string      `json:"interfaces,omitempty"`
-	Error           string        `json:"error,omitempty"`
-	Warnings        []string      `json:"warnings,omitempty"`
-	Problems        []problemBody `json:"problems,omitempty"`
+	Status          monitor.Status `json:"status"`
+	Timestamp       string         `json:"timestamp"`
+	LastPoll        string         `json:"last_poll,omitempty"`
+	LastSuccess     string         `json:"last_success,omitempty"`
+	VnstatUpdatedAt string         `json:"vnstat_updated_at,omitempty"`
+	Interfaces      []string       `json:"interfaces,omitempty"`
+	Error           string         `json:"error,omitempty"`
+	Warnings        []string       `json:"warnings,omitempty"`
+	Problems        []problemBody  `json:"problems,omitempty"`
 	// Alerts is the alert engine's status, when alerts are on.
 	Alerts any `json:"alerts,omitempty"`
 }

@@ -184,7 +184,7 @@ func TestHealth(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := NewHandler(newFake(tt.st), Config{WebhookPath: secret, PollInterval: interval}, at(tt.now), nil)
-			wantStatus := map[int]string{200: "ok", 503: "error"}[tt.status]
+			wantStatus := map[int]monitor.Status{200: "ok", 503: "error"}[tt.status]
 			if tt.status == 200 && tt.kind != "" {
 				wantStatus = "degraded"
 			}

@@ -145,36 +145,43 @@ func judgeSaved(i Interface, snapBoot, boot time.Time, variation time.Duration, 
 	return s
 }
 
-// gaps says why an interface's rows do not cover the days of cycle c
-// (through c.Today, but not beyond today or vnstat's last save), or
-// returns "". whole asks for the whole cycle: an interface vnstat began
-// to track after the cycle started does not cover it.
-func gaps(i Interface, c Cycle, today time.Time, vc VnstatConfig, whole bool) string {
+// coverage is which days of a cycle an interface's rows must cover.
+type coverage int
+
+const (
+	sinceTracked coverage = iota // from the cycle's start or the day vnstat began to track it, whichever is later
+	wholeCycle                   // from the cycle's start
+)
+
+// gaps says why an interface's rows do not cover the days of cycle c that
+// need says (through c.Today, but not beyond today or vnstat's last
+// save), or returns "".
+func gaps(i Interface, c Cycle, today time.Time, vc VnstatConfig, need coverage) string {
 	created := i.Created.Date()
-	need := c.Start
-	if created.After(need) {
-		if whole {
+	from := c.Start
+	if created.After(from) {
+		if need == wholeCycle {
 			return fmt.Sprintf("%s: vnstat began to track it on %s, after the cycle start %s",
 				i.Name, created.Format(DateFormat), c.Start.Format(DateFormat))
 		}
-		need = created
+		from = created
 	}
 	last := c.Today
 	if today.Before(last) {
 		last = today
 	}
-	check := need
-	if need.Equal(created) {
+	check := from
+	if from.Equal(created) {
 		// vnstatd writes the first row at its first save, which may fall
 		// on the next day.
-		check = need.AddDate(0, 0, 1)
+		check = from.AddDate(0, 0, 1)
 	}
 	switch {
 	case vc.DailyDays == 0:
 		return i.Name + ": vnstat keeps no daily rows (DailyDays 0 in vnstat.conf)"
 	case vc.DailyDays > 0:
 		// vnstatd deletes rows dated before today minus DailyDays.
-		if kept := today.AddDate(0, 0, -vc.DailyDays); need.Before(kept) {
+		if kept := today.AddDate(0, 0, -vc.DailyDays); from.Before(kept) {
 			return fmt.Sprintf("%s: vnstat keeps %d days of daily rows (DailyDays), so rows before %s are gone (cycle start %s)",
 				i.Name, vc.DailyDays, kept.Format(DateFormat), c.Start.Format(DateFormat))
 		}

@@ -238,9 +238,9 @@ func topUp(base *Result, saved map[string]savedState, links []Link, tr linkTrack
 		res.InBytes = addSat(res.InBytes, i.InBytes)
 		res.OutBytes = addSat(res.OutBytes, i.OutBytes)
 	}
-	res.Usage = usage(res.InBytes, res.OutBytes, cfg.Quota, res.Cycle, now.In(zone), false)
+	res.Usage = usage(res.InBytes, res.OutBytes, cfg.Quota, res.Cycle, now.In(zone), running)
 	if prev != nil {
-		prev.Usage = usage(prev.InBytes, prev.OutBytes, cfg.Quota, prev.Cycle, now.In(zone), true)
+		prev.Usage = usage(prev.InBytes, prev.OutBytes, cfg.Quota, prev.Cycle, now.In(zone), ended)
 		res.Previous = prev
 	}
 	return &res, whys

@@ -61,11 +61,22 @@ type Problem struct {
 	Detail string
 }
 
+// Status is /health's verdict in a word.
+type Status string
+
+// The statuses.
+const (
+	// OK: no problem.
+	OK Status = "ok"
+	// Degraded: a problem that leaves the numbers standing.
+	Degraded Status = "degraded"
+	// Failing: a fatal problem; /health answers 503.
+	Failing Status = "error"
+)
+
 // Health is the verdict on a State.
 type Health struct {
-	// Status is "ok", "degraded" (a problem that leaves the numbers
-	// standing) or "error" (a fatal one).
-	Status string
+	Status Status
 	// Problems lists them, fatal ones first.
 	Problems []Problem
 }
@@ -96,13 +107,13 @@ func Judge(st *State, now time.Time, interval time.Duration) Health {
 			}
 		}
 	}
-	h := Health{Status: "ok", Problems: ps}
+	h := Health{Status: OK, Problems: ps}
 	for _, p := range ps {
 		if p.Kind.Fatal() {
-			h.Status = "error"
+			h.Status = Failing
 			return h
 		}
-		h.Status = "degraded"
+		h.Status = Degraded
 	}
 	return h
 }

@@ -152,7 +152,7 @@ func reconcile(snap *Snapshot, ch choice, off *Problem, cfg PollerConfig, zone *
 	previous.Today = previous.Last()
 
 	q := cfg.Quota
-	res, err := total(snap, ch.names, cycle, cycle.Today, cfg.Vnstat, zone, false)
+	res, err := total(snap, ch.names, cycle, cycle.Today, cfg.Vnstat, zone, sinceTracked)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -163,7 +163,11 @@ func reconcile(snap *Snapshot, ch choice, off *Problem, cfg PollerConfig, zone *
 	}
 	// A past cycle must be whole: vnstat must have held every day of it,
 	// unless the offset stands for what it had not yet counted.
-	res.Previous, err = total(snap, ch.names, previous, cycle.Today, cfg.Vnstat, zone, !q.explains(previous.Start))
+	need := wholeCycle
+	if q.explains(previous.Start) {
+		need = sinceTracked
+	}
+	res.Previous, err = total(snap, ch.names, previous, cycle.Today, cfg.Vnstat, zone, need)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -173,7 +177,7 @@ func reconcile(snap *Snapshot, ch choice, off *Problem, cfg PollerConfig, zone *
 			res.Previous.Problems = append(res.Previous.Problems, pr)
 		}
 	}
-	res.Previous.Usage = usage(res.Previous.InBytes, res.Previous.OutBytes, q, previous, local, true)
+	res.Previous.Usage = usage(res.Previous.InBytes, res.Previous.OutBytes, q, previous, local, ended)
 
 	saved := make(map[string]savedState, len(ch.names))
 	for _, i := range snap.Interfaces {
@@ -186,7 +190,7 @@ func reconcile(snap *Snapshot, ch choice, off *Problem, cfg PollerConfig, zone *
 
 // total sums the daily rows of the named interfaces over the cycle, and
 // says which sums miss days (see gaps) as of today.
-func total(snap *Snapshot, names []string, cycle Cycle, today time.Time, vc VnstatConfig, zone *time.Location, whole bool) (*Result, error) {
+func total(snap *Snapshot, names []string, cycle Cycle, today time.Time, vc VnstatConfig, zone *time.Location, need coverage) (*Result, error) {
 	res := &Result{Cycle: cycle}
 	var overflow bool
 	var daily []uint64 // received + sent by day of the cycle
@@ -213,7 +217,7 @@ func total(snap *Snapshot, names []string, cycle Cycle, today time.Time, vc Vnst
 			}
 			daily[n] = addSat(daily[n], addSat(d.RX, d.TX))
 		}
-		if why := gaps(iface, cycle, today, vc, whole); why != "" {
+		if why := gaps(iface, cycle, today, vc, need); why != "" {
 			res.Problems = append(res.Problems, Problem{Incomplete, iface.Name, why})
 		}
 		res.InBytes = add(res.InBytes, t.InBytes)

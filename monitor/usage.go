@@ -102,9 +102,17 @@ type Usage struct {
 	ResetsOn time.Time
 }
 
-// usage counts in and out against q for cycle c at instant now, in now's
-// time zone. over says the cycle has ended, so nothing is projected.
-func usage(in, out uint64, q Quota, c Cycle, now time.Time, over bool) Usage {
+// cycleState says whether a cycle is still running or has ended.
+type cycleState int
+
+const (
+	running cycleState = iota // the current cycle: usage is projected to its end
+	ended                     // a past cycle: nothing is projected
+)
+
+// usage counts in and out against q for cycle c, in state, at instant now,
+// in now's time zone.
+func usage(in, out uint64, q Quota, c Cycle, now time.Time, state cycleState) Usage {
 	u := Usage{Mode: q.Mode, LimitBytes: q.Limit, ResetsOn: c.Next}
 	if u.Mode == "" {
 		u.Mode = ModeSum
@@ -130,7 +138,7 @@ func usage(in, out uint64, q Quota, c Cycle, now time.Time, over bool) Usage {
 		u.RemainingBytes = u.LimitBytes - u.UsedBytes
 	}
 	u.ProjectedBytes = u.UsedBytes
-	if !over {
+	if state == running {
 		loc := now.Location()
 		start, next := Midnight(c.Start, loc), Midnight(c.Next, loc)
 		elapsed, whole := now.Sub(start), next.Sub(start)

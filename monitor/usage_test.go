@@ -18,7 +18,7 @@ func TestUsageModes(t *testing.T) {
 		{"", 500}, {ModeSum, 500}, {ModeMax, 300}, {ModeIn, 300}, {ModeOut, 200},
 	}
 	for _, tt := range tests {
-		u := usage(in, out, Quota{Mode: tt.mode, Limit: 450}, c, time.Date(2026, time.December, 1, 0, 0, 0, 0, time.UTC), true)
+		u := usage(in, out, Quota{Mode: tt.mode, Limit: 450}, c, time.Date(2026, time.December, 1, 0, 0, 0, 0, time.UTC), ended)
 		wantRemaining := uint64(0)
 		if tt.used < 450 {
 			wantRemaining = 450 - tt.used
@@ -30,7 +30,7 @@ func TestUsageModes(t *testing.T) {
 			t.Errorf("empty mode reported as %q", u.Mode)
 		}
 	}
-	if u := usage(^uint64(0), 5, Quota{}, c, time.Time{}, true); u.UsedBytes != ^uint64(0) {
+	if u := usage(^uint64(0), 5, Quota{}, c, time.Time{}, ended); u.UsedBytes != ^uint64(0) {
 		t.Errorf("sum beyond 2^64 = %d, want saturated", u.UsedBytes)
 	}
 }
@@ -61,7 +61,7 @@ func TestUsageProjection(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := CycleAt(tt.now, tt.startDay)
-			u := usage(tt.used, 0, Quota{Limit: 1 << 40}, c, tt.now, false)
+			u := usage(tt.used, 0, Quota{Limit: 1 << 40}, c, tt.now, running)
 			if u.ProjectedBytes != tt.projected {
 				t.Errorf("projected %d, want %d (cycle %s..%s)", u.ProjectedBytes, tt.projected, c.Start.Format(DateFormat), c.Next.Format(DateFormat))
 			}
@@ -72,7 +72,7 @@ func TestUsageProjection(t *testing.T) {
 	}
 	// At the very start nothing is projected beyond the usage.
 	start := d(2026, time.November, 1, 0)
-	if u := usage(10, 0, Quota{}, CycleAt(start, 1), start, false); u.ProjectedBytes != 10 {
+	if u := usage(10, 0, Quota{}, CycleAt(start, 1), start, running); u.ProjectedBytes != 10 {
 		t.Errorf("at the cycle's first instant projected %d", u.ProjectedBytes)
 	}
 }
@@ -156,15 +156,15 @@ func TestCalibrationExpires(t *testing.T) {
 	c := NewCalibration(oct, 100, 40, time.Date(2026, time.October, 5, 0, 0, 0, 0, time.UTC), "command")
 	q := Quota{Limit: 1000, Calibration: &c}
 	inOct := time.Date(2026, time.October, 31, 23, 0, 0, 0, time.UTC)
-	if u := usage(40, 10, q, CycleAt(inOct, 1), inOct, false); u.UsedBytes != 110 || u.OffsetBytes != 60 || u.Calibration != &c {
+	if u := usage(40, 10, q, CycleAt(inOct, 1), inOct, running); u.UsedBytes != 110 || u.OffsetBytes != 60 || u.Calibration != &c {
 		t.Errorf("in October: %+v, want 50 counted + 60", u)
 	}
 	inNov := time.Date(2026, time.November, 1, 0, 30, 0, 0, time.UTC)
 	cur := CycleAt(inNov, 1)
-	if u := usage(40, 10, q, cur, inNov, false); u.UsedBytes != 50 || u.OffsetBytes != 0 || u.Calibration != nil {
+	if u := usage(40, 10, q, cur, inNov, running); u.UsedBytes != 50 || u.OffsetBytes != 0 || u.Calibration != nil {
 		t.Errorf("in November: %+v, want no offset", u)
 	}
-	if u := usage(40, 10, q, cur.Previous(1), inNov, true); u.UsedBytes != 110 {
+	if u := usage(40, 10, q, cur.Previous(1), inNov, ended); u.UsedBytes != 110 {
 		t.Errorf("October as the previous cycle: %+v, want the calibration", u)
 	}
 }
