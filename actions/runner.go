@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/user"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -373,4 +374,17 @@ func writeMark(own int, name string, mark uint64) error {
 		return err
 	}
 	return unix.Fsync(own)
+}
+
+// UserID is the user ID of a user name or number: the daemon's user that
+// the spool must belong to (run-actions -owner).
+func UserID(name string) (int, error) {
+	if n, err := strconv.Atoi(name); err == nil && n >= 0 {
+		return n, nil
+	}
+	u, err := user.Lookup(name)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(u.Uid)
 }

@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/user"
-	"strconv"
 	"strings"
 	"time"
 
@@ -131,7 +129,7 @@ func runActions(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	uid := -1
 	if *owner != "" {
 		var err error
-		if uid, err = lookupUID(*owner); err != nil {
+		if uid, err = actions.UserID(*owner); err != nil {
 			fmt.Fprintf(stderr, "vnstat-exporter run-actions: -owner %q: %v\n", *owner, err)
 			return 2
 		}
@@ -143,16 +141,4 @@ func runActions(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return 1
 	}
 	return 0
-}
-
-// lookupUID is the user ID of a user name or number.
-func lookupUID(name string) (int, error) {
-	if n, err := strconv.Atoi(name); err == nil && n >= 0 {
-		return n, nil
-	}
-	u, err := user.Lookup(name)
-	if err != nil {
-		return 0, err
-	}
-	return strconv.Atoi(u.Uid)
 }
