@@ -61,7 +61,7 @@ func (f *fakeVnstat) Read(_ context.Context, from time.Time, pick func([]Interfa
 	if f.err != nil {
 		return nil, f.err
 	}
-	snap := &Snapshot{VnstatVersion: "2.10", BootTime: f.boot, ModTime: f.modTime}
+	snap := &Snapshot{VnstatVersion: "2.10", BootTime: f.boot, ModTime: f.modTime, From: from}
 	sorted := slices.Clone(f.ifaces)
 	slices.SortFunc(sorted, func(a, b vnstattest.Iface) int { return strings.Compare(a.Name, b.Name) })
 	for _, i := range sorted {
@@ -153,6 +153,28 @@ func wantTotals(ifaces []vnstattest.Iface, names []string, start, today time.Tim
 	}
 	slices.SortFunc(per, func(a, b IfaceTotal) int { return strings.Compare(a.Name, b.Name) })
 	return in, out, per
+}
+
+// wantDays sums the rows of the named interfaces by day, start through
+// today.
+func wantDays(ifaces []vnstattest.Iface, names []string, start, today time.Time) []DayTotal {
+	var days []DayTotal
+	for d := start; !d.After(today); d = d.AddDate(0, 0, 1) {
+		day := DayTotal{Date: d}
+		for _, i := range ifaces {
+			if !slices.Contains(names, i.Name) {
+				continue
+			}
+			for _, r := range i.Days {
+				if r.Date.Equal(d) {
+					day.InBytes += r.RX
+					day.OutBytes += r.TX
+				}
+			}
+		}
+		days = append(days, day)
+	}
+	return days
 }
 
 // wantPeak is the day from start through today with the most traffic

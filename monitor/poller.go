@@ -50,12 +50,31 @@ type Result struct {
 	// interface it can still be reading. Until then it may hold reads
 	// from before the seam that it will file in this cycle.
 	Settled bool
+	// Days are the cycle's days, Start through Today, each with what
+	// vnstat saved for it over Interfaces (zero without a row); the live
+	// part is not in them.
+	Days []DayTotal
+	// Earlier are the whole cycles before Previous that vnstat's daily
+	// rows reach (DailyDays), newest first, at most MaxEarlier; nil in a
+	// Previous.
+	Earlier []*Result
 	// PeakDay is the day of the cycle with the most traffic (received +
 	// sent over Interfaces, as vnstat saved it), zero when none;
 	// PeakDayBytes is that traffic.
 	PeakDay      time.Time
 	PeakDayBytes uint64
 }
+
+// DayTotal is one day's traffic.
+type DayTotal struct {
+	// Date is the civil date, midnight UTC.
+	Date              time.Time
+	InBytes, OutBytes uint64
+}
+
+// MaxEarlier bounds the cycles before the previous one that a Result
+// holds.
+const MaxEarlier = 12
 
 // IfaceTotal is one interface's traffic in the cycle.
 type IfaceTotal struct {
@@ -329,6 +348,14 @@ func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, []Link, erro
 	// One read serves this cycle and the previous one. The zone is judged
 	// after the read, so a day more is read in case it moves the cycle.
 	from := CycleAt(now.In(p.zone), p.cfg.StartDay).Previous(p.cfg.StartDay).Start.AddDate(0, 0, -1)
+	// Earlier cycles, as far as vnstat keeps daily rows (a year at most).
+	keep := 366
+	if p.cfg.Vnstat.DailyDays >= 0 {
+		keep = min(keep, p.cfg.Vnstat.DailyDays)
+	}
+	if t := CycleAt(now.In(p.zone), p.cfg.StartDay).Today.AddDate(0, 0, -keep); t.Before(from) {
+		from = t
+	}
 	var ch choice
 	snap, err := p.vnstat.Read(ctx, from, func(ifaces []Interface) []string {
 		ch = choose(p.cfg.Interfaces, links, ifaces, foreign != "", p.nics)

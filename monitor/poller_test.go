@@ -56,15 +56,21 @@ func TestPollSumsTheCycle(t *testing.T) {
 			if st.Err != nil || st.Result == nil {
 				t.Fatalf("state = %+v", st)
 			}
-			if !v.from.Equal(tt.from) {
-				t.Errorf("read rows from %s, want %s", v.from.Format(DateFormat), tt.from.Format(DateFormat))
+			// From the day before the previous cycle, or further back as
+			// far as vnstat keeps rows (DailyDays 62), for earlier cycles.
+			wantFrom := tt.from
+			if kept := today.AddDate(0, 0, -62); kept.Before(wantFrom) {
+				wantFrom = kept
+			}
+			if !v.from.Equal(wantFrom) {
+				t.Errorf("read rows from %s, want %s", v.from.Format(DateFormat), wantFrom.Format(DateFormat))
 			}
 			in, out, per := wantTotals(ifaces, tt.report, tt.start, today)
 			if in == 0 || out == 0 {
 				t.Fatalf("fixture sums are zero: the test proves nothing")
 			}
 			got := *st.Result
-			got.Previous, got.Usage = nil, Usage{}
+			got.Previous, got.Usage, got.Earlier = nil, Usage{}, nil
 			want := &Result{
 				Cycle:      Cycle{Start: tt.start, Today: today, Next: st.Result.Cycle.Next},
 				InBytes:    in,
@@ -75,6 +81,7 @@ func TestPollSumsTheCycle(t *testing.T) {
 				Problems:   tt.problems,
 			}
 			want.PeakDay, want.PeakDayBytes = wantPeak(ifaces, tt.report, tt.start, today)
+			want.Days = wantDays(ifaces, tt.report, tt.start, today)
 			for _, i := range per {
 				if i.Updated.After(want.UpdatedAt) {
 					want.UpdatedAt = i.Updated
@@ -307,8 +314,9 @@ func TestPollAfterMidnightUsesNewCycle(t *testing.T) {
 	if got := p.State().Result.Cycle.Start.Format(DateFormat); got != "2026-10-28" {
 		t.Fatalf("cycle start before midnight = %s", got)
 	}
-	if got := v.from.Format(DateFormat); got != "2026-09-27" {
-		t.Errorf("read from %s, want 2026-09-27", got)
+	// The previous cycle starts 2026-09-28; vnstat keeps 62 days of rows.
+	if got := v.from.Format(DateFormat); got != "2026-09-26" {
+		t.Errorf("read from %s, want 2026-09-26", got)
 	}
 
 	now = time.Date(2026, time.November, 28, 0, 0, 1, 0, loc)
@@ -442,5 +450,40 @@ func TestRunPollsAtStartAndStopsOnCancel(t *testing.T) {
 	}
 	if v.readCount() < 3 {
 		t.Errorf("Run polled %d times", v.readCount())
+	}
+}
+
+// TestPollEarlierCycles: the cycles before the previous one, as far as
+// vnstat keeps daily rows (DailyDays 62 from 2026-11-30: 2026-09-29 on),
+// with their sums, days and what they miss; and each cycle's days add up
+// to its totals.
+func TestPollEarlierCycles(t *testing.T) {
+	now := time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
+	ifaces := multiIfaces()
+	res := pollOnce(t, ifaces, PollerConfig{StartDay: 15, Interfaces: []string{"eth0"}}, hostLinks, now)
+	if len(res.Earlier) != 1 {
+		t.Fatalf("%d earlier cycles, want 1 (2026-09-15..2026-10-14)", len(res.Earlier))
+	}
+	e := res.Earlier[0]
+	start, last := vnstattest.Date(2026, time.September, 15), vnstattest.Date(2026, time.October, 14)
+	// Rows are read from 2026-09-29: vnstat keeps no older ones.
+	in, out, _ := wantTotals(ifaces, []string{"eth0"}, vnstattest.Date(2026, time.September, 29), last)
+	if e.Cycle.Start != start || e.Cycle.Today != last || e.InBytes != in || e.OutBytes != out || e.Usage.UsedBytes != in+out {
+		t.Errorf("earlier cycle %s..%s %d/%d, want %s..%s %d/%d", e.Cycle.Start.Format(DateFormat), e.Cycle.Today.Format(DateFormat),
+			e.InBytes, e.OutBytes, start.Format(DateFormat), last.Format(DateFormat), in, out)
+	}
+	if d := e.Details(Incomplete); len(d) != 1 || !strings.Contains(d[0], "DailyDays") {
+		t.Errorf("earlier cycle's gaps %q, want the rows DailyDays deleted", d)
+	}
+	for _, c := range []*Result{res, res.Previous, e} {
+		var sin, sout uint64
+		for _, d := range c.Days {
+			sin += d.InBytes
+			sout += d.OutBytes
+		}
+		if sin != c.InBytes || sout != c.OutBytes || c.Days[0].Date != c.Cycle.Start || c.Days[len(c.Days)-1].Date != c.Cycle.Today {
+			t.Errorf("cycle %s: days sum to %d/%d over %s..%s, totals %d/%d", c.Cycle.Start.Format(DateFormat), sin, sout,
+				c.Days[0].Date.Format(DateFormat), c.Days[len(c.Days)-1].Date.Format(DateFormat), c.InBytes, c.OutBytes)
+		}
 	}
 }

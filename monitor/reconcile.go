@@ -178,6 +178,20 @@ func reconcile(snap *Snapshot, ch choice, off *Problem, cfg PollerConfig, zone *
 		}
 	}
 	res.Previous.Usage = usage(res.Previous.InBytes, res.Previous.OutBytes, q, previous, local, ended)
+	for c := previous; len(res.Earlier) < MaxEarlier; {
+		c = c.Previous(cfg.StartDay)
+		c.Today = c.Last()
+		if c.Today.Before(snap.From) {
+			break
+		}
+		e, err := total(snap, ch.names, c, cycle.Today, cfg.Vnstat, zone, wholeCycle)
+		if err != nil {
+			return nil, nil, err
+		}
+		e.PolledAt = now
+		e.Usage = usage(e.InBytes, e.OutBytes, q, c, local, ended)
+		res.Earlier = append(res.Earlier, e)
+	}
 
 	saved := make(map[string]savedState, len(ch.names))
 	for _, i := range snap.Interfaces {
@@ -193,7 +207,10 @@ func reconcile(snap *Snapshot, ch choice, off *Problem, cfg PollerConfig, zone *
 func total(snap *Snapshot, names []string, cycle Cycle, today time.Time, vc VnstatConfig, zone *time.Location, need coverage) (*Result, error) {
 	res := &Result{Cycle: cycle}
 	var overflow bool
-	var daily []uint64 // received + sent by day of the cycle
+	res.Days = make([]DayTotal, int(cycle.Today.Sub(cycle.Start)/(24*time.Hour))+1)
+	for n := range res.Days {
+		res.Days[n].Date = cycle.Start.AddDate(0, 0, n)
+	}
 	add := func(a, b uint64) uint64 {
 		s, c := bits.Add64(a, b, 0)
 		overflow = overflow || c != 0
@@ -211,11 +228,8 @@ func total(snap *Snapshot, names []string, cycle Cycle, today time.Time, vc Vnst
 			}
 			t.InBytes = add(t.InBytes, d.RX)
 			t.OutBytes = add(t.OutBytes, d.TX)
-			n := int(d.Date.Sub(cycle.Start) / (24 * time.Hour))
-			if n >= len(daily) {
-				daily = append(daily, make([]uint64, n+1-len(daily))...)
-			}
-			daily[n] = addSat(daily[n], addSat(d.RX, d.TX))
+			day := &res.Days[int(d.Date.Sub(cycle.Start)/(24*time.Hour))]
+			day.InBytes, day.OutBytes = addSat(day.InBytes, d.RX), addSat(day.OutBytes, d.TX)
 		}
 		if why := gaps(iface, cycle, today, vc, need); why != "" {
 			res.Problems = append(res.Problems, Problem{Incomplete, iface.Name, why})
@@ -230,9 +244,9 @@ func total(snap *Snapshot, names []string, cycle Cycle, today time.Time, vc Vnst
 	if overflow {
 		return nil, errors.New("summing vnstat's daily rows: total exceeds 2^64 bytes")
 	}
-	for n, b := range daily {
-		if b > res.PeakDayBytes {
-			res.PeakDay, res.PeakDayBytes = cycle.Start.AddDate(0, 0, n), b
+	for _, d := range res.Days {
+		if b := addSat(d.InBytes, d.OutBytes); b > res.PeakDayBytes {
+			res.PeakDay, res.PeakDayBytes = d.Date, b
 		}
 	}
 	slices.SortFunc(res.Interfaces, func(a, b IfaceTotal) int { return strings.Compare(a.Name, b.Name) })

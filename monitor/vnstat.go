@@ -19,6 +19,9 @@ type Snapshot struct {
 	// ModTime is when the database (or its write-ahead log) was last
 	// written, by the kernel's clock, as stat saw it just before the read.
 	ModTime time.Time
+	// From is the civil date the picked interfaces' daily rows were read
+	// from.
+	From time.Time
 	// Interfaces are all of the database's interfaces, by name; only
 	// those the caller picked have Days.
 	Interfaces []Interface

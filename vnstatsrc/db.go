@@ -68,7 +68,7 @@ func (d *Database) read(ctx context.Context, from time.Time, pick func([]Interfa
 	if !fi.Mode().IsRegular() {
 		return nil, errors.New("not a regular file")
 	}
-	snap := &Snapshot{ModTime: fi.ModTime()}
+	snap := &Snapshot{ModTime: fi.ModTime(), From: from}
 	if wal, err := os.Stat(d.path + "-wal"); err == nil && wal.ModTime().After(snap.ModTime) {
 		snap.ModTime = wal.ModTime()
 	}
