@@ -15,7 +15,7 @@ import (
 // notification.
 func Message(ev Event, host, lang string) string {
 	w, kinds := phrases(lang), kindNames(lang)
-	size := sizer(ev.LimitBytes)
+	size := monitor.SizeFor(ev.LimitBytes)
 	var b strings.Builder
 	line := func(format string, args ...any) {
 		if b.Len() > 0 {
@@ -115,16 +115,6 @@ func usageLines(line func(string, ...any), w map[string]string, ev Event, projec
 	}
 }
 
-// sizer is how sizes are written next to a quota of limit bytes: in the
-// units the quota was most likely given in, binary (GiB) when it is a
-// whole number of MiB, else decimal (GB), as providers sell traffic.
-func sizer(limit uint64) func(uint64) string {
-	if limit > 0 && limit%(1<<20) == 0 {
-		return Size
-	}
-	return SizeSI
-}
-
 func problemName(names map[monitor.Kind]string, k monitor.Kind) string {
 	if s, ok := names[k]; ok {
 		return s
@@ -138,28 +128,6 @@ func joinKinds(ks []monitor.Kind) string {
 		s[i] = string(k)
 	}
 	return strings.Join(s, ", ")
-}
-
-// Size formats bytes in binary units with two decimals: 412.35 GiB.
-func Size(n uint64) string {
-	return formatSize(n, 1024, []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"})
-}
-
-// SizeSI formats bytes in decimal units with two decimals: 442.78 GB.
-func SizeSI(n uint64) string {
-	return formatSize(n, 1000, []string{"B", "kB", "MB", "GB", "TB", "PB", "EB"})
-}
-
-func formatSize(n uint64, base float64, units []string) string {
-	if float64(n) < base {
-		return fmt.Sprintf("%d B", n)
-	}
-	v, i := float64(n), 0
-	for v >= base && i < len(units)-1 {
-		v /= base
-		i++
-	}
-	return fmt.Sprintf("%.2f %s", v, units[i])
 }
 
 // lasted is how long ev's problem has lasted: 1h30m, or 45s under a

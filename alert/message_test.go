@@ -42,9 +42,30 @@ func TestMessages(t *testing.T) {
 	}
 }
 
-func TestSizeSI(t *testing.T) {
+// TestEveryLanguage: each language NOTIFY_LANG allows has its own
+// phrases, with the same keys, and a name for each kind of problem told.
+func TestEveryLanguage(t *testing.T) {
+	seen := map[string]string{}
+	for _, lang := range config.Langs {
+		w := phrases(lang)
+		if other, dup := seen[w["threshold"]]; dup {
+			t.Errorf("%s has the phrases of %s", lang, other)
+		}
+		seen[w["threshold"]] = lang
+		if len(w) != len(phrases("en")) {
+			t.Errorf("%s has %d phrases, en %d", lang, len(w), len(phrases("en")))
+		}
+		for _, k := range append(slices.Clone(monitor.FatalKinds), monitor.ZoneMismatch, monitor.ForeignNamespace) {
+			if !notified(k) || kindNames(lang)[k] == "" {
+				t.Errorf("%s: no name for %s (told: %v)", lang, k, notified(k))
+			}
+		}
+	}
+}
+
+func TestMessageSizes(t *testing.T) {
 	for n, want := range map[uint64]string{999: "999 B", 1000: "1.00 kB", 442_779_402_240: "442.78 GB", 1_500_000_000_000: "1.50 TB"} {
-		if got := SizeSI(n); got != want {
+		if got := monitor.SizeSI(n); got != want {
 			t.Errorf("SizeSI(%d) = %q, want %q", n, got, want)
 		}
 	}
@@ -72,34 +93,5 @@ func TestSizeSI(t *testing.T) {
 	ev = Event{Kind: Threshold, Threshold: 80, UsedBytes: 400 << 30, LimitBytes: 500 << 30, DaysLeft: 1, ResetsOn: "2026-12-01"}
 	if msg := Message(ev, "h", "en"); !strings.Contains(msg, "Used 400.00 GiB of 500.00 GiB (80.0%)") {
 		t.Errorf("binary quota: %q", msg)
-	}
-}
-
-func TestSize(t *testing.T) {
-	for n, want := range map[uint64]string{0: "0 B", 1023: "1023 B", 1024: "1.00 KiB", 1536: "1.50 KiB", 500 << 30: "500.00 GiB", 1<<64 - 1: "16.00 EiB"} {
-		if got := Size(n); got != want {
-			t.Errorf("Size(%d) = %q, want %q", n, got, want)
-		}
-	}
-}
-
-// TestEveryLanguage: each language NOTIFY_LANG allows has its own
-// phrases, with the same keys, and a name for each kind of problem told.
-func TestEveryLanguage(t *testing.T) {
-	seen := map[string]string{}
-	for _, lang := range config.Langs {
-		w := phrases(lang)
-		if other, dup := seen[w["threshold"]]; dup {
-			t.Errorf("%s has the phrases of %s", lang, other)
-		}
-		seen[w["threshold"]] = lang
-		if len(w) != len(phrases("en")) {
-			t.Errorf("%s has %d phrases, en %d", lang, len(w), len(phrases("en")))
-		}
-		for _, k := range append(slices.Clone(monitor.FatalKinds), monitor.ZoneMismatch, monitor.ForeignNamespace) {
-			if !notified(k) || kindNames(lang)[k] == "" {
-				t.Errorf("%s: no name for %s (told: %v)", lang, k, notified(k))
-			}
-		}
 	}
 }
