@@ -77,6 +77,10 @@ type Config struct {
 	// Alerts gives the alert engine's status for the detailed health, a
 	// value encoded as JSON under "alerts"; nil when alerts are off.
 	Alerts func() any
+	// Thresholds are the alert thresholds (ALERT_AT), marked on the
+	// dashboard's usage bar; Host is the host's name, in its title.
+	Thresholds []int
+	Host       string
 }
 
 // Handler serves the webhook, the health check and, when configured, the
@@ -86,6 +90,10 @@ type Handler struct {
 	webhook       [sha256.Size]byte // digest of the secret path
 	details       [sha256.Size]byte // digest of the secret path + HealthPath
 	calibratePath [sha256.Size]byte // digest of the secret path + CalibratePath
+	dashboard     [sha256.Size]byte // digest of the secret path + DashboardPath
+	history       [sha256.Size]byte // digest of the secret path + HistoryPath
+	thresholds    []int
+	host          string
 	calibrate     func(monitor.Calibration) error
 	parseSize     func(string) (uint64, error)
 	alerts        func() any
@@ -96,8 +104,10 @@ type Handler struct {
 	logger        *slog.Logger
 
 	// bodies caches the webhook's JSON for the latest result, so that a
-	// request costs no encoding.
+	// request costs no encoding; pages the dashboard and the history for
+	// the latest state.
 	bodies atomic.Pointer[encoded]
+	pages  atomic.Pointer[pages]
 }
 
 // encoded is the webhook's answers for one result, ready to write: bodies
@@ -125,6 +135,8 @@ func NewHandler(src StateSource, cfg Config, now func() time.Time, logger *slog.
 	}
 	h := &Handler{state: src, webhook: sha256.Sum256([]byte(cfg.WebhookPath)), details: sha256.Sum256([]byte(cfg.WebhookPath + HealthPath)),
 		calibratePath: sha256.Sum256([]byte(cfg.WebhookPath + CalibratePath)), calibrate: cfg.Calibrate, parseSize: cfg.ParseSize, alerts: cfg.Alerts,
+		dashboard: sha256.Sum256([]byte(cfg.WebhookPath + DashboardPath)), history: sha256.Sum256([]byte(cfg.WebhookPath + HistoryPath)),
+		thresholds: cfg.Thresholds, host: cfg.Host,
 		pollInterval: cfg.PollInterval, now: now, logger: logger}
 	if cfg.MetricsPath != "" {
 		d := sha256.Sum256([]byte(cfg.MetricsPath))
@@ -156,6 +168,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		status = h.serveHealth(w, false)
 	case route == "details":
 		status = h.serveHealth(w, true)
+	case route == "dashboard" || route == "history":
+		status = h.servePage(w, r, route)
 	default:
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		sw.Header().Set("Cache-Control", "no-store")
@@ -169,7 +183,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // route names the route of path: "webhook", "details" (the detailed
 // health, the secret path + HealthPath), "calibrate" (the secret path +
-// CalibratePath), "health", "metrics" or "unknown". The secret paths are matched by comparing SHA-256 digests in
+// CalibratePath), "dashboard", "history" (the secret path + DashboardPath,
+// HistoryPath), "health", "metrics" or "unknown". The secret paths are matched by comparing SHA-256 digests in
 // constant time: the time taken depends on the request's path only, not on
 // how much of it, or of its length, matches the secret.
 func (h *Handler) route(path string) string {
@@ -179,6 +194,8 @@ func (h *Handler) route(path string) string {
 	webhook := subtle.ConstantTimeCompare(d[:], h.webhook[:])
 	details := subtle.ConstantTimeCompare(d[:], h.details[:])
 	calibrate := subtle.ConstantTimeCompare(d[:], h.calibratePath[:])
+	dashboard := subtle.ConstantTimeCompare(d[:], h.dashboard[:])
+	history := subtle.ConstantTimeCompare(d[:], h.history[:])
 	metrics := 0
 	if h.metricsPath != nil {
 		metrics = subtle.ConstantTimeCompare(d[:], h.metricsPath[:])
@@ -190,6 +207,10 @@ func (h *Handler) route(path string) string {
 		return "details"
 	case calibrate == 1:
 		return "calibrate"
+	case dashboard == 1:
+		return "dashboard"
+	case history == 1:
+		return "history"
 	case metrics == 1:
 		return "metrics"
 	case path == HealthPath:

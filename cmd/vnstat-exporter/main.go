@@ -203,11 +203,14 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, dir *sto
 		BootTime:       boot,
 	}, db, links, nil, logger.With("component", "poller"))
 	watcher := linksrc.NewWatcher(cfg.NetnsPath, links, poller.Trigger, poller.Matters, 500*time.Millisecond, logger.With("component", "links"))
+	host, _ := os.Hostname()
 	apiCfg := api.Config{
 		WebhookPath:  cfg.WebhookPath,
 		MetricsPath:  cfg.MetricsPath,
 		PollInterval: cfg.PollInterval,
 		Version:      version,
+		Thresholds:   cfg.AlertAt,
+		Host:         host,
 	}
 	if dir != nil {
 		apiCfg.ParseSize = config.ParseSize
@@ -221,7 +224,6 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, dir *sto
 	}
 	var engine *alert.Engine
 	if cfg.Alerts() {
-		host, _ := os.Hostname()
 		engine = alert.NewEngine(alert.Config{
 			Rules: alert.Rules{
 				Thresholds: cfg.AlertAt,

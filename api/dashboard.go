@@ -1,0 +1,346 @@
+package api
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+)
+
+// DashboardPath and HistoryPath, under WEBHOOK_PATH, serve the dashboard
+// page and the JSON it is drawn from.
+const (
+	DashboardPath = "/dashboard"
+	HistoryPath   = "/history"
+)
+
+// dashboardRefresh is how often the page reloads itself (a meta refresh:
+// no script).
+const dashboardRefresh = 60
+
+//go:embed dashboard.html dashboard.css
+var dashboardFiles embed.FS
+
+var (
+	dashboardCSS  = mustRead("dashboard.css")
+	dashboardPage = template.Must(template.New("dashboard.html").Funcs(template.FuncMap{
+		"css": func() template.CSS { return template.CSS(dashboardCSS) },
+	}).ParseFS(dashboardFiles, "dashboard.html"))
+	// dashboardCSP allows the page nothing from anywhere: no script, no
+	// fetch, no image, no font; its one style block by its hash.
+	dashboardCSP = fmt.Sprintf("default-src 'none'; style-src 'sha256-%s'; img-src 'none'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+		base64.StdEncoding.EncodeToString(sha256Sum(dashboardCSS)))
+)
+
+func mustRead(name string) string {
+	b, err := dashboardFiles.ReadFile(name)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+func sha256Sum(s string) []byte {
+	d := sha256.Sum256([]byte(s))
+	return d[:]
+}
+
+// page is what the template draws: every figure already formatted.
+type page struct {
+	Lang, Title, Host string
+	T                 map[string]string
+	Refresh           int
+
+	Start, ResetsOn, End string
+	DaysLeft             int
+	Mode                 string
+	In, Out, Used        figure
+	Quota                *quotaView
+	Days                 daysView
+	Previous             []cycleView
+	Interfaces           []ifaceView
+	Status, StatusClass  string
+	Problems             []string
+	ReadAt, LiveAsOf     string
+	LiveAge              string
+}
+
+// figure is a byte count as shown (Text) and exactly (Bytes, for the
+// tests and the text alternatives).
+type figure struct {
+	Text  string
+	Bytes uint64
+}
+
+type quotaView struct {
+	Limit, Remaining, Projected figure
+	Percent, ProjectedPercent   string
+	// UsedW, ProjectedW and the marks' X are in the bar's 0..300 units.
+	UsedW, ProjectedW float64
+	Marks             []mark
+	Over              bool
+}
+
+type mark struct {
+	X     float64
+	Label string
+}
+
+type daysView struct {
+	Bars  []bar
+	Max   figure
+	Width int
+}
+
+type bar struct {
+	Date                    string
+	X, W, InH, OutH, LiveH  float64
+	InY, OutY, LiveY        float64
+	In, Out, Live           figure
+	Today, HasLive, Partial bool
+}
+
+type cycleView struct {
+	Start, End     string
+	Total          figure
+	Percent        string
+	W              float64
+	Over, Complete bool
+}
+
+type ifaceView struct {
+	Name              string
+	In, Out, Lifetime figure
+}
+
+// renderDashboard draws the page for st in lang ("en" or "zh-CN").
+func renderDashboard(st *monitor.State, health monitor.Health, thresholds []int, host, lang string, now time.Time) ([]byte, error) {
+	res := st.Result
+	t := dashboardText[lang]
+	u := res.Usage
+	size := monitor.SizeFor(u.LimitBytes)
+	fig := func(n uint64) figure { return figure{size(n), n} }
+	p := page{Lang: lang, Host: host, T: t, Refresh: dashboardRefresh,
+		Start: res.Cycle.Start.Format(monitor.DateFormat), End: res.Cycle.Today.Format(monitor.DateFormat),
+		ResetsOn: u.ResetsOn.Format(monitor.DateFormat), DaysLeft: int(u.ResetsOn.Sub(res.Cycle.Today) / (24 * time.Hour)),
+		Mode: t["mode_"+u.Mode], In: fig(res.InBytes), Out: fig(res.OutBytes), Used: fig(u.UsedBytes),
+		Status: t["status_"+string(health.Status)], StatusClass: string(health.Status), ReadAt: res.PolledAt.Format("2006-01-02 15:04:05")}
+	p.Title = t["title"]
+	if host != "" {
+		p.Title = host + " · " + p.Title
+	}
+	if u.LimitBytes > 0 {
+		q := &quotaView{Limit: fig(u.LimitBytes), Remaining: fig(u.RemainingBytes), Projected: fig(u.ProjectedBytes),
+			Percent: string(ratio2(u.UsedBytes, 100, u.LimitBytes)), ProjectedPercent: string(ratio2(u.ProjectedBytes, 100, u.LimitBytes)),
+			Over: u.UsedBytes >= u.LimitBytes}
+		// The bar reaches 120 % of the quota, so that an overrun shows.
+		scale := func(n uint64) float64 { return math.Min(300, 300*float64(n)/(1.2*float64(u.LimitBytes))) }
+		q.UsedW, q.ProjectedW = scale(u.UsedBytes), scale(u.ProjectedBytes)
+		for _, th := range thresholds {
+			if th <= 120 {
+				q.Marks = append(q.Marks, mark{X: 300 * float64(th) / 120, Label: fmt.Sprintf("%d%%", th)})
+			}
+		}
+		p.Quota = q
+	}
+	p.Days = dayBars(res, fig)
+	for _, c := range append([]*monitor.Result{res.Previous}, res.Earlier...) {
+		if c == nil {
+			continue
+		}
+		v := cycleView{Start: c.Cycle.Start.Format(monitor.DateFormat), End: c.Cycle.Today.Format(monitor.DateFormat),
+			Total: fig(c.Usage.UsedBytes), Complete: len(c.Details(monitor.Incomplete)) == 0}
+		if c.Usage.LimitBytes > 0 {
+			v.Percent = string(ratio2(c.Usage.UsedBytes, 100, c.Usage.LimitBytes))
+			v.W = math.Min(300, 300*float64(c.Usage.UsedBytes)/(1.2*float64(c.Usage.LimitBytes)))
+			v.Over = c.Usage.UsedBytes >= c.Usage.LimitBytes
+		}
+		p.Previous = append(p.Previous, v)
+	}
+	for _, i := range res.Interfaces {
+		p.Interfaces = append(p.Interfaces, ifaceView{Name: i.Name, In: fig(i.InBytes), Out: fig(i.OutBytes),
+			Lifetime: fig(i.LifetimeInBytes + i.LifetimeOutBytes)})
+	}
+	for _, pr := range health.Problems {
+		s := string(pr.Kind)
+		if pr.Detail != "" {
+			s += ": " + pr.Detail
+		}
+		p.Problems = append(p.Problems, s)
+	}
+	if !res.LiveAsOf.IsZero() {
+		p.LiveAsOf = res.LiveAsOf.Format("15:04:05")
+		p.LiveAge = fmt.Sprintf(t["age"], max(now.Sub(res.LiveAsOf), 0).Round(time.Second))
+	}
+	var b bytes.Buffer
+	if err := dashboardPage.Execute(&b, p); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// dayBars lays out the cycle's days as stacked bars (in below, out above),
+// the live part of the last day on top, in a 300 x 120 chart.
+func dayBars(res *monitor.Result, fig func(uint64) figure) daysView {
+	const height = 110.0
+	n := len(res.Days)
+	v := daysView{Width: 300}
+	var peak uint64
+	for i, d := range res.Days {
+		total := d.InBytes + d.OutBytes
+		if i == n-1 {
+			total += res.LiveInBytes + res.LiveOutBytes
+		}
+		peak = max(peak, total)
+	}
+	v.Max = fig(peak)
+	slot := 300.0 / float64(max(n, 1))
+	scale := func(b uint64) float64 {
+		if peak == 0 {
+			return 0
+		}
+		return height * float64(b) / float64(peak)
+	}
+	for i, d := range res.Days {
+		b := bar{Date: d.Date.Format(monitor.DateFormat), X: float64(i)*slot + slot*0.1, W: slot * 0.8,
+			In: fig(d.InBytes), Out: fig(d.OutBytes), Today: i == n-1}
+		b.InH, b.OutH = scale(d.InBytes), scale(d.OutBytes)
+		b.InY = 120 - b.InH
+		b.OutY = b.InY - b.OutH
+		if b.Today {
+			live := res.LiveInBytes + res.LiveOutBytes
+			b.Live, b.HasLive, b.LiveH = fig(live), live > 0, scale(live)
+			b.LiveY = b.OutY - b.LiveH
+			b.Partial = true
+		}
+		v.Bars = append(v.Bars, b)
+	}
+	return v
+}
+
+// langOf is the page's language: ?lang= when it names one, else the first
+// of Accept-Language's that the page has (Chinese for any zh), else
+// English.
+func langOf(query, accept string) string {
+	switch query {
+	case "en", "zh-CN":
+		return query
+	}
+	for _, part := range strings.Split(accept, ",") {
+		tag, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		tag = strings.ToLower(tag)
+		switch {
+		case tag == "zh" || strings.HasPrefix(tag, "zh-"):
+			return "zh-CN"
+		case tag == "en" || strings.HasPrefix(tag, "en-"):
+			return "en"
+		}
+	}
+	return "en"
+}
+
+// dashboardText is the page's words.
+var dashboardText = map[string]map[string]string{
+	"en": {
+		"title": "Traffic", "cycle": "This cycle", "from": "from", "resets": "resets on", "days_left": "days left",
+		"used": "Used", "of": "of", "in": "Received", "out": "Sent", "mode": "Billing", "remaining": "Remaining",
+		"projected": "Projected at the reset", "no_quota": "No quota set (QUOTA).", "thresholds": "alert thresholds",
+		"daily": "Each day of the cycle", "daily_desc": "Bars per day: received (below) and sent (above); the last day is still being counted",
+		"live": "counted since vnstat's last save", "today": "still being counted", "peak": "largest day",
+		"previous": "Previous cycles", "incomplete": "vnstat lacks days of it", "none": "None that vnstat's daily rows reach.",
+		"interfaces": "Interfaces", "iface": "Interface", "lifetime": "Since vnstat began",
+		"health": "Health", "read_at": "Read at", "live_as_of": "live part as of", "age": "%s ago",
+		"table": "Figures", "date": "Date",
+		"mode_sum": "received + sent", "mode_max": "the larger direction", "mode_in": "received", "mode_out": "sent",
+		"status_ok": "ok", "status_degraded": "degraded", "status_error": "error",
+	},
+	"zh-CN": {
+		"title": "流量", "cycle": "本周期", "from": "起始", "resets": "重置日", "days_left": "天后重置",
+		"used": "已用", "of": "/", "in": "接收", "out": "发送", "mode": "计费方式", "remaining": "剩余",
+		"projected": "预计到重置时", "no_quota": "未设置额度（QUOTA）。", "thresholds": "提醒阈值",
+		"daily": "本周期每天", "daily_desc": "每天一根柱：接收在下，发送在上；最后一天仍在统计中",
+		"live": "vnstat 上次保存后统计的部分", "today": "仍在统计中", "peak": "最高的一天",
+		"previous": "以前的周期", "incomplete": "vnstat 缺少其中部分天数", "none": "vnstat 的每日记录不覆盖更早的周期。",
+		"interfaces": "网卡", "iface": "网卡", "lifetime": "vnstat 开始统计以来",
+		"health": "状态", "read_at": "读取于", "live_as_of": "实时部分采样于", "age": "%s 前",
+		"table": "数字", "date": "日期",
+		"mode_sum": "接收 + 发送", "mode_max": "较大的方向", "mode_in": "接收", "mode_out": "发送",
+		"status_ok": "正常", "status_degraded": "部分数据缺失", "status_error": "错误",
+	},
+}
+
+// pages are the dashboard (in each language) and the history for one
+// published state, built at the first request for it.
+type pages struct {
+	state      *monitor.State
+	html       map[string][]byte
+	history    []byte
+	historyLen []string
+}
+
+// servePage writes the dashboard or the history for the latest state.
+func (h *Handler) servePage(w http.ResponseWriter, r *http.Request, route string) int {
+	st := h.state.State()
+	if st.Result == nil {
+		msg := "no traffic data yet: vnstat has not been read successfully"
+		if st.Err != nil {
+			msg += ": " + st.Err.Error()
+		}
+		return h.fail(w, route, http.StatusServiceUnavailable, msg, st.Err)
+	}
+	pg := h.pages.Load()
+	if pg == nil || pg.state != st {
+		var err error
+		if pg, err = h.buildPages(st); err != nil {
+			return h.fail(w, route, http.StatusInternalServerError, "rendering "+route, err)
+		}
+		h.pages.Store(pg)
+	}
+	if route == "history" {
+		writeBody(w, http.StatusOK, pg.history, pg.historyLen)
+		return http.StatusOK
+	}
+	body := pg.html[langOf(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))]
+	hd := w.Header()
+	hd.Set("Content-Type", "text/html; charset=utf-8")
+	hd.Set("Content-Security-Policy", dashboardCSP)
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("Vary", "Accept-Language")
+	hd.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+	return http.StatusOK
+}
+
+// buildPages renders st's dashboard in every language and its history.
+func (h *Handler) buildPages(st *monitor.State) (*pages, error) {
+	now := h.now()
+	health := monitor.Judge(st, now, h.pollInterval)
+	pg := &pages{state: st, html: map[string][]byte{}}
+	for lang := range dashboardText {
+		b, err := renderDashboard(st, health, h.thresholds, h.host, lang, now)
+		if err != nil {
+			return nil, err
+		}
+		pg.html[lang] = b
+	}
+	var err error
+	res := st.Result
+	if pg.history, err = json.Marshal(newHistoryBody(res, res.UpdatedAt.Location())); err != nil {
+		return nil, err
+	}
+	pg.history, pg.historyLen = withNewline(pg.history)
+	return pg, nil
+}

@@ -1,0 +1,199 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+)
+
+// dashboardState is a cycle from 2026-11-15 through 2026-11-30 (UTC+8)
+// with idle days, a live part on its last day, a quota of 500 GiB, two
+// interfaces over 62 days, a previous cycle and an earlier one that
+// vnstat lacks days of.
+func dashboardState(ifaces int) *monitor.State {
+	zone := time.FixedZone("CST", 8*3600)
+	polled := time.Date(2026, time.November, 30, 12, 0, 0, 0, zone)
+	cycle := monitor.CycleAt(polled, 15)
+	mk := func(c monitor.Cycle, seed uint64, incomplete bool) *monitor.Result {
+		r := &monitor.Result{Cycle: c, PolledAt: polled, UpdatedAt: polled.Add(-3 * time.Minute)}
+		for d := c.Start; !d.After(c.Today); d = d.AddDate(0, 0, 1) {
+			day := monitor.DayTotal{Date: d}
+			if n := uint64(d.Day()); n%5 != 0 { // every fifth day idle
+				day.InBytes, day.OutBytes = (n*seed)<<27, (n+seed)<<24
+			}
+			r.Days = append(r.Days, day)
+			r.InBytes += day.InBytes
+			r.OutBytes += day.OutBytes
+		}
+		for i := range ifaces {
+			r.Interfaces = append(r.Interfaces, monitor.IfaceTotal{Name: fmt.Sprintf("eth%d", i), InBytes: r.InBytes / uint64(ifaces),
+				OutBytes: r.OutBytes / uint64(ifaces), LifetimeInBytes: 1 << 40, LifetimeOutBytes: 1 << 39})
+		}
+		if incomplete {
+			r.Problems = append(r.Problems, monitor.Problem{Kind: monitor.Incomplete, Interface: "eth0", Detail: "eth0: vnstat keeps 62 days of daily rows"})
+		}
+		return r
+	}
+	res := mk(cycle, 7, false)
+	res.LiveInBytes, res.LiveOutBytes, res.LiveAsOf = 5<<20, 1<<20, polled
+	res.InBytes += res.LiveInBytes
+	res.OutBytes += res.LiveOutBytes
+	used := res.InBytes + res.OutBytes
+	res.Usage = monitor.Usage{Mode: monitor.ModeSum, LimitBytes: 500 << 30, UsedBytes: used, CountedBytes: used,
+		RemainingBytes: 500<<30 - used, ProjectedBytes: used * 2, ResetsOn: cycle.Next}
+	prev := cycle.Previous(15)
+	prev.Today = prev.Last()
+	res.Previous = mk(prev, 9, false)
+	res.Previous.Usage = monitor.Usage{Mode: monitor.ModeSum, LimitBytes: 500 << 30, UsedBytes: res.Previous.InBytes + res.Previous.OutBytes}
+	earlier := prev.Previous(15)
+	earlier.Today = earlier.Last()
+	e := mk(earlier, 3, true)
+	e.Usage = monitor.Usage{Mode: monitor.ModeSum, LimitBytes: 500 << 30, UsedBytes: e.InBytes + e.OutBytes}
+	res.Earlier = []*monitor.Result{e}
+	return &monitor.State{Result: res, LastPoll: polled}
+}
+
+var dataValue = regexp.MustCompile(`<data id="([a-z]+)" value="([0-9]+)">`)
+
+// TestDashboardFiguresAreTheWebhooks: every figure the page shows (read
+// out of its HTML) and every day of the history add up to the webhook's
+// JSON for the same result, in both languages.
+func TestDashboardFiguresAreTheWebhooks(t *testing.T) {
+	st := dashboardState(2)
+	h := NewHandler(newFake(st), Config{WebhookPath: secret, PollInterval: time.Minute, Thresholds: []int{80, 90, 100}, Host: "vps1"},
+		at(st.LastPoll.Add(2*time.Second)), nil)
+	var hook struct {
+		InBytes   uint64 `json:"in_bytes"`
+		OutBytes  uint64 `json:"out_bytes"`
+		UsedBytes uint64 `json:"used_bytes"`
+		Quota     struct {
+			LimitBytes     uint64 `json:"limit_bytes"`
+			RemainingBytes uint64 `json:"remaining_bytes"`
+			ProjectedBytes uint64 `json:"projected_bytes"`
+		} `json:"quota"`
+		LiveInBytes  uint64 `json:"live_in_bytes"`
+		LiveOutBytes uint64 `json:"live_out_bytes"`
+	}
+	decode(t, do(t, h, http.MethodGet, secret).Body.Bytes(), &hook)
+	want := map[string]uint64{"in": hook.InBytes, "out": hook.OutBytes, "used": hook.UsedBytes, "limit": hook.Quota.LimitBytes,
+		"remaining": hook.Quota.RemainingBytes, "projected": hook.Quota.ProjectedBytes, "live": hook.LiveInBytes + hook.LiveOutBytes}
+	for _, lang := range []string{"en", "zh-CN"} {
+		w := getPage(t, h, secret+DashboardPath+"?lang="+lang)
+		html := w.Body.String()
+		if w.Code != http.StatusOK || !strings.Contains(html, `<html lang="`+lang+`">`) {
+			t.Fatalf("%s: %d %.200s", lang, w.Code, html)
+		}
+		got := map[string]uint64{}
+		for _, m := range dataValue.FindAllStringSubmatch(html, -1) {
+			got[m[1]], _ = strconv.ParseUint(m[2], 10, 64)
+		}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("%s: the page's %s is %d, the webhook's %d", lang, k, got[k], v)
+			}
+		}
+		if !strings.Contains(html, `id="percent">`+string(ratio2(hook.UsedBytes, 100, hook.Quota.LimitBytes))+`<`) {
+			t.Errorf("%s: the percentage is not the webhook's", lang)
+		}
+		if n := strings.Count(html, `<rect class="bi"`); n != len(st.Result.Days) {
+			t.Errorf("%s: %d bars, want one per day (%d)", lang, n, len(st.Result.Days))
+		}
+		if !strings.Contains(html, `class="bl"`) || strings.Count(html, `class="mk"`) != 3 {
+			t.Errorf("%s: no live part marked, or not the three thresholds", lang)
+		}
+	}
+
+	var hist historyBody
+	decode(t, do(t, h, http.MethodGet, secret+HistoryPath).Body.Bytes(), &hist)
+	var in, out uint64
+	for _, d := range hist.Cycle.Days {
+		in += d.InBytes
+		out += d.OutBytes
+	}
+	last := hist.Cycle.Days[len(hist.Cycle.Days)-1]
+	if in != hook.InBytes || out != hook.OutBytes || hist.Cycle.InBytes != hook.InBytes || hist.Cycle.UsedBytes != hook.UsedBytes {
+		t.Errorf("history's days add up to %d/%d, the webhook says %d/%d", in, out, hook.InBytes, hook.OutBytes)
+	}
+	if last.LiveInBytes != hook.LiveInBytes || last.Complete || !hist.Cycle.Days[0].Complete || hist.LiveAsOf == "" {
+		t.Errorf("the day being counted: %+v; the first day complete %v", last, hist.Cycle.Days[0].Complete)
+	}
+	if len(hist.Previous) != 2 || !hist.Previous[0].Complete || hist.Previous[1].Complete || len(hist.Previous[1].Incomplete) != 1 {
+		t.Errorf("previous cycles %+v", hist.Previous)
+	}
+}
+
+// TestDashboardHeaders: the page fetches nothing from anywhere (its CSP),
+// follows Accept-Language, answers only on the secret path, GET and HEAD.
+func TestDashboardHeaders(t *testing.T) {
+	st := dashboardState(1)
+	h := NewHandler(newFake(st), Config{WebhookPath: secret, PollInterval: time.Minute}, at(st.LastPoll), nil)
+	w := getPage(t, h, secret+DashboardPath)
+	csp := w.Header().Get("Content-Security-Policy")
+	if !strings.HasPrefix(csp, "default-src 'none'; style-src 'sha256-") || strings.Contains(csp, "http") {
+		t.Errorf("CSP %q", csp)
+	}
+	if strings.Contains(w.Body.String(), "<script") || strings.Contains(w.Body.String(), "http://") || strings.Contains(w.Body.String(), "https://") {
+		t.Error("the page has a script or an outside URL")
+	}
+	r := httptest.NewRequest(http.MethodGet, secret+DashboardPath, nil)
+	r.Header.Set("Accept-Language", "zh-TW,zh;q=0.9,en;q=0.8")
+	zh := httptest.NewRecorder()
+	h.ServeHTTP(zh, r)
+	if !strings.Contains(zh.Body.String(), `lang="zh-CN"`) {
+		t.Error("Accept-Language zh gave no Chinese page")
+	}
+	for _, c := range []struct{ method, path string }{{http.MethodPost, secret + DashboardPath}, {http.MethodGet, "/dashboard"}, {http.MethodGet, secret + "/dashboard/"}} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(c.method, c.path, nil))
+		if w.Code == http.StatusOK {
+			t.Errorf("%s %s: %d", c.method, c.path, w.Code)
+		}
+	}
+	if w := do(t, h, http.MethodHead, secret+HistoryPath); w.Code != http.StatusOK {
+		t.Errorf("HEAD history: %d", w.Code)
+	}
+}
+
+// TestDashboardSize: the page for a 62-day cycle with four interfaces
+// stays under 40 KB.
+func TestDashboardSize(t *testing.T) {
+	st := dashboardState(4)
+	res := *st.Result
+	// 62 days, as a cycle of vnstat's DailyDays.
+	for len(res.Days) < 62 {
+		res.Days = append([]monitor.DayTotal{{Date: res.Days[0].Date.AddDate(0, 0, -1), InBytes: 1 << 30, OutBytes: 1 << 28}}, res.Days...)
+	}
+	res.Cycle.Start = res.Days[0].Date
+	h := NewHandler(newFake(&monitor.State{Result: &res, LastPoll: st.LastPoll}), Config{WebhookPath: secret, PollInterval: time.Minute}, at(st.LastPoll), nil)
+	for _, lang := range []string{"en", "zh-CN"} {
+		if n := getPage(t, h, secret+DashboardPath+"?lang="+lang).Body.Len(); n > 40_000 || n < 5_000 {
+			t.Errorf("%s page: %d bytes, budget 40,000", lang, n)
+		}
+	}
+}
+
+// getPage GETs an HTML page from h.
+func getPage(t *testing.T, h http.Handler, target string) *httptest.ResponseRecorder {
+	t.Helper()
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
+	if ct, cc := w.Header().Get("Content-Type"), w.Header().Get("Cache-Control"); w.Code == http.StatusOK && (ct != "text/html; charset=utf-8" || cc != "no-store") {
+		t.Errorf("GET %s: Content-Type %q, Cache-Control %q", target, ct, cc)
+	}
+	return w
+}
+
+func decode(t *testing.T, b []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%v: %s", err, b)
+	}
+}
