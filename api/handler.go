@@ -43,9 +43,10 @@ func CheckPaths(webhook, metrics string) *PathClash {
 		return &PathClash{"WEBHOOK_PATH", "a path other than " + HealthPath}
 	case metrics == "":
 		return nil
-	case metrics == HealthPath || metrics == webhook || metrics == webhook+HealthPath || metrics == webhook+CalibratePath:
-		return &PathClash{"METRICS_PATH", fmt.Sprintf("a path other than %s, WEBHOOK_PATH, WEBHOOK_PATH%s and WEBHOOK_PATH%s",
-			HealthPath, HealthPath, CalibratePath)}
+	case metrics == HealthPath || metrics == webhook || metrics == webhook+HealthPath || metrics == webhook+CalibratePath ||
+		metrics == webhook+DashboardPath || metrics == webhook+HistoryPath:
+		return &PathClash{"METRICS_PATH", fmt.Sprintf("a path other than %s, WEBHOOK_PATH, WEBHOOK_PATH%s, WEBHOOK_PATH%s, WEBHOOK_PATH%s and WEBHOOK_PATH%s",
+			HealthPath, HealthPath, CalibratePath, DashboardPath, HistoryPath)}
 	}
 	return nil
 }

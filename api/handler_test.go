@@ -409,6 +409,8 @@ func FuzzCheckPaths(f *testing.F) {
 	f.Add("/ab", "/ab")
 	f.Add("/hook/x", "/hook/x/health")
 	f.Add("/hook/x", "/hook/x/calibrate")
+	f.Add("/hook/x", "/hook/x/dashboard")
+	f.Add("/hook/x", "/hook/x/history")
 	f.Add("/health", "")
 	f.Add("/a", "/health")
 	f.Fuzz(func(t *testing.T, webhook, metrics string) {
@@ -416,7 +418,8 @@ func FuzzCheckPaths(f *testing.F) {
 			return
 		}
 		h := NewHandler(newFake(&monitor.State{}), Config{WebhookPath: webhook, MetricsPath: metrics, PollInterval: time.Minute}, at(polled), nil)
-		want := map[string]string{webhook: "webhook", webhook + HealthPath: "details", webhook + CalibratePath: "calibrate", HealthPath: "health"}
+		want := map[string]string{webhook: "webhook", webhook + HealthPath: "details", webhook + CalibratePath: "calibrate",
+			webhook + DashboardPath: "dashboard", webhook + HistoryPath: "history", HealthPath: "health"}
 		if metrics != "" {
 			want[metrics] = "metrics"
 		}

@@ -41,8 +41,8 @@ type historyDay struct {
 	Date     string `json:"date"`
 	InBytes  uint64 `json:"in_bytes"`
 	OutBytes uint64 `json:"out_bytes"`
-	// Complete says vnstatd saved after the day ended: its figures will
-	// not change.
+	// Complete says vnstatd saved after the day ended, in a cycle whose
+	// every day vnstat holds: its figures are whole and will not change.
 	Complete bool `json:"complete"`
 	// LiveInBytes and LiveOutBytes are the part of the day's figures the
 	// kernel counted since vnstatd's last save (the day being counted, and
@@ -86,7 +86,7 @@ func newHistoryCycle(c *monitor.Result, updated time.Time, zone *time.Location) 
 	h.Complete = len(h.Incomplete) == 0
 	for n, d := range c.Days {
 		h.Days[n] = historyDay{Date: d.Date.Format(monitor.DateFormat), InBytes: d.InBytes, OutBytes: d.OutBytes,
-			Complete: !updated.Before(monitor.Midnight(d.Date.AddDate(0, 0, 1), zone))}
+			Complete: h.Complete && !updated.Before(monitor.Midnight(d.Date.AddDate(0, 0, 1), zone))}
 	}
 	if last := len(h.Days) - 1; last >= 0 {
 		h.Days[last].InBytes += c.LiveInBytes

@@ -319,7 +319,7 @@ func Vars() []Var {
 				validDay := c.StartDay >= 1 && c.StartDay <= 31
 				return err == nil && in.raw("USED_OFFSET") != "" && (!validDay || isResetDay(d, c.StartDay))
 			}},
-		{"METRICS_PATH", "metrics-path", "", "empty (no metrics), or a path with the rules of WEBHOOK_PATH other than WEBHOOK_PATH itself, WEBHOOK_PATH/health and WEBHOOK_PATH/calibrate, such as /metrics or WEBHOOK_PATH/metrics",
+		{"METRICS_PATH", "metrics-path", "", "empty (no metrics), or a path with the rules of WEBHOOK_PATH other than WEBHOOK_PATH itself, WEBHOOK_PATH/health, /calibrate, /dashboard and /history, such as /metrics or WEBHOOK_PATH/metrics",
 			"path of the Prometheus metrics",
 			str(func(c *Config) *string { return &c.MetricsPath }, "omitempty,webhookpath")},
 		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error", "lowest level logged",

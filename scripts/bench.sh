@@ -111,6 +111,13 @@ if [ -n "${BENCH_BASE:-}" ]; then
   servers=("before http://127.0.0.1:$((port + 2))$secret" "${servers[@]}")
 fi
 servers+=("minimal http://127.0.0.1:$((port + 1))/")
+# The dashboard page, against a minimal server answering the same bytes.
+curl -s "http://127.0.0.1:$port$secret/dashboard" >"$work/page.html"
+"$work/benchserver" -addr 127.0.0.1:$((port + 4)) -body "$work/page.html" &
+pids+=($!)
+sleep 0.5
+echo "dashboard page $(stat -c %s "$work/page.html") bytes"
+servers+=("dashboard http://127.0.0.1:$port$secret/dashboard" "minimal-page http://127.0.0.1:$((port + 4))/")
 
 # run NAME URL: one wrk round; prints "NAME req/s p50 p99".
 run() {
@@ -133,14 +140,14 @@ done
 med() { sort -g | awk -v f="$1" '{v[NR]=$1} END{printf f, NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 # rps NAME: NAME's req/s in each round, one a line.
 rps() { awk -v n="$1" '$2==n{print $3}' "$work/rounds"; }
-# ratios NAME: NAME/minimal in each round, one a line, in order.
-ratios() { awk -v n="$1" '$2==n{a[$1]=$3} $2=="minimal"{b[$1]=$3} END{for(r=1;r in b;r++) printf "%.3f\n", a[r]/b[r]}' "$work/rounds"; }
-mb=$(rps minimal | med %.0f)
+# ratios NAME BASE: NAME/BASE in each round, one a line, in order.
+ratios() { awk -v n="$1" -v m="$2" '$2==n{a[$1]=$3} $2==m{b[$1]=$3} END{for(r=1;r in b;r++) printf "%.3f\n", a[r]/b[r]}' "$work/rounds"; }
 for s in "${servers[@]}"; do
   name=${s%% *}
-  [ "$name" = minimal ] && continue
+  case $name in minimal | minimal-page) continue ;; dashboard) base=minimal-page ;; *) base=minimal ;; esac
   ma=$(rps "$name" | med %.0f)
-  echo "median req/s: $name $ma, minimal $mb, ratio of medians $(awk -v a="$ma" -v b="$mb" 'BEGIN{printf "%.3f", a/b}'); per round: $(ratios "$name" | tr '\n' ' ')(median $(ratios "$name" | med %.3f))"
+  mb=$(rps "$base" | med %.0f)
+  echo "median req/s: $name $ma, $base $mb, ratio of medians $(awk -v a="$ma" -v b="$mb" 'BEGIN{printf "%.3f", a/b}'); per round: $(ratios "$name" "$base" | tr '\n' ' ')(median $(ratios "$name" "$base" | med %.3f))"
 done
 echo "daemon RSS under load (end of a round): $rss_load KiB; peak: $(awk '/VmHWM/{print $2}' /proc/$main_daemon/status) KiB"
 
