@@ -45,6 +45,25 @@ func benchServe(b *testing.B, h http.Handler, target string, want int) {
 // BenchmarkWebhook serves the webhook from the answer prepared at poll time.
 func BenchmarkWebhook(b *testing.B) { benchServe(b, benchHandler(b, ""), secret, http.StatusOK) }
 
+// BenchmarkDashboard serves the dashboard (62 days, four interfaces) from
+// the page built for the state; BenchmarkDashboardRender builds it, as the
+// first request after each new state does.
+func BenchmarkDashboard(b *testing.B) {
+	h := NewHandler(newFake(dashboardState(4)), Config{WebhookPath: secret, PollInterval: time.Minute}, at(polled), nil)
+	benchServe(b, h, secret+DashboardPath, http.StatusOK)
+}
+
+func BenchmarkDashboardRender(b *testing.B) {
+	st := dashboardState(4)
+	h := NewHandler(newFake(st), Config{WebhookPath: secret, PollInterval: time.Minute, Thresholds: []int{80, 90, 100}}, at(polled), nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := h.buildPages(st); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkHealth serves /health, encoded per request (it carries the time).
 func BenchmarkHealth(b *testing.B) { benchServe(b, benchHandler(b, ""), HealthPath, http.StatusOK) }
 

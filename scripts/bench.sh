@@ -113,11 +113,11 @@ fi
 servers+=("minimal http://127.0.0.1:$((port + 1))/")
 # The dashboard page, against a minimal server answering the same bytes.
 curl -s "http://127.0.0.1:$port$secret/dashboard" >"$work/page.html"
-"$work/benchserver" -addr 127.0.0.1:$((port + 4)) -body "$work/page.html" &
+"$work/benchserver" -addr 127.0.0.1:$((port + 9)) -body "$work/page.html" &
 pids+=($!)
 sleep 0.5
 echo "dashboard page $(stat -c %s "$work/page.html") bytes"
-servers+=("dashboard http://127.0.0.1:$port$secret/dashboard" "minimal-page http://127.0.0.1:$((port + 4))/")
+servers+=("dashboard http://127.0.0.1:$port$secret/dashboard" "minimal-page http://127.0.0.1:$((port + 9))/")
 
 # run NAME URL: one wrk round; prints "NAME req/s p50 p99".
 run() {
