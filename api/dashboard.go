@@ -292,11 +292,7 @@ type pages struct {
 func (h *Handler) servePage(w http.ResponseWriter, r *http.Request, route string) int {
 	st := h.state.State()
 	if st.Result == nil {
-		msg := "no traffic data yet: vnstat has not been read successfully"
-		if st.Err != nil {
-			msg += ": " + st.Err.Error()
-		}
-		return h.fail(w, route, http.StatusServiceUnavailable, msg, st.Err)
+		return h.noData(w, route, st)
 	}
 	pg := h.pages.Load()
 	if pg == nil || pg.state != st {

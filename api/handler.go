@@ -237,11 +237,7 @@ func (h *Handler) serveWebhook(w http.ResponseWriter, rawQuery string) int {
 	}
 	st := h.state.State()
 	if st.Result == nil {
-		msg := "no traffic data yet: vnstat has not been read successfully"
-		if st.Err != nil {
-			msg += ": " + st.Err.Error()
-		}
-		return h.fail(w, "webhook", http.StatusServiceUnavailable, msg, st.Err)
+		return h.noData(w, "webhook", st)
 	}
 	enc := h.bodies.Load()
 	if enc == nil || enc.result != st.Result {
@@ -323,6 +319,15 @@ func (h *Handler) serveHealth(w http.ResponseWriter, details bool) int {
 
 type errorBody struct {
 	Error string `json:"error"`
+}
+
+// noData answers 503 before the first good poll, with why.
+func (h *Handler) noData(w http.ResponseWriter, route string, st *monitor.State) int {
+	msg := "no traffic data yet: vnstat has not been read successfully"
+	if st.Err != nil {
+		msg += ": " + st.Err.Error()
+	}
+	return h.fail(w, route, http.StatusServiceUnavailable, msg, st.Err)
 }
 
 // fail writes {"error": msg} with status, and logs server-side failures.
