@@ -57,9 +57,9 @@ func sha256Sum(s string) []byte {
 
 // page is what the template draws: every figure already formatted.
 type page struct {
-	Lang, Title, Host string
-	T                 map[string]string
-	Refresh           int
+	Lang, Title string
+	T           map[string]string
+	Refresh     int
 
 	Start, ResetsOn, End string
 	DaysLeft             int
@@ -97,17 +97,16 @@ type mark struct {
 }
 
 type daysView struct {
-	Bars  []bar
-	Max   figure
-	Width int
+	Bars []bar
+	Max  figure
 }
 
 type bar struct {
-	Date                    string
-	X, W, InH, OutH, LiveH  float64
-	InY, OutY, LiveY        float64
-	In, Out, Live           figure
-	Today, HasLive, Partial bool
+	Date                   string
+	X, W, InH, OutH, LiveH float64
+	InY, OutY, LiveY       float64
+	In, Out, Live          figure
+	Today, HasLive         bool
 }
 
 type cycleView struct {
@@ -130,7 +129,7 @@ func renderDashboard(st *monitor.State, health monitor.Health, thresholds []int,
 	u := res.Usage
 	size := monitor.SizeFor(u.LimitBytes)
 	fig := func(n uint64) figure { return figure{size(n), n} }
-	p := page{Lang: lang, Host: host, T: t, Refresh: dashboardRefresh,
+	p := page{Lang: lang, T: t, Refresh: dashboardRefresh,
 		Start: res.Cycle.Start.Format(monitor.DateFormat), End: res.Cycle.Today.Format(monitor.DateFormat),
 		ResetsOn: u.ResetsOn.Format(monitor.DateFormat), DaysLeft: int(u.ResetsOn.Sub(res.Cycle.Today) / (24 * time.Hour)),
 		Mode: t["mode_"+u.Mode], In: fig(res.InBytes), Out: fig(res.OutBytes), Used: fig(u.UsedBytes),
@@ -143,12 +142,10 @@ func renderDashboard(st *monitor.State, health monitor.Health, thresholds []int,
 		q := &quotaView{Limit: fig(u.LimitBytes), Remaining: fig(u.RemainingBytes), Projected: fig(u.ProjectedBytes),
 			Percent: string(ratio2(u.UsedBytes, 100, u.LimitBytes)), ProjectedPercent: string(ratio2(u.ProjectedBytes, 100, u.LimitBytes)),
 			Over: u.UsedBytes >= u.LimitBytes}
-		// The bar reaches 120 % of the quota, so that an overrun shows.
-		scale := func(n uint64) float64 { return math.Min(300, 300*float64(n)/(1.2*float64(u.LimitBytes))) }
-		q.UsedW, q.ProjectedW = scale(u.UsedBytes), scale(u.ProjectedBytes)
+		q.UsedW, q.ProjectedW = barWidth(u.UsedBytes, u.LimitBytes), barWidth(u.ProjectedBytes, u.LimitBytes)
 		for _, th := range thresholds {
 			if th <= 120 {
-				q.Marks = append(q.Marks, mark{X: 300 * float64(th) / 120, Label: fmt.Sprintf("%d%%", th)})
+				q.Marks = append(q.Marks, mark{X: barWidth(uint64(th), 100), Label: fmt.Sprintf("%d%%", th)})
 			}
 		}
 		p.Quota = q
@@ -162,7 +159,7 @@ func renderDashboard(st *monitor.State, health monitor.Health, thresholds []int,
 			Total: fig(c.Usage.UsedBytes), Complete: len(c.Details(monitor.Incomplete)) == 0}
 		if c.Usage.LimitBytes > 0 {
 			v.Percent = string(ratio2(c.Usage.UsedBytes, 100, c.Usage.LimitBytes))
-			v.W = math.Min(300, 300*float64(c.Usage.UsedBytes)/(1.2*float64(c.Usage.LimitBytes)))
+			v.W = barWidth(c.Usage.UsedBytes, c.Usage.LimitBytes)
 			v.Over = c.Usage.UsedBytes >= c.Usage.LimitBytes
 		}
 		p.Previous = append(p.Previous, v)
@@ -189,12 +186,18 @@ func renderDashboard(st *monitor.State, health monitor.Health, thresholds []int,
 	return b.Bytes(), nil
 }
 
+// barWidth is used bytes of a limit as a usage bar's width in its 0..300
+// units: the bar reaches 120 % of the limit, so that an overrun shows.
+func barWidth(used, limit uint64) float64 {
+	return math.Min(300, 300*float64(used)/(1.2*float64(limit)))
+}
+
 // dayBars lays out the cycle's days as stacked bars (in below, out above),
 // the live part of the last day on top, in a 300 x 120 chart.
 func dayBars(res *monitor.Result, fig func(uint64) figure) daysView {
 	const height = 110.0
 	n := len(res.Days)
-	v := daysView{Width: 300}
+	var v daysView
 	var peak uint64
 	for i, d := range res.Days {
 		total := d.InBytes + d.OutBytes
@@ -221,7 +224,6 @@ func dayBars(res *monitor.Result, fig func(uint64) figure) daysView {
 			live := res.LiveInBytes + res.LiveOutBytes
 			b.Live, b.HasLive, b.LiveH = fig(live), live > 0, scale(live)
 			b.LiveY = b.OutY - b.LiveH
-			b.Partial = true
 		}
 		v.Bars = append(v.Bars, b)
 	}
@@ -232,8 +234,7 @@ func dayBars(res *monitor.Result, fig func(uint64) figure) daysView {
 // of Accept-Language's that the page has (Chinese for any zh), else
 // English.
 func langOf(query, accept string) string {
-	switch query {
-	case "en", "zh-CN":
+	if _, ok := dashboardText[query]; ok {
 		return query
 	}
 	for _, part := range strings.Split(accept, ",") {

@@ -28,8 +28,8 @@ type linkTracker struct {
 	first     map[string]linkSample
 	changedAt map[string]time.Time
 	last      map[string]linkSample
-	// beforeMidnight is, by link, the last sample on its current index
-	// taken before the day of the latest sample began.
+	// beforeMidnight is, by link, the last sample taken before the day of
+	// the latest sample began (on the index it had then).
 	beforeMidnight map[string]linkSample
 }
 
@@ -47,8 +47,6 @@ func (lt *linkTracker) update(links []Link, now, midnight time.Time) {
 		sample := linkSample{index: l.Index, at: now, rx: l.RxBytes, tx: l.TxBytes}
 		if last, ok := lt.last[l.Name]; ok && last.index == l.Index && last.at.Before(midnight) {
 			lt.beforeMidnight[l.Name] = last
-		} else if ok && last.index != l.Index {
-			delete(lt.beforeMidnight, l.Name)
 		}
 		lt.last[l.Name] = sample
 		old, seen := lt.first[l.Name]
@@ -210,15 +208,16 @@ func topUp(base *Result, saved map[string]savedState, links []Link, tr linkTrack
 				i.LifetimeOutBytes = addSat(i.LifetimeOutBytes, tx)
 				cur := [2]uint64{rx, tx}
 				if s.Updated.Before(start) && why == "" {
-					var before [2]uint64
-					before, cur = atSeam(s, link, tr.beforeMidnight[i.Name], start, rx, tx)
+					// At the seam: the new cycle gets nothing yet.
+					before := atSeam(s, link, tr.beforeMidnight[i.Name], start, rx, tx)
+					cur = [2]uint64{}
 					if p := base.Previous; p != nil && !s.Updated.Before(Midnight(p.Cycle.Start, zone)) {
 						if prev == nil {
 							prev = clonePrevious(p)
 						}
 						prev.addLive(i.Name, before[0], before[1], now)
 					}
-					if w := seamWithheld(i.Name, s, start, rx-before[0]-cur[0], tx-before[1]-cur[1]); w != "" {
+					if w := seamWithheld(i.Name, s, start, rx-before[0], tx-before[1]); w != "" {
 						res.Problems = append(res.Problems, Problem{LiveWithheld, i.Name, w})
 					}
 				}
@@ -263,17 +262,18 @@ func slotAfter(t time.Time) time.Time {
 	return t
 }
 
-// atSeam splits the live part rx/tx of an interface that vnstatd last
-// saved (s) before the cycle began for it at start (see slotAfter).
+// atSeam is the part of the live part rx/tx of an interface that vnstatd
+// last saved (s) before the cycle began for it at start (see slotAfter)
+// that belongs to the previous cycle.
 // vnstatd files what it reads under the time of its read before, so its
 // first read after midnight still counts in the day, and the cycle, that
 // ended; when that read comes is not known here. So the previous cycle
 // gets what the kernel had counted by mark, the link's last sample before
 // start (on the same index; nothing without one), and the new cycle
 // nothing until vnstatd saves in it: the rest is withheld from both.
-func atSeam(s savedState, link Link, mark linkSample, start time.Time, rx, tx uint64) (before, after [2]uint64) {
+func atSeam(s savedState, link Link, mark linkSample, start time.Time, rx, tx uint64) (before [2]uint64) {
 	if mark.index != link.Index || !mark.at.Before(start) {
-		return before, after
+		return before
 	}
 	if mark.rx > s.RX {
 		before[0] = min(mark.rx-s.RX, rx)
@@ -281,7 +281,7 @@ func atSeam(s savedState, link Link, mark linkSample, start time.Time, rx, tx ui
 	if mark.tx > s.TX {
 		before[1] = min(mark.tx-s.TX, tx)
 	}
-	return before, after
+	return before
 }
 
 // seamWithheld says why in/out bytes of an interface's live part count in

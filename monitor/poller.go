@@ -347,13 +347,14 @@ func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, []Link, erro
 	foreign := foreignNamespace(links, p.cfg.Interfaces)
 	// One read serves this cycle and the previous one. The zone is judged
 	// after the read, so a day more is read in case it moves the cycle.
-	from := CycleAt(now.In(p.zone), p.cfg.StartDay).Previous(p.cfg.StartDay).Start.AddDate(0, 0, -1)
+	cycle := CycleAt(now.In(p.zone), p.cfg.StartDay)
+	from := cycle.Previous(p.cfg.StartDay).Start.AddDate(0, 0, -1)
 	// Earlier cycles, as far as vnstat keeps daily rows (a year at most).
 	keep := 366
 	if p.cfg.Vnstat.DailyDays >= 0 {
 		keep = min(keep, p.cfg.Vnstat.DailyDays)
 	}
-	if t := CycleAt(now.In(p.zone), p.cfg.StartDay).Today.AddDate(0, 0, -keep); t.Before(from) {
+	if t := cycle.Today.AddDate(0, 0, -keep); t.Before(from) {
 		from = t
 	}
 	var ch choice

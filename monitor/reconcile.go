@@ -122,9 +122,10 @@ func judgeZone(snap *Snapshot, base *time.Location, useUTC bool, cur *time.Locat
 		return base, zoneVote{}, ""
 	}
 	zone := cur
-	if offset, ok := vnstatOffset(snap); writesIn(snap, base) || ok {
+	own := writesIn(snap, base)
+	if offset, ok := vnstatOffset(snap); own || ok {
 		switch {
-		case writesIn(snap, base) || zoneMismatch(offset, base, snap.ModTime) == "":
+		case own || zoneMismatch(offset, base, snap.ModTime) == "":
 			zone, seen = base, zoneVote{}
 		case seen.offset == offset && !seen.modTime.IsZero() && !seen.modTime.Equal(snap.ModTime):
 			zone = time.FixedZone(formatOffset(offset), int(offset/time.Second))
