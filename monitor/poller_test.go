@@ -487,3 +487,28 @@ func TestPollEarlierCycles(t *testing.T) {
 		}
 	}
 }
+
+// TestPollEarlierCyclesBeyondAYear: with DailyDays -1 (rows kept for ever)
+// and no rows for idle days, the rows are read a year back; the oldest
+// earlier cycle, which starts before that, is incomplete, not a partial
+// sum shown as whole.
+func TestPollEarlierCyclesBeyondAYear(t *testing.T) {
+	now := time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
+	ifaces := multiIfaces()[:1]
+	ifaces[0].Created = vnstattest.Date(2024, time.January, 1)
+	vc := DefaultVnstatConfig()
+	vc.DailyDays, vc.TrafficlessEntries = -1, false
+	res := pollOnce(t, ifaces, PollerConfig{StartDay: 15, Interfaces: []string{"eth0"}, Vnstat: vc}, hostLinks, now)
+	if len(res.Earlier) == 0 {
+		t.Fatal("no earlier cycles")
+	}
+	from := vnstattest.Date(2025, time.November, 29) // 366 days back
+	for _, e := range res.Earlier {
+		if partial := e.Cycle.Start.Before(from); partial != (len(e.Details(Incomplete)) > 0) {
+			t.Errorf("cycle %s..%s: incomplete %q", e.Cycle.Start.Format(DateFormat), e.Cycle.Today.Format(DateFormat), e.Details(Incomplete))
+		}
+	}
+	if oldest := res.Earlier[len(res.Earlier)-1]; !oldest.Cycle.Start.Before(from) {
+		t.Errorf("the oldest earlier cycle starts %s, not before the rows read (%s)", oldest.Cycle.Start.Format(DateFormat), from.Format(DateFormat))
+	}
+}

@@ -189,6 +189,11 @@ func reconcile(snap *Snapshot, ch choice, off *Problem, cfg PollerConfig, zone *
 		if err != nil {
 			return nil, nil, err
 		}
+		if c.Start.Before(snap.From) && len(e.Details(Incomplete)) == 0 {
+			// Rows kept beyond a year (DailyDays -1) were not read.
+			e.Problems = append(e.Problems, Problem{Incomplete, "", fmt.Sprintf(
+				"rows before %s were not read (a year at most; cycle start %s)", snap.From.Format(DateFormat), c.Start.Format(DateFormat))})
+		}
 		e.PolledAt = now
 		e.Usage = usage(e.InBytes, e.OutBytes, q, c, local, ended)
 		res.Earlier = append(res.Earlier, e)
