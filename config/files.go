@@ -38,9 +38,9 @@ func CheckFiles(c *Config) error {
 // Refuse is the *Error for the value of the variable name, refused
 // because of why; a secret value is not shown, only why.
 func Refuse(name, value string, why error) *Error {
-	v := fmt.Sprintf("%s (%v)", shown(name, value), why)
-	if hidden(name) {
-		v = fmt.Sprintf("(value hidden: %v)", why)
+	v := fmt.Sprintf("(value hidden: %v)", why)
+	if !hidden(name) {
+		v = fmt.Sprintf("%q (%v)", value, why)
 	}
 	return &Error{Var: name, Value: v, Allowed: VarByName(name).Allowed}
 }
