@@ -122,8 +122,15 @@ scrape_configs:
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	// The dashboard's fleet table: most used first.
-	rank := promQuery(t, base, `sort_desc(max without (mode) (vnstat_exporter_cycle_used_bytes) / on (instance, job) vnstat_exporter_quota_limit_bytes)`)
+	// The dashboard's fleet table: most used first, once Prometheus has
+	// scraped both (the alert can fire before its first scrape of the
+	// other host).
+	query := `sort_desc(max without (mode) (vnstat_exporter_cycle_used_bytes) / on (instance, job) vnstat_exporter_quota_limit_bytes)`
+	rank := promQuery(t, base, query)
+	for len(rank) < 2 && time.Now().Before(deadline) {
+		time.Sleep(500 * time.Millisecond)
+		rank = promQuery(t, base, query)
+	}
 	if len(rank) != 2 || rank[0].Metric["instance"] != hostFull || rank[0].Value[1] != "1" || rank[1].Value[1] != "0.5" {
 		t.Errorf("fleet ranking %+v; want %s at 1 then the other at 0.5", rank, hostFull)
 	}
