@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -264,7 +265,32 @@ func startVnstatdWith(t *testing.T, saveMinutes int, extra string, env ...string
 			t.Logf("vnstatd log:\n%s", b)
 		}
 	})
+	d.waitStarted(t)
 	return d
+}
+
+// waitStarted waits until vnstatd logs that it has started. Until then
+// it has no SIGHUP handler, and a SIGHUP kills it (exit 129): it adds
+// the interfaces to its database before that, so seeing them there is
+// not enough (CI once lost vnstatd this way, and the test waited two
+// minutes for a save).
+func (d *vnstatd) waitStarted(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		b, _ := os.ReadFile(d.logf)
+		if bytes.Contains(b, []byte("vnStat daemon")) && bytes.Contains(b, []byte(" started.")) {
+			return
+		}
+		select {
+		case <-d.exited:
+			t.Fatalf("vnstatd exited while starting: %v", d.cmd.ProcessState)
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("vnstatd did not log that it started")
+		}
+	}
 }
 
 // report runs the real vnstat on the daemon's database, as a user would,
