@@ -301,3 +301,61 @@ func TestCalibrateWithoutDaemon(t *testing.T) {
 func closedAddr(t *testing.T) string {
 	return "127.0.0.1:" + strconv.Itoa(freePort(t))
 }
+
+// TestEnvFile runs the binary with -env-file as a user would outside
+// systemd, with the shapes of values systemd's EnvironmentFile= allows and
+// `env $(grep ...)` broke on: two URLs separated by a space, quoted and
+// not, and a quoted value.
+func TestEnvFile(t *testing.T) {
+	bin := buildBinary(t)
+	hook, ntfy := newInbox(t, false), newInbox(t, true)
+	for i, urls := range []string{`"` + hook.url() + " " + ntfy.url() + `"`, hook.url() + " " + ntfy.url()} {
+		env := filepath.Join(t.TempDir(), "vnstat-exporter.env")
+		file := "# settings\n#NOTIFY_URLS=\nNOTIFY_URLS=" + urls + "\nNOTIFY_LANG='en'\n"
+		if err := os.WriteFile(env, []byte(file), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(bin, "notify-test", "-env-file", env)
+		cmd.Env = append(os.Environ(), "NOTIFY_URLS=pigeon://not-this", "NOTIFY_LANG=zh-CN")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "generic #1: sent") || !strings.Contains(string(out), "ntfy #2: sent") {
+			t.Errorf("notify-test -env-file with NOTIFY_URLS=%s: %v: %s", urls, err, out)
+		}
+		if n := len(hook.messages()); n != i+1 {
+			t.Errorf("the webhook got %d messages, want %d", n, i+1)
+		}
+	}
+
+	env := filepath.Join(t.TempDir(), "vnstat-exporter.env")
+	secret := "/webhook/0123456789abcdef0123456789abcdef"
+	if err := os.WriteFile(env, []byte("WEBHOOK_PATH="+secret+"\n PORT = 9123 \n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"url", "-env-file", env}, "http://127.0.0.1:9123" + secret + "\n"},
+		{[]string{"url", "-env-file", env, "-port", "9124"}, "http://127.0.0.1:9124" + secret + "\n"},
+	} {
+		cmd := exec.Command(bin, tt.args...)
+		cmd.Env = append(os.Environ(), "PORT=1", "WEBHOOK_PATH=/webhook/not-this-one")
+		out, err := cmd.Output()
+		if err != nil || string(out) != tt.want {
+			t.Errorf("%v: %v: %q, want %q", tt.args, err, out, tt.want)
+		}
+	}
+
+	bad := filepath.Join(t.TempDir(), "bad.env")
+	if err := os.WriteFile(bad, []byte("START_DAY=17\nexport QUOTA=1TB\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range []string{bad, filepath.Join(t.TempDir(), "missing.env")} {
+		cmd := exec.Command(bin, "url", "-env-file", file)
+		out, _ := cmd.CombinedOutput()
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		if code := cmd.ProcessState.ExitCode(); code != 2 || len(lines) != 1 || !strings.HasPrefix(lines[0], "vnstat-exporter: -env-file "+file+": ") {
+			t.Errorf("bad -env-file %s: exit %d, output %q; want exit 2 and one line naming the file", file, code, out)
+		}
+	}
+}

@@ -53,23 +53,34 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// The subcommands take the same settings as the daemon: healthcheck
 	// checks a running daemon's /health (exit 0 when healthy, 1 when not,
 	// for container health checks), notify-test sends a test message,
-	// calibrate tells the running daemon the provider's count.
+	// calibrate tells the running daemon the provider's count, url prints
+	// the webhook's URL on this host.
 	name, sub := "vnstat-exporter", ""
-	if len(args) > 0 && slices.Contains([]string{"healthcheck", "notify-test", "calibrate"}, args[0]) {
+	if len(args) > 0 && slices.Contains([]string{"healthcheck", "notify-test", "calibrate", "url"}, args[0]) {
 		sub, args = args[0], args[1:]
 		name += " " + sub
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	// Parse errors are one line and a hint; -h prints the settings.
 	fs.SetOutput(io.Discard)
-	lookup := config.Flags(fs, getenv)
+	// -env-file reads the settings as systemd's EnvironmentFile= does; its
+	// values win over the environment (as under systemd, where the
+	// caller's environment does not reach the service), a flag over both.
+	var fileVars map[string]string
+	lookup := config.Flags(fs, func(k string) string {
+		if v, ok := fileVars[k]; ok {
+			return v
+		}
+		return getenv(k)
+	})
+	envFile := fs.String("env-file", "", "read the settings from this file, in the syntax of systemd's EnvironmentFile= (the packages' /etc/vnstat-exporter/vnstat-exporter.env); its values win over the environment")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stderr)
 			fmt.Fprintf(stderr, "Usage of %s (each flag overrides the environment variable named in it):\n", name)
 			fs.PrintDefaults()
-			fmt.Fprintln(stderr, "Subcommands, with the same settings: healthcheck, notify-test, calibrate SIZE; and run-actions -h (the root runner).")
+			fmt.Fprintln(stderr, "Subcommands, with the same settings: url (prints the webhook's URL on this host), healthcheck, notify-test, calibrate SIZE; and run-actions -h (the root runner).")
 			return 0
 		}
 		fmt.Fprintf(stderr, "vnstat-exporter: %v (run %s -h for the settings)\n", err, name)
@@ -82,6 +93,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if *showVersion {
 		fmt.Fprintln(stdout, "vnstat-exporter", version)
 		return 0
+	}
+	if *envFile != "" {
+		vars, err := config.ReadEnvFile(*envFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "vnstat-exporter: -env-file %s: %v\n", *envFile, err)
+			return 2
+		}
+		fileVars = vars
 	}
 	wantArgs := 0
 	if sub == "calibrate" {
@@ -110,6 +129,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 2
 	}
 	switch sub {
+	case "url":
+		// The webhook's URL on this host, on a line of its own, for
+		// curl "$(sudo vnstat-exporter url -env-file ...)".
+		fmt.Fprintln(stdout, cfg.LocalURL(cfg.WebhookPath))
+		return 0
 	case "healthcheck":
 		return checkHealth(ctx, cfg.LocalURL(api.HealthPath), stdout, stderr)
 	case "calibrate":
