@@ -2,6 +2,7 @@ package api
 
 import (
 	"math/big"
+	"slices"
 
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
@@ -12,6 +13,9 @@ type ifaceBody struct {
 	OutBytes     uint64  `json:"out_bytes"`
 	LiveInBytes  *uint64 `json:"live_in_bytes,omitempty"`
 	LiveOutBytes *uint64 `json:"live_out_bytes,omitempty"`
+	// CountingSince is when vnstat began to track the interface, when
+	// that was after the cycle began.
+	CountingSince string `json:"counting_since,omitempty"`
 }
 
 type quotaBody struct {
@@ -60,11 +64,14 @@ type webhookBody struct {
 	LiveInBytes  *uint64          `json:"live_in_bytes,omitempty"`
 	LiveOutBytes *uint64          `json:"live_out_bytes,omitempty"`
 	LiveAsOf     string           `json:"live_as_of,omitempty"`
-	UpdatedAt    string           `json:"updated_at"`
-	PolledAt     string           `json:"polled_at"`
-	Incomplete   []string         `json:"incomplete,omitempty"`
-	Missing      []string         `json:"missing,omitempty"`
-	Warnings     []string         `json:"warnings,omitempty"`
+	// CountingSince is when vnstat began counting, when that was after
+	// the cycle began: the totals are partial (PartialNote in Warnings).
+	CountingSince string   `json:"counting_since,omitempty"`
+	UpdatedAt     string   `json:"updated_at"`
+	PolledAt      string   `json:"polled_at"`
+	Incomplete    []string `json:"incomplete,omitempty"`
+	Missing       []string `json:"missing,omitempty"`
+	Warnings      []string `json:"warnings,omitempty"`
 }
 
 func newWebhookBody(res *monitor.Result) webhookBody {
@@ -105,10 +112,18 @@ func newWebhookBody(res *monitor.Result) webhookBody {
 		b.LiveInBytes, b.LiveOutBytes = &res.LiveInBytes, &res.LiveOutBytes
 		b.LiveAsOf = res.LiveAsOf.Format(timeFormat)
 	}
+	since, partial := res.CountingSince()
+	if len(partial) > 0 {
+		b.CountingSince = formatTime(since)
+		b.Warnings = append(b.Warnings, res.PartialNote())
+	}
 	for _, i := range res.Interfaces {
 		ib := ifaceBody{Name: i.Name, InBytes: i.InBytes, OutBytes: i.OutBytes}
 		if live {
 			ib.LiveInBytes, ib.LiveOutBytes = &i.LiveInBytes, &i.LiveOutBytes
+		}
+		if slices.Contains(partial, i.Name) {
+			ib.CountingSince = formatTime(i.Created)
 		}
 		b.Interfaces = append(b.Interfaces, ib)
 	}

@@ -415,6 +415,7 @@ type detailsBody struct {
 	LastSuccess     string         `json:"last_success,omitempty"`
 	VnstatUpdatedAt string         `json:"vnstat_updated_at,omitempty"`
 	Interfaces      []string       `json:"interfaces,omitempty"`
+	CountingSince   string         `json:"counting_since,omitempty"`
 	Error           string         `json:"error,omitempty"`
 	Warnings        []string       `json:"warnings,omitempty"`
 	Problems        []problemBody  `json:"problems,omitempty"`
@@ -432,6 +433,12 @@ func newDetailsBody(st *monitor.State, v monitor.Health, now time.Time) detailsB
 		b.VnstatUpdatedAt = formatTime(res.UpdatedAt)
 		for _, i := range res.Interfaces {
 			b.Interfaces = append(b.Interfaces, i.Name)
+		}
+		// A partial cycle is said, not judged: the totals are right for
+		// what vnstat counted, and only the owner knows what came before.
+		if since, partial := res.CountingSince(); len(partial) > 0 {
+			b.CountingSince = formatTime(since)
+			b.Warnings = append(b.Warnings, res.PartialNote())
 		}
 	}
 	var errs []string

@@ -430,3 +430,66 @@ func FuzzCheckPaths(f *testing.F) {
 		}
 	})
 }
+
+// TestPartialCycleSaid: when vnstat began counting an interface after the
+// cycle began, the webhook, the detailed /health and the metrics say since
+// when, and /health's status stays as the problems make it.
+func TestPartialCycleSaid(t *testing.T) {
+	res := *goodResult
+	created := time.Date(2026, time.November, 17, 9, 30, 0, 0, time.UTC)
+	res.Interfaces = []monitor.IfaceTotal{
+		{Name: "eth0", InBytes: 1073741824, OutBytes: 2147483648, Created: created},
+		{Name: "wlo1", InBytes: 524288, OutBytes: 786432, Created: time.Date(2026, time.May, 1, 0, 0, 0, 0, time.UTC)},
+	}
+	st := &monitor.State{Result: &res, LastPoll: polled}
+	h := NewHandler(newFake(st), Config{WebhookPath: secret, PollInterval: 5 * time.Minute, MetricsPath: "/metrics"}, at(polled), nil)
+	note := "vnstat began counting eth0 at 2026-11-17T09:30:00Z, after this cycle began on 2026-11-01: traffic before then is not in these totals; " +
+		"to count it against the quota, set USED_OFFSET (with USED_OFFSET_CYCLE=2026-11-01) to what the provider counted before, or run vnstat-exporter calibrate with the provider's usage"
+
+	var hook struct {
+		CountingSince string `json:"counting_since"`
+		Warnings      []string
+		Interfaces    []struct {
+			Name          string `json:"name"`
+			CountingSince string `json:"counting_since"`
+		}
+	}
+	if err := json.Unmarshal(do(t, h, http.MethodGet, secret).Body.Bytes(), &hook); err != nil {
+		t.Fatal(err)
+	}
+	if hook.CountingSince != "2026-11-17T09:30:00Z" || len(hook.Warnings) != 1 || hook.Warnings[0] != note {
+		t.Errorf("webhook: counting_since %q, warnings %q", hook.CountingSince, hook.Warnings)
+	}
+	if len(hook.Interfaces) != 2 || hook.Interfaces[0].CountingSince != "2026-11-17T09:30:00Z" || hook.Interfaces[1].CountingSince != "" {
+		t.Errorf("webhook interfaces: %+v", hook.Interfaces)
+	}
+
+	var health struct {
+		Status        monitor.Status
+		CountingSince string `json:"counting_since"`
+		Warnings      []string
+	}
+	if err := json.Unmarshal(do(t, h, http.MethodGet, secret+"/health").Body.Bytes(), &health); err != nil {
+		t.Fatal(err)
+	}
+	if health.Status != monitor.OK || health.CountingSince != "2026-11-17T09:30:00Z" || len(health.Warnings) != 1 || health.Warnings[0] != note {
+		t.Errorf("/health details: %+v", health)
+	}
+
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, want := range []string{
+		`vnstat_exporter_interface_counting_since_timestamp_seconds{interface="eth0"} 1.7949078e+09`,
+		`vnstat_exporter_interface_counting_since_timestamp_seconds{interface="wlo1"} 1.7775936e+09`,
+	} {
+		if !strings.Contains(w.Body.String(), want) {
+			t.Errorf("metrics lack %s:\n%s", want, w.Body)
+		}
+	}
+
+	// Counted from the cycle's start: nothing said.
+	h = NewHandler(newFake(&monitor.State{Result: goodResult, LastPoll: polled}), Config{WebhookPath: secret, PollInterval: 5 * time.Minute}, at(polled), nil)
+	if body := do(t, h, http.MethodGet, secret+"/health").Body.String(); strings.Contains(body, "counting_since") || strings.Contains(body, "warnings") {
+		t.Errorf("/health details of a whole cycle: %s", body)
+	}
+}

@@ -24,7 +24,7 @@ type collector struct {
 
 	cycleBytes, cycleStart, cycleReset, lifetime, used, limit, remaining, projected,
 	lastSuccess, lastPollOK, pollDuration, pollErrors, vnstatUpdated,
-	ifaceInfo, buildInfo, problem *prometheus.Desc
+	ifaceInfo, countingSince, buildInfo, problem *prometheus.Desc
 }
 
 var _ prometheus.Collector = (*collector)(nil)
@@ -53,7 +53,9 @@ func newCollector(src StateSource, version string, pollInterval time.Duration, n
 		pollErrors:    d("poll_errors_total", "Polls of vnstat that failed since the start."),
 		vnstatUpdated: d("vnstat_updated_timestamp_seconds", "vnstat's newest write among the reported interfaces, as a Unix timestamp."),
 		ifaceInfo:     d("interface_info", "The interfaces reported, one series each with value 1.", "interface"),
-		buildInfo:     d("build_info", "vnstat-exporter's version, with value 1.", "version", "goversion"),
+		countingSince: d("interface_counting_since_timestamp_seconds", "When vnstat began to track the interface, as a Unix timestamp: "+
+			"after vnstat_exporter_cycle_start_timestamp_seconds, the cycle's bytes miss what came before.", "interface"),
+		buildInfo: d("build_info", "vnstat-exporter's version, with value 1.", "version", "goversion"),
 		problem: d("problem", "A problem /health reports, one series each with value 1: kind (see README) and the interface it concerns, if one. "+
 			"Fatal kinds ("+fatalKinds()+") make /health 503.", "kind", "interface"),
 	}
@@ -61,7 +63,7 @@ func newCollector(src StateSource, version string, pollInterval time.Duration, n
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.cycleBytes, c.cycleStart, c.cycleReset, c.lifetime, c.used, c.limit, c.remaining, c.projected,
-		c.lastSuccess, c.lastPollOK, c.pollDuration, c.pollErrors, c.vnstatUpdated, c.ifaceInfo, c.buildInfo, c.problem} {
+		c.lastSuccess, c.lastPollOK, c.pollDuration, c.pollErrors, c.vnstatUpdated, c.ifaceInfo, c.countingSince, c.buildInfo, c.problem} {
 		ch <- d
 	}
 }
@@ -97,6 +99,9 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		gauge(c.cycleBytes, float64(i.InBytes), i.Name, "in")
 		gauge(c.cycleBytes, float64(i.OutBytes), i.Name, "out")
 		gauge(c.ifaceInfo, 1, i.Name)
+		if !i.Created.IsZero() {
+			gauge(c.countingSince, float64(i.Created.Unix()), i.Name)
+		}
 		ch <- prometheus.MustNewConstMetric(c.lifetime, prometheus.CounterValue, float64(i.LifetimeInBytes), i.Name, "in")
 		ch <- prometheus.MustNewConstMetric(c.lifetime, prometheus.CounterValue, float64(i.LifetimeOutBytes), i.Name, "out")
 	}

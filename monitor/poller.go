@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -440,4 +441,42 @@ func (p *Poller) logChoice(ch choice) {
 			p.logger.Warn("interface not reported", "note", n)
 		}
 	})
+}
+
+// CountingSince reports a cycle vnstat has not counted from its start: when
+// the latest of the reported interfaces began to be tracked after the
+// cycle began, it returns that time and the interfaces tracked since after
+// the cycle's start, by name; else the zero time and nil. Traffic before
+// then is in no total (USED_OFFSET or a calibration adds it to the usage).
+func (r *Result) CountingSince() (time.Time, []string) {
+	start := Midnight(r.Cycle.Start, r.PolledAt.Location())
+	var since time.Time
+	var names []string
+	for _, i := range r.Interfaces {
+		if i.Created.After(start) {
+			names = append(names, i.Name)
+			if i.Created.After(since) {
+				since = i.Created
+			}
+		}
+	}
+	return since, names
+}
+
+// PartialNote says, in a line for /health and the webhook, that vnstat has
+// not counted the cycle from its start and what to do; "" when it has.
+func (r *Result) PartialNote() string {
+	since, names := r.CountingSince()
+	if len(names) == 0 {
+		return ""
+	}
+	note := fmt.Sprintf("vnstat began counting %s at %s, after this cycle began on %s: traffic before then is not in these totals",
+		strings.Join(names, ", "), since.Format(time.RFC3339), r.Cycle.Start.Format(DateFormat))
+	switch u := r.Usage; {
+	case u.Calibration != nil:
+		return note + "; the usage includes it through the calibration"
+	case u.OffsetBytes != 0:
+		return note + "; the usage includes USED_OFFSET"
+	}
+	return note + "; to count it against the quota, set USED_OFFSET (with USED_OFFSET_CYCLE=" + r.Cycle.Start.Format(DateFormat) + ") to what the provider counted before, or run vnstat-exporter calibrate with the provider's usage"
 }
