@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"net/url"
 	"os"
@@ -62,6 +63,12 @@ func (d *Database) Read(ctx context.Context, from time.Time, pick func([]Interfa
 
 func (d *Database) read(ctx context.Context, from time.Time, pick func([]Interface) []string) (*Snapshot, error) {
 	fi, err := os.Stat(d.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		// The first thing a new install meets where no init system
+		// starts vnstatd (a container, a minimal image).
+		return nil, fmt.Errorf("%w: vnstatd creates it when it starts; is vnstatd running? "+
+			"Start it with systemctl enable --now vnstat, or, where no init system runs, vnstatd --daemon", err)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -137,7 +137,7 @@ func TestReadRefuses(t *testing.T) {
 		path func(t *testing.T) string
 		want string
 	}{
-		{"missing", func(t *testing.T) string { return filepath.Join(t.TempDir(), "vnstat.db") }, "no such file or directory"},
+		{"missing", func(t *testing.T) string { return filepath.Join(t.TempDir(), "vnstat.db") }, "no such file or directory: vnstatd creates it when it starts; is vnstatd running? Start it with systemctl enable --now vnstat, or, where no init system runs, vnstatd --daemon"},
 		{"a directory", func(t *testing.T) string { return t.TempDir() }, "not a regular file"},
 		{"empty file", func(t *testing.T) string { return writeFile(t, "") }, "no such table: info"},
 		{"not a database", func(t *testing.T) string { return writeFile(t, strings.Repeat("this is not sqlite\n", 300)) }, "file is not a database"},
