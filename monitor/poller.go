@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -119,6 +120,9 @@ type PollerConfig struct {
 	Interfaces []string
 	// Interval is the time between polls.
 	Interval time.Duration
+	// Retry is the time between polls while none has succeeded yet;
+	// zero means RetryBeforeFirst. Interval caps it.
+	Retry time.Duration
 	// Quota is how usage is counted; its zero value counts in + out
 	// without an allowance.
 	Quota Quota
@@ -272,31 +276,47 @@ func (p *Poller) Run(ctx context.Context) error {
 		defer st.Stop()
 		sample = st.C
 	}
-	_ = p.Poll(ctx)
+	// Until a poll succeeds (vnstatd not started yet, or still creating
+	// its database), poll every few seconds rather than every Interval:
+	// a new install answers once vnstatd has written, not minutes later.
+	var retry <-chan time.Time
+	poll := func() {
+		retry = nil
+		if p.Poll(ctx) != nil && p.State().Result == nil {
+			retry = time.After(min(cmp.Or(p.cfg.Retry, RetryBeforeFirst), p.cfg.Interval))
+		}
+	}
+	poll()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
-			_ = p.Poll(ctx)
+			poll()
+		case <-retry:
+			poll()
 		case <-p.trigger:
-			_ = p.Poll(ctx)
+			poll()
 		case r := <-p.reload:
 			p.vnstat, p.cfg.Vnstat, p.cfg.StaleAfter = r.Vnstat, r.Config, r.StaleAfter
 			p.zone, p.zoneSeen = r.Config.Location(p.cfg.Local), zoneVote{}
 			p.logger.Info("reloaded vnstat's config", "daily_days", r.Config.DailyDays, "trafficless_entries", r.Config.TrafficlessEntries,
 				"use_utc", r.Config.UseUTC, "stale_after", r.StaleAfter)
-			_ = p.Poll(ctx)
+			poll()
 		case c := <-p.calib:
 			p.cfg.Quota.Calibration = &c
 			p.logger.Info("calibrated", "cycle_start", c.Cycle.Format(DateFormat), "provider_bytes", c.ProviderBytes,
 				"counted_bytes", c.CountedBytes, "offset_bytes", c.OffsetBytes, "source", c.Source)
-			_ = p.Poll(ctx)
+			poll()
 		case <-sample:
 			_ = p.Sample(ctx)
 		}
 	}
 }
+
+// RetryBeforeFirst is how often Run polls while no poll has succeeded
+// yet, unless PollerConfig.Retry says otherwise.
+const RetryBeforeFirst = 5 * time.Second
 
 // Poll reads vnstat once, publishes the new State and returns the poll's
 // error, if any. Polls must not run concurrently.

@@ -512,3 +512,53 @@ func TestPollEarlierCyclesBeyondAYear(t *testing.T) {
 		t.Errorf("the oldest earlier cycle starts %s, not before the rows read (%s)", oldest.Cycle.Start.Format(DateFormat), from.Format(DateFormat))
 	}
 }
+
+// TestRunRetriesUntilFirstGoodPoll: with no database yet (vnstatd still
+// starting), Run polls again every Retry, not every Interval, until a poll
+// succeeds; then it keeps to Interval.
+func TestRunRetriesUntilFirstGoodPoll(t *testing.T) {
+	now := time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
+	const retry = 20 * time.Millisecond
+	p, v := newTestPoller(t, PollerConfig{StartDay: 1, Interval: time.Hour, Retry: retry}, hostLinks, &now, multiIfaces())
+	v.set(func(f *fakeVnstat) {
+		f.err = errors.New("reading vnstat's database /db/vnstat.db: no such file or directory")
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- p.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	reads := func() int {
+		v.mu.Lock()
+		defer v.mu.Unlock()
+		return v.reads
+	}
+	waitUntil(t, "three reads while failing", func() bool { return reads() >= 3 })
+	v.set(func(f *fakeVnstat) { f.err = nil })
+	waitUntil(t, "a good result", func() bool { return p.State().Result != nil })
+	n := reads()
+	// Interval is an hour: no more reads now. A retry left running would
+	// show within a few Retry periods (it took one each above).
+	deadline := time.Now().Add(25 * retry)
+	for time.Now().Before(deadline) {
+		if reads() != n {
+			t.Fatalf("read again (%d reads, %d at the good poll) after a good poll, before Interval", reads(), n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s within a minute", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
