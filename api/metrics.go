@@ -56,7 +56,7 @@ func newCollector(src StateSource, version string, pollInterval time.Duration, n
 		countingSince: d("interface_counting_since_timestamp_seconds", "When vnstat began to track the interface, as a Unix timestamp: "+
 			"after vnstat_exporter_cycle_start_timestamp_seconds, the cycle's bytes miss what came before.", "interface"),
 		buildInfo: d("build_info", "vnstat-exporter's version, with value 1.", "version", "goversion"),
-		problem: d("problem", "A problem /health reports, one series each with value 1: kind (see README) and the interface it concerns, if one. "+
+		problem: d("problem", "A problem /health reports, one series each with value 1: kind (see docs/api.md) and the interface it concerns, if one. "+
 			"Fatal kinds ("+fatalKinds()+") make /health 503.", "kind", "interface"),
 	}
 }

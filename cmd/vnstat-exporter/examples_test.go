@@ -108,7 +108,8 @@ func TestExamplesMatchLiveAnswers(t *testing.T) {
 	}
 	metric := regexp.MustCompile(`\bvnstat_exporter_[a-z_]+\b`)
 	var missing []string
-	for _, f := range []string{"deploy/prometheus/alerts.yml", "deploy/prometheus/alerts_test.yml", "deploy/grafana/vnstat-exporter.json", "README.md", "README.zh-CN.md"} {
+	for _, f := range []string{"deploy/prometheus/alerts.yml", "deploy/prometheus/alerts_test.yml", "deploy/grafana/vnstat-exporter.json", "README.md", "README.zh-CN.md",
+		"docs/metrics.md", "docs/metrics.zh-CN.md", "docs/api.md", "docs/api.zh-CN.md", "docs/counting.md", "docs/counting.zh-CN.md", "docs/phone.md", "docs/phone.zh-CN.md"} {
 		for _, m := range metric.FindAllString(readExample(t, f), -1) {
 			if !names[m] && !slices.Contains(missing, f+": "+m) {
 				missing = append(missing, f+": "+m)
@@ -121,7 +122,7 @@ func TestExamplesMatchLiveAnswers(t *testing.T) {
 	}
 
 	for _, f := range []string{"deploy/home-assistant/rest.yaml", "deploy/uptime-kuma/monitors.json", "deploy/ios/shortcut.md"} {
-		for _, readme := range []string{"README.md", "README.zh-CN.md"} {
+		for _, readme := range []string{"docs/phone.md", "docs/phone.zh-CN.md"} {
 			if !strings.Contains(readExample(t, readme), strings.TrimSpace(readExample(t, f))) {
 				t.Errorf("%s does not show %s as it is", readme, f)
 			}

@@ -25,5 +25,12 @@ if [ -d /run/systemd/system ]; then
 	systemctl daemon-reload >/dev/null 2>&1 || true
 	systemctl enable vnstat-exporter.service >/dev/null 2>&1 || true
 	systemctl restart vnstat-exporter.service || true
+	echo "vnstat-exporter: running; its URL: sudo vnstat-exporter url -env-file $env_file"
+else
+	# A container or a minimal image: nothing starts vnstatd or this
+	# service, and nothing said so before.
+	echo "vnstat-exporter: systemd is not running here, so neither vnstatd nor vnstat-exporter was started. Start them with:"
+	echo "  sudo vnstatd --daemon"
+	echo "  sudo vnstat-exporter -env-file $env_file &"
 fi
 exit 0
