@@ -115,7 +115,7 @@ func newWebhookBody(res *monitor.Result) webhookBody {
 	since, partial := res.CountingSince()
 	if len(partial) > 0 {
 		b.CountingSince = formatTime(since)
-		b.Warnings = append(b.Warnings, res.PartialNote())
+		b.Warnings = append(b.Warnings, res.PartialNote(since, partial))
 	}
 	for _, i := range res.Interfaces {
 		ib := ifaceBody{Name: i.Name, InBytes: i.InBytes, OutBytes: i.OutBytes}

@@ -438,7 +438,7 @@ func newDetailsBody(st *monitor.State, v monitor.Health, now time.Time) detailsB
 		// what vnstat counted, and only the owner knows what came before.
 		if since, partial := res.CountingSince(); len(partial) > 0 {
 			b.CountingSince = formatTime(since)
-			b.Warnings = append(b.Warnings, res.PartialNote())
+			b.Warnings = append(b.Warnings, res.PartialNote(since, partial))
 		}
 	}
 	var errs []string

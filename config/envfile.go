@@ -37,14 +37,13 @@ func ReadEnvFile(path string) (map[string]string, error) {
 func ParseEnvFile(b []byte) (map[string]string, error) {
 	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
 	vars := make(map[string]string)
-	line := 1
-	p := envParser{b: b, line: &line}
+	p := &envParser{b: b, line: 1}
 	for {
 		p.skip(" \t\r\n")
 		if p.done() {
 			return vars, nil
 		}
-		start := line
+		start := p.line
 		if c := p.peek(); c == '#' || c == ';' {
 			p.comment()
 			continue
@@ -73,7 +72,7 @@ func ParseEnvFile(b []byte) (map[string]string, error) {
 type envParser struct {
 	b    []byte
 	i    int
-	line *int
+	line int // of the next byte, from 1
 }
 
 func (p *envParser) done() bool { return p.i >= len(p.b) }
@@ -83,7 +82,7 @@ func (p *envParser) next() byte {
 	c := p.b[p.i]
 	p.i++
 	if c == '\n' {
-		*p.line++
+		p.line++
 	}
 	return c
 }

@@ -46,7 +46,7 @@ func TestCountingSince(t *testing.T) {
 			if diff := cmp.Diff(tt.names, names); diff != "" {
 				t.Errorf("names (-want +got):\n%s", diff)
 			}
-			note := r.PartialNote()
+			note := r.PartialNote(since, names)
 			if (note == "") != (tt.names == nil) || tt.note != "" && note != tt.note {
 				t.Errorf("note %q, want %q", note, tt.note)
 			}

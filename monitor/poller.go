@@ -484,9 +484,9 @@ func (r *Result) CountingSince() (time.Time, []string) {
 }
 
 // PartialNote says, in a line for /health and the webhook, that vnstat has
-// not counted the cycle from its start and what to do; "" when it has.
-func (r *Result) PartialNote() string {
-	since, names := r.CountingSince()
+// not counted the cycle from its start since since (what CountingSince
+// returned, with names), and what to do; "" when names is empty.
+func (r *Result) PartialNote(since time.Time, names []string) string {
 	if len(names) == 0 {
 		return ""
 	}
