@@ -1,12 +1,16 @@
 package actions
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -31,9 +35,31 @@ type CommandResult struct {
 	Err error
 	// TimedOut reports that it was killed at the timeout.
 	TimedOut bool
-	// Leftover reports that it exited with processes of its group still
-	// running, which were then killed.
-	Leftover bool
+	// Leftover counts the processes it started that were still running
+	// when it exited or was killed, and were then killed: those of its
+	// process group and those that left it (setsid, a double fork),
+	// found by the RunIDVar in their environment.
+	Leftover int
+	// Unkillable counts the processes of it that were found but could
+	// not be killed (they changed to another user).
+	Unkillable int
+}
+
+// RunIDVar names the variable, set to a random value for each run, by
+// which RunCommand finds every process a command started, also those
+// that left its process group. A process that clears its environment or
+// changes to another user is not found.
+const RunIDVar = EnvPrefix + "RUN_ID"
+
+// LogLeftovers logs what the command of what left behind, if anything,
+// with args added to each line.
+func (r CommandResult) LogLeftovers(logger *slog.Logger, what string, args ...any) {
+	if r.Leftover > 0 {
+		logger.Warn(what+" left processes running; they were killed", append(args, "killed", r.Leftover)...)
+	}
+	if r.Unkillable > 0 {
+		logger.Error(what+" left processes running that could not be killed", append(args, "processes", r.Unkillable)...)
+	}
 }
 
 // RunCommand runs the executable path with env added to a minimal
@@ -49,7 +75,8 @@ func RunCommand(ctx context.Context, path string, env []string, timeout time.Dur
 	}
 	defer pr.Close()
 	cmd := exec.Command(path)
-	cmd.Env = append([]string{CommandPath, "LC_ALL=C.UTF-8"}, env...)
+	runID := RunIDVar + "=" + rand.Text()
+	cmd.Env = append([]string{CommandPath, "LC_ALL=C.UTF-8", runID}, env...)
 	cmd.Dir = "/"
 	// A file, not a writer: Wait returns when the command exits, not when
 	// the last process that inherited its output does.
@@ -72,11 +99,6 @@ func RunCommand(ctx context.Context, path string, env []string, timeout time.Dur
 	var res CommandResult
 	select {
 	case res.Err = <-exited:
-		// Whatever is left of its group goes with it.
-		if syscall.Kill(group, 0) == nil {
-			res.Leftover = true
-			_ = syscall.Kill(group, syscall.SIGKILL)
-		}
 	case <-ctx.Done():
 		_ = syscall.Kill(group, syscall.SIGKILL)
 		err := <-exited
@@ -86,6 +108,12 @@ func RunCommand(ctx context.Context, path string, env []string, timeout time.Dur
 		} else {
 			res.Err = fmt.Errorf("killed on shutdown: %w", err)
 		}
+	}
+	// Whatever is left of it goes with it: every process that carries
+	// its run ID, then what is left of its group.
+	res.Leftover, res.Unkillable = sweep(runID)
+	if syscall.Kill(group, syscall.SIGKILL) == nil {
+		res.Leftover++ // one at least, that cleared its environment
 	}
 	// The output ends when the group is gone; a process that left the
 	// group may hold it open, and is not waited for long.
@@ -97,6 +125,39 @@ func RunCommand(ctx context.Context, path string, env []string, timeout time.Dur
 	}
 	res.Output = out.String()
 	return res
+}
+
+// sweep kills every process whose environment holds the variable
+// assignment runID, in rounds until a round finds none new (a process
+// may fork while the last is killed); it returns how many were killed
+// and how many could not be.
+func sweep(runID string) (killed, failed int) {
+	mark := []byte("\x00" + runID + "\x00")
+	seen := map[int]bool{}
+	for round := 0; round < 20; round++ {
+		found := false
+		entries, _ := os.ReadDir("/proc")
+		for _, e := range entries {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil || seen[pid] || pid == os.Getpid() {
+				continue
+			}
+			env, err := os.ReadFile("/proc/" + e.Name() + "/environ")
+			if err != nil || !bytes.Contains(append([]byte{0}, env...), mark) {
+				continue
+			}
+			seen[pid], found = true, true
+			if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+				failed++
+			} else {
+				killed++
+			}
+		}
+		if !found {
+			break
+		}
+	}
+	return killed, failed
 }
 
 // capped keeps the first max bytes written to it and counts the rest.

@@ -39,7 +39,7 @@ func TestCommandLeftoverKilled(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := RunCommand(context.Background(), script, nil, time.Minute)
-	if res.Err != nil || res.TimedOut || !res.Leftover || res.Output != "started" {
+	if res.Err != nil || res.TimedOut || res.Leftover == 0 || res.Output != "started" {
 		t.Errorf("result %+v, want done, with a leftover killed", res)
 	}
 	waitGone(t, child)

@@ -117,9 +117,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		} else {
 			r.Logger.Info("action done", "event", name, "output", res.Output)
 		}
-		if res.Leftover {
-			r.Logger.Warn("the action left processes behind; they were killed", "event", name)
-		}
+		res.LogLeftovers(r.Logger, "the action", "event", name)
 	}
 	return nil
 }

@@ -1,8 +1,10 @@
 package alert
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -10,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -90,10 +93,11 @@ func TestNoSendWithoutSave(t *testing.T) {
 
 // TestCrashBetweenSendAndSave: the one window where a message can come
 // twice is between a service's answer and the save that records it. The
-// disk fills up just as the first service takes the message: the save
-// fails, so nothing more is sent; a crash then (a new engine from what is
-// on disk) sends it to that service again, and to the other once. Without
-// the crash, nothing comes twice.
+// disk fills up just as the webhook takes the message, while ntfy fails
+// its first try: the saves fail, so ntfy's retry is not sent while the
+// disk is full; once it is freed, ntfy gets it once, and a crash before
+// that (a new engine from what is on disk) sends it to the webhook
+// again. Without the crash, nothing comes twice.
 func TestCrashBetweenSendAndSave(t *testing.T) {
 	for _, crash := range []bool{false, true} {
 		r := newRig(t)
@@ -105,10 +109,16 @@ func TestCrashBetweenSendAndSave(t *testing.T) {
 				fill()
 			}
 		}
+		r.ntfy.failNext(1)
 		e := r.engine()
+		r.step(e, 850_000)
+		r.now = r.now.Add(RetryFirst)
 		r.step(e, 850_000)
 		if h, n := len(r.hook.got()), len(r.ntfy.got()); h != 1 || n != 0 {
 			t.Fatalf("hook got %d, ntfy %d: want 1, 0 (no send after a failed save)", h, n)
+		}
+		if st := e.Status(); !strings.Contains(st.WriteError, "no space left on device") {
+			t.Errorf("status %+v does not say why", st)
 		}
 		free()
 		if crash {
@@ -189,35 +199,92 @@ func TestVersion1Outbox(t *testing.T) {
 	}
 }
 
-// TestStopDuringHangingSend: a step that is sending to a receiver that
-// never answers returns when its context ends (not at the send's
-// timeout), saying so, and the message stays pending for the next start.
-func TestStopDuringHangingSend(t *testing.T) {
-	r := newRig(t)
-	arrived, release := make(chan struct{}), make(chan struct{})
-	var once sync.Once
+// hangingReceiver is a generic webhook that takes each request and
+// answers only once release is called; arrived is closed at the first.
+func hangingReceiver(t *testing.T) (url string, arrived chan struct{}, release func(), got func() int) {
+	t.Helper()
+	arrived, released := make(chan struct{}), make(chan struct{})
+	var (
+		once, releaseOnce sync.Once
+		mu                sync.Mutex
+		n                 int
+	)
 	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		mu.Lock()
+		n++
+		mu.Unlock()
 		once.Do(func() { close(arrived) })
-		<-release
+		<-released
 	}))
 	t.Cleanup(hang.Close)
-	t.Cleanup(func() { close(release) }) // runs first: the handler ends, then the server closes
+	release = func() { releaseOnce.Do(func() { close(released) }) }
+	t.Cleanup(release) // runs first: the handler ends, then the server closes
+	return "generic+" + hang.URL + "/hook", arrived, release, func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return n
+	}
+}
+
+// TestStopDuringHangingSend: a stop while a receiver never answers waits
+// Config.StopGrace for it, not the send's timeout, says so, and the
+// message stays pending, on disk, for the next start.
+func TestStopDuringHangingSend(t *testing.T) {
+	r := newRig(t)
+	u, arrived, _, _ := hangingReceiver(t)
 	var err error
-	if r.cfg.Channels, err = Channels([]string{"generic+" + hang.URL + "/hook"}); err != nil {
+	if r.cfg.Channels, err = Channels([]string{u}); err != nil {
 		t.Fatal(err)
 	}
+	r.cfg.StopGrace = 50 * time.Millisecond
+	var log bytes.Buffer
+	e := NewEngine(r.cfg, r.src, r.dir, func() time.Time { return r.now }, slog.New(slog.NewTextHandler(&log, nil)))
+	ctx, cancel := context.WithCancel(context.Background())
+	r.src.set(result(r.now, 850_000))
+	done := make(chan error)
+	go func() { done <- e.Run(ctx) }()
+	<-arrived
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "stopping while a notification is in flight") {
+		t.Errorf("log does not say a send was cut short:\n%s", log.String())
+	}
+	var st State
+	if _, err := r.dir.Load(StateFile, &st); err != nil || len(st.Outbox) != 1 || len(st.Outbox[0].Sent) != 0 {
+		t.Errorf("state on disk %+v, %v: want the message pending", st, err)
+	}
+}
+
+// TestStopWaitsForSendInFlight: a stop (SIGTERM, as systemctl restart
+// sends) while a receiver is working waits for its answer and records
+// it, so that the next start does not send the message again.
+func TestStopWaitsForSendInFlight(t *testing.T) {
+	r := newRig(t)
+	u, arrived, release, got := hangingReceiver(t)
+	var err error
+	if r.cfg.Channels, err = Channels([]string{u}); err != nil {
+		t.Fatal(err)
+	}
+	r.cfg.StopGrace = time.Hour // released below, long before
 	e := r.engine()
 	ctx, cancel := context.WithCancel(context.Background())
 	r.src.set(result(r.now, 850_000))
-	done := make(chan struct{})
-	go func() {
-		e.Step(ctx)
-		close(done)
-	}()
+	done := make(chan error)
+	go func() { done <- e.Run(ctx) }()
 	<-arrived
 	cancel()
-	<-done
-	if st := e.Status(); st.Pending != 1 || !strings.Contains(st.LastError, "not known whether it was sent: context canceled") {
-		t.Errorf("status %+v: want the message pending, cut short by the stop", st)
+	release() // the receiver answers after the stop began
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	e = r.engine() // the next start
+	r.step(e, 850_000)
+	if n := got(); n != 1 {
+		t.Errorf("the receiver got %d requests, want 1", n)
+	}
+	if st := e.Status(); st.Pending != 0 {
+		t.Errorf("status %+v", st)
 	}
 }

@@ -2,6 +2,8 @@ package alert
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"os"
@@ -29,11 +31,11 @@ type Pending struct {
 	Sent []string `json:"sent,omitempty"`
 	// To, in a version 1 file, were the channels still to send to.
 	To []string `json:"to,omitempty"`
-	// Attempts counts failed rounds of sending; NextTry is when the next
-	// one is due; LastError says why the last failed.
-	Attempts  int       `json:"attempts,omitempty"`
-	NextTry   time.Time `json:"next_try,omitzero"`
-	LastError string    `json:"last_error,omitempty"`
+	// Tries are the failed tries of each channel that has not had it,
+	// by channel ID.
+	Tries map[string]Try `json:"tries,omitempty"`
+	// LastError says why the last try failed.
+	LastError string `json:"last_error,omitempty"`
 	// Command is ALERT_COMMAND's progress: none, StepPending, StepStarted
 	// (recorded before it starts; never run again) or StepDone.
 	Command Step `json:"command,omitempty"`
@@ -41,6 +43,13 @@ type Pending struct {
 	// SpoolName the file's name in the spool.
 	Spool     Step   `json:"spool,omitempty"`
 	SpoolName string `json:"spool_name,omitempty"`
+}
+
+// Try is how a channel's tries of a message went: Attempts failed, the
+// next one due at NextTry (counted from the end of the last).
+type Try struct {
+	Attempts int       `json:"attempts"`
+	NextTry  time.Time `json:"next_try"`
 }
 
 // Step is the progress of a command or spool file for an event, as the
@@ -116,6 +125,9 @@ type Config struct {
 	Spool bool
 	// Every is how often the state is judged; 0 means 5 s.
 	Every time.Duration
+	// StopGrace is how long Run waits, once its context ends, for the
+	// sends in flight; 0 means DefaultStopGrace.
+	StopGrace time.Duration
 	// Local is the local zone of the cycle's dates and REPORT_AT; nil
 	// means time.Local.
 	Local *time.Location
@@ -154,6 +166,12 @@ type Engine struct {
 	st       State
 	saved    []byte // st as last written
 	setAside bool   // the state file was corrupt: the next evaluation only marks
+	// busy holds the channels (by ID) with a send in flight, and
+	// commandBusy the command: each has one thing in flight at a time,
+	// on a goroutine of its own, which reports to done.
+	busy        map[string]bool
+	commandBusy bool
+	done        chan outcome
 
 	status atomic.Pointer[Status]
 }
@@ -178,7 +196,11 @@ func NewEngine(cfg Config, src StateSource, dir *store.Dir, now func() time.Time
 	if cfg.Every == 0 {
 		cfg.Every = 5 * time.Second
 	}
-	e := &Engine{cfg: cfg, src: src, dir: dir, now: now, logger: logger, st: State{Version: StateVersion}}
+	if cfg.StopGrace == 0 {
+		cfg.StopGrace = DefaultStopGrace
+	}
+	e := &Engine{cfg: cfg, src: src, dir: dir, now: now, logger: logger, st: State{Version: StateVersion},
+		busy: map[string]bool{}, done: make(chan outcome, len(cfg.Channels)+1)}
 	status := &Status{}
 	var loaded State
 	if _, err := dir.Load(StateFile, &loaded); err != nil {
@@ -191,7 +213,10 @@ func NewEngine(cfg Config, src StateSource, dir *store.Dir, now func() time.Time
 		for _, p := range e.st.Outbox {
 			p.upgrade(cfg.Channels)
 			// A start (often after the URLs were mended) tries at once.
-			p.NextTry = time.Time{}
+			for id, t := range p.Tries {
+				t.NextTry = time.Time{}
+				p.Tries[id] = t
+			}
 		}
 	}
 	e.saved, _ = json.Marshal(e.st)
@@ -205,8 +230,15 @@ func (e *Engine) Status() Status {
 	return *e.status.Load()
 }
 
+// DefaultStopGrace is how long Run waits, once its context ends, for
+// sends in flight to be answered, so that a clean stop or restart does
+// not send them again; the daemon still exits within 5 s of SIGTERM.
+const DefaultStopGrace = 4 * time.Second
+
 // Run judges the poller's state at once and then every Config.Every, and
-// delivers what is due, until ctx is cancelled, when it returns nil.
+// delivers what is due, until ctx is cancelled; it then waits up to
+// Config.StopGrace for the sends in flight, records their outcome, and returns
+// nil. A send still in flight then is tried again at the next start.
 func (e *Engine) Run(ctx context.Context) error {
 	if e.cfg.Spool {
 		if err := os.MkdirAll(filepath.Join(e.dir.Path(), actions.SpoolDir), 0o700); err != nil {
@@ -215,18 +247,52 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	t := time.NewTicker(e.cfg.Every)
 	defer t.Stop()
+	e.Step(ctx)
 	for {
-		e.Step(ctx)
 		select {
 		case <-ctx.Done():
+			e.stop()
 			return nil
+		case o := <-e.done:
+			e.record(o)
+			e.dispatch(ctx)
 		case <-t.C:
+			e.Step(ctx)
 		}
 	}
 }
 
-// Step judges the poller's state once, records the new events, and
-// delivers those due. Steps must not run concurrently.
+// stop waits up to Config.StopGrace for the sends in flight, recording each
+// outcome as it comes; the command was killed with the context.
+func (e *Engine) stop() {
+	grace := time.NewTimer(e.cfg.StopGrace)
+	defer grace.Stop()
+	for len(e.busy) > 0 || e.commandBusy {
+		select {
+		case o := <-e.done:
+			e.record(o)
+		case <-grace.C:
+			for id := range e.busy {
+				e.logger.Warn("stopping while a notification is in flight; it is sent again at the next start", "to", e.channelName(id))
+			}
+			return
+		}
+	}
+}
+
+// Settle waits until nothing is in flight, recording each outcome and
+// starting what is due after it, as Run does between two steps.
+func (e *Engine) Settle(ctx context.Context) {
+	for len(e.busy) > 0 || e.commandBusy {
+		e.record(<-e.done)
+		e.dispatch(ctx)
+	}
+}
+
+// Step judges the poller's state once, records the new events, writes
+// the spool files, and starts the sends and the command that are due,
+// each on its own: Step does not wait for them (Run records their
+// outcome as it comes, or Settle). Steps must not run concurrently.
 func (e *Engine) Step(ctx context.Context) {
 	now := e.now().In(e.cfg.Local)
 	ps := e.src.State()
@@ -260,87 +326,155 @@ func (e *Engine) Step(ctx context.Context) {
 		}
 		e.st.Outbox = slices.Delete(e.st.Outbox, 0, over)
 	}
-	// The new events and marks are on disk before anything is sent or
-	// run; if they cannot be written, nothing is, and the next step tries
-	// again.
-	if e.save() != nil {
-		return
-	}
-	e.deliver(ctx, now)
+	e.dispatch(ctx)
 }
 
-// deliver sends, spools and runs what is due in the outbox. The state is
-// on disk before each send, spool and run (if it cannot be written,
-// delivery stops until the next step), and is written again after each.
-func (e *Engine) deliver(ctx context.Context, now time.Time) {
-	for _, p := range e.st.Outbox {
-		if now.Before(p.NextTry) {
+// outcome is how a send or a command that dispatch started ended.
+type outcome struct {
+	key     string // the event's key
+	channel string // the channel's ID; "" for the command
+	err     error
+	command actions.CommandResult
+	at      time.Time // when it ended
+}
+
+// dispatch writes the spool files due, then starts each idle channel's
+// next due message and the next command due. The state is on disk before
+// anything is spooled, sent or run: if it cannot be written, nothing is,
+// and the next step tries again. The spool comes first: the root actions
+// are the owner's protection against an overrun, and no receiver may
+// hold them up.
+func (e *Engine) dispatch(ctx context.Context) {
+	if ctx.Err() != nil || e.save() != nil {
+		return
+	}
+	e.spool()
+	now := e.now()
+	for _, ch := range e.cfg.Channels {
+		if e.busy[ch.ID] {
 			continue
 		}
-		failed := false
-		for _, ch := range p.unsent(e.cfg.Channels) {
-			if ctx.Err() != nil || e.save() != nil {
-				return
-			}
-			if err := ch.Send(ctx, p.Text); err != nil {
-				failed = true
-				p.LastError = err.Error()
-				e.setError(p.LastError)
-				e.logger.Warn("notification not sent; will retry", "key", p.Event.Key, "err", err, "attempts", p.Attempts+1)
+		for _, p := range e.st.Outbox {
+			if slices.Contains(p.Sent, ch.ID) || now.Before(p.Tries[ch.ID].NextTry) {
 				continue
 			}
-			p.Sent = append(p.Sent, ch.ID)
-			e.logger.Info("notification sent", "key", p.Event.Key, "to", ch.Name)
-		}
-		if failed {
-			p.Attempts++
-			p.NextTry = now.Add(backoff(p.Attempts))
-		}
-		if ctx.Err() != nil || e.save() != nil {
-			return
-		}
-		if p.Spool == StepPending {
-			b, _ := json.Marshal(actions.Record{Env: Env(p.Event, e.cfg.Host, p.Text)})
-			if err := e.dir.WriteFile(filepath.Join(actions.SpoolDir, p.SpoolName), b, 0o600); err != nil {
-				e.setError("spooling " + p.Event.Key + ": " + err.Error())
-				e.logger.Error("cannot spool the event for the root action", "key", p.Event.Key, "err", err)
-			} else {
-				p.Spool = StepDone
-				if e.save() != nil {
-					return
-				}
-			}
-		}
-		if p.Command == StepPending {
-			e.runCommand(ctx, p)
+			e.busy[ch.ID] = true
+			go func(ch *Channel, key, text, idem string) {
+				err := ch.deliver(text, idem)
+				e.done <- outcome{key: key, channel: ch.ID, err: err, at: e.now()}
+			}(ch, p.Event.Key, p.Text, e.idempotencyKey(p.Event))
+			break
 		}
 	}
-	e.st.Outbox = slices.DeleteFunc(e.st.Outbox, func(p *Pending) bool { return p.finished(e.cfg.Channels) })
+	if !e.commandBusy {
+		for _, p := range e.st.Outbox {
+			if p.Command != StepPending {
+				continue
+			}
+			// Recorded as started before it starts: if that cannot be
+			// written, it does not run, so that it never runs twice.
+			p.Command = StepStarted
+			if e.save() != nil {
+				p.Command = StepPending
+				break
+			}
+			e.commandBusy = true
+			e.logger.Info("running ALERT_COMMAND", "key", p.Event.Key)
+			go func(key string, env []string) {
+				res := actions.RunCommand(ctx, e.cfg.Command, env, e.cfg.CommandTimeout)
+				e.done <- outcome{key: key, command: res, at: e.now()}
+			}(p.Event.Key, Env(p.Event, e.cfg.Host, p.Text))
+			break
+		}
+	}
+	e.prune()
+}
+
+// spool writes the spool file of each event that has one due.
+func (e *Engine) spool() {
+	for _, p := range e.st.Outbox {
+		if p.Spool != StepPending {
+			continue
+		}
+		b, _ := json.Marshal(actions.Record{Env: Env(p.Event, e.cfg.Host, p.Text)})
+		if err := e.dir.WriteFile(filepath.Join(actions.SpoolDir, p.SpoolName), b, 0o600); err != nil {
+			e.setError("spooling " + p.Event.Key + ": " + err.Error())
+			e.logger.Error("cannot spool the event for the root action", "key", p.Event.Key, "err", err)
+			continue
+		}
+		p.Spool = StepDone
+		if e.save() != nil {
+			return
+		}
+	}
+}
+
+// record enters how a send or the command ended, and writes the state.
+func (e *Engine) record(o outcome) {
+	if o.channel == "" {
+		e.commandBusy = false
+	} else {
+		delete(e.busy, o.channel)
+	}
+	i := slices.IndexFunc(e.st.Outbox, func(p *Pending) bool { return p.Event.Key == o.key })
+	if i < 0 {
+		return // dropped from a full outbox meanwhile
+	}
+	p := e.st.Outbox[i]
+	switch {
+	case o.channel == "":
+		res := o.command
+		if res.Err != nil {
+			e.setError("ALERT_COMMAND for " + p.Event.Key + ": " + res.Err.Error())
+			e.logger.Error("ALERT_COMMAND failed; not run again", "key", p.Event.Key, "err", res.Err, "output", res.Output)
+		} else {
+			e.logger.Info("ALERT_COMMAND done", "key", p.Event.Key, "output", res.Output)
+		}
+		res.LogLeftovers(e.logger, "ALERT_COMMAND", "key", p.Event.Key)
+		p.Command = StepDone
+	case o.err != nil:
+		t := p.Tries[o.channel]
+		t.Attempts++
+		t.NextTry = o.at.Add(backoff(t.Attempts))
+		if p.Tries == nil {
+			p.Tries = map[string]Try{}
+		}
+		p.Tries[o.channel] = t
+		p.LastError = o.err.Error()
+		e.setError(p.LastError)
+		e.logger.Warn("notification not sent; will retry", "key", p.Event.Key, "err", o.err, "attempts", t.Attempts, "next_try", t.NextTry)
+	default:
+		p.Sent = append(p.Sent, o.channel)
+		delete(p.Tries, o.channel)
+		e.logger.Info("notification sent", "key", p.Event.Key, "to", e.channelName(o.channel))
+	}
+	e.prune()
 	e.save()
 }
 
-// runCommand runs ALERT_COMMAND for p, after recording that it started:
-// if that record cannot be written the command does not run, so that it
-// can never run twice.
-func (e *Engine) runCommand(ctx context.Context, p *Pending) {
-	p.Command = StepStarted
-	if err := e.save(); err != nil {
-		p.Command = StepPending
-		return
+// prune drops the events done everywhere.
+func (e *Engine) prune() {
+	e.st.Outbox = slices.DeleteFunc(e.st.Outbox, func(p *Pending) bool { return p.finished(e.cfg.Channels) })
+}
+
+func (e *Engine) channelName(id string) string {
+	for _, ch := range e.cfg.Channels {
+		if ch.ID == id {
+			return ch.Name
+		}
 	}
-	e.logger.Info("running ALERT_COMMAND", "key", p.Event.Key)
-	res := actions.RunCommand(ctx, e.cfg.Command, Env(p.Event, e.cfg.Host, p.Text), e.cfg.CommandTimeout)
-	if res.Err != nil {
-		e.setError("ALERT_COMMAND for " + p.Event.Key + ": " + res.Err.Error())
-		e.logger.Error("ALERT_COMMAND failed; not run again", "key", p.Event.Key, "err", res.Err, "output", res.Output)
-	} else {
-		e.logger.Info("ALERT_COMMAND done", "key", p.Event.Key, "output", res.Output)
+	return id
+}
+
+// idempotencyKey is the key a message of ev carries where the service
+// takes one: the same for every try from this host, different for every
+// host and event.
+func (e *Engine) idempotencyKey(ev Event) string {
+	if ev.Key == "" {
+		return ""
 	}
-	if res.Leftover {
-		e.logger.Warn("ALERT_COMMAND exited and left processes behind; they were killed", "key", p.Event.Key)
-	}
-	p.Command = StepDone
-	e.save()
+	sum := sha256.Sum256([]byte(e.cfg.Host + "\x00" + ev.Key))
+	return "vnstat-exporter-" + hex.EncodeToString(sum[:16])
 }
 
 // save writes the state when it changed since the last write.

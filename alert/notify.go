@@ -3,11 +3,12 @@ package alert
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"log"
+	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
@@ -16,9 +17,10 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/nicholas-fedor/shoutrrr"
 	"github.com/nicholas-fedor/shoutrrr/pkg/router"
 	"github.com/nicholas-fedor/shoutrrr/pkg/services/chat/matrix"
+	"github.com/nicholas-fedor/shoutrrr/pkg/services/push/ntfy"
+	"github.com/nicholas-fedor/shoutrrr/pkg/types"
 )
 
 // Channel is one notification URL. The URL holds tokens: it is never
@@ -31,55 +33,80 @@ type Channel struct {
 	// Name is "service #n", such as "telegram #1".
 	Name    string
 	secrets []string
-	send    func(ctx context.Context, text string) error
+	// send delivers a message, with its idempotency key ("" for none),
+	// and returns when the service has answered or failed: every
+	// request it makes is bounded by SendTimeout.
+	send func(text, key string) error
 }
 
 // quiet is shoutrrr's logger: its lines could hold a URL.
 var quiet = log.New(io.Discard, "", 0)
 
-// SendTimeout bounds one delivery to one service.
-const SendTimeout = 15 * time.Second
+// SendTimeout bounds each request to a service, from the connection to
+// the last byte of its answer: long enough for a slow receiver to answer
+// (one that answers later gets the message again at the retry).
+const SendTimeout = 30 * time.Second
 
 // Channels returns a Channel for each of urls, checked by shoutrrr's
 // parser for its service. The error names the URL by position and
-// service only.
+// service only. It bounds the process's default HTTP transport (see
+// boundedTransport): shoutrrr's services send through it.
 //
 // Telegram is sent by this package, not by shoutrrr (v0.13.2 reports a
 // request that failed without an answer as sent): the URL is read by
 // shoutrrr's parser and the message posted to the Bot API here, and only
-// an answer of 200 with "ok": true counts as sent. Every other service is
-// sent by shoutrrr, which reports its network errors and error answers.
+// an answer of 200 with "ok": true counts as sent. SMTP is sent here too
+// (shoutrrr's SMTP session has no deadline once connected). Every other
+// service is sent by shoutrrr, through a bounded transport, which reports
+// its network errors and error answers.
 func Channels(urls []string) ([]*Channel, error) {
+	boundDefault()
 	chs := make([]*Channel, 0, len(urls))
 	for i, u := range urls {
 		service := serviceOf(u)
 		ch := &Channel{Name: fmt.Sprintf("%s #%d", service, i+1), secrets: secretsOf(u)}
+		var err error
 		switch service {
 		case "telegram":
-			tg, err := newTelegram(u)
-			if err != nil {
-				return nil, fmt.Errorf("URL %d (%s): %s", i+1, service, ch.clean(err.Error()))
+			var tg *telegramSender
+			if tg, err = newTelegram(u); err == nil {
+				ch.send = tg.send
 			}
-			ch.send = tg.send
+		case "smtp":
+			var m *smtpSender
+			if m, err = newSMTP(u); err == nil {
+				ch.send = m.send
+			}
 		case "matrix":
 			// shoutrrr logs in to the server when it makes the sender: the
 			// URL is only parsed here, and the sender made at the first
 			// send, so that a server that is down is a failed send.
-			pu, err := url.Parse(u)
-			if err == nil {
+			var pu *url.URL
+			if pu, err = url.Parse(u); err == nil {
 				err = (&matrix.Config{}).SetURL(pu)
 			}
-			if err != nil {
-				return nil, fmt.Errorf("URL %d (%s): %s", i+1, service, ch.clean(err.Error()))
+			ch.send = lazySend(u)
+		case "generic":
+			// A new sender for each message, with the event's key in an
+			// Idempotency-Key header: a receiver that keeps the keys can
+			// drop a message that comes again.
+			if _, err = locate(u); err == nil {
+				ch.send = func(text, key string) error {
+					svc, err := locate(withHeader(u, "Idempotency-Key", key))
+					if err != nil {
+						return err
+					}
+					return svc.Send(text, nil)
+				}
 			}
-			ch.send = shoutrrrSend(lazySender(u))
 		default:
-			sender, err := shoutrrr.NewSender(quiet, u)
-			if err != nil {
-				return nil, fmt.Errorf("URL %d (%s): %s", i+1, service, ch.clean(err.Error()))
+			var svc types.Service
+			if svc, err = locate(u); err == nil {
+				ch.send = func(text, _ string) error { return svc.Send(text, nil) }
 			}
-			sender.Timeout = SendTimeout
-			ch.send = shoutrrrSend(func() (*router.ServiceRouter, error) { return sender, nil })
+		}
+		if err != nil {
+			return nil, fmt.Errorf("URL %d (%s): %s", i+1, service, ch.clean(err.Error()))
 		}
 		sum := sha256.Sum256([]byte(u))
 		ch.ID = hex.EncodeToString(sum[:8])
@@ -91,62 +118,104 @@ func Channels(urls []string) ([]*Channel, error) {
 	return chs, nil
 }
 
-// lazySender makes the shoutrrr sender of u when it is first asked for,
-// and again after a failure.
-func lazySender(u string) func() (*router.ServiceRouter, error) {
+// locate makes the shoutrrr service of u, its HTTP client bounded where
+// the service has one of its own (ntfy and gotify make their own
+// transport; the others send through http.DefaultClient or a client on
+// http.DefaultTransport, bounded by boundDefault).
+func locate(u string) (types.Service, error) {
+	r, err := router.New(quiet)
+	if err != nil {
+		return nil, err
+	}
+	svc, err := r.Locate(u)
+	if err != nil {
+		return nil, err
+	}
+	switch s := svc.(type) {
+	case *ntfy.Service:
+		base := plainTransport()
+		base.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: s.Config.DisableTLSVerification} //nolint:gosec // the URL's own choice
+		s.SetHTTPClient(&http.Client{Transport: bound(base, SendTimeout)})
+	case interface{ GetHTTPClient() *http.Client }:
+		c := s.GetHTTPClient()
+		c.Transport = bound(c.Transport, SendTimeout)
+	}
+	return svc, nil
+}
+
+// plainTransport is a new transport as http.DefaultTransport was before
+// it was bounded (in tests, one that dials test servers).
+func plainTransport() *http.Transport {
+	if b, ok := http.DefaultTransport.(*boundedTransport); ok {
+		if t, ok := b.base.(*http.Transport); ok {
+			return t.Clone()
+		}
+	}
+	return &http.Transport{Proxy: http.ProxyFromEnvironment}
+}
+
+// withHeader adds the header name: value to a generic URL (shoutrrr's
+// "@name=value" query parameters); u as it is for an empty value.
+func withHeader(u, name, value string) string {
+	if value == "" {
+		return u
+	}
+	sep := "?"
+	if strings.Contains(u, "?") {
+		sep = "&"
+	}
+	frag := ""
+	if i := strings.Index(u, "#"); i >= 0 {
+		u, frag = u[:i], u[i:]
+		if strings.Contains(u, "?") {
+			sep = "&"
+		} else {
+			sep = "?"
+		}
+	}
+	return u + sep + url.QueryEscape("@"+name) + "=" + url.QueryEscape(value) + frag
+}
+
+// lazySend sends with the shoutrrr service of u, made when it is first
+// needed, and again after a failure to make it.
+func lazySend(u string) func(text, key string) error {
 	var (
-		mu     sync.Mutex
-		sender *router.ServiceRouter
+		mu  sync.Mutex
+		svc types.Service
 	)
-	return func() (*router.ServiceRouter, error) {
+	return func(text, _ string) error {
 		mu.Lock()
 		defer mu.Unlock()
-		if sender != nil {
-			return sender, nil
-		}
-		s, err := shoutrrr.NewSender(quiet, u)
-		if err != nil {
-			return nil, err
-		}
-		s.Timeout = SendTimeout
-		sender = s
-		return s, nil
-	}
-}
-
-// shoutrrrSend sends with the shoutrrr router get returns. Its send takes
-// no context: when ctx ends first, Send returns and the send is left to
-// finish (or time out) on its own.
-func shoutrrrSend(get func() (*router.ServiceRouter, error)) func(context.Context, string) error {
-	return func(ctx context.Context, text string) error {
-		done := make(chan error, 1)
-		go func() {
-			sender, err := get()
+		if svc == nil {
+			s, err := locate(u)
 			if err != nil {
-				done <- err
-				return
+				return err
 			}
-			for _, e := range sender.Send(text, nil) {
-				err = errors.Join(err, e)
-			}
-			done <- err
-		}()
-		select {
-		case err := <-done:
-			return err
-		case <-ctx.Done():
-			return fmt.Errorf("not known whether it was sent: %w", ctx.Err())
+			svc = s
 		}
+		return svc.Send(text, nil)
 	}
 }
 
-// Send delivers text. It returns when the service has answered, when
-// SendTimeout has passed or when ctx ends. The error names the service
-// and shows at most the host, never the URL's tokens.
+// Send delivers text, as notify-test does. It returns when the service
+// has answered or failed, or when ctx ends (the send then goes on to its
+// end in the background). The error names the service and shows at most
+// the host, never the URL's tokens.
 func (c *Channel) Send(ctx context.Context, text string) error {
-	ctx, cancel := context.WithTimeout(ctx, SendTimeout)
-	defer cancel()
-	if err := c.send(ctx, text); err != nil {
+	done := make(chan error, 1)
+	go func() { done <- c.deliver(text, "") }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("%s: not known whether it was sent: %w", c.Name, ctx.Err())
+	}
+}
+
+// deliver sends text with the idempotency key key and returns when the
+// service has answered or failed; its error is cleaned of secrets.
+func (c *Channel) deliver(text, key string) error {
+	if err := c.send(text, key); err != nil {
 		return fmt.Errorf("%s: %s", c.Name, c.clean(err.Error()))
 	}
 	return nil

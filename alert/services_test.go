@@ -101,6 +101,12 @@ type errorServer struct {
 func newErrorServer(t *testing.T) errorServer {
 	t.Helper()
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/webhooks/") {
+			// Discord: shoutrrr retries a 5xx answer five times, over
+			// 31 s; a 4xx fails at once.
+			http.Error(w, `{"message": "Unknown Webhook", "code": 10015}`, http.StatusNotFound)
+			return
+		}
 		http.Error(w, "<html>internal error</html>", http.StatusInternalServerError)
 	})
 	plain := httptest.NewServer(h)

@@ -19,9 +19,6 @@ import (
 // telegramAPI is the Bot API's address; tests point it elsewhere.
 var telegramAPI = "https://api.telegram.org"
 
-// httpClient sends what this package sends itself.
-var httpClient = &http.Client{}
-
 // telegramSender posts messages to the Telegram Bot API with the settings
 // of a shoutrrr telegram:// URL, read by shoutrrr's own parser.
 type telegramSender struct {
@@ -54,8 +51,10 @@ type telegramMessage struct {
 }
 
 // send posts text to every chat of the URL, in order; it fails at the
-// first chat that does not take it.
-func (s *telegramSender) send(ctx context.Context, text string) error {
+// first chat that does not take it. Each post is bounded by the bounded
+// http.DefaultTransport.
+func (s *telegramSender) send(text, _ string) error {
+	ctx := context.Background()
 	for _, chat := range s.cfg.Chats {
 		msg := telegramMessage{Text: text, DisablePreview: !s.cfg.Preview, DisableNotification: !s.cfg.Notification}
 		msg.ChatID = chat
@@ -91,7 +90,7 @@ func (s *telegramSender) post(ctx context.Context, msg telegramMessage) error {
 		return errors.New("invalid token")
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := httpClient.Do(req)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		// The url.Error holds the URL, and the URL the token.
 		if uerr, ok := errors.AsType[*url.Error](err); ok {

@@ -38,11 +38,17 @@ func CheckFiles(c *Config) error {
 // Refuse is the *Error for the value of the variable name, refused
 // because of why; a secret value is not shown, only why.
 func Refuse(name, value string, why error) *Error {
+	return RefuseFor(name, value, why, VarByName(name).Allowed)
+}
+
+// RefuseFor is Refuse, saying allowed instead of what the variable
+// allows in general: what a value that is well formed lacks here.
+func RefuseFor(name, value string, why error, allowed string) *Error {
 	v := fmt.Sprintf("(value hidden: %v)", why)
 	if !hidden(name) {
 		v = fmt.Sprintf("%q (%v)", value, why)
 	}
-	return &Error{Var: name, Value: v, Allowed: VarByName(name).Allowed}
+	return &Error{Var: name, Value: v, Allowed: allowed}
 }
 
 // Disallow is the *Error for the value of the variable name, which may

@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -18,6 +20,7 @@ import (
 type Dir struct {
 	path string
 	now  func() time.Time
+	lock *os.File // held by Lock
 }
 
 // Open returns the state directory at path, creating it (mode 0700) if it
@@ -42,6 +45,42 @@ func Open(path string, now func() time.Time) (*Dir, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// LockFile is the file in the directory that Lock locks.
+const LockFile = "lock"
+
+// ErrInUse is the error of Lock when another process holds the lock.
+var ErrInUse = errors.New("in use by another vnstat-exporter")
+
+// Lock takes the directory for this process, for as long as it lives:
+// an exclusive flock on LockFile (not followed if it is a link), which
+// then holds this process's ID. When another process holds it, the error
+// wraps ErrInUse and names that process.
+func (d *Dir) Lock() error {
+	p := filepath.Join(d.path, LockFile)
+	fd, err := syscall.Open(p, syscall.O_RDWR|syscall.O_CREAT|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o600)
+	if err != nil {
+		return fmt.Errorf("opening %s: %w", p, err)
+	}
+	f := os.NewFile(uintptr(fd), p)
+	if err := syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		defer f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			b, _ := io.ReadAll(io.LimitReader(f, 32))
+			if pid := strings.TrimSpace(string(b)); pid != "" {
+				return fmt.Errorf("%w, process %s", ErrInUse, pid)
+			}
+			return ErrInUse
+		}
+		return fmt.Errorf("locking %s: %w", p, err)
+	}
+	if err := f.Truncate(0); err == nil {
+		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	}
+	// Held until the process ends: the file is never closed.
+	d.lock = f
+	return nil
 }
 
 // Path is the directory's path.

@@ -159,6 +159,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 2
 	}
 
+	if err == nil && cfg.Alerts() {
+		// Two daemons on one STATE_DIR would both send every message
+		// and spool every action.
+		if err := dir.Lock(); err != nil {
+			fmt.Fprintln(stderr, "vnstat-exporter:", config.RefuseFor("STATE_DIR", cfg.StateDir, err,
+				"a directory that no other running vnstat-exporter uses: stop the other one, or give each its own STATE_DIR"))
+			return 2
+		}
+	}
 	logger := newLogger(cfg, stderr)
 	if err != nil {
 		logger.Info("calibration off: no writable state directory", "state_dir", cfg.StateDir, "err", err)
