@@ -18,8 +18,10 @@ import (
 	"unicode"
 
 	"github.com/nicholas-fedor/shoutrrr/pkg/router"
+	"github.com/nicholas-fedor/shoutrrr/pkg/services/chat/discord"
 	"github.com/nicholas-fedor/shoutrrr/pkg/services/chat/matrix"
 	"github.com/nicholas-fedor/shoutrrr/pkg/services/push/ntfy"
+	"github.com/nicholas-fedor/shoutrrr/pkg/services/push/pushover"
 	"github.com/nicholas-fedor/shoutrrr/pkg/types"
 )
 
@@ -90,9 +92,9 @@ func Channels(urls []string) ([]*Channel, error) {
 			// A new sender for each message, with the event's key in an
 			// Idempotency-Key header: a receiver that keeps the keys can
 			// drop a message that comes again.
-			if _, err = locate(u); err == nil {
+			if _, err = locate(u, nil); err == nil {
 				ch.send = func(text, key string) error {
-					svc, err := locate(withHeader(u, "Idempotency-Key", key))
+					svc, err := locate(withHeader(u, "Idempotency-Key", key), nil)
 					if err != nil {
 						return err
 					}
@@ -100,9 +102,15 @@ func Channels(urls []string) ([]*Channel, error) {
 				}
 			}
 		default:
-			var svc types.Service
-			if svc, err = locate(u); err == nil {
-				ch.send = func(text, _ string) error { return svc.Send(text, nil) }
+			var (
+				svc types.Service
+				b   = &budget{}
+			)
+			if svc, err = locate(u, b); err == nil {
+				ch.send = func(text, _ string) error {
+					b.start()
+					return svc.Send(text, nil)
+				}
 			}
 		}
 		if err != nil {
@@ -118,11 +126,14 @@ func Channels(urls []string) ([]*Channel, error) {
 	return chs, nil
 }
 
-// locate makes the shoutrrr service of u, its HTTP client bounded where
-// the service has one of its own (ntfy and gotify make their own
-// transport; the others send through http.DefaultClient or a client on
-// http.DefaultTransport, bounded by boundDefault).
-func locate(u string) (types.Service, error) {
+// locate makes the shoutrrr service of u. Where the service has an HTTP
+// client of its own, its requests are bounded (see boundedTransport),
+// and with b, each send as a whole ends within SendTimeout of b.start
+// (Discord retries and waits; ntfy, gotify and pushover have a client of
+// their own). The other services send through http.DefaultClient, or a
+// client on http.DefaultTransport, bounded by boundDefault, one request
+// a send.
+func locate(u string, b *budget) (types.Service, error) {
 	r, err := router.New(quiet)
 	if err != nil {
 		return nil, err
@@ -131,14 +142,22 @@ func locate(u string) (types.Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	if b == nil {
+		b = &budget{}
+		b.start()
+	}
 	switch s := svc.(type) {
 	case *ntfy.Service:
 		base := plainTransport()
 		base.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: s.Config.DisableTLSVerification} //nolint:gosec // the URL's own choice
-		s.SetHTTPClient(&http.Client{Transport: bound(base, SendTimeout)})
-	case interface{ GetHTTPClient() *http.Client }:
+		s.SetHTTPClient(b.client(base))
+	case *discord.Service:
+		s.HTTPClient, s.Sleeper = b.client(nil), b
+	case *pushover.Service:
+		s.Client = b.client(nil)
+	case interface{ GetHTTPClient() *http.Client }: // gotify
 		c := s.GetHTTPClient()
-		c.Transport = bound(c.Transport, SendTimeout)
+		c.Transport = b.transport(c.Transport)
 	}
 	return svc, nil
 }
@@ -187,7 +206,7 @@ func lazySend(u string) func(text, key string) error {
 		mu.Lock()
 		defer mu.Unlock()
 		if svc == nil {
-			s, err := locate(u)
+			s, err := locate(u, nil)
 			if err != nil {
 				return err
 			}

@@ -25,7 +25,7 @@ type smtpSender struct {
 }
 
 func newSMTP(raw string) (*smtpSender, error) {
-	svc, err := locate(raw)
+	svc, err := locate(raw, nil)
 	if err != nil {
 		return nil, err
 	}

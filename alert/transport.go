@@ -117,3 +117,78 @@ func boundDefault() {
 		http.DefaultClient.Transport = http.DefaultTransport
 	})
 }
+
+// ErrSendTimeUp is the error of a request made after a send's SendTimeout
+// has passed. It wraps context.Canceled: shoutrrr's Discord sender, which
+// retries a request that timed out, stops at it.
+var ErrSendTimeUp = fmt.Errorf("the send's %s are up: %w", SendTimeout, context.Canceled)
+
+// budget bounds one send of a channel (a channel sends one message at a
+// time), however many requests and waits its service makes: requests
+// through its transport end at the deadline, waits through its Sleep too.
+type budget struct {
+	mu       sync.Mutex
+	deadline time.Time
+}
+
+// start begins a send: it has SendTimeout from now.
+func (b *budget) start() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.deadline = time.Now().Add(SendTimeout)
+}
+
+func (b *budget) left() time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return time.Until(b.deadline)
+}
+
+// Sleep waits d, or until the send's time is up.
+func (b *budget) Sleep(d time.Duration) {
+	time.Sleep(max(min(d, b.left()), 0))
+}
+
+// transport returns base with every request ending at the send's
+// deadline, and refused once it has passed.
+func (b *budget) transport(base http.RoundTripper) http.RoundTripper {
+	return budgetTransport{b: b, base: bound(base, SendTimeout)}
+}
+
+// client is an *http.Client on b.transport, which makes every redirect
+// it follows (307 and 308) within the same deadline.
+func (b *budget) client(base http.RoundTripper) *http.Client {
+	return &http.Client{Transport: b.transport(base)}
+}
+
+type budgetTransport struct {
+	b    *budget
+	base http.RoundTripper
+}
+
+func (t budgetTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	left := t.b.left()
+	if left <= 0 {
+		return nil, ErrSendTimeUp
+	}
+	ctx, cancel := context.WithTimeout(req.Context(), left)
+	resp, err := t.base.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// cancelBody ends its request's context when it is closed.
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c *cancelBody) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
+}
