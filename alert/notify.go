@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -251,13 +252,25 @@ func serviceOf(raw string) string {
 	return strings.ToLower(scheme)
 }
 
-// urlInText matches a URL in an error's text.
-var urlInText = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^\s"'<>]*`)
+// quotedURL matches a URL quoted in an error's text, as Go's %q quotes
+// it (url.Error, shoutrrr's messages): to the closing quote, whatever
+// the URL holds. urlInText matches a URL that is not quoted, to the next
+// space.
+var (
+	quotedURL = regexp.MustCompile(`"[A-Za-z][A-Za-z0-9+.-]*://(?:[^"\\]|\\.)*"`)
+	urlInText = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://\S*`)
+)
 
 // clean makes an error's text safe to show: every URL in it is cut to its
 // scheme and host, and every part of the channel's URL that may be a
-// secret is replaced by ***.
+// secret is replaced by ***, also as Go quotes it.
 func (c *Channel) clean(msg string) string {
+	msg = quotedURL.ReplaceAllStringFunc(msg, func(q string) string {
+		if u, err := strconv.Unquote(q); err == nil {
+			return `"` + hostOnly(u) + `"`
+		}
+		return `"` + hostOnly(q[1:]) + `"`
+	})
 	msg = urlInText.ReplaceAllStringFunc(msg, hostOnly)
 	for _, s := range c.secrets {
 		msg = replaceWord(msg, s, "***")
@@ -285,11 +298,12 @@ func hostOnly(raw string) string {
 func secretsOf(raw string) []string {
 	var parts []string
 	add := func(s string) {
-		for _, p := range append([]string{s}, strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune("-/:@,.", r) })...) {
+		for _, p := range append([]string{s}, strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(splitAt, r) })...) {
 			if len(p) < 4 {
 				continue
 			}
-			for _, v := range []string{p, url.PathEscape(p), url.QueryEscape(p)} {
+			quoted := strconv.Quote(p)
+			for _, v := range []string{p, url.PathEscape(p), url.QueryEscape(p), quoted[1 : len(quoted)-1]} {
 				if !slices.Contains(parts, v) {
 					parts = append(parts, v)
 				}
@@ -326,6 +340,11 @@ func secretsOf(raw string) []string {
 	slices.SortFunc(parts, func(a, b string) int { return len(b) - len(a) })
 	return parts
 }
+
+// splitAt are the characters a token is also split at: those shoutrrr
+// rewrites (a Slack token's dashes become slashes), and those that quote,
+// escape or end a URL in an error's text.
+const splitAt = "-/:@,.'\"[]()<>{}|\\^`;!*$%&=+# "
 
 // notSecret are query values that configure a URL and are plain words
 // of messages too.

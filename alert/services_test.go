@@ -58,9 +58,9 @@ var documented = []service{
 	}},
 }
 
-// redirectTo is where every HTTP connection of this test binary goes
-// while a test redirects; empty, only connections to IP addresses are
-// made, so that no test resolves an outside name (a send a test left
+// redirectTo is where every HTTP connection of this test binary to a
+// host name goes while a test redirects; empty, only connections to IP
+// addresses are made, so that no test resolves an outside name (a send a test left
 // behind may still be retrying).
 var redirectTo atomic.Value
 
@@ -70,10 +70,12 @@ func TestMain(m *testing.M) {
 	// while the next runs.
 	http.DefaultTransport = &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			if to := redirectTo.Load().(string); to != "" {
+			if host, _, _ := net.SplitHostPort(addr); net.ParseIP(host) == nil {
+				to := redirectTo.Load().(string)
+				if to == "" {
+					return nil, fmt.Errorf("test: not resolving %s", host)
+				}
 				addr = to
-			} else if host, _, _ := net.SplitHostPort(addr); net.ParseIP(host) == nil {
-				return nil, fmt.Errorf("test: not resolving %s", host)
 			}
 			return (&net.Dialer{}).DialContext(ctx, network, addr)
 		},
@@ -82,7 +84,8 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// redirect sends every HTTP request this process makes to addr, trusting
+// redirect sends every HTTP request this process makes to a host name
+// to addr, trusting
 // any certificate, until the test ends: the fixed hosts of Telegram,
 // Discord, Pushover and Slack reach a test server without a name being
 // resolved.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -44,6 +45,20 @@ func bound(base http.RoundTripper, timeout time.Duration) http.RoundTripper {
 		t = t.Clone()
 		t.DisableKeepAlives = true
 		t.MaxResponseHeaderBytes = MaxAnswer
+		// A request given up while its connection is made leaves the
+		// dial running: it is bounded too.
+		if t.TLSHandshakeTimeout == 0 || t.TLSHandshakeTimeout > timeout {
+			t.TLSHandshakeTimeout = timeout
+		}
+		dial := t.DialContext
+		if dial == nil {
+			dial = (&net.Dialer{}).DialContext
+		}
+		t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			ctx, cancel := context.WithTimeout(ctx, timeout)
+			defer cancel()
+			return dial(ctx, network, addr)
+		}
 		base = t
 	}
 	return &boundedTransport{base: base, timeout: timeout}
