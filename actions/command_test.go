@@ -66,3 +66,19 @@ func waitGone(t *testing.T, pidFile string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestCommandSetsidChildKilled: a process that left the command's process
+// group and session (setsid) is found by the run ID and killed with it.
+func TestCommandSetsidChildKilled(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "escape.sh")
+	child := filepath.Join(dir, "child.pid")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nsetsid sh -c 'echo $$ > "+child+"; exec sleep 120' &\nwhile [ ! -s "+child+" ]; do :; done\necho started\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	res := RunCommand(context.Background(), script, nil, time.Minute)
+	if res.Err != nil || res.Leftover == 0 || res.Unkillable != 0 || res.Output != "started" {
+		t.Errorf("result %+v, want done, with the setsid child killed", res)
+	}
+	waitGone(t, child)
+}

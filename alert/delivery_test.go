@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/vnstat-exporter/vnstat-exporter/actions"
 	"github.com/vnstat-exporter/vnstat-exporter/store"
 )
 
@@ -283,6 +284,98 @@ func TestStopWaitsForSendInFlight(t *testing.T) {
 	r.step(e, 850_000)
 	if n := got(); n != 1 {
 		t.Errorf("the receiver got %d requests, want 1", n)
+	}
+	if st := e.Status(); st.Pending != 0 {
+		t.Errorf("status %+v", st)
+	}
+}
+
+// TestStuckChannelHoldsUpNothing: while one receiver holds its request
+// and never answers (a blocked Telegram), the event is spooled for the
+// root action, ALERT_COMMAND runs, the other receiver gets the message,
+// and a later event is judged and told, all before the stuck request
+// ends.
+func TestStuckChannelHoldsUpNothing(t *testing.T) {
+	r := newRig(t)
+	u, arrived, release, _ := hangingReceiver(t)
+	var err error
+	if r.cfg.Channels, err = Channels([]string{u, r.ntfy.url()}); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "runs")
+	script := filepath.Join(t.TempDir(), "alert.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\necho $VNSTAT_EXPORTER_KEY >> "+out+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r.cfg.Command, r.cfg.CommandTimeout, r.cfg.Spool = script, 10*time.Second, true
+	r.cfg.Every = 10 * time.Millisecond
+	var mu sync.Mutex
+	now := r.now
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	e := NewEngine(r.cfg, r.src, r.dir, clock, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r.src.set(result(r.now, 850_000))
+	done := make(chan error)
+	go func() { done <- e.Run(ctx) }()
+	<-arrived
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(time.Minute)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not while a receiver is stuck", what)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	waitFor("the other receiver", func() bool { return len(r.ntfy.got()) == 1 })
+	waitFor("ALERT_COMMAND", func() bool {
+		b, _ := os.ReadFile(out)
+		return strings.TrimSpace(string(b)) == "threshold-80@2026-11-15"
+	})
+	waitFor("the spool", func() bool {
+		es, _ := os.ReadDir(filepath.Join(r.dir.Path(), actions.SpoolDir))
+		return len(es) == 1
+	})
+	// 90 %, judged and told while the stuck request still holds.
+	mu.Lock()
+	now = now.Add(time.Minute)
+	r.src.set(result(now, 950_000))
+	mu.Unlock()
+	waitFor("the next event", func() bool { return len(r.ntfy.got()) == 2 })
+	release()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSlowReceiverGetsOneCopy: a receiver slower than the backoff (it
+// answers only when the test lets it, after two retry times have
+// passed) gets the message once: a channel is not tried again while its
+// try is in flight, and its answer, when it comes, counts.
+func TestSlowReceiverGetsOneCopy(t *testing.T) {
+	r := newRig(t)
+	u, arrived, release, got := hangingReceiver(t)
+	var err error
+	if r.cfg.Channels, err = Channels([]string{u}); err != nil {
+		t.Fatal(err)
+	}
+	e := r.engine()
+	r.src.set(result(r.now, 850_000))
+	e.Step(context.Background())
+	<-arrived
+	for range 3 {
+		r.now = r.now.Add(RetryMax)
+		r.src.set(result(r.now, 850_000))
+		e.Step(context.Background())
+	}
+	release()
+	e.Settle(context.Background())
+	r.step(e, 850_000)
+	if n := got(); n != 1 {
+		t.Errorf("the slow receiver got %d requests, want 1", n)
 	}
 	if st := e.Status(); st.Pending != 0 {
 		t.Errorf("status %+v", st)
