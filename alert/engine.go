@@ -265,6 +265,9 @@ func (e *Engine) Run(ctx context.Context) error {
 // stop waits up to Config.StopGrace for the sends in flight, recording each
 // outcome as it comes; the command was killed with the context.
 func (e *Engine) stop() {
+	if len(e.busy) > 0 {
+		e.logger.Info("stopping: waiting for the notifications in flight", "in_flight", len(e.busy), "grace", e.cfg.StopGrace)
+	}
 	grace := time.NewTimer(e.cfg.StopGrace)
 	defer grace.Stop()
 	for len(e.busy) > 0 || e.commandBusy {
