@@ -18,16 +18,26 @@
 //
 //   - A message goes to each channel configured when it is delivered (a
 //     URL changed while it waited gets it; one removed does not) until
-//     that channel takes it, across restarts and failures (retried after
-//     30 s, doubling up to an hour). It comes once, except in one window:
-//     when the daemon dies between a service's answer and the save that
-//     records it, the next start sends it to that service again.
+//     that channel takes it, across restarts and failures (retried 30 s
+//     after a failed try ended, doubling up to an hour). A channel has
+//     one try in flight at a time, and its answer counts whenever it
+//     comes; a stop waits for the tries in flight up to StopGrace. It
+//     comes twice only when the daemon dies (or a stop outlasts the
+//     grace) while a service works on it or before its answer is
+//     recorded, or when a service takes it but answers after
+//     SendTimeout.
+//   - Each channel, ALERT_COMMAND and the spool are independent: the
+//     spool file is written first, and no send waits for another or
+//     holds up the command or the judging of later events. Every send
+//     is bounded in time, in what it reads of an answer, and in the
+//     connections it leaves (see boundedTransport).
 //   - ALERT_COMMAND runs at most once per event: it is recorded as started
 //     before it starts, and a daemon that dies while it runs does not run
 //     it again.
 //   - A root action runs at most once per event: the runner enters the
 //     event's sequence number in its ledger (a high-water mark) and removes
 //     the spool file before the script starts.
+//   - One engine per STATE_DIR: the daemon locks it (store.Dir.Lock).
 //
 // Nothing secret is shown: a channel is named by its service and
 // position, and an error shows at most the host it was sent to.
