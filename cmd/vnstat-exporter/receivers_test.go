@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -45,7 +46,10 @@ func TestOneDaemonPerStateDir(t *testing.T) {
 	env := alertEnv(t, state, hook.url())
 	d := startDaemon(t, bin, env...)
 	waitMessages(t, 1, hook)
-	second := exec.Command(bin)
+	// Bounded: a second daemon that does not refuse would run on.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	second := exec.CommandContext(ctx, bin)
 	second.Env = append(os.Environ(), append(env, "PORT="+strconv.Itoa(freePort(t)))...)
 	out, _ := second.CombinedOutput()
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
