@@ -338,7 +338,6 @@ type outcome struct {
 	channel string // the channel's ID; "" for the command
 	err     error
 	command actions.CommandResult
-	at      time.Time // when it ended
 }
 
 // dispatch writes the spool files due, then starts each idle channel's
@@ -364,7 +363,7 @@ func (e *Engine) dispatch(ctx context.Context) {
 			e.busy[ch.ID] = true
 			go func(ch *Channel, key, text, idem string) {
 				err := ch.deliver(text, idem)
-				e.done <- outcome{key: key, channel: ch.ID, err: err, at: e.now()}
+				e.done <- outcome{key: key, channel: ch.ID, err: err}
 			}(ch, p.Event.Key, p.Text, e.idempotencyKey(p.Event))
 			break
 		}
@@ -385,7 +384,7 @@ func (e *Engine) dispatch(ctx context.Context) {
 			e.logger.Info("running ALERT_COMMAND", "key", p.Event.Key)
 			go func(key string, env []string) {
 				res := actions.RunCommand(ctx, e.cfg.Command, env, e.cfg.CommandTimeout)
-				e.done <- outcome{key: key, command: res, at: e.now()}
+				e.done <- outcome{key: key, command: res}
 			}(p.Event.Key, Env(p.Event, e.cfg.Host, p.Text))
 			break
 		}
@@ -438,7 +437,7 @@ func (e *Engine) record(o outcome) {
 	case o.err != nil:
 		t := p.Tries[o.channel]
 		t.Attempts++
-		t.NextTry = o.at.Add(backoff(t.Attempts))
+		t.NextTry = e.now().Add(backoff(t.Attempts)) // from the end of the try, when it is recorded
 		if p.Tries == nil {
 			p.Tries = map[string]Try{}
 		}
