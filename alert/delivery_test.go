@@ -227,28 +227,37 @@ func hangingReceiver(t *testing.T) (url string, arrived chan struct{}, release f
 	}
 }
 
-// TestStopDuringHangingSend: a stop while a receiver never answers waits
-// Config.StopGrace for it, not the send's timeout, says so, and the
-// message stays pending, on disk, for the next start.
-func TestStopDuringHangingSend(t *testing.T) {
-	r := newRig(t)
-	u, arrived, _, _ := hangingReceiver(t)
+// stopDuringSend runs an engine with the one channel u, at 80 %, until
+// its request has arrived; it then stops the engine, calls afterStop,
+// and waits for Run to return.
+func stopDuringSend(t *testing.T, r *rig, u string, arrived <-chan struct{}, grace time.Duration, logger *slog.Logger, afterStop func()) {
+	t.Helper()
 	var err error
 	if r.cfg.Channels, err = Channels([]string{u}); err != nil {
 		t.Fatal(err)
 	}
-	r.cfg.StopGrace = 50 * time.Millisecond
-	var log bytes.Buffer
-	e := NewEngine(r.cfg, r.src, r.dir, func() time.Time { return r.now }, slog.New(slog.NewTextHandler(&log, nil)))
+	r.cfg.StopGrace = grace
+	e := NewEngine(r.cfg, r.src, r.dir, func() time.Time { return r.now }, logger)
 	ctx, cancel := context.WithCancel(context.Background())
 	r.src.set(result(r.now, 850_000))
 	done := make(chan error)
 	go func() { done <- e.Run(ctx) }()
 	<-arrived
 	cancel()
+	afterStop()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestStopDuringHangingSend: a stop while a receiver never answers waits
+// Config.StopGrace for it, not the send's timeout, says so, and the
+// message stays pending, on disk, for the next start.
+func TestStopDuringHangingSend(t *testing.T) {
+	r := newRig(t)
+	u, arrived, _, _ := hangingReceiver(t)
+	var log bytes.Buffer
+	stopDuringSend(t, r, u, arrived, 50*time.Millisecond, slog.New(slog.NewTextHandler(&log, nil)), func() {})
 	if !strings.Contains(log.String(), "stopping while a notification is in flight") {
 		t.Errorf("log does not say a send was cut short:\n%s", log.String())
 	}
@@ -264,23 +273,9 @@ func TestStopDuringHangingSend(t *testing.T) {
 func TestStopWaitsForSendInFlight(t *testing.T) {
 	r := newRig(t)
 	u, arrived, release, got := hangingReceiver(t)
-	var err error
-	if r.cfg.Channels, err = Channels([]string{u}); err != nil {
-		t.Fatal(err)
-	}
-	r.cfg.StopGrace = time.Hour // released below, long before
-	e := r.engine()
-	ctx, cancel := context.WithCancel(context.Background())
-	r.src.set(result(r.now, 850_000))
-	done := make(chan error)
-	go func() { done <- e.Run(ctx) }()
-	<-arrived
-	cancel()
-	release() // the receiver answers after the stop began
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	e = r.engine() // the next start
+	// The grace is long; the receiver answers after the stop began.
+	stopDuringSend(t, r, u, arrived, time.Hour, nil, release)
+	e := r.engine() // the next start
 	r.step(e, 850_000)
 	if n := got(); n != 1 {
 		t.Errorf("the receiver got %d requests, want 1", n)

@@ -93,12 +93,14 @@ func Channels(urls []string) ([]*Channel, error) {
 			// A new sender for each message, with the event's key in an
 			// Idempotency-Key header: a receiver that keeps the keys can
 			// drop a message that comes again.
-			if _, err = locate(u, nil); err == nil {
+			if _, err = locate(u, &budget{}); err == nil {
 				ch.send = func(text, key string) error {
-					svc, err := locate(withHeader(u, "Idempotency-Key", key), nil)
+					b := &budget{}
+					svc, err := locate(withHeader(u, "Idempotency-Key", key), b)
 					if err != nil {
 						return err
 					}
+					b.start()
 					return svc.Send(text, nil)
 				}
 			}
@@ -128,12 +130,11 @@ func Channels(urls []string) ([]*Channel, error) {
 }
 
 // locate makes the shoutrrr service of u. Where the service has an HTTP
-// client of its own, its requests are bounded (see boundedTransport),
-// and with b, each send as a whole ends within SendTimeout of b.start
-// (Discord retries and waits; ntfy, gotify and pushover have a client of
-// their own). The other services send through http.DefaultClient, or a
-// client on http.DefaultTransport, bounded by boundDefault, one request
-// a send.
+// client of its own, its requests are bounded (see boundedTransport), and
+// each send as a whole ends within SendTimeout of b.start (Discord
+// retries and waits; ntfy, gotify and pushover have a client of their
+// own). The other services send through http.DefaultClient, or a client
+// on http.DefaultTransport, bounded by boundDefault, one request a send.
 func locate(u string, b *budget) (types.Service, error) {
 	r, err := router.New(quiet)
 	if err != nil {
@@ -142,10 +143,6 @@ func locate(u string, b *budget) (types.Service, error) {
 	svc, err := r.Locate(u)
 	if err != nil {
 		return nil, err
-	}
-	if b == nil {
-		b = &budget{}
-		b.start()
 	}
 	switch s := svc.(type) {
 	case *ntfy.Service:
@@ -180,20 +177,16 @@ func withHeader(u, name, value string) string {
 	if value == "" {
 		return u
 	}
+	u, frag, hasFrag := strings.Cut(u, "#")
 	sep := "?"
 	if strings.Contains(u, "?") {
 		sep = "&"
 	}
-	frag := ""
-	if i := strings.Index(u, "#"); i >= 0 {
-		u, frag = u[:i], u[i:]
-		if strings.Contains(u, "?") {
-			sep = "&"
-		} else {
-			sep = "?"
-		}
+	u += sep + url.QueryEscape("@"+name) + "=" + url.QueryEscape(value)
+	if hasFrag {
+		u += "#" + frag
 	}
-	return u + sep + url.QueryEscape("@"+name) + "=" + url.QueryEscape(value) + frag
+	return u
 }
 
 // lazySend sends with the shoutrrr service of u, made when it is first
@@ -202,17 +195,19 @@ func lazySend(u string) func(text, key string) error {
 	var (
 		mu  sync.Mutex
 		svc types.Service
+		b   = &budget{}
 	)
 	return func(text, _ string) error {
 		mu.Lock()
 		defer mu.Unlock()
 		if svc == nil {
-			s, err := locate(u, nil)
+			s, err := locate(u, b)
 			if err != nil {
 				return err
 			}
 			svc = s
 		}
+		b.start()
 		return svc.Send(text, nil)
 	}
 }

@@ -25,7 +25,7 @@ type smtpSender struct {
 }
 
 func newSMTP(raw string) (*smtpSender, error) {
-	svc, err := locate(raw, nil)
+	svc, err := locate(raw, &budget{})
 	if err != nil {
 		return nil, err
 	}
@@ -103,11 +103,9 @@ func (s *smtpSender) send(text, _ string) error {
 			return fmt.Errorf("mailing %s: %w", to, err)
 		}
 	}
-	if err := cl.Quit(); err != nil {
-		// The mail is taken at the 250 after DATA; a server that hangs up
-		// at QUIT has it.
-		return nil
-	}
+	// The mail was taken at the 250 after DATA: a server that hangs up at
+	// QUIT has it.
+	_ = cl.Quit()
 	return nil
 }
 

@@ -21,25 +21,26 @@ var ErrAnswerTooLarge = fmt.Errorf("the answer is longer than %d bytes; the rest
 
 // boundedTransport bounds every HTTP request sent through it: the whole
 // request, from the connection to the last byte of the answer read, ends
-// within timeout (the connection is closed then); at most MaxAnswer bytes
-// of the answer are read; a connection is closed once its answer is
-// (no keep-alive, so no connection outlives a send); and an answer that
-// redirects is a failure, but for 307 and 308, which repeat the same
-// request, body included, at the new address, where its answer decides.
+// within SendTimeout, and with a budget by the end of its send (the
+// connection is closed then); at most MaxAnswer bytes of the answer are
+// read; a connection is closed once its answer is (no keep-alive, so no
+// connection outlives a send); and an answer that redirects is a
+// failure, but for 307 and 308, which repeat the same request, body
+// included, at the new address, where its answer decides.
 type boundedTransport struct {
-	base    http.RoundTripper
-	timeout time.Duration
+	base   http.RoundTripper
+	budget *budget // nil: each request on its own
 }
 
-// bound returns base bounded as boundedTransport says; a nil base is
-// http.DefaultTransport as it is now. An *http.Transport is cloned with
-// keep-alives off.
-func bound(base http.RoundTripper, timeout time.Duration) http.RoundTripper {
+// bound returns base bounded as boundedTransport says, with no budget; a
+// nil base is http.DefaultTransport as it is now. An *http.Transport is
+// cloned with keep-alives off.
+func bound(base http.RoundTripper) *boundedTransport {
 	if base == nil {
 		base = http.DefaultTransport
 	}
 	if b, ok := base.(*boundedTransport); ok {
-		return b
+		return &boundedTransport{base: b.base}
 	}
 	if t, ok := base.(*http.Transport); ok {
 		t = t.Clone()
@@ -47,31 +48,37 @@ func bound(base http.RoundTripper, timeout time.Duration) http.RoundTripper {
 		t.MaxResponseHeaderBytes = MaxAnswer
 		// A request given up while its connection is made leaves the
 		// dial running: it is bounded too.
-		if t.TLSHandshakeTimeout == 0 || t.TLSHandshakeTimeout > timeout {
-			t.TLSHandshakeTimeout = timeout
+		if t.TLSHandshakeTimeout == 0 || t.TLSHandshakeTimeout > SendTimeout {
+			t.TLSHandshakeTimeout = SendTimeout
 		}
 		dial := t.DialContext
 		if dial == nil {
 			dial = (&net.Dialer{}).DialContext
 		}
 		t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-			ctx, cancel := context.WithTimeout(ctx, timeout)
+			ctx, cancel := context.WithTimeout(ctx, SendTimeout)
 			defer cancel()
 			return dial(ctx, network, addr)
 		}
 		base = t
 	}
-	return &boundedTransport{base: base, timeout: timeout}
+	return &boundedTransport{base: base}
 }
 
 // RoundTrip sends req within the transport's bounds.
 func (b *boundedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx, cancel := context.WithTimeout(req.Context(), b.timeout)
+	timeout := SendTimeout
+	if b.budget != nil {
+		if timeout = min(timeout, b.budget.left()); timeout <= 0 {
+			return nil, ErrSendTimeUp
+		}
+	}
+	ctx, cancel := context.WithTimeout(req.Context(), timeout)
 	resp, err := b.base.RoundTrip(req.WithContext(ctx))
 	if err != nil {
 		cancel()
 		if errors.Is(err, context.DeadlineExceeded) && req.Context().Err() == nil {
-			err = fmt.Errorf("no answer within %s: %w", b.timeout, err)
+			err = fmt.Errorf("no answer within %s: %w", timeout.Round(time.Second), err)
 		}
 		return nil, err
 	}
@@ -128,7 +135,7 @@ var boundOnce sync.Once
 
 func boundDefault() {
 	boundOnce.Do(func() {
-		http.DefaultTransport = bound(http.DefaultTransport, SendTimeout)
+		http.DefaultTransport = bound(http.DefaultTransport)
 		http.DefaultClient.Transport = http.DefaultTransport
 	})
 }
@@ -164,46 +171,16 @@ func (b *budget) Sleep(d time.Duration) {
 	time.Sleep(max(min(d, b.left()), 0))
 }
 
-// transport returns base with every request ending at the send's
-// deadline, and refused once it has passed.
+// transport returns base bounded (see boundedTransport), every request
+// ending at the send's deadline, and refused once it has passed.
 func (b *budget) transport(base http.RoundTripper) http.RoundTripper {
-	return budgetTransport{b: b, base: bound(base, SendTimeout)}
+	t := bound(base)
+	t.budget = b
+	return t
 }
 
 // client is an *http.Client on b.transport, which makes every redirect
 // it follows (307 and 308) within the same deadline.
 func (b *budget) client(base http.RoundTripper) *http.Client {
 	return &http.Client{Transport: b.transport(base)}
-}
-
-type budgetTransport struct {
-	b    *budget
-	base http.RoundTripper
-}
-
-func (t budgetTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	left := t.b.left()
-	if left <= 0 {
-		return nil, ErrSendTimeUp
-	}
-	ctx, cancel := context.WithTimeout(req.Context(), left)
-	resp, err := t.base.RoundTrip(req.WithContext(ctx))
-	if err != nil {
-		cancel()
-		return nil, err
-	}
-	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
-	return resp, nil
-}
-
-// cancelBody ends its request's context when it is closed.
-type cancelBody struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (c *cancelBody) Close() error {
-	err := c.ReadCloser.Close()
-	c.cancel()
-	return err
 }
