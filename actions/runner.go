@@ -42,9 +42,16 @@ type Runner struct {
 	Ledger string
 	// Script is the executable run for each event.
 	Script string
+	// Settings are root's own settings (SettingsFile): what an action acts
+	// on, and the START_DAY root computes the cycle with.
+	Settings *Settings
 	// Timeout bounds one run of Script.
 	Timeout time.Duration
 	Logger  *slog.Logger
+	// Now is the clock the current cycle is taken from, in the zone the
+	// cycle's dates are in (the system's, which vnstatd uses); nil is
+	// time.Now.
+	Now func() time.Time
 }
 
 // MaxRejected bounds the files kept in rejected/; beyond it, a rejected
@@ -52,7 +59,9 @@ type Runner struct {
 const MaxRejected = 100
 
 // Run runs Script for each event in the spool, in the order of their
-// sequence numbers. An event's number is entered in the ledger (durably)
+// sequence numbers, however many there are; an event that root's
+// settings and clock refuse (see judge: another cycle, an interface not
+// in the settings) is logged and removed without a run. An event's number is entered in the ledger (durably)
 // and its file removed before Script starts, so that an action that
 // reboots the machine does not run again after the boot: events run at
 // most once. A file at or below the mark is removed without a run. An
@@ -71,7 +80,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		return err
 	}
 	defer unix.Close(spool)
-	own, err := openOwnDir(filepath.Dir(r.Ledger))
+	own, err := openOwnDir(filepath.Dir(r.Ledger), spool)
 	if err != nil {
 		return err
 	}
@@ -110,16 +119,44 @@ func (r *Runner) Run(ctx context.Context) error {
 		}
 		mark = seq
 		r.remove(spool, name)
-		r.Logger.Info("running action", "event", name, "script", r.Script)
-		res := RunCommand(ctx, r.Script, env, r.Timeout)
-		if res.Err != nil {
-			r.Logger.Error("action failed", "event", name, "err", res.Err, "output", res.Output)
-		} else {
-			r.Logger.Info("action done", "event", name, "output", res.Output)
+		vars, why := judge(env, r.Settings, r.now())
+		if why != "" {
+			r.Logger.Error("refused: not run", "event", name, "why", why)
+			continue
 		}
-		res.LogLeftovers(r.Logger, "the action", "event", name)
+		_ = r.run(ctx, name, vars) // logged; the next event runs all the same
 	}
 	return nil
+}
+
+// Lift runs Script once with the event Lift (`run-actions lift`) and
+// root's own variables, for the owner to undo what the actions did; the
+// error is the script's.
+func (r *Runner) Lift(ctx context.Context) error {
+	if r.Logger == nil {
+		r.Logger = slog.New(slog.DiscardHandler)
+	}
+	return r.run(ctx, Lift, append([]string{EnvPrefix + "EVENT=" + Lift, EnvPrefix + "KEY=" + Lift}, r.Settings.env(r.now())...))
+}
+
+func (r *Runner) now() time.Time {
+	if r.Now == nil {
+		return time.Now()
+	}
+	return r.Now()
+}
+
+// run runs Script for the event name with env, and logs how it went.
+func (r *Runner) run(ctx context.Context, name string, env []string) error {
+	r.Logger.Info("running action", "event", name, "script", r.Script)
+	res := RunCommand(ctx, r.Script, env, r.Timeout)
+	if res.Err != nil {
+		r.Logger.Error("action failed", "event", name, "err", res.Err, "output", res.Output)
+	} else {
+		r.Logger.Info("action done", "event", name, "output", res.Output)
+	}
+	res.LogLeftovers(r.Logger, "the action", "event", name)
+	return res.Err
 }
 
 // openSpool opens the spool directory without following a link in its
@@ -170,8 +207,16 @@ func openSpool(path string, owner int) (fd, uid int, err error) {
 
 // openOwnDir creates and opens the runner's own directory, which must be
 // a directory (not a link) of the runner's user that no one else can
-// write to.
-func openOwnDir(path string) (int, error) {
+// write to, in directories of that user that no one else can change (see
+// checkParents), and neither the spool's parent (STATE_DIR, the daemon's)
+// nor in it: the daemon's user could move it aside and reset the mark.
+func openOwnDir(path string, spool int) (int, error) {
+	if err := checkParents(filepath.Dir(path)); err != nil {
+		return -1, fmt.Errorf("ledger directory %s: %w", path, err)
+	}
+	if err := outside(path, spool); err != nil {
+		return -1, err
+	}
 	if err := os.MkdirAll(path, 0o700); err != nil {
 		return -1, err
 	}
@@ -192,11 +237,36 @@ func openOwnDir(path string) (int, error) {
 	return fd, nil
 }
 
-// maxEntries bounds the entries one run reads: the daemon spools at most
-// MaxOutbox events at a time, so more is junk, read by the next run.
-const maxEntries = 10000
+// outside checks that the directory path, which need not exist yet, is
+// neither the spool's parent nor under it.
+func outside(path string, spool int) error {
+	var parent unix.Stat_t
+	if err := unix.Fstatat(spool, "..", &parent, 0); err != nil {
+		return err
+	}
+	for dir := filepath.Clean(path); ; dir = filepath.Dir(dir) {
+		var st unix.Stat_t
+		err := unix.Stat(dir, &st)
+		if err != nil && !errors.Is(err, unix.ENOENT) {
+			return err
+		}
+		if err == nil && st.Dev == parent.Dev && st.Ino == parent.Ino {
+			return fmt.Errorf("ledger directory %s is in the daemon's state directory %s, which the daemon's user can change: give one of root's (/var/lib/vnstat-exporter-actions)", path, dir)
+		}
+		if filepath.Dir(dir) == dir {
+			return nil
+		}
+	}
+}
 
-// readNames lists the spool's entries (at most maxEntries), sorted.
+// maxEntries bounds the entries one run takes on: the lowest ones, by
+// name, which is sequence order. The rest, all above them, are the next
+// run's.
+var maxEntries = 10000
+
+// readNames reads all the spool's names and returns the lowest
+// maxEntries, sorted: however many there are, each run takes the events
+// in sequence order, so that the mark never passes one not yet run.
 func readNames(spool int, path string) ([]string, error) {
 	dup, err := unix.Dup(spool)
 	if err != nil {
@@ -204,12 +274,23 @@ func readNames(spool int, path string) ([]string, error) {
 	}
 	f := os.NewFile(uintptr(dup), path)
 	defer f.Close()
-	names, err := f.Readdirnames(maxEntries)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("spool %s: %w", path, err)
+	var names []string
+	for {
+		batch, err := f.Readdirnames(1024)
+		names = append(names, batch...)
+		if len(names) > 2*maxEntries {
+			slices.Sort(names)
+			names = slices.Clip(names[:maxEntries])
+		}
+		if errors.Is(err, io.EOF) || err == nil && len(batch) == 0 {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("spool %s: %w", path, err)
+		}
 	}
 	slices.Sort(names)
-	return names, nil
+	return names[:min(len(names), maxEntries)], nil
 }
 
 // readEntry reads a spooled event's variables. It refuses a link, a file

@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -43,14 +45,28 @@ func newSpoolRig(t *testing.T, ownDir string) *spoolRig {
 		t.Fatal(err)
 	}
 	s.runner = &Runner{Spool: s.spool, Owner: os.Geteuid(), Ledger: filepath.Join(s.own, "done"), Script: script,
+		Settings: &Settings{StartDay: 15, Interfaces: []string{"eth0", "wlan0"}}, Now: rigNow,
 		Timeout: time.Minute, Logger: slog.New(slog.NewTextHandler(&s.log, nil))}
 	return s
 }
 
-// event spools the event key with sequence number seq, as the daemon does.
+// rigNow is the runner's clock in the rig: in the cycle that began on
+// 2026-11-15 for START_DAY=15.
+func rigNow() time.Time { return time.Date(2026, 12, 5, 18, 0, 0, 0, time.UTC) }
+
+// event spools the event key with sequence number seq, as the daemon does:
+// the 100 % threshold of the rig's cycle on eth0.
 func (s *spoolRig) event(seq uint64, key string) string {
 	s.t.Helper()
-	b, _ := json.Marshal(Record{Env: []string{EnvPrefix + "KEY=" + key}})
+	return s.spoolEnv(seq, key, EnvPrefix+"EVENT=threshold", EnvPrefix+"THRESHOLD=100", EnvPrefix+"CYCLE_START=2026-11-15",
+		EnvPrefix+"INTERFACES=eth0")
+}
+
+// spoolEnv spools an event key with sequence number seq and the
+// variables env besides KEY.
+func (s *spoolRig) spoolEnv(seq uint64, key string, env ...string) string {
+	s.t.Helper()
+	b, _ := json.Marshal(Record{Env: append([]string{EnvPrefix + "KEY=" + key}, env...)})
 	name := Name(seq, key)
 	if err := os.WriteFile(filepath.Join(s.spool, name), b, 0o600); err != nil {
 		s.t.Fatal(err)
@@ -339,5 +355,141 @@ func TestRunnerStopped(t *testing.T) {
 	s.run()
 	if diff := cmp.Diff([]string{"a"}, s.ran()); diff != "" {
 		t.Errorf("runs (-want +got):\n%s", diff)
+	}
+}
+
+// TestRunnerManyEntriesInOrder spools more events than one run takes on
+// (maxEntries), in random order: each runs once, in sequence order, none
+// removed as already run. With 10,000 a run, the runner used to take the
+// first 10,000 names the directory gave, and a high number among them
+// raised the mark past lower ones still in the spool.
+func TestRunnerManyEntriesInOrder(t *testing.T) {
+	n := 20000
+	if testing.Short() {
+		// The same with a smaller batch: the full size runs the script
+		// 20,000 times.
+		defer func(m int) { maxEntries = m }(maxEntries)
+		maxEntries, n = 50, 120
+	}
+	s := newSpoolRig(t, "")
+	seqs := make([]uint64, n)
+	for i := range seqs {
+		seqs[i] = 1795089600000000 + uint64(i)*7
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, i := range rng.Perm(n) {
+		s.event(seqs[i], strconv.FormatUint(seqs[i], 10))
+	}
+	for range n/maxEntries + 1 {
+		s.run()
+	}
+	ran := s.ran()
+	want := make([]string, n)
+	for i, seq := range seqs {
+		want[i] = strconv.FormatUint(seq, 10)
+	}
+	if diff := cmp.Diff(want, ran); diff != "" {
+		t.Errorf("ran %d of %d events (-want +got):\n%.2000s", len(ran), n, diff)
+	}
+	if strings.Contains(s.log.String(), "already run") {
+		t.Errorf("events removed as already run")
+	}
+	if left := s.left(); len(left) != 0 {
+		t.Errorf("left in the spool: %d", len(left))
+	}
+}
+
+// TestRunnerJudges: root runs an event only for its own current cycle
+// (by its clock and START_DAY) and interfaces of its settings, and gives
+// the script root's values, never the event's: a late backlog, forged
+// cycles, foreign or overlong interface names and unknown kinds are
+// refused with a line each.
+func TestRunnerJudges(t *testing.T) {
+	s := newSpoolRig(t, "")
+	dump := filepath.Join(t.TempDir(), "env")
+	if err := os.WriteFile(s.runner.Script, []byte("#!/bin/sh\necho \"$VNSTAT_EXPORTER_KEY\" >> "+s.runs+"\nenv | sort > "+dump+"-$VNSTAT_EXPORTER_KEY\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s.runner.Settings.Vars = []string{"RATE=2mbit"}
+	const p = EnvPrefix
+	seq := uint64(1795089600000000)
+	spool := func(key string, env ...string) {
+		seq++
+		s.spoolEnv(seq, key, env...)
+	}
+	spool("good", p+"EVENT=threshold", p+"THRESHOLD=100", p+"CYCLE_START=2026-11-15", p+"INTERFACES=eth0",
+		p+"RESETS_AT=0", p+"CYCLE_END=2099-01-01", p+"PERCENT=100.00")
+	spool("backlog", p+"EVENT=threshold", p+"THRESHOLD=100", p+"CYCLE_START=2026-10-15", p+"INTERFACES=eth0")
+	spool("forged", p+"EVENT=threshold", p+"THRESHOLD=100", p+"CYCLE_START=2026-12-15", p+"INTERFACES=eth0")
+	spool("no-cycle", p+"EVENT=threshold", p+"THRESHOLD=100", p+"INTERFACES=eth0")
+	spool("foreign", p+"EVENT=threshold", p+"THRESHOLD=100", p+"CYCLE_START=2026-11-15", p+"INTERFACES=lo,eth0")
+	spool("long", p+"EVENT=threshold", p+"THRESHOLD=100", p+"CYCLE_START=2026-11-15", p+"INTERFACES=eth0abcdefghijklmn")
+	spool("kind", p+"EVENT=shutdown", p+"CYCLE_START=2026-11-15")
+	spool("threshold", p+"EVENT=threshold", p+"THRESHOLD=100; reboot", p+"CYCLE_START=2026-11-15")
+	spool("summary", p+"EVENT=new_cycle", p+"CYCLE_START=2026-10-15", p+"INTERFACES=eth0,wlan0")
+	spool("old-summary", p+"EVENT=new_cycle", p+"CYCLE_START=2026-09-15")
+	spool("problem", p+"EVENT=problem", p+"PROBLEM=vnstat_stale")
+	s.run()
+	if diff := cmp.Diff([]string{"good", "summary", "problem"}, s.ran()); diff != "" {
+		t.Errorf("runs (-want +got):\n%s\n%s", diff, s.log.String())
+	}
+	for _, want := range []string{
+		`event=0001795089600000002-backlog.json why="an event of the cycle that began on \"2026-10-15\"; by root's clock and START_DAY=15 the current cycle began on 2026-11-15"`,
+		`0001795089600000003-forged.json why="an event of the cycle that began on \"2026-12-15\"`,
+		`0001795089600000004-no-cycle.json why="an event of the cycle that began on \"\"`,
+		`0001795089600000005-foreign.json why="an event naming the interface \"lo\", which is not in INTERFACES of the settings (eth0,wlan0)"`,
+		`0001795089600000006-long.json why="an event naming the interface \"eth0abcdefghijklmn\"`,
+		`0001795089600000007-kind.json why="an event of unknown kind \"shutdown\""`,
+		`0001795089600000008-threshold.json why="a threshold \"100; reboot\" that is no percentage"`,
+		`0001795089600000010-old-summary.json why="an event of the cycle that began on \"2026-09-15\"`,
+	} {
+		if !strings.Contains(s.log.String(), `msg="refused: not run" event=`+strings.TrimPrefix(want, "event=")) {
+			t.Errorf("log lacks %s:\n%s", want, s.log.String())
+		}
+	}
+	b, err := os.ReadFile(dump + "-good")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{p + "EVENT=threshold\n", p + "THRESHOLD=100\n", p + "CYCLE_START=2026-11-15\n", p + "CYCLE_END=2026-12-14\n",
+		p + "RESETS_ON=2026-12-15\n", p + "RESETS_AT=1797292800\n", p + "INTERFACES=eth0,wlan0\n", "RATE=2mbit\n"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("the script's environment lacks %q:\n%s", want, b)
+		}
+	}
+	if strings.Contains(string(b), "PERCENT") || strings.Contains(string(b), "2099") {
+		t.Errorf("the event's own values reached the script:\n%s", b)
+	}
+	// The summary of the cycle that ended runs in the new one: root's
+	// current cycle.
+	if b, _ := os.ReadFile(dump + "-summary"); !strings.Contains(string(b), p+"CYCLE_START=2026-11-15\n") {
+		t.Errorf("the summary's environment:\n%s", b)
+	}
+}
+
+// TestRunnerLedgerPlace: the ledger must sit in root's own directories,
+// never in the daemon's state directory (whose user could move it aside
+// and reset the mark), nor under a directory others can write to; the
+// spool is then left as it is.
+func TestRunnerLedgerPlace(t *testing.T) {
+	s := newSpoolRig(t, "")
+	s.event(1795089600000001, "a")
+	open := t.TempDir()
+	if err := os.Chmod(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	for ledger, want := range map[string]string{
+		filepath.Join(s.state, "ledger", "done"): "is in the daemon's state directory " + s.state,
+		filepath.Join(s.state, "done"):           "is in the daemon's state directory",
+		filepath.Join(s.spool, "x", "done"):      "is in the daemon's state directory",
+		filepath.Join(open, "own", "done"):       "can be written by group or others (mode 0777)",
+	} {
+		s.runner.Ledger = ledger
+		if err := s.runner.Run(context.Background()); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("-ledger %s: %v, want %q", ledger, err, want)
+		}
+	}
+	if len(s.ran()) != 0 || len(s.left()) != 1 {
+		t.Errorf("ran %v, left %v", s.ran(), s.left())
 	}
 }

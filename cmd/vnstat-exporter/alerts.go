@@ -102,14 +102,20 @@ func askDaemon(req *http.Request, prefix string, stdout, stderr io.Writer) int {
 // vnstat-exporter-actions.service: it runs the owner's script once for
 // each event in the spool.
 func runActions(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	lift := len(args) > 0 && args[0] == "lift"
+	if lift {
+		args = args[1:]
+	}
 	fs := flag.NewFlagSet("vnstat-exporter run-actions", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	spool := fs.String("spool", "/var/lib/vnstat-exporter/"+actions.SpoolDir, "the daemon's spool directory, STATE_DIR/actions")
-	ledger := fs.String("ledger", "/var/lib/vnstat-exporter-actions/done", "file of the events already run, where the daemon cannot write")
+	ledger := fs.String("ledger", "/var/lib/vnstat-exporter-actions/done", "file of the events already run, in a directory of root's (not in STATE_DIR)")
+	settings := fs.String("settings", actions.SettingsFile, "root's settings for the actions (START_DAY, INTERFACES, the script's own), root's file, 0644 or stricter")
 	timeout := fs.Duration("timeout", 5*time.Minute, "time the script may run for one event")
 	owner := fs.String("owner", "", "the daemon's user (name or ID) that the spool must belong to; default: the owner of the spool's parent directory, which must not be root")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: vnstat-exporter run-actions [-spool DIR] [-ledger FILE] [-owner USER] [-timeout D] SCRIPT")
+		fmt.Fprintln(stderr, "Usage: vnstat-exporter run-actions [-spool DIR] [-ledger FILE] [-settings FILE] [-owner USER] [-timeout D] SCRIPT")
+		fmt.Fprintln(stderr, "       vnstat-exporter run-actions lift [-settings FILE] [-timeout D] SCRIPT   (runs SCRIPT with the event lift)")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -126,6 +132,11 @@ func runActions(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "vnstat-exporter run-actions: script %q (%v): allowed: an executable file\n", fs.Arg(0), err)
 		return 2
 	}
+	s, err := actions.LoadSettings(*settings)
+	if err != nil {
+		fmt.Fprintf(stderr, "vnstat-exporter run-actions: -settings: %v\n", err)
+		return 2
+	}
 	uid := -1
 	if *owner != "" {
 		var err error
@@ -134,8 +145,14 @@ func runActions(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			return 2
 		}
 	}
-	r := &actions.Runner{Spool: *spool, Owner: uid, Ledger: *ledger, Script: fs.Arg(0), Timeout: *timeout,
+	r := &actions.Runner{Spool: *spool, Owner: uid, Ledger: *ledger, Script: fs.Arg(0), Settings: s, Timeout: *timeout,
 		Logger: slog.New(slog.NewTextHandler(stdout, nil))}
+	if lift {
+		if err := r.Lift(ctx); err != nil {
+			return 1
+		}
+		return 0
+	}
 	if err := r.Run(ctx); err != nil {
 		fmt.Fprintln(stderr, "vnstat-exporter run-actions:", err)
 		return 1
