@@ -36,7 +36,7 @@ var (
 // settings and clock, and gives the variables the script gets: the
 // event's rule (EVENT, KEY, THRESHOLD, PROBLEM) and root's own values,
 // never the event's, for the rest: the cycle now running by root's clock
-// (CYCLE_START, CYCLE_END, RESETS_ON, RESETS_AT) and INTERFACES, then the
+// (CYCLE_START, CYCLE_END, RESETS_ON, RESETS_IN) and INTERFACES, then the
 // settings' other variables. It refuses, saying why, an event of a kind it
 // does not know, one for another cycle than root's, and one naming an
 // interface that is not in the settings.
@@ -82,15 +82,16 @@ func judge(env []string, s *Settings, now time.Time) (vars []string, why string)
 }
 
 // env is root's own variables for an action at now: the cycle running by
-// root's clock, the interfaces, and the settings' other variables.
+// root's clock, the seconds until it resets (RESETS_IN), the interfaces,
+// and the settings' other variables.
 func (s *Settings) env(now time.Time) []string {
 	cycle := monitor.CycleAt(now, s.StartDay)
-	resetsAt := monitor.Midnight(cycle.Next, now.Location())
+	resetsIn := monitor.Midnight(cycle.Next, now.Location()).Sub(now)
 	return append([]string{
 		EnvPrefix + "CYCLE_START=" + cycle.Start.Format(monitor.DateFormat),
 		EnvPrefix + "CYCLE_END=" + cycle.Last().Format(monitor.DateFormat),
 		EnvPrefix + "RESETS_ON=" + cycle.Next.Format(monitor.DateFormat),
-		EnvPrefix + "RESETS_AT=" + strconv.FormatInt(resetsAt.Unix(), 10),
+		EnvPrefix + "RESETS_IN=" + strconv.FormatInt(int64(resetsIn/time.Second), 10),
 		EnvPrefix + "INTERFACES=" + strings.Join(s.Interfaces, ","),
 	}, s.Vars...)
 }

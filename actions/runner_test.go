@@ -418,7 +418,7 @@ func TestRunnerJudges(t *testing.T) {
 		s.spoolEnv(seq, key, env...)
 	}
 	spool("good", p+"EVENT=threshold", p+"THRESHOLD=100", p+"CYCLE_START=2026-11-15", p+"INTERFACES=eth0",
-		p+"RESETS_AT=0", p+"CYCLE_END=2099-01-01", p+"PERCENT=100.00")
+		p+"RESETS_IN=0", p+"CYCLE_END=2099-01-01", p+"PERCENT=100.00")
 	spool("backlog", p+"EVENT=threshold", p+"THRESHOLD=100", p+"CYCLE_START=2026-10-15", p+"INTERFACES=eth0")
 	spool("forged", p+"EVENT=threshold", p+"THRESHOLD=100", p+"CYCLE_START=2026-12-15", p+"INTERFACES=eth0")
 	spool("no-cycle", p+"EVENT=threshold", p+"THRESHOLD=100", p+"INTERFACES=eth0")
@@ -452,7 +452,7 @@ func TestRunnerJudges(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{p + "EVENT=threshold\n", p + "THRESHOLD=100\n", p + "CYCLE_START=2026-11-15\n", p + "CYCLE_END=2026-12-14\n",
-		p + "RESETS_ON=2026-12-15\n", p + "RESETS_AT=1797292800\n", p + "INTERFACES=eth0,wlan0\n", "RATE=2mbit\n"} {
+		p + "RESETS_ON=2026-12-15\n", p + "RESETS_IN=799200\n", p + "INTERFACES=eth0,wlan0\n", "RATE=2mbit\n"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("the script's environment lacks %q:\n%s", want, b)
 		}

@@ -73,9 +73,11 @@ func TestRootActionThrottle(t *testing.T) {
 	if !strings.Contains(files[0], "threshold-100_"+start.Format(time.DateOnly)) {
 		t.Errorf("spooled %v", files)
 	}
+	settings := writeSettings(t, "START_DAY=1\nINTERFACES="+n.Host+"\nTHROTTLE_DIR="+filepath.Join(work, "throttle")+"\n")
 	runActions := func() string {
 		t.Helper()
-		out, err := exec.Command(bin, "run-actions", "-spool", spool, "-owner", strconv.Itoa(os.Geteuid()), "-ledger", filepath.Join(work, "ledger", "done"), script).CombinedOutput()
+		out, err := exec.Command(bin, "run-actions", "-spool", spool, "-owner", strconv.Itoa(os.Geteuid()), "-ledger", filepath.Join(work, "ledger", "done"),
+			"-settings", settings, script).CombinedOutput()
 		if err != nil {
 			t.Fatalf("run-actions: %v\n%s", err, out)
 		}
@@ -86,7 +88,7 @@ func TestRootActionThrottle(t *testing.T) {
 	if q := qdisc(t, n.Host); !strings.Contains(q, "qdisc tbf") || !strings.Contains(q, "rate 1Mbit") {
 		t.Errorf("after the 100%% event: %s\nrunner: %s", q, out)
 	}
-	if !strings.Contains(out, "throttled "+n.Host+" to 1mbit: 100.00% of the quota used") {
+	if !strings.Contains(out, "throttled "+n.Host+" to 1mbit: the 100% threshold of the cycle that began on "+start.Format(time.DateOnly)) {
 		t.Errorf("runner output: %s", out)
 	}
 	// Nothing spooled again, nothing run again.
@@ -124,83 +126,6 @@ func TestRootActionThrottle(t *testing.T) {
 	}
 }
 
-// TestDelayedShutdownGuards runs scripts/actions/delayed-shutdown.sh with a
-// shutdown command that only records: the boot guard holds on a machine
-// that booted recently, and it shuts down once per cycle.
-func TestDelayedShutdownGuards(t *testing.T) {
-	script, err := filepath.Abs("../../scripts/actions/delayed-shutdown.sh")
-	if err != nil {
-		t.Fatal(err)
-	}
-	work := t.TempDir()
-	calls := filepath.Join(work, "calls")
-	fake := filepath.Join(work, "shutdown")
-	if err := os.WriteFile(fake, []byte("#!/bin/sh\necho \"$@\" >> "+calls+"\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	up, err := os.ReadFile("/proc/uptime")
-	if err != nil {
-		t.Skip("no /proc/uptime")
-	}
-	secs, _ := strconv.ParseFloat(strings.Fields(string(up))[0], 64)
-	run := func(guardMinutes int, event, threshold string) string {
-		t.Helper()
-		cmd := exec.Command(script)
-		cmd.Env = []string{"PATH=/usr/bin:/bin", "SHUTDOWN=" + fake, "STAMP_DIR=" + filepath.Join(work, "stamps"),
-			"BOOT_GUARD_MINUTES=" + strconv.Itoa(guardMinutes), "VNSTAT_EXPORTER_EVENT=" + event, "VNSTAT_EXPORTER_THRESHOLD=" + threshold,
-			"VNSTAT_EXPORTER_CYCLE_START=2026-11-01", "VNSTAT_EXPORTER_PERCENT=100.00"}
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("%v: %s", err, out)
-		}
-		return string(out)
-	}
-	// Booted less than the guard ago: no shutdown.
-	if out := run(int(secs/60)+10, "threshold", "100"); !strings.Contains(out, "boot guard: not shutting down") {
-		t.Errorf("guard: %s", out)
-	}
-	run(0, "threshold", "90")
-	run(0, "new_cycle", "")
-	if got := linesOf(t, calls); len(got) != 0 {
-		t.Fatalf("shut down for %q", got)
-	}
-	run(0, "threshold", "100")
-	if out := run(0, "threshold", "100"); !strings.Contains(out, "already shut down once") {
-		t.Errorf("second time: %s", out)
-	}
-	b, _ := os.ReadFile(calls)
-	if !strings.HasPrefix(string(b), "-h +10 vnstat-exporter: traffic quota used up") || strings.Count(string(b), "\n") != 1 {
-		t.Errorf("shutdown called with %q, want once", b)
-	}
-}
-
-// TestThrottleRefusesGlobs: an interface name that is a glob is refused,
-// not expanded against the working directory (/ under the runner).
-func TestThrottleRefusesGlobs(t *testing.T) {
-	script, err := filepath.Abs("../../scripts/actions/tc-throttle.sh")
-	if err != nil {
-		t.Fatal(err)
-	}
-	work := t.TempDir()
-	calls := filepath.Join(work, "calls")
-	if err := os.WriteFile(filepath.Join(work, "tc"), []byte("#!/bin/sh\necho \"$@\" >> "+calls+"\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, names := range []string{"*", "eth0,*", "?", "[a-z]*"} {
-		cmd := exec.Command(script)
-		cmd.Dir = "/"
-		cmd.Env = []string{"PATH=" + work + ":/usr/bin:/bin", "VNSTAT_EXPORTER_EVENT=threshold", "VNSTAT_EXPORTER_THRESHOLD=100",
-			"VNSTAT_EXPORTER_INTERFACES=" + names}
-		out, err := cmd.CombinedOutput()
-		if err == nil || !strings.Contains(string(out), "refusing interface name") {
-			t.Errorf("INTERFACES=%s: %v: %s", names, err, out)
-		}
-	}
-	if b, err := os.ReadFile(calls); err == nil {
-		t.Errorf("tc was called: %s", b)
-	}
-}
-
 // TestRunActionsRefusesALinkedSpool runs the runner's binary against a
 // spool the daemon replaced with a link to a directory of root's: it
 // exits 1 with one line that says why, and the directory is untouched.
@@ -226,7 +151,7 @@ func TestRunActionsRefusesALinkedSpool(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "run-actions", "-spool", filepath.Join(state, "actions"), "-owner", strconv.Itoa(os.Geteuid()),
-		"-ledger", filepath.Join(work, "ledger", "done"), script)
+		"-ledger", filepath.Join(work, "ledger", "done"), "-settings", writeSettings(t, "START_DAY=1\nINTERFACES=eth0\n"), script)
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -237,7 +162,7 @@ func TestRunActionsRefusesALinkedSpool(t *testing.T) {
 		t.Errorf("the linked directory holds %v", entries)
 	}
 	// An unknown -owner is a usage error.
-	out, err := exec.Command(bin, "run-actions", "-owner", "no-such-user-x", script).CombinedOutput()
+	out, err := exec.Command(bin, "run-actions", "-owner", "no-such-user-x", "-settings", writeSettings(t, "START_DAY=1\nINTERFACES=eth0\n"), script).CombinedOutput()
 	if exitCode(err) != 2 || !strings.Contains(string(out), `-owner "no-such-user-x"`) {
 		t.Errorf("unknown owner: %v: %s", err, out)
 	}
@@ -253,4 +178,15 @@ func exitCode(err error) int {
 		return ee.ExitCode()
 	}
 	return -1
+}
+
+// writeSettings writes root's settings for the actions (actions.env) into
+// a file of the test's, 0644.
+func writeSettings(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "actions.env")
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
