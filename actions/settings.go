@@ -1,6 +1,7 @@
 package actions
 
 import (
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -154,4 +155,27 @@ func checkParents(dir string) error {
 		}
 		dir = parent
 	}
+}
+
+//go:embed settings.env
+var settingsTemplate string
+
+// WriteSettings writes root's settings to path (0644, never over an
+// existing file): the template's comments, then startDay and ifaces, the
+// daemon's, which the caller read from the daemon's settings. It reports
+// false when path was there already.
+func WriteSettings(path string, startDay int, ifaces []string) (bool, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o644)
+	if errors.Is(err, os.ErrExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	_, err = fmt.Fprintf(f, "%s\n# Written by vnstat-exporter run-actions init from the daemon's settings.\nSTART_DAY=%d\nINTERFACES=%s\n",
+		settingsTemplate, startDay, strings.Join(ifaces, ","))
+	if err = errors.Join(err, f.Chmod(0o644), f.Close()); err != nil {
+		return false, err
+	}
+	return true, nil
 }

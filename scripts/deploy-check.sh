@@ -52,6 +52,11 @@ for u in vnstat-exporter-actions.path vnstat-exporter-actions.service; do
 done
 [ -x "$dest/usr/local/share/vnstat-exporter/actions/tc-throttle.sh" ] || fail "example action scripts not installed"
 grep -qE '^WEBHOOK_PATH=/webhook/[0-9a-f]{32}$' "$env_file" || fail "no random WEBHOOK_PATH in the env file"
+# Root's settings for the actions, from the daemon's (START_DAY by
+# default 1; INTERFACES found by the daemon itself, so left to the admin).
+actions_env=$dest/etc/vnstat-exporter/actions.env
+[ "$(stat -c %a "$actions_env")" = 644 ] && grep -qx 'START_DAY=1' "$actions_env" && grep -qx 'INTERFACES=' "$actions_env" ||
+  fail "no actions.env, 0644, with the daemon's START_DAY"
 # The daemon accepts the env file: healthcheck loads the configuration
 # (exit 2 if refused) and then finds no daemon on port 1 (exit 1).
 set +e

@@ -40,6 +40,8 @@ deb=$(ls dist/vnstat-exporter_*_linux_amd64.deb)
   env=/etc/vnstat-exporter/vnstat-exporter.env
   grep -qE "^WEBHOOK_PATH=/webhook/[0-9a-f]{32}$" "$env" || { echo "no random WEBHOOK_PATH in $env"; exit 1; }
   [ "$(stat -c %a "$env")" = 600 ] || { echo "$env mode $(stat -c %a "$env")"; exit 1; }
+  a=/etc/vnstat-exporter/actions.env
+  [ "$(stat -c %a:%U "$a")" = 644:root ] && grep -qx START_DAY=1 "$a" || { echo "no actions.env of root, 0644, with START_DAY=1"; exit 1; }
   echo "QUOTA=500GB" >>"$env"
   cp "$env" /tmp/edited
   apt-get install -y -qq --reinstall "/dist/$(basename "$1")" >/tmp/reinstall.log 2>&1 || { tail -20 /tmp/reinstall.log; exit 1; }
@@ -50,7 +52,7 @@ deb=$(ls dist/vnstat-exporter_*_linux_amd64.deb)
   # cannot be found there (the host check in deploy-check.sh includes it).
   out=$(systemd-analyze verify --man=no vnstat-exporter.service vnstat-exporter-actions.service vnstat-exporter-actions.path 2>&1) || { echo "$out"; exit 1; }
   [ -z "$out" ] || { echo "systemd-analyze verify: $out"; exit 1; }
-  echo "installed: vnstat $(dpkg-query -W -f="\${Version}" vnstat), env file 0600 with a secret, kept on reinstall, units verified"
+  echo "installed: vnstat $(dpkg-query -W -f="\${Version}" vnstat), env file 0600 with a secret, kept on reinstall, actions.env of root 0644, units verified"
 ' sh "$deb" | sed 's/^/dist-test: deb: /'
 
 # The .rpm: no Fedora image here, so its metadata is read with rpm(8).

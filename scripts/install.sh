@@ -90,6 +90,9 @@ else
   chmod 0600 "$env_dst"
   echo "install.sh: wrote $env_dst with a random WEBHOOK_PATH (root can read it there)"
 fi
+# Root's own settings for the root actions, from the daemon's START_DAY
+# and INTERFACES; an existing file is kept.
+"$bin_dst" run-actions init -env-file "$env_dst" -settings "$env_dir/actions.env" || true
 
 if systemd_live; then
   systemctl daemon-reload

@@ -190,3 +190,52 @@ func writeSettings(t *testing.T, body string) string {
 	}
 	return path
 }
+
+// TestRunActionsInitAndLift: run-actions init writes root's settings from
+// the daemon's env file (START_DAY and INTERFACES as the daemon reads
+// them), 0644, and keeps an existing file; run-actions lift runs the
+// script with the event lift and root's values; settings that others can
+// change are refused with one line and exit 2.
+func TestRunActionsInitAndLift(t *testing.T) {
+	bin := buildBinary(t)
+	work := t.TempDir()
+	daemon := filepath.Join(work, "vnstat-exporter.env")
+	if err := os.WriteFile(daemon, []byte("START_DAY=17\nINTERFACES=\"eth0, wlan0\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	settings := filepath.Join(work, "actions.env")
+	out, err := exec.Command(bin, "run-actions", "init", "-env-file", daemon, "-settings", settings).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "wrote "+settings+" with START_DAY=17 and INTERFACES=eth0,wlan0") {
+		t.Fatalf("init: %v: %s", err, out)
+	}
+	if fi, err := os.Stat(settings); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Fatalf("settings: %v %v", fi, err)
+	}
+	if err := os.WriteFile(daemon, []byte("START_DAY=3\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err = exec.Command(bin, "run-actions", "init", "-env-file", daemon, "-settings", settings).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "keeping the existing") {
+		t.Fatalf("second init: %v: %s", err, out)
+	}
+	script := filepath.Join(work, "action")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nenv | grep ^VNSTAT_EXPORTER_ | grep -v RUN_ID | sort\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out, err = exec.Command(bin, "run-actions", "lift", "-settings", settings, script).CombinedOutput()
+	for _, want := range []string{`VNSTAT_EXPORTER_EVENT=lift`, `VNSTAT_EXPORTER_INTERFACES=eth0,wlan0`, `VNSTAT_EXPORTER_CYCLE_START=`} {
+		if err != nil || !strings.Contains(string(out), want) {
+			t.Errorf("lift: %v: %s lacks %s", err, out, want)
+		}
+	}
+	if err := os.Chmod(settings, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "run-actions", "lift", "-settings", settings, script)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	if exitCode(err) != 2 || strings.Count(stderr.String(), "\n") != 1 || !strings.Contains(stderr.String(), "-settings: "+settings+" must belong to user ID "+strconv.Itoa(os.Geteuid())+" and be 0644 or stricter") {
+		t.Errorf("open settings: %v: %s", err, stderr.String())
+	}
+}

@@ -102,6 +102,9 @@ func askDaemon(req *http.Request, prefix string, stdout, stderr io.Writer) int {
 // vnstat-exporter-actions.service: it runs the owner's script once for
 // each event in the spool.
 func runActions(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "init" {
+		return initSettings(args[1:], stdout, stderr)
+	}
 	lift := len(args) > 0 && args[0] == "lift"
 	if lift {
 		args = args[1:]
@@ -116,6 +119,7 @@ func runActions(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: vnstat-exporter run-actions [-spool DIR] [-ledger FILE] [-settings FILE] [-owner USER] [-timeout D] SCRIPT")
 		fmt.Fprintln(stderr, "       vnstat-exporter run-actions lift [-settings FILE] [-timeout D] SCRIPT   (runs SCRIPT with the event lift)")
+		fmt.Fprintln(stderr, "       vnstat-exporter run-actions init [-env-file FILE] [-settings FILE]   (writes -settings from the daemon's settings)")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -156,6 +160,46 @@ func runActions(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if err := r.Run(ctx); err != nil {
 		fmt.Fprintln(stderr, "vnstat-exporter run-actions:", err)
 		return 1
+	}
+	return 0
+}
+
+// initSettings is `run-actions init`: it writes root's settings for the
+// actions (actions.Settings) from the daemon's env file, START_DAY and
+// INTERFACES as the daemon reads them, unless the file is there already.
+// The packages and install.sh run it on the first install.
+func initSettings(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("vnstat-exporter run-actions init", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	envFile := fs.String("env-file", "/etc/vnstat-exporter/vnstat-exporter.env", "the daemon's settings")
+	settings := fs.String("settings", actions.SettingsFile, "root's settings for the actions, to write")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	vars, err := config.ReadEnvFile(*envFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "vnstat-exporter run-actions init: -env-file %s: %v\n", *envFile, err)
+		return 2
+	}
+	cfg, err := config.Load(func(k string) string { return vars[k] })
+	if err != nil {
+		fmt.Fprintf(stderr, "vnstat-exporter run-actions init: %s: %v\n", *envFile, err)
+		return 2
+	}
+	wrote, err := actions.WriteSettings(*settings, cfg.StartDay, cfg.Interfaces)
+	switch {
+	case err != nil:
+		fmt.Fprintf(stderr, "vnstat-exporter run-actions init: %v\n", err)
+		return 1
+	case !wrote:
+		fmt.Fprintf(stdout, "vnstat-exporter: keeping the existing %s\n", *settings)
+	case len(cfg.Interfaces) == 0:
+		fmt.Fprintf(stdout, "vnstat-exporter: wrote %s with START_DAY=%d; the daemon finds its interfaces itself, so set INTERFACES there to them before enabling the root actions\n", *settings, cfg.StartDay)
+	default:
+		fmt.Fprintf(stdout, "vnstat-exporter: wrote %s with START_DAY=%d and INTERFACES=%s\n", *settings, cfg.StartDay, strings.Join(cfg.Interfaces, ","))
 	}
 	return 0
 }

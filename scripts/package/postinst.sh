@@ -1,8 +1,10 @@
 #!/bin/sh
 # vnstat-exporter package: after install or upgrade (deb postinst, rpm %post).
 # On the first install, writes /etc/vnstat-exporter/vnstat-exporter.env
-# from the template with a random WEBHOOK_PATH, as scripts/install.sh does;
-# an existing env file is never touched, so upgrades keep your settings.
+# from the template with a random WEBHOOK_PATH, and
+# /etc/vnstat-exporter/actions.env (root's settings for the root actions),
+# as scripts/install.sh does; existing files are never touched, so
+# upgrades keep your settings.
 set -e
 env_dir=/etc/vnstat-exporter
 env_file=$env_dir/vnstat-exporter.env
@@ -21,6 +23,9 @@ if [ ! -e "$env_file" ]; then
 	chmod 0600 "$env_file"
 	echo "vnstat-exporter: wrote $env_file with a random WEBHOOK_PATH (read it there)"
 fi
+# Root's own settings for the root actions, from the daemon's START_DAY
+# and INTERFACES; an existing file is kept.
+/usr/bin/vnstat-exporter run-actions init -env-file "$env_file" -settings "$env_dir/actions.env" || true
 if [ -d /run/systemd/system ]; then
 	systemctl daemon-reload >/dev/null 2>&1 || true
 	systemctl enable vnstat-exporter.service >/dev/null 2>&1 || true
