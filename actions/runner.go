@@ -75,6 +75,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	if r.Logger == nil {
 		r.Logger = slog.New(slog.DiscardHandler)
 	}
+	if r.Settings == nil {
+		return errors.New("no settings: root's own settings (START_DAY, INTERFACES) are needed to judge an event")
+	}
 	spool, owner, err := openSpool(r.Spool, r.Owner)
 	if err != nil {
 		return err
@@ -135,6 +138,9 @@ func (r *Runner) Run(ctx context.Context) error {
 func (r *Runner) Lift(ctx context.Context) error {
 	if r.Logger == nil {
 		r.Logger = slog.New(slog.DiscardHandler)
+	}
+	if r.Settings == nil {
+		return errors.New("no settings: root's own settings (START_DAY, INTERFACES) are needed for the action's variables")
 	}
 	return r.run(ctx, Lift, append([]string{EnvPrefix + "EVENT=" + Lift, EnvPrefix + "KEY=" + Lift}, r.Settings.env(r.now())...))
 }

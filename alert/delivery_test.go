@@ -104,12 +104,18 @@ func TestCrashBetweenSendAndSave(t *testing.T) {
 		r := newRig(t)
 		fill, free := smallDisk(t, r)
 		once := true
+		filled := make(chan struct{})
 		r.hook.after = func() {
 			if once {
 				once = false
 				fill()
+				close(filled)
 			}
 		}
+		// ntfy answers (fails) once the disk is full: no save is under
+		// way while it fills, which would free a block when it replaced
+		// the state file and leave room for the next.
+		r.ntfy.before = func() { <-filled }
 		r.ntfy.failNext(1)
 		e := r.engine()
 		r.step(e, 850_000)

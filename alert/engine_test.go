@@ -251,7 +251,10 @@ func TestSpoolAndRunner(t *testing.T) {
 	if err := os.WriteFile(script, []byte("#!/bin/sh\necho \"$VNSTAT_EXPORTER_EVENT $VNSTAT_EXPORTER_THRESHOLD $VNSTAT_EXPORTER_INTERFACES\" >> "+out+"\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	run := &actions.Runner{Spool: filepath.Join(r.dir.Path(), actions.SpoolDir), Owner: os.Geteuid(), Ledger: filepath.Join(root, "ledger", "done"), Script: script, Timeout: 10 * time.Second}
+	// Root's settings agree with the daemon's (START_DAY=15, eth0): the
+	// event the daemon spools passes root's judgement.
+	run := &actions.Runner{Spool: filepath.Join(r.dir.Path(), actions.SpoolDir), Owner: os.Geteuid(), Ledger: filepath.Join(root, "ledger", "done"), Script: script,
+		Settings: &actions.Settings{StartDay: 15, Interfaces: []string{"eth0"}}, Now: func() time.Time { return r.now }, Timeout: 10 * time.Second}
 	if err := run.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}

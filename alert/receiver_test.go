@@ -22,6 +22,7 @@ type receiver struct {
 	messages []string
 	failures int    // requests still to fail with 500
 	after    func() // called after a message is taken, if set
+	before   func() // called before a request is answered at all, if set
 }
 
 func newReceiver(t *testing.T, ntfy bool) *receiver {
@@ -34,6 +35,9 @@ func newReceiver(t *testing.T, ntfy bool) *receiver {
 
 func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	body, _ := io.ReadAll(req.Body)
+	if r.before != nil {
+		r.before()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.failures > 0 {
