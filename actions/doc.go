@@ -7,6 +7,9 @@
 // (ALERT_COMMAND uses it too).
 //
 // The Runner trusts nothing the daemon wrote but the bytes of a regular
-// file it owns; see Runner. The package needs no network and no
-// notification library.
+// file it owns; see Runner. What an action acts on comes from root's own
+// Settings (SettingsFile), never from the event: an event runs only for
+// the cycle now running by root's clock and START_DAY, and for interfaces
+// of the settings. The package needs no network and no notification
+// library.
 package actions
