@@ -52,22 +52,22 @@ if [ -e "$stamp" ]; then
 fi
 
 up=$(cut -d. -f1 /proc/uptime)
-wait=$DELAY_MINUTES
+minutes=$DELAY_MINUTES
 grace_left=$((BOOT_GRACE_MINUTES * 60 - up))
 if [ "$grace_left" -gt 0 ]; then
 	left=$(((grace_left + 59) / 60))
-	[ "$left" -le "$wait" ] || wait=$left
+	[ "$left" -le "$minutes" ] || minutes=$left
 	log "the machine booted ${up}s ago, inside the boot grace of $BOOT_GRACE_MINUTES min: the shutdown comes when the grace ends"
 fi
-if [ $((wait * 60)) -ge "${VNSTAT_EXPORTER_RESETS_IN:-0}" ]; then
-	log "the cycle resets on ${VNSTAT_EXPORTER_RESETS_ON:-?}, before a shutdown in $wait min: not shutting down"
+if [ $((minutes * 60)) -ge "${VNSTAT_EXPORTER_RESETS_IN:-0}" ]; then
+	log "the cycle resets on ${VNSTAT_EXPORTER_RESETS_ON:-?}, before a shutdown in $minutes min: not shutting down"
 	exit 0
 fi
 
 mkdir -p "$STAMP_DIR"
 date -u +%FT%TZ >"$stamp"
-log "the quota of the cycle that began on $cycle is used up (the ${VNSTAT_EXPORTER_THRESHOLD}% threshold): shutting down in $wait min"
-if ! shutdown -h "+$wait" "vnstat-exporter: traffic quota used up; shutting down. Cancel with: shutdown -c"; then
+log "the quota of the cycle that began on $cycle is used up (the ${VNSTAT_EXPORTER_THRESHOLD}% threshold): shutting down in $minutes min"
+if ! shutdown -h "+$minutes" "vnstat-exporter: traffic quota used up; shutting down. Cancel with: shutdown -c"; then
 	rm -f "$stamp"
 	log "shutdown failed"
 	exit 1

@@ -82,18 +82,18 @@ plan() {
 	# replaces: they stay as they are.
 	jq -c '.[] | select(.parent != "ffff:fff1")' "$dir/qdisc.json" >"$dir/tree"
 	echo 'tc qdisc del dev "$i" root' >"$dir/restore.new"
-	if [ -z "$(jq -c 'select(.handle != "0:")' "$dir/tree")" ]; then
+	why=""
+	for h in $(jq -r .handle "$dir/tree") $(awk '$1 == "class" {print $3}' "$dir/class"); do
+		if [ -n "$(tc filter show dev "$i" parent "$h" 2>/dev/null)" ]; then
+			why="it has tc filters (parent $h)"
+		fi
+	done
+	if [ -z "$why" ] && [ -z "$(jq -c 'select(.handle != "0:")' "$dir/tree")" ]; then
 		# The kernel's default (noqueue, mq, pfifo_fast, fq_codel): it
 		# comes back when the root qdisc is deleted.
 		mv "$dir/restore.new" "$dir/restore"
 		return 0
 	fi
-	why=""
-	for h in $(jq -r .handle "$dir/tree") $(awk '$1 == "class" {print $3}' "$dir/class"); do
-		if [ -n "$(tc filter show dev "$i" parent "$h")" ]; then
-			why="it has tc filters (parent $h)"
-		fi
-	done
 	if [ -n "$(awk '$1 == "class" && $2 != "htb" && $2 != "tbf"' "$dir/class")" ]; then
 		why="it has classes other than htb's"
 	fi
@@ -177,7 +177,10 @@ lift() {
 		rm -rf "$dir"
 		return 1
 	fi
-	(. "$dir/restore")
+	if ! (. "$dir/restore"); then
+		log "putting back the shaping of $i failed (tc's error above); what was there is saved in $dir"
+		return 1
+	fi
 	bursts "$i" "$dir"
 	if [ "$(tc -j qdisc show dev "$i" | jq -c 'map(del(.refcnt))')" != "$(jq -c 'map(del(.refcnt))' "$dir/qdisc.json")" ] ||
 		[ "$(tc qdisc show dev "$i")" != "$(cat "$dir/qdisc")" ] || [ "$(tc -d class show dev "$i")" != "$(cat "$dir/class")" ]; then
