@@ -48,9 +48,34 @@ func resetDay(y int, m time.Month, startDay int) time.Time {
 	return civil(first.Year(), first.Month(), min(startDay, days))
 }
 
-// Midnight is the instant the civil date day begins in loc.
+// Midnight is the instant the civil date day begins in loc: its first
+// local instant. That is 00:00 but where the clocks jump over it (from
+// 23:58 to 00:58, or from 00:00 to 01:00): then the day begins at the
+// jump, wherever time.Date puts the 00:00 that does not exist.
 func Midnight(day time.Time, loc *time.Location) time.Time {
-	return time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, loc)
+	y, m, d := day.Date()
+	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	if before(t.Add(-time.Second), y, m, d) && !before(t, y, m, d) && t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 {
+		return t
+	}
+	// The first second whose local date is not before day, between two
+	// days around t (a jump is at most a day).
+	lo, hi := t.Add(-48*time.Hour).Unix(), t.Add(48*time.Hour).Unix()
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if before(time.Unix(mid, 0).In(loc), y, m, d) {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return time.Unix(lo, 0).In(loc)
+}
+
+// before reports whether t's local date is before y-m-d.
+func before(t time.Time, y int, m time.Month, d int) bool {
+	ty, tm, td := t.Date()
+	return ty < y || ty == y && (tm < m || tm == m && td < d)
 }
 
 func civil(y int, m time.Month, d int) time.Time {

@@ -1,6 +1,9 @@
 package monitor
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -85,5 +88,66 @@ func TestCycleAtEveryDay(t *testing.T) {
 			}
 			prev = c
 		}
+	}
+}
+
+// zicZone compiles a zone file with zic into a Location, or skips.
+func zicZone(t *testing.T, name, source string) *time.Location {
+	t.Helper()
+	if _, err := exec.LookPath("zic"); err != nil {
+		t.Skip("needs zic (libc-bin)")
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "zone.txt")
+	if err := os.WriteFile(src, []byte(source), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("zic", "-b", "fat", "-d", dir, src).CombinedOutput(); err != nil {
+		t.Fatalf("zic: %v: %s", err, out)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, err := time.LoadLocationFromTZData(name, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+// TestMidnightFirstInstant: a day begins at its first local instant, also
+// where the clocks jump over midnight (23:58 to 00:58, and 00:00 to
+// 01:00) and where they fall back to repeat
+// midnight's hour; elsewhere at 00:00.
+func TestMidnightFirstInstant(t *testing.T) {
+	utc := func(d, h, m int) time.Time { return time.Date(2026, time.November, d, h, m, 0, 0, time.UTC) }
+	day := time.Date(2026, time.November, 15, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name, zone string
+		want       time.Time
+	}{
+		{"23:58 to 00:58", "Rule\tG\t2026\tonly\t-\tNov\t14\t23:58\t1:00\tD\nRule\tG\t2027\tonly\t-\tJan\t1\t0:00\t0\tS\n" +
+			"Zone\tTest/Zone\t0:30\t-\tLMT\t2000\n\t\t\t0:00\tG\tG%sT\n", utc(14, 23, 58)},
+		{"00:00 to 01:00", "Rule\tG\t2026\tonly\t-\tNov\t15\t0:00\t1:00\tD\nRule\tG\t2027\tonly\t-\tJan\t1\t0:00\t0\tS\n" +
+			"Zone\tTest/Zone\t0:30\t-\tLMT\t2000\n\t\t\t2:00\tG\tG%sT\n", utc(14, 22, 0)},
+		{"01:00 back to 00:00", "Rule\tG\t2026\tonly\t-\tJan\t1\t0:00\t1:00\tD\nRule\tG\t2026\tonly\t-\tNov\t15\t1:00\t0\tS\n" +
+			"Zone\tTest/Zone\t0:30\t-\tLMT\t2000\n\t\t\t2:00\tG\tG%sT\n", utc(14, 21, 0)},
+		{"no jump", "Zone\tTest/Zone\t8:00\t-\tCST\n", utc(14, 16, 0)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			loc := zicZone(t, "Test/Zone", tt.zone)
+			got := Midnight(day, loc)
+			if !got.Equal(tt.want) {
+				t.Errorf("Midnight = %s (%s), want %s", got.UTC(), got, tt.want)
+			}
+			if prev := got.Add(-time.Second).In(loc); prev.Day() != 14 {
+				t.Errorf("the second before %s is %s, still the 15th", got, prev)
+			}
+		})
+	}
+	if got := Midnight(day, time.UTC); !got.Equal(utc(15, 0, 0)) {
+		t.Errorf("UTC: %s", got)
 	}
 }
