@@ -300,7 +300,7 @@ func usageEvents(st *State, res *monitor.Result, now time.Time, r Rules) []Event
 		fill(&ev, res, u.ProjectedBytes)
 		evs = append(evs, ev)
 	}
-	if !st.Projection && u.ProjectedBytes > u.LimitBytes && u.UsedBytes < u.LimitBytes && elapsed(res.Cycle, now) >= ProjectionAfter {
+	if !st.Projection && u.ProjectedBytes > u.LimitBytes && u.UsedBytes < u.LimitBytes && elapsed(res.Cycle, now.In(res.Location())) >= ProjectionAfter {
 		st.Projection = true
 		ev := Event{Key: "projection@" + cycle, Kind: Projection, At: now}
 		fill(&ev, res, u.ProjectedBytes)

@@ -335,7 +335,7 @@ func (h *Handler) buildPages(st *monitor.State) (*pages, error) {
 	}
 	var err error
 	res := st.Result
-	if pg.history, err = json.Marshal(newHistoryBody(res, res.UpdatedAt.Location())); err != nil {
+	if pg.history, err = json.Marshal(newHistoryBody(res, res.Location())); err != nil {
 		return nil, err
 	}
 	pg.history, pg.historyLen = withNewline(pg.history)

@@ -39,8 +39,8 @@ func newCollector(src StateSource, version string, pollInterval time.Duration, n
 		pollInterval: pollInterval,
 		now:          now,
 		cycleBytes:   d("cycle_bytes", "Bytes counted by vnstat since the billing cycle began, per interface and direction (in: received, out: sent).", "interface", "direction"),
-		cycleStart:   d("cycle_start_timestamp_seconds", "Start of the current billing cycle (local midnight), as a Unix timestamp."),
-		cycleReset:   d("cycle_reset_timestamp_seconds", "Start of the next billing cycle (local midnight of the reset day), as a Unix timestamp."),
+		cycleStart:   d("cycle_start_timestamp_seconds", "Start of the current billing cycle (midnight in the zone vnstat writes in: UTC with UseUTC), as a Unix timestamp."),
+		cycleReset:   d("cycle_reset_timestamp_seconds", "Start of the next billing cycle (midnight of the reset day in the zone vnstat writes in: UTC with UseUTC), as a Unix timestamp."),
 		lifetime: d("interface_bytes_total", "Bytes vnstat has counted on the interface since it began to track it, plus what the kernel counted since vnstat's last save; "+
 			"only goes up while vnstat keeps the interface. Direction in: received, out: sent.", "interface", "direction"),
 		used:          d("cycle_used_bytes", "Usage of the cycle by the billing mode, offset included.", "mode"),
@@ -106,7 +106,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.lifetime, prometheus.CounterValue, float64(i.LifetimeOutBytes), i.Name, "out")
 	}
 	midnight := func(d time.Time) float64 {
-		return float64(monitor.Midnight(d, res.PolledAt.Location()).Unix())
+		return float64(monitor.Midnight(d, res.Location()).Unix())
 	}
 	gauge(c.cycleStart, midnight(res.Cycle.Start))
 	gauge(c.cycleReset, midnight(res.Cycle.Next))

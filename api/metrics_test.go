@@ -227,3 +227,18 @@ func TestMetricsProblems(t *testing.T) {
 		t.Errorf("two intervals after the poll: poller_stuck = %v", v)
 	}
 }
+
+// TestMetricsCycleStartUseUTC: with UseUTC the cycle begins and resets at
+// 00:00 UTC, whatever the daemon's zone; the metrics say so.
+func TestMetricsCycleStartUseUTC(t *testing.T) {
+	res := *goodResult
+	cst := time.FixedZone("CST", 8*3600)
+	res.PolledAt, res.Zone = res.PolledAt.In(cst), time.UTC
+	st := &monitor.State{Result: &res, LastPoll: polled}
+	h := NewHandler(newFake(st), Config{WebhookPath: secret, MetricsPath: secret + "/metrics", PollInterval: time.Minute, Version: "1.2.3"},
+		at(polled), nil)
+	_, fams := scrape(t, h, secret+"/metrics")
+	if got, want := value(t, fams, "vnstat_exporter_cycle_start_timestamp_seconds"), float64(time.Date(2026, time.November, 1, 0, 0, 0, 0, time.UTC).Unix()); got != want {
+		t.Errorf("cycle start %v, want %v (00:00 UTC)", got, want)
+	}
+}

@@ -30,6 +30,10 @@ type Result struct {
 	UpdatedAt time.Time
 	// PolledAt is when the poll ran.
 	PolledAt time.Time
+	// Zone is the time zone vnstat writes its dates in (UTC with UseUTC):
+	// the cycle's days begin at midnight in it (see Midnight). Nil is the
+	// zone of PolledAt.
+	Zone *time.Location
 	// Problems are what is wrong with the totals: sums that miss days
 	// (Incomplete), interfaces named in INTERFACES that cannot be reported
 	// (InterfaceMissing), parts left out (InterfaceAbsent,
@@ -469,7 +473,7 @@ func (p *Poller) logChoice(ch choice) {
 // the cycle's start, by name; else the zero time and nil. Traffic before
 // then is in no total (USED_OFFSET or a calibration adds it to the usage).
 func (r *Result) CountingSince() (time.Time, []string) {
-	start := Midnight(r.Cycle.Start, r.PolledAt.Location())
+	start := Midnight(r.Cycle.Start, r.Location())
 	var since time.Time
 	var names []string
 	for _, i := range r.Interfaces {
@@ -481,6 +485,14 @@ func (r *Result) CountingSince() (time.Time, []string) {
 		}
 	}
 	return since, names
+}
+
+// Location is the zone the cycle's dates are in: Zone, or PolledAt's.
+func (r *Result) Location() *time.Location {
+	if r.Zone != nil {
+		return r.Zone
+	}
+	return r.PolledAt.Location()
 }
 
 // PartialNote says, in a line for /health and the webhook, that vnstat has

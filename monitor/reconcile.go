@@ -211,7 +211,7 @@ func reconcile(snap *Snapshot, ch choice, off *Problem, cfg PollerConfig, zone *
 // total sums the daily rows of the named interfaces over the cycle, and
 // says which sums miss days (see gaps) as of today.
 func total(snap *Snapshot, names []string, cycle Cycle, today time.Time, vc VnstatConfig, zone *time.Location, need coverage) (*Result, error) {
-	res := &Result{Cycle: cycle}
+	res := &Result{Cycle: cycle, Zone: zone}
 	var overflow bool
 	res.Days = make([]DayTotal, int(cycle.Today.Sub(cycle.Start)/(24*time.Hour))+1)
 	for n := range res.Days {
