@@ -70,7 +70,10 @@ func TestPollSumsTheCycle(t *testing.T) {
 				t.Fatalf("fixture sums are zero: the test proves nothing")
 			}
 			got := *st.Result
-			got.Previous, got.Usage, got.Earlier = nil, Usage{}, nil
+			if got.Zone == nil || got.Zone.String() != "UTC" {
+				t.Errorf("zone %v, want vnstatd's, UTC", got.Zone)
+			}
+			got.Previous, got.Usage, got.Earlier, got.Zone = nil, Usage{}, nil, nil
 			want := &Result{
 				Cycle:      Cycle{Start: tt.start, Today: today, Next: st.Result.Cycle.Next},
 				InBytes:    in,
