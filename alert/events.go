@@ -99,6 +99,11 @@ type Rules struct {
 	Thresholds []int
 	// Grace is how long a problem must last before it is reported.
 	Grace time.Duration
+	// SummaryAfter is how long the clock must stay in a new cycle before
+	// the one that ended is summed up (new_cycle): a clock set a day ahead
+	// for a minute (a bad real-time clock before NTP corrects it) ends no
+	// cycle. SUMMARY_AFTER; DefaultSummaryAfter by default.
+	SummaryAfter time.Duration
 	// ReportAt is the time of day of the daily report, minutes after
 	// midnight; negative for none.
 	ReportAt int
@@ -143,8 +148,18 @@ type State struct {
 	Projection bool `json:"projection_sent"`
 	// Closing is the start of the cycle that ended and whose summary
 	// waits for vnstatd to save in the new one (see monitor's
-	// Result.Settled); "" when none waits.
+	// Result.Settled) and for the clock to stay in it (Rules.SummaryAfter); ""
+	// when none waits.
 	Closing string `json:"closing,omitempty"`
+	// Entered is when the clock was first seen in Cycle.
+	Entered time.Time `json:"entered,omitzero"`
+	// Closed says the summary of the cycle before Cycle was sent.
+	Closed bool `json:"closed,omitempty"`
+	// Other are the marks of the cycles before and after Cycle that the
+	// clock was in, by start (at most MaxOtherCycles): a clock set back
+	// to a cycle, or forward again, finds what was sent in it, so each
+	// threshold goes once per cycle and nothing twice.
+	Other map[string]Marks `json:"other_cycles,omitempty"`
 	// ReportDate is the local date of the last daily report.
 	ReportDate string `json:"report_date,omitempty"`
 	// Problems are the counting problems seen, by key.
@@ -153,6 +168,43 @@ type State struct {
 	Outbox []*Pending `json:"outbox"`
 	// SpoolSeq is the sequence number of the last event spooled.
 	SpoolSeq uint64 `json:"spool_seq,omitempty"`
+}
+
+// Marks are what was sent in a cycle other than State.Cycle.
+type Marks struct {
+	Thresholds []int `json:"thresholds_sent,omitempty"`
+	Projection bool  `json:"projection_sent,omitempty"`
+	Closed     bool  `json:"closed,omitempty"`
+}
+
+// MaxOtherCycles bounds State.Other.
+const MaxOtherCycles = 4
+
+// DefaultSummaryAfter is SUMMARY_AFTER's default (see Rules).
+const DefaultSummaryAfter = 10 * time.Minute
+
+// enter makes cycle st's current one at now: the marks of the one it
+// leaves go to Other, those of cycle come from there. Going forward, the
+// cycle before cycle waits for its summary unless it was sent; going
+// back, nothing waits.
+func (st *State) enter(cycle, previous string, now time.Time) {
+	if st.Cycle != "" {
+		if st.Other == nil {
+			st.Other = map[string]Marks{}
+		}
+		st.Other[st.Cycle] = Marks{Thresholds: st.Thresholds, Projection: st.Projection, Closed: st.Closed}
+	}
+	forward := cycle > st.Cycle
+	m := st.Other[cycle]
+	delete(st.Other, cycle)
+	st.Cycle, st.Thresholds, st.Projection, st.Closed, st.Entered = cycle, slices.Clone(m.Thresholds), m.Projection, m.Closed, now
+	st.Closing = ""
+	if forward && !st.Closed {
+		st.Closing = previous
+	}
+	for len(st.Other) > MaxOtherCycles {
+		delete(st.Other, slices.Min(slices.Collect(maps.Keys(st.Other))))
+	}
 }
 
 // StateVersion is the format of State written now. Version 1 kept, for
@@ -203,6 +255,7 @@ func Evaluate(st State, in Input, r Rules) (State, []Event) {
 // marksCloned is st with copies of the marks Evaluate changes.
 func (st State) marksCloned() State {
 	st.Thresholds = slices.Clone(st.Thresholds)
+	st.Other = maps.Clone(st.Other)
 	if st.Problems != nil {
 		ps := make(map[string]*ProblemState, len(st.Problems))
 		for k, p := range st.Problems {
@@ -251,23 +304,20 @@ func usageEvents(st *State, res *monitor.Result, now time.Time, r Rules) []Event
 	switch {
 	case st.Cycle == "":
 		// The first run: nothing ended that we saw begin.
-		st.Cycle = cycle
-	case cycle < st.Cycle:
-		// The clock went back to an earlier cycle: what was sent for the
-		// later one stands, and nothing is sent again.
-		return nil
-	case cycle > st.Cycle:
-		st.Closing = ""
+		st.Cycle, st.Entered = cycle, now
+	case cycle != st.Cycle:
+		previous := ""
 		if res.Previous != nil {
-			st.Closing = res.Previous.Cycle.Start.Format(monitor.DateFormat)
+			previous = res.Previous.Cycle.Start.Format(monitor.DateFormat)
 		}
-		st.Cycle, st.Thresholds, st.Projection = cycle, nil, false
+		st.enter(cycle, previous, now)
 	}
 	// The summary of the cycle that ended tells what vnstat records for
-	// it: it waits until vnstatd has saved in the new cycle.
-	if prev := res.Previous; st.Closing != "" && prev != nil && prev.Settled &&
+	// it: it waits until vnstatd has saved in the new cycle, and until the
+	// clock has stayed in it for r.SummaryAfter.
+	if prev := res.Previous; st.Closing != "" && prev != nil && prev.Settled && now.Sub(st.Entered) >= r.SummaryAfter &&
 		prev.Cycle.Start.Format(monitor.DateFormat) == st.Closing {
-		st.Closing = ""
+		st.Closing, st.Closed = "", true
 		ev := Event{Key: "new_cycle@" + prev.Cycle.Start.Format(monitor.DateFormat), Kind: NewCycle, At: now,
 			PeakDayBytes: prev.PeakDayBytes, Incomplete: len(prev.Details(monitor.Incomplete)) > 0}
 		fill(&ev, prev, prev.Usage.UsedBytes)

@@ -12,7 +12,7 @@ import (
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
-var testRules = Rules{Thresholds: []int{80, 90, 100}, Grace: 10 * time.Minute, ReportAt: -1, Interval: time.Minute}
+var testRules = Rules{Thresholds: []int{80, 90, 100}, Grace: 10 * time.Minute, SummaryAfter: DefaultSummaryAfter, ReportAt: -1, Interval: time.Minute}
 
 // result is a good poll at now of a cycle starting on the 15th with used
 // bytes of a 1,000,000-byte quota.
@@ -61,8 +61,11 @@ func TestThresholdsOncePerCycle(t *testing.T) {
 		{"just under 100 %", day(16, 3), 999_999, nil},
 		{"exactly 100 %", day(16, 4), 1_000_000, []string{"threshold-100@2026-11-15"}},
 		{"over", day(17, 4), 1_500_000, nil},
-		{"new cycle", time.Date(2026, time.December, 15, 0, 5, 0, 0, time.UTC), 100, []string{"new_cycle@2026-11-15"}},
-		{"80 % in the new cycle", time.Date(2026, time.December, 16, 0, 0, 0, 0, time.UTC), 800_000, []string{"threshold-80@2026-12-15"}},
+		// The summary waits until the clock has stayed in the new cycle
+		// for SummaryAfter (SUMMARY_AFTER).
+		{"new cycle", time.Date(2026, time.December, 15, 0, 5, 0, 0, time.UTC), 100, nil},
+		{"80 % in the new cycle", time.Date(2026, time.December, 16, 0, 0, 0, 0, time.UTC), 800_000,
+			[]string{"new_cycle@2026-11-15", "threshold-80@2026-12-15"}},
 		// The clock goes back to November: nothing is told again.
 		{"clock back", day(20, 0), 1_000_000, nil},
 	}
@@ -72,7 +75,9 @@ func TestThresholdsOncePerCycle(t *testing.T) {
 			t.Errorf("%s: events (-want +got):\n%s", s.name, diff)
 		}
 	}
-	if st.Cycle != "2026-12-15" || !cmp.Equal(st.Thresholds, []int{80}) {
+	// The state follows the clock, and keeps what was sent in December.
+	if st.Cycle != "2026-11-15" || !cmp.Equal(st.Thresholds, []int{80, 90, 100}) ||
+		!cmp.Equal(st.Other["2026-12-15"], Marks{Thresholds: []int{80}, Closed: true}) {
 		t.Errorf("state %+v", st)
 	}
 }
@@ -82,6 +87,10 @@ func TestThresholdsOncePerCycle(t *testing.T) {
 func TestNewCycleSummary(t *testing.T) {
 	st := State{Cycle: "2026-10-15"}
 	now := time.Date(2026, time.November, 15, 0, 1, 0, 0, time.UTC)
+	if evs := evaluateInto(&st, Input{State: result(now, 10), Now: now}, testRules); len(evs) != 0 {
+		t.Fatalf("at the seam: %v", kinds(evs))
+	}
+	now = now.Add(testRules.SummaryAfter)
 	evs := evaluateInto(&st, Input{State: result(now, 10), Now: now}, testRules)
 	if len(evs) != 1 {
 		t.Fatalf("events %v", kinds(evs))
@@ -130,7 +139,7 @@ func TestNewCycleSummaryWaitsForVnstatd(t *testing.T) {
 	if evs := evaluateInto(&st, Input{State: early, Now: now}, testRules); len(evs) != 0 {
 		t.Errorf("still not settled: %v", kinds(evs))
 	}
-	now = now.Add(4 * time.Minute)
+	now = now.Add(testRules.SummaryAfter)
 	saved := result(now, 850_000)
 	saved.Result.Previous.InBytes, saved.Result.Previous.Usage.UsedBytes = 1_100_000, 1_600_000
 	evs = evaluateInto(&st, Input{State: saved, Now: now}, testRules)
@@ -348,5 +357,40 @@ func TestReached(t *testing.T) {
 		if got := reached(tt.used, tt.limit, tt.pct); got != tt.ok {
 			t.Errorf("reached(%d, %d, %d) = %v", tt.used, tt.limit, tt.pct, got)
 		}
+	}
+}
+
+// TestClockAheadForAMinute: a clock set a day ahead, past the cycle's
+// seam, for a minute (a bad real-time clock until NTP corrects it) ends
+// no cycle: no summary, and when the real cycle then passes 80 % and
+// 100 %, both are told, once each; the real seam later sums it up once.
+// A clock set back to a cycle already told tells nothing again.
+func TestClockAheadForAMinute(t *testing.T) {
+	at := func(d, h, m int) time.Time { return time.Date(2026, time.December, d, h, m, 0, 0, time.UTC) }
+	st := State{}
+	steps := []struct {
+		name string
+		now  time.Time
+		used uint64
+		want []string
+	}{
+		{"in the cycle", at(13, 23, 50), 500_000, nil},
+		{"a day ahead", at(14, 23, 51), 10, nil},
+		{"a day ahead, a minute on", at(14, 23, 52), 10, nil},
+		{"back: 85 %", at(13, 23, 53), 850_000, []string{"threshold-80@2026-11-15"}},
+		{"115 %", at(14, 12, 0), 1_150_000, []string{"threshold-100@2026-11-15"}},
+		{"the real seam", at(15, 0, 5), 100, nil},
+		{"the clock stayed", at(15, 0, 20), 100, []string{"new_cycle@2026-11-15"}},
+		{"back to November again", at(14, 23, 0), 1_200_000, nil},
+		{"and forward", at(15, 1, 0), 200, nil},
+	}
+	for _, s := range steps {
+		evs := evaluateInto(&st, Input{State: result(s.now, s.used), Now: s.now}, testRules)
+		if diff := cmp.Diff(s.want, kinds(evs)); diff != "" {
+			t.Errorf("%s: events (-want +got):\n%s", s.name, diff)
+		}
+	}
+	if len(st.Other) > MaxOtherCycles {
+		t.Errorf("other cycles: %v", st.Other)
 	}
 }

@@ -89,6 +89,9 @@ type Config struct {
 	// ProblemGrace is how long a counting problem lasts before it is
 	// reported.
 	ProblemGrace time.Duration
+	// SummaryAfter is how long the clock must stay in a new cycle before
+	// the one that ended is summed up.
+	SummaryAfter time.Duration
 	// AlertCommand is an executable run on each event; empty for none.
 	AlertCommand string
 	// AlertCommandTimeout bounds one run of AlertCommand.
@@ -174,6 +177,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Any("alert_at", c.AlertAt),
 		slog.String("report_at", clock(c.ReportAt)),
 		slog.Duration("problem_grace", c.ProblemGrace),
+		slog.Duration("summary_after", c.SummaryAfter),
 		slog.String("alert_command", c.AlertCommand),
 		slog.Duration("alert_command_timeout", c.AlertCommandTimeout),
 		slog.Bool("root_actions", c.RootActions),
@@ -388,6 +392,13 @@ func Vars() []Var {
 			func(c *Config, v string, in input) bool {
 				d, err := time.ParseDuration(v)
 				c.ProblemGrace = d
+				return err == nil && in.check(d, "min=0s,max=24h")
+			}},
+		{"SUMMARY_AFTER", "summary-after", "10m", "a Go duration from 0s to 24h",
+			"how long the clock must stay in a new cycle before the one that ended is summed up (new_cycle): a clock set ahead for a moment ends no cycle",
+			func(c *Config, v string, in input) bool {
+				d, err := time.ParseDuration(v)
+				c.SummaryAfter = d
 				return err == nil && in.check(d, "min=0s,max=24h")
 			}},
 		{"ALERT_COMMAND", "alert-command", "", "an absolute path to an executable file, or empty for none",

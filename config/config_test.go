@@ -39,6 +39,7 @@ func TestLoadDefaults(t *testing.T) {
 		AlertAt:             []int{80, 90, 100},
 		ReportAt:            -1,
 		ProblemGrace:        10 * time.Minute,
+		SummaryAfter:        10 * time.Minute,
 		AlertCommandTimeout: time.Minute,
 		Warnings:            []Warning{{Msg: "WEBHOOK_PATH is the default published in the original README, so anyone can guess it; set a secret one"}},
 	}
@@ -86,6 +87,7 @@ func TestLoadValid(t *testing.T) {
 		"ALERT_AT":              "50, 100,150",
 		"REPORT_AT":             "08:05",
 		"PROBLEM_GRACE":         "0s",
+		"SUMMARY_AFTER":         "90s",
 		"ALERT_COMMAND":         dir + "/vnstat.conf",
 		"ALERT_COMMAND_TIMEOUT": "1h",
 		"ROOT_ACTIONS":          "true",
@@ -118,6 +120,7 @@ func TestLoadValid(t *testing.T) {
 		ReportAt:            8*60 + 5,
 		AlertCommand:        dir + "/vnstat.conf",
 		AlertCommandTimeout: time.Hour,
+		SummaryAfter:        90 * time.Second,
 		RootActions:         true,
 		// An old env file's settings: warned about, not refused.
 		Warnings: []Warning{
@@ -223,6 +226,8 @@ func TestLoadRefuses(t *testing.T) {
 		{"report at seconds", "REPORT_AT", "08:05:00"},
 		{"problem grace negative", "PROBLEM_GRACE", "-1m"},
 		{"problem grace long", "PROBLEM_GRACE", "25h"},
+		{"summary after negative", "SUMMARY_AFTER", "-1s"},
+		{"summary after long", "SUMMARY_AFTER", "25h"},
 		{"alert command relative", "ALERT_COMMAND", "alert.sh"},
 		{"alert command missing", "ALERT_COMMAND", "/nonexistent/alert.sh"},
 		{"alert command timeout zero", "ALERT_COMMAND_TIMEOUT", "0s"},

@@ -66,7 +66,7 @@ func TestRootActionThrottle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := []string{"VNSTAT_DBDIR=" + dbdir, "INTERFACES=" + n.Host, "POLL_INTERVAL=1s", "LIVE=false", "STATE_DIR=" + state,
+	env := []string{"VNSTAT_DBDIR=" + dbdir, "INTERFACES=" + n.Host, "POLL_INTERVAL=1s", "LIVE=false", "STATE_DIR=" + state, "SUMMARY_AFTER=0s",
 		"QUOTA=" + strconv.FormatUint(rx+tx, 10), "ROOT_ACTIONS=true"}
 	d := startDaemon(t, bin, env...)
 	files := waitSpool(t, spool, 1)

@@ -259,10 +259,11 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, dir *sto
 	if cfg.Alerts() {
 		engine = alert.NewEngine(alert.Config{
 			Rules: alert.Rules{
-				Thresholds: cfg.AlertAt,
-				Grace:      cfg.ProblemGrace,
-				ReportAt:   cfg.ReportAt,
-				Interval:   cfg.PollInterval,
+				Thresholds:   cfg.AlertAt,
+				Grace:        cfg.ProblemGrace,
+				SummaryAfter: cfg.SummaryAfter,
+				ReportAt:     cfg.ReportAt,
+				Interval:     cfg.PollInterval,
 			},
 			Host:           host,
 			Lang:           cfg.NotifyLang,

@@ -103,7 +103,9 @@ func TestCycleSeamRealVnstatd(t *testing.T) {
 	}
 	const quota = 8 << 20
 	d := startDaemon(t, bin, "TZ="+tz, "VNSTAT_CONFIG="+vd.conf, "INTERFACES="+n.Host, "POLL_INTERVAL=2s", "METRICS_PATH=/metrics",
-		"START_DAY="+strconv.Itoa(startDay), "QUOTA="+strconv.Itoa(quota), "STATE_DIR="+filepath.Join(work, "state"), "ALERT_COMMAND="+script)
+		"START_DAY="+strconv.Itoa(startDay), "QUOTA="+strconv.Itoa(quota), "STATE_DIR="+filepath.Join(work, "state"), "ALERT_COMMAND="+script,
+		// The seam is real here, and the summary is judged at once.
+		"SUMMARY_AFTER=0s")
 	d.waitFor(t, e2eSecret, http.StatusOK, `"start_date":"`+prevStart.Format(time.DateOnly)+`"`)
 	// The alerts know the cycle before the seam.
 	d.waitLogged(t, "alerts judged", strings.Count(d.logs.String(), "alerts judged")+1)
