@@ -320,7 +320,7 @@ func usageEvents(st *State, res *monitor.Result, now time.Time, r Rules) []Event
 		st.Closing, st.Closed = "", true
 		ev := Event{Key: "new_cycle@" + prev.Cycle.Start.Format(monitor.DateFormat), Kind: NewCycle, At: now,
 			PeakDayBytes: prev.PeakDayBytes, Incomplete: len(prev.Details(monitor.Incomplete)) > 0}
-		fill(&ev, prev, prev.Usage.UsedBytes)
+		fill(&ev, prev, prev.Usage.SavedBytes())
 		ev.DaysLeft = 0
 		if !prev.PeakDay.IsZero() {
 			ev.PeakDay = prev.PeakDay.Format(monitor.DateFormat)
@@ -331,9 +331,12 @@ func usageEvents(st *State, res *monitor.Result, now time.Time, r Rules) []Event
 	if u.LimitBytes == 0 {
 		return evs
 	}
+	// Judged and told on what vnstat has saved, not on the live part,
+	// which vnstatd may never record: a threshold the live part crosses
+	// is told at vnstatd's next save, and not at all if it stops first.
 	crossed := 0
 	for _, t := range r.Thresholds {
-		if reached(u.UsedBytes, u.LimitBytes, t) && !slices.Contains(st.Thresholds, t) {
+		if reached(u.SavedBytes(), u.LimitBytes, t) && !slices.Contains(st.Thresholds, t) {
 			crossed = t
 		}
 	}
@@ -347,13 +350,13 @@ func usageEvents(st *State, res *monitor.Result, now time.Time, r Rules) []Event
 		}
 		slices.Sort(st.Thresholds)
 		ev := Event{Key: fmt.Sprintf("threshold-%d@%s", crossed, cycle), Kind: Threshold, At: now, Threshold: crossed}
-		fill(&ev, res, u.ProjectedBytes)
+		fill(&ev, res, savedProjection(u))
 		evs = append(evs, ev)
 	}
-	if !st.Projection && u.ProjectedBytes > u.LimitBytes && u.UsedBytes < u.LimitBytes && elapsed(res.Cycle, now.In(res.Location())) >= ProjectionAfter {
+	if !st.Projection && savedProjection(u) > u.LimitBytes && u.SavedBytes() < u.LimitBytes && elapsed(res.Cycle, now.In(res.Location())) >= ProjectionAfter {
 		st.Projection = true
 		ev := Event{Key: "projection@" + cycle, Kind: Projection, At: now}
-		fill(&ev, res, u.ProjectedBytes)
+		fill(&ev, res, savedProjection(u))
 		evs = append(evs, ev)
 	}
 	return evs
@@ -427,7 +430,7 @@ func fill(ev *Event, res *monitor.Result, projected uint64) {
 	ev.ResetsOn = res.Cycle.Next.Format(monitor.DateFormat)
 	ev.DaysLeft = int(res.Cycle.Next.Sub(res.Cycle.Today) / (24 * time.Hour))
 	ev.Mode = u.Mode
-	ev.UsedBytes, ev.LimitBytes, ev.ProjectedBytes = u.UsedBytes, u.LimitBytes, projected
+	ev.UsedBytes, ev.LimitBytes, ev.ProjectedBytes = u.SavedBytes(), u.LimitBytes, projected
 	for _, i := range res.Interfaces {
 		ev.Interfaces = append(ev.Interfaces, i.Name)
 	}
@@ -439,6 +442,17 @@ func reached(used, limit uint64, pct int) bool {
 	uh, ul := bits.Mul64(used, 100)
 	lh, ll := bits.Mul64(limit, uint64(pct))
 	return uh > lh || (uh == lh && ul >= ll)
+}
+
+// savedProjection is the projection of what vnstat has saved: the
+// projection scaled by SavedBytes/UsedBytes.
+func savedProjection(u monitor.Usage) uint64 {
+	if u.UsedBytes == 0 || u.SavedBytes() >= u.UsedBytes {
+		return u.ProjectedBytes
+	}
+	hi, lo := bits.Mul64(u.ProjectedBytes, u.SavedBytes())
+	q, _ := bits.Div64(hi, lo, u.UsedBytes)
+	return q
 }
 
 // elapsed is the share of cycle c that has passed at now (in the zone of

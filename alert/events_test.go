@@ -82,6 +82,34 @@ func TestThresholdsOncePerCycle(t *testing.T) {
 	}
 }
 
+// TestLivePartCrossesNothing: a threshold is judged and told on what
+// vnstat has saved. 100 % with 50,000 live bytes is 95 % saved: 90 % is
+// told, with the saved figure; 100 % only once vnstatd has saved it, and
+// not while the live part is all that is above it.
+func TestLivePartCrossesNothing(t *testing.T) {
+	now := time.Date(2026, time.November, 16, 1, 0, 0, 0, time.UTC)
+	withLive := func(used, live uint64) *monitor.State {
+		st := result(now, used)
+		st.Result.Usage.LiveBytes = live
+		return st
+	}
+	var st State
+	evs := evaluateInto(&st, Input{State: withLive(1_000_000, 50_000), Now: now}, testRules)
+	if len(evs) != 1 || evs[0].Key != "threshold-90@2026-11-15" || evs[0].UsedBytes != 950_000 {
+		t.Fatalf("100 %% with 5 %% live: %v (%+v), want threshold-90 at 950,000", kinds(evs), evs)
+	}
+	// vnstatd stopped and the live part was dropped: nothing more.
+	now = now.Add(time.Minute)
+	if evs := evaluateInto(&st, Input{State: withLive(1_200_000, 250_001), Now: now}, testRules); len(evs) != 0 {
+		t.Fatalf("only the live part above 100 %%: %v", kinds(evs))
+	}
+	now = now.Add(time.Minute)
+	evs = evaluateInto(&st, Input{State: withLive(1_000_000, 0), Now: now}, testRules)
+	if len(evs) != 1 || evs[0].Key != "threshold-100@2026-11-15" || evs[0].UsedBytes != 1_000_000 {
+		t.Errorf("after the save: %v", kinds(evs))
+	}
+}
+
 // TestNewCycleSummary checks the summary's numbers: those of the cycle
 // that ended.
 func TestNewCycleSummary(t *testing.T) {

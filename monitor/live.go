@@ -237,9 +237,9 @@ func topUp(base *Result, saved map[string]savedState, links []Link, tr linkTrack
 		res.InBytes = addSat(res.InBytes, i.InBytes)
 		res.OutBytes = addSat(res.OutBytes, i.OutBytes)
 	}
-	res.Usage = usage(res.InBytes, res.OutBytes, cfg.Quota, res.Cycle, now.In(zone), running)
+	res.Usage = withLive(res.InBytes, res.OutBytes, res.LiveInBytes, res.LiveOutBytes, cfg.Quota, res.Cycle, now.In(zone), running)
 	if prev != nil {
-		prev.Usage = usage(prev.InBytes, prev.OutBytes, cfg.Quota, prev.Cycle, now.In(zone), ended)
+		prev.Usage = withLive(prev.InBytes, prev.OutBytes, prev.LiveInBytes, prev.LiveOutBytes, cfg.Quota, prev.Cycle, now.In(zone), ended)
 		res.Previous = prev
 	}
 	return &res, whys

@@ -97,6 +97,10 @@ func TestLiveTopUp(t *testing.T) {
 	if res.Interfaces[0].Name != "eth0" || res.Interfaces[0].LiveInBytes != 1000 || res.Usage.UsedBytes != res.InBytes+res.OutBytes || !res.LiveAsOf.Equal(now) {
 		t.Errorf("eth0 %+v usage %+v as of %v", res.Interfaces[0], res.Usage, res.LiveAsOf)
 	}
+	// The usage tells the live part apart: alerts judge what is saved.
+	if res.Usage.LiveBytes != 1500 || res.Usage.SavedBytes() != base.InBytes+base.OutBytes {
+		t.Errorf("usage live %d saved %d, want 1500 and vnstat's %d", res.Usage.LiveBytes, res.Usage.SavedBytes(), base.InBytes+base.OutBytes)
+	}
 	// The lifetime counter is vnstat's total plus the same live part.
 	if e, b := res.Interfaces[0], base.Interfaces[0]; e.LifetimeInBytes != b.LifetimeInBytes+1000 || e.LifetimeOutBytes != b.LifetimeOutBytes+500 || b.LifetimeInBytes == 0 {
 		t.Errorf("eth0 lifetime %d/%d, want vnstat's %d/%d + 1000/500", e.LifetimeInBytes, e.LifetimeOutBytes, b.LifetimeInBytes, b.LifetimeOutBytes)

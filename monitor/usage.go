@@ -83,6 +83,9 @@ type Usage struct {
 	Mode string
 	// UsedBytes is CountedBytes plus OffsetBytes, never below 0.
 	UsedBytes uint64
+	// LiveBytes is the part of UsedBytes that vnstat has not saved yet
+	// (the live part, as Mode counts it); 0 when there is none.
+	LiveBytes uint64
 	// CountedBytes is the traffic by Mode, as counted here.
 	CountedBytes uint64
 	// OffsetBytes is the offset counted in this cycle: the calibration's
@@ -147,6 +150,23 @@ func usage(in, out uint64, q Quota, c Cycle, now time.Time, state cycleState) Us
 		}
 	}
 	return u
+}
+
+// withLive is usage(in, out, ...) for a cycle whose in/out hold a live
+// part of liveIn/liveOut, which LiveBytes then tells apart.
+func withLive(in, out, liveIn, liveOut uint64, q Quota, c Cycle, now time.Time, state cycleState) Usage {
+	u := usage(in, out, q, c, now, state)
+	saved := usage(in-min(in, liveIn), out-min(out, liveOut), q, c, now, state).UsedBytes
+	u.LiveBytes = u.UsedBytes - min(saved, u.UsedBytes)
+	return u
+}
+
+// SavedBytes is UsedBytes without the live part: what vnstat has
+// recorded, plus the offset. Alerts and actions are judged on it, since
+// vnstatd may never record a live part (it drops what it read before a
+// stop of more than 6 minutes).
+func (u Usage) SavedBytes() uint64 {
+	return u.UsedBytes - min(u.LiveBytes, u.UsedBytes)
 }
 
 func addSat(a, b uint64) uint64 {

@@ -35,6 +35,40 @@ func TestUsageModes(t *testing.T) {
 	}
 }
 
+// TestUsageLivePart: SavedBytes is the usage of what vnstat saved, by
+// the billing mode and with the offset, so that the live part is never
+// what crosses a threshold.
+func TestUsageLivePart(t *testing.T) {
+	c := CycleAt(time.Date(2026, time.November, 30, 0, 0, 0, 0, time.UTC), 1)
+	now := time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
+	// 300 in and 200 out, of which 50 in and 120 out are live.
+	tests := []struct {
+		name      string
+		q         Quota
+		used      uint64
+		saved     uint64
+		liveBytes uint64
+	}{
+		{"sum", Quota{}, 500, 330, 170},
+		{"in", Quota{Mode: ModeIn}, 300, 250, 50},
+		{"out", Quota{Mode: ModeOut}, 200, 80, 120},
+		// max: 300 in against 200 out; saved, 250 in against 80 out.
+		{"max", Quota{Mode: ModeMax}, 300, 250, 50},
+		{"offset", Quota{Offset: 1000, OffsetCycle: c.Start}, 1500, 1330, 170},
+		// A negative calibration (-400) takes the saved usage lower.
+		{"calibration below", Quota{Calibration: &Calibration{Cycle: c.Start, ProviderBytes: 100, CountedBytes: 500, OffsetBytes: -400}}, 100, 0, 100},
+	}
+	for _, tt := range tests {
+		u := withLive(300, 200, 50, 120, tt.q, c, now, running)
+		if u.UsedBytes != tt.used || u.SavedBytes() != tt.saved || u.LiveBytes != tt.liveBytes {
+			t.Errorf("%s: used %d saved %d live %d, want %d, %d, %d", tt.name, u.UsedBytes, u.SavedBytes(), u.LiveBytes, tt.used, tt.saved, tt.liveBytes)
+		}
+	}
+	if u := usage(300, 200, Quota{}, c, now, running); u.LiveBytes != 0 || u.SavedBytes() != 500 {
+		t.Errorf("without a live part: live %d saved %d", u.LiveBytes, u.SavedBytes())
+	}
+}
+
 // TestUsageProjection projects on fixed dates: the share of the cycle
 // elapsed, in seconds, scales the usage so far to the whole cycle.
 func TestUsageProjection(t *testing.T) {
