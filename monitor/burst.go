@@ -76,11 +76,11 @@ func (d *dirWatch) add(t, b, c, w float64) bool {
 	return false
 }
 
-// check takes the sample of link at now against the save s of interface
-// name and returns why its live part is withheld, "" if it is not.
-func (bw burstWatch) check(name string, s savedState, link Link, vc VnstatConfig, now time.Time) string {
+// check takes the sample of link, s.Age after the save s of interface
+// name, and returns why its live part is withheld, "" if it is not.
+func (bw burstWatch) check(name string, s savedState, link Link, vc VnstatConfig) string {
 	limit := vc.BandwidthLimit(name, link.SpeedMbit)
-	if limit == 0 || s.Why != "" || link.RxBytes < s.RX || link.TxBytes < s.TX {
+	if limit == 0 || s.Why != "" || s.Ahead != "" || link.RxBytes < s.RX || link.TxBytes < s.TX {
 		delete(bw, name)
 		return ""
 	}
@@ -99,7 +99,7 @@ func (bw burstWatch) check(name string, s savedState, link Link, vc VnstatConfig
 	}
 	c := float64(limit) * 1.02 * (1 << 20) / 8
 	w := max(vc.UpdateInterval.Seconds(), 1)
-	t := now.Sub(s.Updated).Seconds()
+	t := s.Age.Seconds() // on the monotonic clock
 	rx, tx := float64(link.RxBytes-s.RX), float64(link.TxBytes-s.TX)
 	if over := se.dirs[0].add(t, rx, c, w); se.dirs[1].add(t, tx, c, w) || over {
 		se.why = fmt.Sprintf("%s: the kernel counted traffic faster than vnstat's limit of %d Mbit/s for it, above which vnstatd drops what it read; "+

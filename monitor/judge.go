@@ -119,6 +119,11 @@ type savedState struct {
 	// Why, when set, is why the counters cannot be the base of a live
 	// top-up.
 	Why string
+	// Age is how long ago the save was made, on the monotonic clock (see
+	// Poller.aged); Ahead, when set, says that the save is dated ahead of
+	// the clock.
+	Age   time.Duration
+	Ahead string
 }
 
 // judgeSaved reads an interface's saved counters in zone loc, and says

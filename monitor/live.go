@@ -75,6 +75,8 @@ func liveDelta(s savedState, link Link, ok bool, first linkSample, changed time.
 	switch {
 	case s.Why != "":
 		return 0, 0, s.Why
+	case s.Ahead != "":
+		return 0, 0, s.Ahead
 	case !ok:
 		return 0, 0, "not on this host"
 	case changed.After(s.Updated):
@@ -96,7 +98,7 @@ func liveDelta(s savedState, link Link, ok bool, first linkSample, changed time.
 // live part when that changes.
 func (p *Poller) live(base *Result, links []Link, now time.Time) *Result {
 	p.tracker.update(links, now, slotAfter(Midnight(now.In(p.zone), p.zone)))
-	saved := p.saved
+	saved := p.aged(p.saved, now)
 	if p.foreign {
 		// The links are not the host's: their counters say nothing.
 		saved = nil
@@ -118,9 +120,9 @@ func (p *Poller) watchBursts(saved map[string]savedState, links []Link, now time
 	withheld := map[string]string{}
 	for _, l := range links {
 		if s, ok := saved[l.Name]; ok {
-			why := p.bursts.check(l.Name, s, l, p.cfg.Vnstat, now)
+			why := p.bursts.check(l.Name, s, l, p.cfg.Vnstat)
 			if why == "" {
-				why = overdue(l.Name, s, p.cfg.Vnstat, p.cfg.Interval, now)
+				why = overdue(l.Name, s, p.cfg.Vnstat)
 			}
 			if why != "" {
 				withheld[l.Name] = why
@@ -133,14 +135,13 @@ func (p *Poller) watchBursts(saved map[string]savedState, links []Link, now time
 // overdue says why the live part of interface name, last saved by vnstatd
 // at s, is withheld because vnstatd has missed a save, or returns "".
 // vnstatd saves at its first read at least SaveInterval after its last
-// save (it reads every UpdateInterval, looking every PollInterval), and
-// this process sees the save at its next poll (every poll). Past that,
-// vnstatd may have stopped reading, and it discards what it reads more
-// than 6 minutes after its read before (a stopped, hung or suspended
-// vnstatd loses the traffic in between).
-func overdue(name string, s savedState, vc VnstatConfig, poll time.Duration, now time.Time) string {
-	due := vc.SaveInterval + vc.UpdateInterval + vc.PollInterval + poll + 5*time.Second
-	if s.Why != "" || now.Sub(s.Updated) <= due {
+// save (see overdueAfter), and the save's age is judged on a read made
+// since it became due (see mustRead). Past that, vnstatd may have stopped
+// reading, and it discards what it reads more than 6 minutes after its
+// read before (a stopped, hung or suspended vnstatd loses the traffic in
+// between).
+func overdue(name string, s savedState, vc VnstatConfig) string {
+	if s.Why != "" || s.Ahead != "" || s.Age <= overdueAfter(vc) {
 		return ""
 	}
 	return fmt.Sprintf("%s: vnstatd has not saved it since %s, more than its SaveInterval (%s) ago; if it has stopped reading, it discards what "+
@@ -228,7 +229,9 @@ func topUp(base *Result, saved map[string]savedState, links []Link, tr linkTrack
 				res.LiveOutBytes = addSat(res.LiveOutBytes, cur[1])
 				res.LiveAsOf = now
 			}
-			if cfg.StaleAfter > 0 && now.Sub(s.Updated) > cfg.StaleAfter && counted > 0 {
+			if s.Ahead != "" {
+				res.Problems = append(res.Problems, Problem{SaveInFuture, i.Name, s.Ahead})
+			} else if cfg.StaleAfter > 0 && s.Age > cfg.StaleAfter && counted > 0 {
 				res.Problems = append(res.Problems, Problem{VnstatdStalled, i.Name, fmt.Sprintf(
 					"vnstatd is not saving: last write %s, kernel counted %d bytes since on %s",
 					s.Updated.Format(time.RFC3339), counted, i.Name)})
@@ -329,6 +332,9 @@ func (p *Poller) Sample(ctx context.Context) error {
 	}
 	now := p.now()
 	if today := CycleAt(now.In(p.zone), p.cfg.StartDay).Today; today != CycleAt(st.LastPoll.In(p.zone), p.cfg.StartDay).Today {
+		return p.Poll(ctx)
+	}
+	if p.noteStep(now) || p.mustRead() {
 		return p.Poll(ctx)
 	}
 	var links []Link

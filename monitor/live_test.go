@@ -429,26 +429,28 @@ func TestLiveAtSeamOddZone(t *testing.T) {
 }
 
 // TestLiveWithheldWhenSaveOverdue: once vnstatd has missed a save
-// (SaveInterval + UpdateInterval + PollInterval + the poll interval +
-// 5 s after its last), it may have stopped reading, and it drops a read
-// more than 6 minutes after the one before: the live part is withheld
-// until it saves again.
+// (SaveInterval + UpdateInterval + PollInterval + 5 s after its last,
+// whatever the poll interval), it may have stopped reading, and it drops
+// a read more than 6 minutes after the one before: the live part is
+// withheld until it saves again. The judgement is made on a read made
+// once the save was due, not on the poll's.
 func TestLiveWithheldWhenSaveOverdue(t *testing.T) {
 	saved := time.Date(2026, time.November, 30, 11, 0, 0, 0, time.UTC)
 	now := saved.Add(time.Minute)
 	links := &fakeLinks{links: []Link{{Name: "eth0", Index: 2, Kind: "device", ParentBus: "virtio", RxBytes: 10_000, TxBytes: 19_000}}}
 	ifaces := multiIfaces()[:1]
 	ifaces[0].Updated, ifaces[0].RXCounter, ifaces[0].TXCounter = saved, 9_000, 19_000
-	p, v := newTestPoller(t, PollerConfig{StartDay: 1, Live: true}, links.links, &now, ifaces)
+	p, v := newTestPoller(t, PollerConfig{StartDay: 1, Live: true, Interval: 20 * time.Minute}, links.links, &now, ifaces)
 	p.links = links
 	if err := p.Poll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	// Due: 5 min + 20 s + 5 s + 1 min (the poll) + 5 s.
+	// Due: 5 min + 20 s + 5 s + 5 s.
 	for _, tt := range []struct {
 		after time.Duration
 		live  uint64
-	}{{6*time.Minute + 30*time.Second, 1000}, {6*time.Minute + 31*time.Second, 0}, {10 * time.Minute, 0}} {
+		reads int
+	}{{5*time.Minute + 30*time.Second, 1000, 1}, {5*time.Minute + 31*time.Second, 0, 2}, {10 * time.Minute, 0, 2}} {
 		now = saved.Add(tt.after)
 		if err := p.Sample(context.Background()); err != nil {
 			t.Fatal(err)
@@ -460,6 +462,9 @@ func TestLiveWithheldWhenSaveOverdue(t *testing.T) {
 		}
 		if tt.live == 0 && !strings.Contains(strings.Join(w, ""), "vnstatd has not saved it since 2026-11-30T11:00:00Z, more than its SaveInterval (5m0s) ago") {
 			t.Errorf("withheld %q", w)
+		}
+		if got := v.readCount(); got != tt.reads {
+			t.Errorf("%s after the save: %d reads, want %d", tt.after, got, tt.reads)
 		}
 	}
 	v.set(func(f *fakeVnstat) { f.ifaces[0].Updated, f.ifaces[0].RXCounter = now, 10_000 })

@@ -174,6 +174,14 @@ type Poller struct {
 	logged   map[string]string // what was last logged under each key
 	held     map[string]heldLifetime
 	bursts   burstWatch
+
+	mono         func() time.Duration // the monotonic clock
+	seen         map[string]firstSeen // when each save was first seen
+	lastWall     time.Time            // the wall clock at the last look (clockStep)
+	lastMono     time.Duration        // and the monotonic one
+	readAt       time.Duration        // the monotonic clock at the last read, good or not
+	stamp        string               // the database's stamp before that read, "" without one
+	zoneInferred bool                 // vnstatd's zone is not ours: its times are inferred
 }
 
 // heldLifetime is an interface's lifetime counters as last published.
@@ -196,7 +204,8 @@ func NewPoller(cfg PollerConfig, v Vnstat, links LinkLister, now func() time.Tim
 	}
 	p := &Poller{cfg: cfg, vnstat: v, links: links, now: now, logger: logger,
 		trigger: make(chan struct{}, 1), reload: make(chan Reload, 1), calib: make(chan Calibration, 1), nics: map[string]bool{}, logged: map[string]string{}, held: map[string]heldLifetime{}, bursts: burstWatch{},
-		zone: cfg.Vnstat.Location(cfg.Local), tracker: newLinkTracker()}
+		zone: cfg.Vnstat.Location(cfg.Local), tracker: newLinkTracker(), seen: map[string]firstSeen{}}
+	p.mono = monotonic(now)
 	p.state.Store(&State{})
 	return p
 }
@@ -326,6 +335,7 @@ const RetryBeforeFirst = 5 * time.Second
 // error, if any. Polls must not run concurrently.
 func (p *Poller) Poll(ctx context.Context) error {
 	now := p.now()
+	p.noteStep(now)
 	started := time.Now()
 	res, links, err := p.poll(ctx, now)
 	if err == nil {
@@ -383,6 +393,11 @@ func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, []Link, erro
 		from = t
 	}
 	var ch choice
+	// The stamp is taken before the read: a write during it changes the
+	// stamp again, and the next sample reads once more. Both are kept
+	// whether the read succeeds or not: a failing vnstat is not read at
+	// every sample.
+	p.stamp, p.readAt = p.stampNow(), p.mono()
 	snap, err := p.vnstat.Read(ctx, from, func(ifaces []Interface) []string {
 		ch = choose(p.cfg.Interfaces, links, ifaces, foreign != "", p.nics)
 		return ch.names
@@ -423,6 +438,7 @@ func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, []Link, erro
 	res.Previous.Settled = settled(res.Interfaces, links, foreign == "", slotAfter(Midnight(res.Cycle.Start, p.zone)))
 	p.base, p.saved = res, saved
 	p.foreign, p.liveOff = foreign != "", foreign+zoneWarning
+	p.zoneInferred = zoneWarning != ""
 	return res, links, nil
 }
 

@@ -44,10 +44,14 @@ const (
 	// live part, or the part in doubt, is withheld until vnstatd's next
 	// save.
 	LiveWithheld Kind = "live_withheld"
+	// SaveInFuture: vnstat's last save of an interface is dated ahead of
+	// the clock (the clock was set back): vnstatd records nothing for it
+	// until the clock passes that time; there is no live part.
+	SaveInFuture Kind = "save_in_future"
 )
 
 // FatalKinds are the kinds of problems that make the answer unusable.
-var FatalKinds = []Kind{NoData, PollFailed, PollerStuck, VnstatdStalled, InterfaceMissing}
+var FatalKinds = []Kind{NoData, PollFailed, PollerStuck, VnstatdStalled, SaveInFuture, InterfaceMissing}
 
 // Fatal reports whether a problem of kind k makes the answer unusable.
 func (k Kind) Fatal() bool { return slices.Contains(FatalKinds, k) }

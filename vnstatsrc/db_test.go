@@ -295,3 +295,68 @@ func TestBandwidthLimit(t *testing.T) {
 		t.Errorf("without detection: %d, want MaxBandwidth", got)
 	}
 }
+
+// TestStamp: a read leaves the database's stamp as it was; a write by
+// another process changes it, in rollback-journal mode (vnstat's default)
+// and in write-ahead-log mode (DatabaseWriteAheadLogging 1), where the
+// writer's log stays while it holds the database open.
+func TestStamp(t *testing.T) {
+	dir := buildDB(t, []vnstattest.Iface{{Name: "eth0", Created: time.Date(2026, time.November, 1, 0, 0, 0, 0, time.UTC),
+		Updated: time.Date(2026, time.November, 30, 9, 0, 0, 0, time.UTC)}})
+	path := filepath.Join(dir, "vnstat.db")
+	db := vnstatsrc.NewDatabase(path)
+	stamp := func() string {
+		t.Helper()
+		s, err := db.Stamp()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	sqlite := func(sql string) {
+		t.Helper()
+		if out, err := exec.Command("sqlite3", path, sql).CombinedOutput(); err != nil {
+			t.Fatalf("sqlite3 %q: %v: %s", sql, err, out)
+		}
+	}
+	before := stamp()
+	if _, err := db.Read(context.Background(), time.Date(2026, time.November, 1, 0, 0, 0, 0, time.UTC),
+		func(ifaces []vnstatsrc.Interface) []string { return []string{"eth0"} }); err != nil {
+		t.Fatal(err)
+	}
+	if after := stamp(); after != before {
+		t.Errorf("a read changed the stamp: %s, then %s", before, after)
+	}
+	sqlite("UPDATE interface SET rxcounter = rxcounter + 1")
+	written := stamp()
+	if written == before {
+		t.Errorf("a write left the stamp %s", written)
+	}
+
+	// WAL: a writer that keeps the database open (as vnstatd does) leaves
+	// its log behind until it closes; the log's change is the write.
+	sqlite("PRAGMA journal_mode=WAL")
+	cmd := exec.Command("sqlite3", path)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = in.Close(); _ = cmd.Wait() }()
+	walBefore := stamp()
+	if _, err := in.Write([]byte("UPDATE interface SET rxcounter = rxcounter + 1;\n")); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for stamp() == walBefore && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := os.Stat(path + "-wal"); err != nil {
+		t.Fatalf("no write-ahead log while the writer holds the database: %v", err)
+	}
+	if s := stamp(); s == walBefore {
+		t.Errorf("a write in WAL mode left the stamp %s", s)
+	}
+}
