@@ -6,8 +6,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
 func promtool(t *testing.T) string {
@@ -116,5 +119,29 @@ func TestDashboardSelectsHost(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestBrokenRuleNamesFatalKinds: the rule for a broken count names
+// exactly the daemon's fatal kinds of problems, those that make /health
+// answer 503.
+func TestBrokenRuleNamesFatalKinds(t *testing.T) {
+	b, err := os.ReadFile("prometheus/alerts.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`alert: TrafficCountingBroken\s+expr: .*kind=~"([^"]+)"`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("no TrafficCountingBroken rule with a kind matcher")
+	}
+	got := strings.Split(string(m[1]), "|")
+	var want []string
+	for _, k := range monitor.FatalKinds {
+		want = append(want, string(k))
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("TrafficCountingBroken names %v; the fatal kinds are %v", got, want)
 	}
 }

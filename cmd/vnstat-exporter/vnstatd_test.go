@@ -238,6 +238,16 @@ func startVnstatdWith(t *testing.T, saveMinutes int, extra string, env ...string
 	if out, err := init.CombinedOutput(); err != nil {
 		t.Fatalf("vnstatd --initdb: %v: %s", err, out)
 	}
+	d.run(t, env...)
+	d.waitStarted(t)
+	return d
+}
+
+// run starts vnstatd on d's config and database (again, once it has
+// exited), and stops it when the test ends.
+func (d *vnstatd) run(t *testing.T, env ...string) {
+	t.Helper()
+	d.exited = make(chan struct{})
 	d.cmd = exec.Command("vnstatd", "--nodaemon", "--config", d.conf)
 	d.cmd.Env = append(os.Environ(), env...)
 	// In the foreground vnstatd prints its messages instead of logging
@@ -251,22 +261,21 @@ func startVnstatdWith(t *testing.T, saveMinutes int, extra string, env ...string
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { _ = d.cmd.Wait(); close(d.exited) }()
+	cmd, exited := d.cmd, d.exited
+	go func() { _ = cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
-		_ = d.cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
-		case <-d.exited:
+		case <-exited:
 		case <-time.After(10 * time.Second):
-			_ = d.cmd.Process.Kill()
-			<-d.exited
+			_ = cmd.Process.Kill()
+			<-exited
 		}
 		if t.Failed() {
 			b, _ := os.ReadFile(d.logf)
 			t.Logf("vnstatd log:\n%s", b)
 		}
 	})
-	d.waitStarted(t)
-	return d
 }
 
 // waitStarted waits until vnstatd logs that it has started. Until then
