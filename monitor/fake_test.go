@@ -2,7 +2,6 @@ package monitor
 
 import (
 	"context"
-	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -197,18 +196,13 @@ func wantPeak(ifaces []vnstattest.Iface, names []string, start, today time.Time)
 	return day, peak
 }
 
-// manyIfaces is n NICs enp1s0 ... enpNs0 with 62 days of rows each, on
-// 2026-11-30, and the links of a host that has them all.
+// manyIfaces is vnstattest.Many(n) and the links of a host that has them
+// all.
 func manyIfaces(n int) ([]vnstattest.Iface, []Link) {
-	today := vnstattest.Date(2026, time.November, 30)
-	updated := time.Date(2026, time.November, 30, 11, 59, 0, 0, time.UTC)
+	ifaces := vnstattest.Many(n)
 	links := []Link{{Name: "lo", Index: 1, Kind: "device", Loopback: true}}
-	var ifaces []vnstattest.Iface
-	for i := range n {
-		name := fmt.Sprintf("enp%ds0", i+1)
-		links = append(links, Link{Name: name, Index: i + 2, Kind: "device", ParentBus: "pci", RxBytes: 1 << 30, TxBytes: 1 << 29})
-		ifaces = append(ifaces, vnstattest.Iface{Name: name, Created: vnstattest.Date(2026, time.August, 1), Updated: updated,
-			Days: vnstattest.Series(today, 62, uint64(100+i), true), RXCounter: 1 << 29, TXCounter: 1 << 28})
+	for i, iface := range ifaces {
+		links = append(links, Link{Name: iface.Name, Index: i + 2, Kind: "device", ParentBus: "pci", RxBytes: 1 << 30, TxBytes: 1 << 29})
 	}
 	return ifaces, links
 }

@@ -12,18 +12,13 @@ import (
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
 
-// manyIfaces is n NICs enp1s0 ... enpNs0 with 62 days of rows each, on
-// 2026-11-30, and their links.
+// manyIfaces is vnstattest.Many(n) and the links of a host that has them
+// all.
 func manyIfaces(n int) ([]vnstattest.Iface, links) {
-	today := vnstattest.Date(2026, time.November, 30)
-	updated := time.Date(2026, time.November, 30, 11, 59, 0, 0, time.UTC)
+	ifaces := vnstattest.Many(n)
 	nics := links{{Name: "lo", Index: 1, Kind: "device", Loopback: true}}
-	var ifaces []vnstattest.Iface
-	for i := range n {
-		name := fmt.Sprintf("enp%ds0", i+1)
-		nics = append(nics, monitor.Link{Name: name, Index: i + 2, Kind: "device", ParentBus: "pci", RxBytes: 1 << 30, TxBytes: 1 << 29})
-		ifaces = append(ifaces, vnstattest.Iface{Name: name, Created: vnstattest.Date(2026, time.August, 1), Updated: updated,
-			Days: vnstattest.Series(today, 62, uint64(100+i), true), RXCounter: 1 << 29, TXCounter: 1 << 28})
+	for i, iface := range ifaces {
+		nics = append(nics, monitor.Link{Name: iface.Name, Index: i + 2, Kind: "device", ParentBus: "pci", RxBytes: 1 << 30, TxBytes: 1 << 29})
 	}
 	return ifaces, nics
 }

@@ -18,22 +18,7 @@ import (
 
 // buildDB builds a real vnstat database of ifaces in a new directory and
 // returns the directory.
-func buildDB(t *testing.T, ifaces []vnstattest.Iface, sql ...string) string {
-	t.Helper()
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
-	dir := t.TempDir()
-	if _, err := vnstattest.Build(context.Background(), dir, ifaces); err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range sql {
-		if out, err := exec.Command("sqlite3", filepath.Join(dir, "vnstat.db"), s).CombinedOutput(); err != nil {
-			t.Fatalf("sqlite3 %q: %v: %s", s, err, out)
-		}
-	}
-	return dir
-}
+var buildDB = vnstattest.DB
 
 // TestRead reads a database made by vnstatd --initdb, in a directory and
 // file without write bits (scripts/container-test.sh reads through a real

@@ -284,9 +284,7 @@ func oneIfaceDB(t *testing.T, name string, seed uint64, big bool) (vnstattest.If
 // buildDB builds a vnstat database of ifaces in a new directory.
 func buildDB(t *testing.T, ifaces []vnstattest.Iface) string {
 	t.Helper()
-	dir := t.TempDir()
-	buildDBIn(t, dir, ifaces)
-	return dir
+	return vnstattest.DB(t, ifaces)
 }
 
 const e2eSecret = "/webhook/e2e-7f3a9c"

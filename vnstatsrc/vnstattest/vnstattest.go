@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -180,4 +181,41 @@ func bootTime() (time.Time, error) {
 		return time.Time{}, fmt.Errorf("reading the uptime: %w", err)
 	}
 	return time.Now().Add(-time.Duration(si.Uptime) * time.Second).Truncate(time.Second), nil
+}
+
+// Many is n NICs enp1s0 ... enpNs0 that vnstat began to track on
+// 2026-08-01 and saved at 11:59 UTC on 2026-11-30, with 62 days of rows
+// each through that day and saved counters of 2^29/2^28: the many-interface
+// host of the tests and benchmarks. Their links are the caller's to make.
+func Many(n int) []Iface {
+	today := Date(2026, time.November, 30)
+	updated := time.Date(2026, time.November, 30, 11, 59, 0, 0, time.UTC)
+	ifaces := make([]Iface, 0, n)
+	for i := range n {
+		ifaces = append(ifaces, Iface{Name: fmt.Sprintf("enp%ds0", i+1), Created: Date(2026, time.August, 1), Updated: updated,
+			Days: Series(today, 62, uint64(100+i), true), RXCounter: 1 << 29, TXCounter: 1 << 28})
+	}
+	return ifaces
+}
+
+// DB builds a vnstat database of ifaces in a new directory of t's and
+// returns the directory, after running each sql statement on it with the
+// sqlite3 command. It skips t where the tools are missing (see Tools).
+func DB(t testing.TB, ifaces []Iface, sql ...string) string {
+	t.Helper()
+	if why := Tools(); why != "" {
+		t.Skip(why)
+	}
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := Build(ctx, dir, ifaces); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range sql {
+		if out, err := exec.CommandContext(ctx, "sqlite3", filepath.Join(dir, "vnstat.db"), s).CombinedOutput(); err != nil {
+			t.Fatalf("sqlite3 %q: %v: %s", s, err, out)
+		}
+	}
+	return dir
 }
