@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+	"github.com/vnstat-exporter/vnstat-exporter/billing"
 )
 
 // Lift is the event `run-actions lift` gives the script: the owner asks
@@ -62,9 +62,9 @@ func judge(env []string, s *Settings, now time.Time) (vars []string, why string)
 	if !eventWord.MatchString(ev["PROBLEM"]) {
 		return nil, fmt.Sprintf("a problem %.40q not in the daemon's format", ev["PROBLEM"])
 	}
-	cycle := monitor.CycleAt(now, s.StartDay)
-	current := cycle.Start.Format(monitor.DateFormat)
-	previous := cycle.Previous(s.StartDay).Start.Format(monitor.DateFormat)
+	cycle := billing.CycleAt(now, s.StartDay)
+	current := cycle.Start.Format(billing.DateFormat)
+	previous := cycle.Previous(s.StartDay).Start.Format(billing.DateFormat)
 	got := ev["CYCLE_START"]
 	if rule == "current" && got != current || rule == "previous" && got != previous || rule == "" && got != "" && got != current {
 		return nil, fmt.Sprintf("an event of the cycle that began on %.20q; by root's clock and START_DAY=%d the current cycle began on %s",
@@ -85,12 +85,12 @@ func judge(env []string, s *Settings, now time.Time) (vars []string, why string)
 // root's clock, the seconds until it resets (RESETS_IN), the interfaces,
 // and the settings' other variables.
 func (s *Settings) env(now time.Time) []string {
-	cycle := monitor.CycleAt(now, s.StartDay)
-	resetsIn := monitor.Midnight(cycle.Next, now.Location()).Sub(now)
+	cycle := billing.CycleAt(now, s.StartDay)
+	resetsIn := billing.Midnight(cycle.Next, now.Location()).Sub(now)
 	return append([]string{
-		EnvPrefix + "CYCLE_START=" + cycle.Start.Format(monitor.DateFormat),
-		EnvPrefix + "CYCLE_END=" + cycle.Last().Format(monitor.DateFormat),
-		EnvPrefix + "RESETS_ON=" + cycle.Next.Format(monitor.DateFormat),
+		EnvPrefix + "CYCLE_START=" + cycle.Start.Format(billing.DateFormat),
+		EnvPrefix + "CYCLE_END=" + cycle.Last().Format(billing.DateFormat),
+		EnvPrefix + "RESETS_ON=" + cycle.Next.Format(billing.DateFormat),
 		EnvPrefix + "RESETS_IN=" + strconv.FormatInt(int64(resetsIn/time.Second), 10),
 		EnvPrefix + "INTERFACES=" + strings.Join(s.Interfaces, ","),
 	}, s.Vars...)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/vnstat-exporter/vnstat-exporter/billing"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
@@ -277,7 +278,7 @@ func evaluate(st *State, in Input, r Rules) []Event {
 	}
 	evs = append(evs, problemEvents(st, h, in.Now, r)...)
 	if r.ReportAt >= 0 {
-		day := in.Now.Format(monitor.DateFormat)
+		day := in.Now.Format(billing.DateFormat)
 		mins := in.Now.Hour()*60 + in.Now.Minute()
 		if mins >= r.ReportAt && st.ReportDate != day {
 			st.ReportDate = day
@@ -300,7 +301,7 @@ func evaluate(st *State, in Input, r Rules) []Event {
 // threshold, a projected overrun.
 func usageEvents(st *State, res *monitor.Result, now time.Time, r Rules) []Event {
 	var evs []Event
-	cycle := res.Cycle.Start.Format(monitor.DateFormat)
+	cycle := res.Cycle.Start.Format(billing.DateFormat)
 	switch {
 	case st.Cycle == "":
 		// The first run: nothing ended that we saw begin.
@@ -308,7 +309,7 @@ func usageEvents(st *State, res *monitor.Result, now time.Time, r Rules) []Event
 	case cycle != st.Cycle:
 		previous := ""
 		if res.Previous != nil {
-			previous = res.Previous.Cycle.Start.Format(monitor.DateFormat)
+			previous = res.Previous.Cycle.Start.Format(billing.DateFormat)
 		}
 		st.enter(cycle, previous, now)
 	}
@@ -316,14 +317,14 @@ func usageEvents(st *State, res *monitor.Result, now time.Time, r Rules) []Event
 	// it: it waits until vnstatd has saved in the new cycle, and until the
 	// clock has stayed in it for r.SummaryAfter.
 	if prev := res.Previous; st.Closing != "" && prev != nil && prev.Settled && now.Sub(st.Entered) >= r.SummaryAfter &&
-		prev.Cycle.Start.Format(monitor.DateFormat) == st.Closing {
+		prev.Cycle.Start.Format(billing.DateFormat) == st.Closing {
 		st.Closing, st.Closed = "", true
-		ev := Event{Key: "new_cycle@" + prev.Cycle.Start.Format(monitor.DateFormat), Kind: NewCycle, At: now,
+		ev := Event{Key: "new_cycle@" + prev.Cycle.Start.Format(billing.DateFormat), Kind: NewCycle, At: now,
 			PeakDayBytes: prev.PeakDayBytes, Incomplete: len(prev.Details(monitor.Incomplete)) > 0}
 		fill(&ev, prev, prev.Usage.SavedBytes())
 		ev.DaysLeft = 0
 		if !prev.PeakDay.IsZero() {
-			ev.PeakDay = prev.PeakDay.Format(monitor.DateFormat)
+			ev.PeakDay = prev.PeakDay.Format(billing.DateFormat)
 		}
 		evs = append(evs, ev)
 	}
@@ -426,8 +427,8 @@ func reminderAfter(n int) time.Duration {
 // fill copies res's numbers into ev, with projected as the projection.
 func fill(ev *Event, res *monitor.Result, projected uint64) {
 	u := res.Usage
-	ev.CycleStart = res.Cycle.Start.Format(monitor.DateFormat)
-	ev.ResetsOn = res.Cycle.Next.Format(monitor.DateFormat)
+	ev.CycleStart = res.Cycle.Start.Format(billing.DateFormat)
+	ev.ResetsOn = res.Cycle.Next.Format(billing.DateFormat)
 	ev.DaysLeft = int(res.Cycle.Next.Sub(res.Cycle.Today) / (24 * time.Hour))
 	ev.Mode = u.Mode
 	ev.UsedBytes, ev.LimitBytes, ev.ProjectedBytes = u.SavedBytes(), u.LimitBytes, projected
@@ -446,7 +447,7 @@ func reached(used, limit uint64, pct int) bool {
 
 // savedProjection is the projection of what vnstat has saved: the
 // projection scaled by SavedBytes/UsedBytes.
-func savedProjection(u monitor.Usage) uint64 {
+func savedProjection(u billing.Usage) uint64 {
 	if u.UsedBytes == 0 || u.SavedBytes() >= u.UsedBytes {
 		return u.ProjectedBytes
 	}
@@ -457,8 +458,8 @@ func savedProjection(u monitor.Usage) uint64 {
 
 // elapsed is the share of cycle c that has passed at now (in the zone of
 // the cycle's dates).
-func elapsed(c monitor.Cycle, now time.Time) float64 {
+func elapsed(c billing.Cycle, now time.Time) float64 {
 	loc := now.Location()
-	start, next := monitor.Midnight(c.Start, loc), monitor.Midnight(c.Next, loc)
+	start, next := billing.Midnight(c.Start, loc), billing.Midnight(c.Next, loc)
 	return float64(now.Sub(start)) / float64(next.Sub(start))
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/vnstat-exporter/vnstat-exporter/billing"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
@@ -17,15 +18,15 @@ var testRules = Rules{Thresholds: []int{80, 90, 100}, Grace: 10 * time.Minute, S
 // result is a good poll at now of a cycle starting on the 15th with used
 // bytes of a 1,000,000-byte quota.
 func result(now time.Time, used uint64) *monitor.State {
-	c := monitor.CycleAt(now, 15)
+	c := billing.CycleAt(now, 15)
 	res := &monitor.Result{Cycle: c, InBytes: used / 2, OutBytes: used - used/2, PolledAt: now,
 		Interfaces: []monitor.IfaceTotal{{Name: "eth0"}}}
-	res.Usage = monitor.Usage{Mode: monitor.ModeSum, UsedBytes: used, CountedBytes: used, LimitBytes: 1_000_000,
+	res.Usage = billing.Usage{Mode: billing.ModeSum, UsedBytes: used, CountedBytes: used, LimitBytes: 1_000_000,
 		ProjectedBytes: used, ResetsOn: c.Next}
 	prev := c.Previous(15)
 	prev.Today = prev.Last()
 	res.Previous = &monitor.Result{Cycle: prev, InBytes: 400_000, OutBytes: 500_000, PeakDay: prev.Start.AddDate(0, 0, 3), PeakDayBytes: 77_000, Settled: true,
-		Usage: monitor.Usage{Mode: monitor.ModeSum, UsedBytes: 900_000, LimitBytes: 1_000_000, ProjectedBytes: 900_000, ResetsOn: c.Start}}
+		Usage: billing.Usage{Mode: billing.ModeSum, UsedBytes: 900_000, LimitBytes: 1_000_000, ProjectedBytes: 900_000, ResetsOn: c.Start}}
 	return &monitor.State{Result: res, LastPoll: now}
 }
 

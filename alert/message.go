@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vnstat-exporter/vnstat-exporter/billing"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
@@ -50,7 +51,7 @@ func Message(ev Event, host, lang string) string {
 	case Recovered:
 		line(w["recovered"], host, problemName(kinds, ev.Problem), lasted(ev))
 	case Report:
-		line(w["report"], host, ev.At.Format(monitor.DateFormat))
+		line(w["report"], host, ev.At.Format(billing.DateFormat))
 		if ev.CycleStart == "" {
 			line(w["no_numbers"], ev.Status, joinKinds(ev.Problems))
 			break
@@ -88,11 +89,11 @@ func shownPercent(used, limit uint64, n int) float64 {
 
 // dayBefore is the civil date before date (YYYY-MM-DD).
 func dayBefore(date string) string {
-	d, err := time.Parse(monitor.DateFormat, date)
+	d, err := time.Parse(billing.DateFormat, date)
 	if err != nil {
 		return date
 	}
-	return d.AddDate(0, 0, -1).Format(monitor.DateFormat)
+	return d.AddDate(0, 0, -1).Format(billing.DateFormat)
 }
 
 // usageLines writes the used/limit line, the projection when projected,

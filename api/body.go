@@ -4,6 +4,7 @@ import (
 	"math/big"
 	"slices"
 
+	"github.com/vnstat-exporter/vnstat-exporter/billing"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
@@ -39,7 +40,7 @@ type calibrationBody struct {
 	Source        string `json:"source"`
 }
 
-func newCalibrationBody(c *monitor.Calibration) *calibrationBody {
+func newCalibrationBody(c *billing.Calibration) *calibrationBody {
 	if c == nil {
 		return nil
 	}
@@ -77,10 +78,10 @@ type webhookBody struct {
 func newWebhookBody(res *monitor.Result) webhookBody {
 	u := res.Usage
 	b := webhookBody{
-		StartDate:   res.Cycle.Start.Format(monitor.DateFormat),
+		StartDate:   res.Cycle.Start.Format(billing.DateFormat),
 		In:          mib(res.InBytes),
 		Out:         mib(res.OutBytes),
-		EndDate:     res.Cycle.Today.Format(monitor.DateFormat),
+		EndDate:     res.Cycle.Today.Format(billing.DateFormat),
 		InBytes:     res.InBytes,
 		OutBytes:    res.OutBytes,
 		UsedBytes:   u.UsedBytes,
@@ -103,7 +104,7 @@ func newWebhookBody(res *monitor.Result) webhookBody {
 			UsedPercent:      ratio2(u.UsedBytes, 100, u.LimitBytes),
 			ProjectedBytes:   u.ProjectedBytes,
 			ProjectedPercent: ratio2(u.ProjectedBytes, 100, u.LimitBytes),
-			ResetsOn:         u.ResetsOn.Format(monitor.DateFormat),
+			ResetsOn:         u.ResetsOn.Format(billing.DateFormat),
 			OffsetBytes:      u.OffsetBytes,
 		}
 	}

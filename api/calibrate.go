@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/vnstat-exporter/vnstat-exporter/billing"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
@@ -57,13 +58,13 @@ func (h *Handler) serveCalibrate(w http.ResponseWriter, r *http.Request) int {
 		source = "command"
 	}
 	res := st.Result
-	c := monitor.NewCalibration(res.Cycle.Start, provider, res.Usage.CountedBytes, now, source)
+	c := billing.NewCalibration(res.Cycle.Start, provider, res.Usage.CountedBytes, now, source)
 	if err := h.calibrate(c); err != nil {
 		return h.fail(w, route, http.StatusInternalServerError, "keeping the calibration: "+err.Error(), err)
 	}
-	h.logger.Info("calibrated", "cycle_start", res.Cycle.Start.Format(monitor.DateFormat), "provider_bytes", provider,
+	h.logger.Info("calibrated", "cycle_start", res.Cycle.Start.Format(billing.DateFormat), "provider_bytes", provider,
 		"counted_bytes", c.CountedBytes, "offset_bytes", c.OffsetBytes, "source", source)
-	b, err := json.Marshal(calibrationAnswer{CycleStart: res.Cycle.Start.Format(monitor.DateFormat),
+	b, err := json.Marshal(calibrationAnswer{CycleStart: res.Cycle.Start.Format(billing.DateFormat),
 		calibrationBody: *newCalibrationBody(&c), UsedBytes: provider})
 	if err != nil {
 		return h.fail(w, route, http.StatusInternalServerError, "encoding response", err)

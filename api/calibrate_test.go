@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vnstat-exporter/vnstat-exporter/alert"
+	"github.com/vnstat-exporter/vnstat-exporter/billing"
 	"github.com/vnstat-exporter/vnstat-exporter/config"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
@@ -23,8 +24,8 @@ func post(h http.Handler, target, body string) *httptest.ResponseRecorder {
 // TestCalibrate posts the provider's figure: the offset is what it
 // differs from the usage counted now by, and the calibration is handed on.
 func TestCalibrate(t *testing.T) {
-	var got []monitor.Calibration
-	keep := func(c monitor.Calibration) error { got = append(got, c); return nil }
+	var got []billing.Calibration
+	keep := func(c billing.Calibration) error { got = append(got, c); return nil }
 	res := *goodResult
 	res.Usage.CountedBytes = res.Usage.UsedBytes
 	h := NewHandler(newFake(&monitor.State{Result: &res, LastPoll: polled}), Config{WebhookPath: secret, PollInterval: time.Minute, Calibrate: keep, ParseSize: config.ParseSize},
@@ -47,14 +48,14 @@ func TestCalibrate(t *testing.T) {
 }
 
 func TestCalibrateRefuses(t *testing.T) {
-	keep := func(monitor.Calibration) error { return nil }
+	keep := func(billing.Calibration) error { return nil }
 	good := &monitor.State{Result: goodResult, LastPoll: polled}
 	stalled := *goodResult
 	stalled.Problems = []monitor.Problem{{Kind: monitor.VnstatdStalled, Interface: "eth0", Detail: "vnstatd is not saving"}}
 	tests := []struct {
 		name   string
 		st     *monitor.State
-		keep   func(monitor.Calibration) error
+		keep   func(billing.Calibration) error
 		method string
 		body   string
 		status int

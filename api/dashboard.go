@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vnstat-exporter/vnstat-exporter/billing"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
@@ -130,8 +131,8 @@ func renderDashboard(st *monitor.State, health monitor.Health, thresholds []int,
 	size := monitor.SizeFor(u.LimitBytes)
 	fig := func(n uint64) figure { return figure{size(n), n} }
 	p := page{Lang: lang, T: t, Refresh: dashboardRefresh,
-		Start: res.Cycle.Start.Format(monitor.DateFormat), End: res.Cycle.Today.Format(monitor.DateFormat),
-		ResetsOn: u.ResetsOn.Format(monitor.DateFormat), DaysLeft: int(u.ResetsOn.Sub(res.Cycle.Today) / (24 * time.Hour)),
+		Start: res.Cycle.Start.Format(billing.DateFormat), End: res.Cycle.Today.Format(billing.DateFormat),
+		ResetsOn: u.ResetsOn.Format(billing.DateFormat), DaysLeft: int(u.ResetsOn.Sub(res.Cycle.Today) / (24 * time.Hour)),
 		Mode: t["mode_"+u.Mode], In: fig(res.InBytes), Out: fig(res.OutBytes), Used: fig(u.UsedBytes),
 		Status: t["status_"+string(health.Status)], StatusClass: string(health.Status), ReadAt: res.PolledAt.Format("2006-01-02 15:04:05")}
 	p.Title = t["title"]
@@ -155,7 +156,7 @@ func renderDashboard(st *monitor.State, health monitor.Health, thresholds []int,
 		if c == nil {
 			continue
 		}
-		v := cycleView{Start: c.Cycle.Start.Format(monitor.DateFormat), End: c.Cycle.Today.Format(monitor.DateFormat),
+		v := cycleView{Start: c.Cycle.Start.Format(billing.DateFormat), End: c.Cycle.Today.Format(billing.DateFormat),
 			Total: fig(c.Usage.UsedBytes), Complete: len(c.Details(monitor.Incomplete)) == 0}
 		if c.Usage.LimitBytes > 0 {
 			v.Percent = string(ratio2(c.Usage.UsedBytes, 100, c.Usage.LimitBytes))
@@ -215,7 +216,7 @@ func dayBars(res *monitor.Result, fig func(uint64) figure) daysView {
 		return height * float64(b) / float64(peak)
 	}
 	for i, d := range res.Days {
-		b := bar{Date: d.Date.Format(monitor.DateFormat), X: float64(i)*slot + slot*0.1, W: slot * 0.8,
+		b := bar{Date: d.Date.Format(billing.DateFormat), X: float64(i)*slot + slot*0.1, W: slot * 0.8,
 			In: fig(d.InBytes), Out: fig(d.OutBytes), Today: i == n-1}
 		b.InH, b.OutH = scale(d.InBytes), scale(d.OutBytes)
 		b.InY = 120 - b.InH

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vnstat-exporter/vnstat-exporter/billing"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
@@ -21,8 +22,8 @@ import (
 func dashboardState(ifaces int) *monitor.State {
 	zone := time.FixedZone("CST", 8*3600)
 	polled := time.Date(2026, time.November, 30, 12, 0, 0, 0, zone)
-	cycle := monitor.CycleAt(polled, 15)
-	mk := func(c monitor.Cycle, seed uint64, incomplete bool) *monitor.Result {
+	cycle := billing.CycleAt(polled, 15)
+	mk := func(c billing.Cycle, seed uint64, incomplete bool) *monitor.Result {
 		r := &monitor.Result{Cycle: c, PolledAt: polled, UpdatedAt: polled.Add(-3 * time.Minute)}
 		for d := c.Start; !d.After(c.Today); d = d.AddDate(0, 0, 1) {
 			day := monitor.DayTotal{Date: d}
@@ -47,16 +48,16 @@ func dashboardState(ifaces int) *monitor.State {
 	res.InBytes += res.LiveInBytes
 	res.OutBytes += res.LiveOutBytes
 	used := res.InBytes + res.OutBytes
-	res.Usage = monitor.Usage{Mode: monitor.ModeSum, LimitBytes: 500 << 30, UsedBytes: used, CountedBytes: used,
+	res.Usage = billing.Usage{Mode: billing.ModeSum, LimitBytes: 500 << 30, UsedBytes: used, CountedBytes: used,
 		RemainingBytes: 500<<30 - used, ProjectedBytes: used * 2, ResetsOn: cycle.Next}
 	prev := cycle.Previous(15)
 	prev.Today = prev.Last()
 	res.Previous = mk(prev, 9, false)
-	res.Previous.Usage = monitor.Usage{Mode: monitor.ModeSum, LimitBytes: 500 << 30, UsedBytes: res.Previous.InBytes + res.Previous.OutBytes}
+	res.Previous.Usage = billing.Usage{Mode: billing.ModeSum, LimitBytes: 500 << 30, UsedBytes: res.Previous.InBytes + res.Previous.OutBytes}
 	earlier := prev.Previous(15)
 	earlier.Today = earlier.Last()
 	e := mk(earlier, 3, true)
-	e.Usage = monitor.Usage{Mode: monitor.ModeSum, LimitBytes: 500 << 30, UsedBytes: e.InBytes + e.OutBytes}
+	e.Usage = billing.Usage{Mode: billing.ModeSum, LimitBytes: 500 << 30, UsedBytes: e.InBytes + e.OutBytes}
 	res.Earlier = []*monitor.Result{e}
 	return &monitor.State{Result: res, LastPoll: polled}
 }

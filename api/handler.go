@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/vnstat-exporter/vnstat-exporter/billing"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
@@ -71,7 +72,7 @@ type Config struct {
 	Version string
 	// Calibrate keeps and applies a calibration; nil when there is no
 	// writable state directory to keep it in.
-	Calibrate func(monitor.Calibration) error
+	Calibrate func(billing.Calibration) error
 	// ParseSize reads the provider's count a calibration gives (a size as
 	// for QUOTA); needed with Calibrate.
 	ParseSize func(string) (uint64, error)
@@ -95,7 +96,7 @@ type Handler struct {
 	history       [sha256.Size]byte // digest of the secret path + HistoryPath
 	thresholds    []int
 	host          string
-	calibrate     func(monitor.Calibration) error
+	calibrate     func(billing.Calibration) error
 	parseSize     func(string) (uint64, error)
 	alerts        func() any
 	metricsPath   *[sha256.Size]byte
@@ -270,7 +271,7 @@ func encode(res *monitor.Result) (*encoded, error) {
 	case len(p.Details(monitor.Incomplete)) > 0:
 		enc.previousStatus = http.StatusUnprocessableEntity
 		prev = errorBody{fmt.Sprintf("vnstat does not hold every day of the previous cycle %s..%s: %s",
-			p.Cycle.Start.Format(monitor.DateFormat), p.Cycle.Today.Format(monitor.DateFormat), strings.Join(p.Details(monitor.Incomplete), "; "))}
+			p.Cycle.Start.Format(billing.DateFormat), p.Cycle.Today.Format(billing.DateFormat), strings.Join(p.Details(monitor.Incomplete), "; "))}
 	default:
 		prev = newWebhookBody(p)
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vnstat-exporter/vnstat-exporter/billing"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
@@ -40,7 +41,7 @@ func newFake(st *monitor.State) *fakeState {
 var (
 	polled     = time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
 	goodResult = &monitor.Result{
-		Cycle: monitor.Cycle{
+		Cycle: billing.Cycle{
 			Start: time.Date(2026, time.November, 1, 0, 0, 0, 0, time.UTC),
 			Today: time.Date(2026, time.November, 30, 0, 0, 0, 0, time.UTC),
 			Next:  time.Date(2026, time.December, 1, 0, 0, 0, 0, time.UTC),
@@ -53,7 +54,7 @@ var (
 		},
 		UpdatedAt: polled.Add(-5 * time.Minute),
 		PolledAt:  polled,
-		Usage: monitor.Usage{Mode: monitor.ModeSum, UsedBytes: 1074266112 + 2148270080,
+		Usage: billing.Usage{Mode: billing.ModeSum, UsedBytes: 1074266112 + 2148270080,
 			ResetsOn: time.Date(2026, time.December, 1, 0, 0, 0, 0, time.UTC)},
 	}
 )
@@ -316,7 +317,7 @@ func TestMiB(t *testing.T) {
 
 func TestWebhookQuota(t *testing.T) {
 	res := *goodResult
-	res.Usage = monitor.Usage{Mode: monitor.ModeMax, UsedBytes: 2148270080 + 110e9, OffsetBytes: 110e9, LimitBytes: 500e9,
+	res.Usage = billing.Usage{Mode: billing.ModeMax, UsedBytes: 2148270080 + 110e9, OffsetBytes: 110e9, LimitBytes: 500e9,
 		RemainingBytes: 500e9 - 2148270080 - 110e9, ProjectedBytes: 116e9 + 1, ResetsOn: time.Date(2026, time.December, 22, 0, 0, 0, 0, time.UTC)}
 	h := NewHandler(newFake(&monitor.State{Result: &res}), Config{WebhookPath: secret, PollInterval: time.Minute}, at(polled), nil)
 	body := do(t, h, http.MethodGet, secret).Body.String()
@@ -334,7 +335,7 @@ func TestWebhookQuota(t *testing.T) {
 
 func TestWebhookPreviousCycle(t *testing.T) {
 	prev := &monitor.Result{
-		Cycle: monitor.Cycle{
+		Cycle: billing.Cycle{
 			Start: time.Date(2026, time.October, 1, 0, 0, 0, 0, time.UTC),
 			Today: time.Date(2026, time.October, 31, 0, 0, 0, 0, time.UTC),
 			Next:  time.Date(2026, time.November, 1, 0, 0, 0, 0, time.UTC),
@@ -342,7 +343,7 @@ func TestWebhookPreviousCycle(t *testing.T) {
 		InBytes: 3 << 30, OutBytes: 1 << 30,
 		Interfaces: []monitor.IfaceTotal{{Name: "eth0", InBytes: 3 << 30, OutBytes: 1 << 30}},
 		PolledAt:   polled,
-		Usage:      monitor.Usage{Mode: monitor.ModeSum, UsedBytes: 4 << 30, ProjectedBytes: 4 << 30, LimitBytes: 10 << 30, RemainingBytes: 6 << 30, ResetsOn: time.Date(2026, time.November, 1, 0, 0, 0, 0, time.UTC)},
+		Usage:      billing.Usage{Mode: billing.ModeSum, UsedBytes: 4 << 30, ProjectedBytes: 4 << 30, LimitBytes: 10 << 30, RemainingBytes: 6 << 30, ResetsOn: time.Date(2026, time.November, 1, 0, 0, 0, 0, time.UTC)},
 	}
 	incomplete := *prev
 	incomplete.Problems = []monitor.Problem{{Kind: monitor.Incomplete, Interface: "eth0", Detail: "eth0: vnstat began to track it on 2026-10-12, after the cycle start 2026-10-01"}}

@@ -3,6 +3,7 @@ package api
 import (
 	"time"
 
+	"github.com/vnstat-exporter/vnstat-exporter/billing"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
@@ -74,8 +75,8 @@ func newHistoryBody(res *monitor.Result, zone *time.Location) historyBody {
 // complete when vnstat's newest save (updated) came after it ended.
 func newHistoryCycle(c *monitor.Result, updated time.Time, zone *time.Location) historyCycle {
 	h := historyCycle{
-		StartDate:  c.Cycle.Start.Format(monitor.DateFormat),
-		EndDate:    c.Cycle.Today.Format(monitor.DateFormat),
+		StartDate:  c.Cycle.Start.Format(billing.DateFormat),
+		EndDate:    c.Cycle.Today.Format(billing.DateFormat),
 		InBytes:    c.InBytes,
 		OutBytes:   c.OutBytes,
 		UsedBytes:  c.Usage.UsedBytes,
@@ -85,8 +86,8 @@ func newHistoryCycle(c *monitor.Result, updated time.Time, zone *time.Location) 
 	}
 	h.Complete = len(h.Incomplete) == 0
 	for n, d := range c.Days {
-		h.Days[n] = historyDay{Date: d.Date.Format(monitor.DateFormat), InBytes: d.InBytes, OutBytes: d.OutBytes,
-			Complete: h.Complete && !updated.Before(monitor.Midnight(d.Date.AddDate(0, 0, 1), zone))}
+		h.Days[n] = historyDay{Date: d.Date.Format(billing.DateFormat), InBytes: d.InBytes, OutBytes: d.OutBytes,
+			Complete: h.Complete && !updated.Before(billing.Midnight(d.Date.AddDate(0, 0, 1), zone))}
 	}
 	if last := len(h.Days) - 1; last >= 0 {
 		h.Days[last].InBytes += c.LiveInBytes

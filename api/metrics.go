@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/vnstat-exporter/vnstat-exporter/billing"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
@@ -106,7 +107,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.lifetime, prometheus.CounterValue, float64(i.LifetimeOutBytes), i.Name, "out")
 	}
 	midnight := func(d time.Time) float64 {
-		return float64(monitor.Midnight(d, res.Location()).Unix())
+		return float64(billing.Midnight(d, res.Location()).Unix())
 	}
 	gauge(c.cycleStart, midnight(res.Cycle.Start))
 	gauge(c.cycleReset, midnight(res.Cycle.Next))

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/vnstat-exporter/vnstat-exporter/billing"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
@@ -69,7 +70,7 @@ func TestMetricsEqualWebhook(t *testing.T) {
 	res := *goodResult
 	res.Interfaces = slices.Clone(res.Interfaces)
 	res.Interfaces[0].LifetimeInBytes, res.Interfaces[0].LifetimeOutBytes = 9_000_000_000_123, 4_000_000_000_456
-	res.Usage = monitor.Usage{Mode: monitor.ModeSum, UsedBytes: 3222536192 + 110e9, OffsetBytes: 110e9, LimitBytes: 500e9,
+	res.Usage = billing.Usage{Mode: billing.ModeSum, UsedBytes: 3222536192 + 110e9, OffsetBytes: 110e9, LimitBytes: 500e9,
 		RemainingBytes: 500e9 - 3222536192 - 110e9, ProjectedBytes: 120e9, ResetsOn: time.Date(2026, time.December, 1, 0, 0, 0, 0, time.UTC)}
 	st := &monitor.State{Result: &res, LastPoll: polled, PollDuration: 25 * time.Millisecond, PollErrors: 3}
 	h := NewHandler(newFake(st), Config{WebhookPath: secret, MetricsPath: secret + "/metrics", PollInterval: time.Minute, Version: "1.2.3"},

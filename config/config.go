@@ -14,8 +14,7 @@ import (
 
 	"github.com/dustin/go-humanize"
 	"github.com/go-playground/validator/v10"
-
-	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+	"github.com/vnstat-exporter/vnstat-exporter/billing"
 )
 
 // DefaultWebhookPath is the webhook path the Python original shipped with.
@@ -306,7 +305,7 @@ func Vars() []Var {
 			"how usage is counted against the quota",
 			func(c *Config, v string, _ input) bool {
 				c.BillingMode = v
-				return slices.Contains(monitor.Modes, v)
+				return slices.Contains(billing.Modes, v)
 			}},
 		{"USED_OFFSET", "used-offset", "", "a size as for QUOTA, 0 or more; needs USED_OFFSET_CYCLE",
 			"traffic the provider counted before vnstat did, added to the usage of one cycle",

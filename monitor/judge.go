@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/vnstat-exporter/vnstat-exporter/billing"
 )
 
 // Pure judgements on what vnstat's database says, each with the reason a
@@ -161,13 +163,13 @@ const (
 // gaps says why an interface's rows do not cover the days of cycle c that
 // need says (through c.Today, but not beyond today or vnstat's last
 // save), or returns "".
-func gaps(i Interface, c Cycle, today time.Time, vc VnstatConfig, need coverage) string {
+func gaps(i Interface, c billing.Cycle, today time.Time, vc VnstatConfig, need coverage) string {
 	created := i.Created.Date()
 	from := c.Start
 	if created.After(from) {
 		if need == wholeCycle {
 			return fmt.Sprintf("%s: vnstat began to track it on %s, after the cycle start %s",
-				i.Name, created.Format(DateFormat), c.Start.Format(DateFormat))
+				i.Name, created.Format(billing.DateFormat), c.Start.Format(billing.DateFormat))
 		}
 		from = created
 	}
@@ -188,7 +190,7 @@ func gaps(i Interface, c Cycle, today time.Time, vc VnstatConfig, need coverage)
 		// vnstatd deletes rows dated before today minus DailyDays.
 		if kept := today.AddDate(0, 0, -vc.DailyDays); from.Before(kept) {
 			return fmt.Sprintf("%s: vnstat keeps %d days of daily rows (DailyDays), so rows before %s are gone (cycle start %s)",
-				i.Name, vc.DailyDays, kept.Format(DateFormat), c.Start.Format(DateFormat))
+				i.Name, vc.DailyDays, kept.Format(billing.DateFormat), c.Start.Format(billing.DateFormat))
 		}
 	}
 	if !vc.TrafficlessEntries || i.Updated == i.Created {
@@ -209,7 +211,7 @@ func gaps(i Interface, c Cycle, today time.Time, vc VnstatConfig, need coverage)
 		if !have[d] {
 			n++
 			if len(missing) < 3 {
-				missing = append(missing, d.Format(DateFormat))
+				missing = append(missing, d.Format(billing.DateFormat))
 			}
 		}
 	}

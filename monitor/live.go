@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/vnstat-exporter/vnstat-exporter/billing"
 )
 
 // sampleMargin is how far before a save a kernel sample must be taken to
@@ -97,7 +99,7 @@ func liveDelta(s savedState, link Link, ok bool, first linkSample, changed time.
 // the link tracker and logging, at debug level, why an interface gets no
 // live part when that changes.
 func (p *Poller) live(base *Result, links []Link, now time.Time) *Result {
-	p.tracker.update(links, now, slotAfter(Midnight(now.In(p.zone), p.zone)))
+	p.tracker.update(links, now, slotAfter(billing.Midnight(now.In(p.zone), p.zone)))
 	saved := p.aged(p.saved, now)
 	if p.foreign {
 		// The links are not the host's: their counters say nothing.
@@ -186,7 +188,7 @@ func topUp(base *Result, saved map[string]savedState, links []Link, tr linkTrack
 	for _, l := range links {
 		byName[l.Name] = l
 	}
-	start := slotAfter(Midnight(res.Cycle.Start, zone))
+	start := slotAfter(billing.Midnight(res.Cycle.Start, zone))
 	var prev *Result // the previous cycle, once it gets a live part
 	whys := make(map[string]string, len(saved))
 	for n := range res.Interfaces {
@@ -212,7 +214,7 @@ func topUp(base *Result, saved map[string]savedState, links []Link, tr linkTrack
 					// At the seam: the new cycle gets nothing yet.
 					before := atSeam(s, link, tr.beforeMidnight[i.Name], start, rx, tx)
 					cur = [2]uint64{}
-					if p := base.Previous; p != nil && !s.Updated.Before(Midnight(p.Cycle.Start, zone)) {
+					if p := base.Previous; p != nil && !s.Updated.Before(billing.Midnight(p.Cycle.Start, zone)) {
 						if prev == nil {
 							prev = clonePrevious(p)
 						}
@@ -240,9 +242,9 @@ func topUp(base *Result, saved map[string]savedState, links []Link, tr linkTrack
 		res.InBytes = addSat(res.InBytes, i.InBytes)
 		res.OutBytes = addSat(res.OutBytes, i.OutBytes)
 	}
-	res.Usage = withLive(res.InBytes, res.OutBytes, res.LiveInBytes, res.LiveOutBytes, cfg.Quota, res.Cycle, now.In(zone), running)
+	res.Usage = billing.MeasureLive(res.InBytes, res.OutBytes, res.LiveInBytes, res.LiveOutBytes, cfg.Quota, res.Cycle, now.In(zone), false)
 	if prev != nil {
-		prev.Usage = withLive(prev.InBytes, prev.OutBytes, prev.LiveInBytes, prev.LiveOutBytes, cfg.Quota, prev.Cycle, now.In(zone), ended)
+		prev.Usage = billing.MeasureLive(prev.InBytes, prev.OutBytes, prev.LiveInBytes, prev.LiveOutBytes, cfg.Quota, prev.Cycle, now.In(zone), true)
 		res.Previous = prev
 	}
 	return &res, whys
@@ -331,7 +333,7 @@ func (p *Poller) Sample(ctx context.Context) error {
 		return nil
 	}
 	now := p.now()
-	if today := CycleAt(now.In(p.zone), p.cfg.StartDay).Today; today != CycleAt(st.LastPoll.In(p.zone), p.cfg.StartDay).Today {
+	if today := billing.CycleAt(now.In(p.zone), p.cfg.StartDay).Today; today != billing.CycleAt(st.LastPoll.In(p.zone), p.cfg.StartDay).Today {
 		return p.Poll(ctx)
 	}
 	if p.noteStep(now) || p.mustRead() {

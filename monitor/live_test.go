@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vnstat-exporter/vnstat-exporter/billing"
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
 
@@ -158,7 +159,7 @@ func TestLiveAfterVnstatAdd(t *testing.T) {
 	added := time.Date(2026, time.November, 30, 11, 58, 0, 0, time.UTC)
 	now := added.Add(time.Minute)
 	links := &fakeLinks{links: []Link{{Name: "eth0", Index: 2, Kind: "device", ParentBus: "virtio", RxBytes: 634 << 20, TxBytes: 20 << 20}}}
-	p, v := newTestPoller(t, PollerConfig{StartDay: 1, Live: true, Quota: Quota{Limit: 500 << 20}}, links.links, &now,
+	p, v := newTestPoller(t, PollerConfig{StartDay: 1, Live: true, Quota: billing.Quota{Limit: 500 << 20}}, links.links, &now,
 		[]vnstattest.Iface{{Name: "eth0", Created: added, Updated: added}})
 	p.links = links
 	if err := p.Poll(context.Background()); err != nil {
@@ -269,7 +270,7 @@ func TestLiveAtCycleSeam(t *testing.T) {
 	check := func(t *testing.T, res *Result, in, live, prevIn, prevOut, prevLive uint64, withheld string, settled bool) {
 		t.Helper()
 		if res.Cycle.Start != nov1 || res.InBytes != in || res.LiveInBytes != live {
-			t.Errorf("cycle %s: in %d (live %d), want %d (live %d)", res.Cycle.Start.Format(DateFormat), res.InBytes, res.LiveInBytes, in, live)
+			t.Errorf("cycle %s: in %d (live %d), want %d (live %d)", res.Cycle.Start.Format(billing.DateFormat), res.InBytes, res.LiveInBytes, in, live)
 		}
 		p := res.Previous
 		if p.InBytes != prevIn || p.OutBytes != prevOut || p.LiveInBytes != prevLive || p.Usage.UsedBytes != prevIn+prevOut {
@@ -293,7 +294,7 @@ func TestLiveAtCycleSeam(t *testing.T) {
 			t.Fatal(err)
 		}
 		if res := p.State().Result; res.Cycle.Start != oct1 || res.LiveInBytes != 600 || res.LiveOutBytes != 200 {
-			t.Fatalf("before midnight: cycle %s live %d/%d, want October's with 600/200", res.Cycle.Start.Format(DateFormat), res.LiveInBytes, res.LiveOutBytes)
+			t.Fatalf("before midnight: cycle %s live %d/%d, want October's with 600/200", res.Cycle.Start.Format(billing.DateFormat), res.LiveInBytes, res.LiveOutBytes)
 		}
 		now = time.Date(2026, time.November, 1, 0, 0, 0, 500_000_000, time.UTC)
 		fl.links = link(10_000, 20_000)
@@ -356,7 +357,7 @@ func TestSlotAfter(t *testing.T) {
 		offset int // seconds east of UTC
 		want   time.Duration
 	}{{0, 0}, {8 * 3600, 0}, {5*3600 + 45*60, 0}, {-(3*3600 + 30*60), 0}, {150, 150 * time.Second}, {-150, 150 * time.Second}, {7, 7 * time.Second}, {-7, 293 * time.Second}} {
-		m := Midnight(time.Date(2026, time.November, 1, 0, 0, 0, 0, time.UTC), time.FixedZone("Z", tt.offset))
+		m := billing.Midnight(time.Date(2026, time.November, 1, 0, 0, 0, 0, time.UTC), time.FixedZone("Z", tt.offset))
 		if got := slotAfter(m).Sub(m); got != tt.want {
 			t.Errorf("offset %d s: the day ends %v after midnight, want %v", tt.offset, got, tt.want)
 		}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/vnstat-exporter/vnstat-exporter/billing"
 )
 
 // TestCountingSince: a cycle is partial when vnstat began to track a
@@ -17,7 +18,7 @@ func TestCountingSince(t *testing.T) {
 	tests := []struct {
 		name    string
 		created []time.Time
-		usage   Usage
+		usage   billing.Usage
 		since   time.Time
 		names   []string
 		note    string
@@ -28,14 +29,14 @@ func TestCountingSince(t *testing.T) {
 			note: "vnstat began counting if0 at 2026-11-17T09:00:00+08:00, after this cycle began on 2026-11-17: traffic before then is not in these totals; " +
 				"to count it against the quota, set USED_OFFSET (with USED_OFFSET_CYCLE=2026-11-17) to what the provider counted before, or run vnstat-exporter calibrate with the provider's usage"},
 		{name: "two tracked late: the later one", created: []time.Time{at(20, 1), at(25, 3)}, since: at(25, 3), names: []string{"if0", "if1"}},
-		{name: "offset set", created: []time.Time{at(20, 1)}, usage: Usage{OffsetBytes: 5}, since: at(20, 1), names: []string{"if0"},
+		{name: "offset set", created: []time.Time{at(20, 1)}, usage: billing.Usage{OffsetBytes: 5}, since: at(20, 1), names: []string{"if0"},
 			note: "vnstat began counting if0 at 2026-11-20T01:00:00+08:00, after this cycle began on 2026-11-17: traffic before then is not in these totals; the usage includes USED_OFFSET"},
-		{name: "calibrated", created: []time.Time{at(20, 1)}, usage: Usage{Calibration: &Calibration{}}, since: at(20, 1), names: []string{"if0"},
+		{name: "calibrated", created: []time.Time{at(20, 1)}, usage: billing.Usage{Calibration: &billing.Calibration{}}, since: at(20, 1), names: []string{"if0"},
 			note: "vnstat began counting if0 at 2026-11-20T01:00:00+08:00, after this cycle began on 2026-11-17: traffic before then is not in these totals; the usage includes it through the calibration"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := &Result{Cycle: Cycle{Start: start, Today: civil(2026, time.November, 30)}, PolledAt: at(30, 12), Usage: tt.usage}
+			r := &Result{Cycle: billing.Cycle{Start: start, Today: civil(2026, time.November, 30)}, PolledAt: at(30, 12), Usage: tt.usage}
 			for n, c := range tt.created {
 				r.Interfaces = append(r.Interfaces, IfaceTotal{Name: "if" + string(rune('0'+n)), Created: c})
 			}
@@ -75,7 +76,7 @@ func TestCountingSinceUseUTC(t *testing.T) {
 		ifaces[0].Created = tt.created
 		links := []Link{{Name: "eth0", Index: 2, Kind: "device", ParentBus: "virtio"}}
 		res := pollOnce(t, ifaces, PollerConfig{StartDay: 15, Local: tt.local, Vnstat: vc}, links, time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC).In(tt.local))
-		if got := Midnight(res.Cycle.Start, res.Location()); !got.Equal(time.Date(2026, time.November, 15, 0, 0, 0, 0, time.UTC)) {
+		if got := billing.Midnight(res.Cycle.Start, res.Location()); !got.Equal(time.Date(2026, time.November, 15, 0, 0, 0, 0, time.UTC)) {
 			t.Errorf("%s: the cycle began at %s, want 00:00 UTC", tt.local, got)
 		}
 		if _, names := res.CountingSince(); (names != nil) != tt.partial {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/vnstat-exporter/vnstat-exporter/billing"
 )
 
 // Vnstat reads vnstat's database: every interface, and the daily rows from
@@ -21,7 +23,7 @@ type Vnstat interface {
 type Result struct {
 	// Cycle is the billing cycle the totals are for; they run from
 	// Cycle.Start through Cycle.Today.
-	Cycle Cycle
+	Cycle billing.Cycle
 	// InBytes and OutBytes are the sums over Interfaces.
 	InBytes, OutBytes uint64
 	// Interfaces are the reported interfaces with their own sums, by name.
@@ -40,7 +42,7 @@ type Result struct {
 	// ForeignNamespace, ZoneMismatch), a stalled vnstatd (VnstatdStalled).
 	Problems []Problem
 	// Usage is the cycle's traffic counted against the quota.
-	Usage Usage
+	Usage billing.Usage
 	// Previous is the whole cycle before this one, from the same poll; its
 	// Incomplete problems say why its sums cannot be trusted, if they
 	// cannot. Nil in a Previous itself.
@@ -129,7 +131,7 @@ type PollerConfig struct {
 	Retry time.Duration
 	// Quota is how usage is counted; its zero value counts in + out
 	// without an allowance.
-	Quota Quota
+	Quota billing.Quota
 	// Vnstat is vnstat's own configuration: how long it keeps daily rows,
 	// whether it writes rows for idle days, its time zone.
 	Vnstat VnstatConfig
@@ -160,7 +162,7 @@ type Poller struct {
 	state   atomic.Pointer[State]
 	trigger chan struct{}
 	reload  chan Reload
-	calib   chan Calibration
+	calib   chan billing.Calibration
 
 	// Owned by the goroutine that polls and samples.
 	base     *Result               // the last good poll, without live top-up
@@ -203,7 +205,7 @@ func NewPoller(cfg PollerConfig, v Vnstat, links LinkLister, now func() time.Tim
 		cfg.Local = time.Local
 	}
 	p := &Poller{cfg: cfg, vnstat: v, links: links, now: now, logger: logger,
-		trigger: make(chan struct{}, 1), reload: make(chan Reload, 1), calib: make(chan Calibration, 1), nics: map[string]bool{}, logged: map[string]string{}, held: map[string]heldLifetime{}, bursts: burstWatch{},
+		trigger: make(chan struct{}, 1), reload: make(chan Reload, 1), calib: make(chan billing.Calibration, 1), nics: map[string]bool{}, logged: map[string]string{}, held: map[string]heldLifetime{}, bursts: burstWatch{},
 		zone: cfg.Vnstat.Location(cfg.Local), tracker: newLinkTracker(), seen: map[string]firstSeen{}}
 	p.mono = monotonic(now)
 	p.state.Store(&State{})
@@ -239,7 +241,7 @@ func (p *Poller) Reload(r Reload) {
 // Calibrate hands Run a calibration, applied from the poll that follows at
 // once; it does not block, and of calibrations that arrive during a poll
 // the latest wins. Call it before Run to apply one saved earlier.
-func (p *Poller) Calibrate(c Calibration) {
+func (p *Poller) Calibrate(c billing.Calibration) {
 	latest(p.calib, c)
 }
 
@@ -318,7 +320,7 @@ func (p *Poller) Run(ctx context.Context) error {
 			poll()
 		case c := <-p.calib:
 			p.cfg.Quota.Calibration = &c
-			p.logger.Info("calibrated", "cycle_start", c.Cycle.Format(DateFormat), "provider_bytes", c.ProviderBytes,
+			p.logger.Info("calibrated", "cycle_start", c.Cycle.Format(billing.DateFormat), "provider_bytes", c.ProviderBytes,
 				"counted_bytes", c.CountedBytes, "offset_bytes", c.OffsetBytes, "source", c.Source)
 			poll()
 		case <-sample:
@@ -353,7 +355,7 @@ func (p *Poller) Poll(ctx context.Context) error {
 	} else {
 		next.Result = res
 		p.logger.Info("polled vnstat",
-			"cycle_start", res.Cycle.Start.Format(DateFormat), "through", res.Cycle.Today.Format(DateFormat),
+			"cycle_start", res.Cycle.Start.Format(billing.DateFormat), "through", res.Cycle.Today.Format(billing.DateFormat),
 			"in_bytes", res.InBytes, "out_bytes", res.OutBytes, "live_in_bytes", res.LiveInBytes, "live_out_bytes", res.LiveOutBytes,
 			"used_bytes", res.Usage.UsedBytes, "interfaces", len(res.Interfaces))
 		for _, pr := range res.Problems {
@@ -382,7 +384,7 @@ func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, []Link, erro
 	foreign := foreignNamespace(links, p.cfg.Interfaces)
 	// One read serves this cycle and the previous one. The zone is judged
 	// after the read, so a day more is read in case it moves the cycle.
-	cycle := CycleAt(now.In(p.zone), p.cfg.StartDay)
+	cycle := billing.CycleAt(now.In(p.zone), p.cfg.StartDay)
 	from := cycle.Previous(p.cfg.StartDay).Start.AddDate(0, 0, -1)
 	// Earlier cycles, as far as vnstat keeps daily rows (a year at most).
 	keep := 366
@@ -435,7 +437,7 @@ func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, []Link, erro
 	if foreign != "" {
 		links = nil
 	}
-	res.Previous.Settled = settled(res.Interfaces, links, foreign == "", slotAfter(Midnight(res.Cycle.Start, p.zone)))
+	res.Previous.Settled = settled(res.Interfaces, links, foreign == "", slotAfter(billing.Midnight(res.Cycle.Start, p.zone)))
 	p.base, p.saved = res, saved
 	p.foreign, p.liveOff = foreign != "", foreign+zoneWarning
 	p.zoneInferred = zoneWarning != ""
@@ -443,14 +445,14 @@ func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, []Link, erro
 }
 
 // logOffset says once, at info, that USED_OFFSET does not count in cycle.
-func (p *Poller) logOffset(q Quota, cycle Cycle) {
+func (p *Poller) logOffset(q billing.Quota, cycle billing.Cycle) {
 	note := ""
 	if q.Offset > 0 && !q.OffsetCycle.Equal(cycle.Start) {
-		note = q.OffsetCycle.Format(DateFormat) + "/" + cycle.Start.Format(DateFormat)
+		note = q.OffsetCycle.Format(billing.DateFormat) + "/" + cycle.Start.Format(billing.DateFormat)
 	}
 	p.logChange("offset", note, func() {
 		p.logger.Info("USED_OFFSET belongs to another cycle; ignoring it",
-			"offset_cycle", q.OffsetCycle.Format(DateFormat), "cycle_start", cycle.Start.Format(DateFormat))
+			"offset_cycle", q.OffsetCycle.Format(billing.DateFormat), "cycle_start", cycle.Start.Format(billing.DateFormat))
 	})
 }
 
@@ -489,7 +491,7 @@ func (p *Poller) logChoice(ch choice) {
 // the cycle's start, by name; else the zero time and nil. Traffic before
 // then is in no total (USED_OFFSET or a calibration adds it to the usage).
 func (r *Result) CountingSince() (time.Time, []string) {
-	start := Midnight(r.Cycle.Start, r.Location())
+	start := billing.Midnight(r.Cycle.Start, r.Location())
 	var since time.Time
 	var names []string
 	for _, i := range r.Interfaces {
@@ -519,12 +521,12 @@ func (r *Result) PartialNote(since time.Time, names []string) string {
 		return ""
 	}
 	note := fmt.Sprintf("vnstat began counting %s at %s, after this cycle began on %s: traffic before then is not in these totals",
-		strings.Join(names, ", "), since.Format(time.RFC3339), r.Cycle.Start.Format(DateFormat))
+		strings.Join(names, ", "), since.Format(time.RFC3339), r.Cycle.Start.Format(billing.DateFormat))
 	switch u := r.Usage; {
 	case u.Calibration != nil:
 		return note + "; the usage includes it through the calibration"
 	case u.OffsetBytes != 0:
 		return note + "; the usage includes USED_OFFSET"
 	}
-	return note + "; to count it against the quota, set USED_OFFSET (with USED_OFFSET_CYCLE=" + r.Cycle.Start.Format(DateFormat) + ") to what the provider counted before, or run vnstat-exporter calibrate with the provider's usage"
+	return note + "; to count it against the quota, set USED_OFFSET (with USED_OFFSET_CYCLE=" + r.Cycle.Start.Format(billing.DateFormat) + ") to what the provider counted before, or run vnstat-exporter calibrate with the provider's usage"
 }

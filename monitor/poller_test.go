@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/vnstat-exporter/vnstat-exporter/billing"
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
 
@@ -63,7 +64,7 @@ func TestPollSumsTheCycle(t *testing.T) {
 				wantFrom = kept
 			}
 			if !v.from.Equal(wantFrom) {
-				t.Errorf("read rows from %s, want %s", v.from.Format(DateFormat), wantFrom.Format(DateFormat))
+				t.Errorf("read rows from %s, want %s", v.from.Format(billing.DateFormat), wantFrom.Format(billing.DateFormat))
 			}
 			in, out, per := wantTotals(ifaces, tt.report, tt.start, today)
 			if in == 0 || out == 0 {
@@ -73,9 +74,9 @@ func TestPollSumsTheCycle(t *testing.T) {
 			if got.Zone == nil || got.Zone.String() != "UTC" {
 				t.Errorf("zone %v, want vnstatd's, UTC", got.Zone)
 			}
-			got.Previous, got.Usage, got.Earlier, got.Zone = nil, Usage{}, nil, nil
+			got.Previous, got.Usage, got.Earlier, got.Zone = nil, billing.Usage{}, nil, nil
 			want := &Result{
-				Cycle:      Cycle{Start: tt.start, Today: today, Next: st.Result.Cycle.Next},
+				Cycle:      billing.Cycle{Start: tt.start, Today: today, Next: st.Result.Cycle.Next},
 				InBytes:    in,
 				OutBytes:   out,
 				Interfaces: per,
@@ -93,7 +94,7 @@ func TestPollSumsTheCycle(t *testing.T) {
 			if diff := cmp.Diff(want, &got); diff != "" {
 				t.Errorf("result (-want +got):\n%s", diff)
 			}
-			if u := st.Result.Usage; u.Mode != ModeSum || u.UsedBytes != in+out {
+			if u := st.Result.Usage; u.Mode != billing.ModeSum || u.UsedBytes != in+out {
 				t.Errorf("usage %+v, want sum %d", u, in+out)
 			}
 		})
@@ -114,7 +115,7 @@ func TestPollPreviousCycle(t *testing.T) {
 		startDay    int
 		ifaces      []vnstattest.Iface
 		interfaces  []string
-		quota       Quota
+		quota       billing.Quota
 		vnstat      VnstatConfig
 		first, last time.Time
 		incomplete  string
@@ -129,7 +130,7 @@ func TestPollPreviousCycle(t *testing.T) {
 			first: vnstattest.Date(2026, time.October, 15), last: vnstattest.Date(2026, time.November, 14),
 			incomplete: "veth1: vnstat began to track it on 2026-11-20"},
 		{name: "the offset stands for the days before tracking", startDay: 15, interfaces: []string{"veth1"},
-			quota: Quota{Offset: 5 << 30, OffsetCycle: vnstattest.Date(2026, time.October, 15)},
+			quota: billing.Quota{Offset: 5 << 30, OffsetCycle: vnstattest.Date(2026, time.October, 15)},
 			first: vnstattest.Date(2026, time.October, 15), last: vnstattest.Date(2026, time.November, 14)},
 		{name: "no rows while vnstatd ran with TrafficlessEntries 1", startDay: 1, ifaces: short,
 			first: vnstattest.Date(2026, time.October, 1), last: vnstattest.Date(2026, time.October, 31),
@@ -154,7 +155,7 @@ func TestPollPreviousCycle(t *testing.T) {
 			}
 			prev := p.State().Result.Previous
 			if !prev.Cycle.Start.Equal(tt.first) || !prev.Cycle.Today.Equal(tt.last) || !prev.Cycle.Next.Equal(tt.last.AddDate(0, 0, 1)) {
-				t.Errorf("previous cycle %v, want %s..%s", prev.Cycle, tt.first.Format(DateFormat), tt.last.Format(DateFormat))
+				t.Errorf("previous cycle %v, want %s..%s", prev.Cycle, tt.first.Format(billing.DateFormat), tt.last.Format(billing.DateFormat))
 			}
 			names := tt.interfaces
 			if names == nil {
@@ -314,11 +315,11 @@ func TestPollAfterMidnightUsesNewCycle(t *testing.T) {
 	if err := p.Poll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if got := p.State().Result.Cycle.Start.Format(DateFormat); got != "2026-10-28" {
+	if got := p.State().Result.Cycle.Start.Format(billing.DateFormat); got != "2026-10-28" {
 		t.Fatalf("cycle start before midnight = %s", got)
 	}
 	// The previous cycle starts 2026-09-28; vnstat keeps 62 days of rows.
-	if got := v.from.Format(DateFormat); got != "2026-09-26" {
+	if got := v.from.Format(billing.DateFormat); got != "2026-09-26" {
 		t.Errorf("read from %s, want 2026-09-26", got)
 	}
 
@@ -330,7 +331,7 @@ func TestPollAfterMidnightUsesNewCycle(t *testing.T) {
 	start := vnstattest.Date(2026, time.November, 28)
 	in, out, _ := wantTotals(ifaces, []string{"eth0", "wlo1"}, start, start)
 	if res.Cycle.Start != start || res.InBytes != in || res.OutBytes != out {
-		t.Errorf("after midnight: cycle %s totals %d/%d, want %s %d/%d", res.Cycle.Start.Format(DateFormat), res.InBytes, res.OutBytes, start.Format(DateFormat), in, out)
+		t.Errorf("after midnight: cycle %s totals %d/%d, want %s %d/%d", res.Cycle.Start.Format(billing.DateFormat), res.InBytes, res.OutBytes, start.Format(billing.DateFormat), in, out)
 	}
 }
 
@@ -474,8 +475,8 @@ func TestPollEarlierCycles(t *testing.T) {
 	// Rows are read from 2026-09-29: vnstat keeps no older ones.
 	in, out, _ := wantTotals(ifaces, []string{"eth0"}, vnstattest.Date(2026, time.September, 29), last)
 	if e.Cycle.Start != start || e.Cycle.Today != last || e.InBytes != in || e.OutBytes != out || e.Usage.UsedBytes != in+out {
-		t.Errorf("earlier cycle %s..%s %d/%d, want %s..%s %d/%d", e.Cycle.Start.Format(DateFormat), e.Cycle.Today.Format(DateFormat),
-			e.InBytes, e.OutBytes, start.Format(DateFormat), last.Format(DateFormat), in, out)
+		t.Errorf("earlier cycle %s..%s %d/%d, want %s..%s %d/%d", e.Cycle.Start.Format(billing.DateFormat), e.Cycle.Today.Format(billing.DateFormat),
+			e.InBytes, e.OutBytes, start.Format(billing.DateFormat), last.Format(billing.DateFormat), in, out)
 	}
 	if d := e.Details(Incomplete); len(d) != 1 || !strings.Contains(d[0], "DailyDays") {
 		t.Errorf("earlier cycle's gaps %q, want the rows DailyDays deleted", d)
@@ -487,8 +488,8 @@ func TestPollEarlierCycles(t *testing.T) {
 			sout += d.OutBytes
 		}
 		if sin != c.InBytes || sout != c.OutBytes || c.Days[0].Date != c.Cycle.Start || c.Days[len(c.Days)-1].Date != c.Cycle.Today {
-			t.Errorf("cycle %s: days sum to %d/%d over %s..%s, totals %d/%d", c.Cycle.Start.Format(DateFormat), sin, sout,
-				c.Days[0].Date.Format(DateFormat), c.Days[len(c.Days)-1].Date.Format(DateFormat), c.InBytes, c.OutBytes)
+			t.Errorf("cycle %s: days sum to %d/%d over %s..%s, totals %d/%d", c.Cycle.Start.Format(billing.DateFormat), sin, sout,
+				c.Days[0].Date.Format(billing.DateFormat), c.Days[len(c.Days)-1].Date.Format(billing.DateFormat), c.InBytes, c.OutBytes)
 		}
 	}
 }
@@ -510,11 +511,11 @@ func TestPollEarlierCyclesBeyondAYear(t *testing.T) {
 	from := vnstattest.Date(2025, time.November, 29) // 366 days back
 	for _, e := range res.Earlier {
 		if partial := e.Cycle.Start.Before(from); partial != (len(e.Details(Incomplete)) > 0) {
-			t.Errorf("cycle %s..%s: incomplete %q", e.Cycle.Start.Format(DateFormat), e.Cycle.Today.Format(DateFormat), e.Details(Incomplete))
+			t.Errorf("cycle %s..%s: incomplete %q", e.Cycle.Start.Format(billing.DateFormat), e.Cycle.Today.Format(billing.DateFormat), e.Details(Incomplete))
 		}
 	}
 	if oldest := res.Earlier[len(res.Earlier)-1]; !oldest.Cycle.Start.Before(from) {
-		t.Errorf("the oldest earlier cycle starts %s, not before the rows read (%s)", oldest.Cycle.Start.Format(DateFormat), from.Format(DateFormat))
+		t.Errorf("the oldest earlier cycle starts %s, not before the rows read (%s)", oldest.Cycle.Start.Format(billing.DateFormat), from.Format(billing.DateFormat))
 	}
 }
 

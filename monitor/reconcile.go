@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/vnstat-exporter/vnstat-exporter/billing"
 )
 
 // The pure core of a poll: which interfaces to report, which zone vnstatd
@@ -148,7 +150,7 @@ func judgeZone(snap *Snapshot, base *time.Location, useUTC bool, cur *time.Locat
 // live part is off.
 func reconcile(snap *Snapshot, ch choice, off *Problem, cfg PollerConfig, zone *time.Location, now time.Time) (*Result, map[string]savedState, error) {
 	local := now.In(zone)
-	cycle := CycleAt(local, cfg.StartDay)
+	cycle := billing.CycleAt(local, cfg.StartDay)
 	previous := cycle.Previous(cfg.StartDay)
 	previous.Today = previous.Last()
 
@@ -165,7 +167,7 @@ func reconcile(snap *Snapshot, ch choice, off *Problem, cfg PollerConfig, zone *
 	// A past cycle must be whole: vnstat must have held every day of it,
 	// unless the offset stands for what it had not yet counted.
 	need := wholeCycle
-	if q.explains(previous.Start) {
+	if q.Explains(previous.Start) {
 		need = sinceTracked
 	}
 	res.Previous, err = total(snap, ch.names, previous, cycle.Today, cfg.Vnstat, zone, need)
@@ -178,7 +180,7 @@ func reconcile(snap *Snapshot, ch choice, off *Problem, cfg PollerConfig, zone *
 			res.Previous.Problems = append(res.Previous.Problems, pr)
 		}
 	}
-	res.Previous.Usage = usage(res.Previous.InBytes, res.Previous.OutBytes, q, previous, local, ended)
+	res.Previous.Usage = billing.Measure(res.Previous.InBytes, res.Previous.OutBytes, q, previous, local, true)
 	for c := previous; len(res.Earlier) < MaxEarlier; {
 		c = c.Previous(cfg.StartDay)
 		c.Today = c.Last()
@@ -192,10 +194,10 @@ func reconcile(snap *Snapshot, ch choice, off *Problem, cfg PollerConfig, zone *
 		if c.Start.Before(snap.From) && len(e.Details(Incomplete)) == 0 {
 			// Rows kept beyond a year (DailyDays -1) were not read.
 			e.Problems = append(e.Problems, Problem{Incomplete, "", fmt.Sprintf(
-				"rows before %s were not read (a year at most; cycle start %s)", snap.From.Format(DateFormat), c.Start.Format(DateFormat))})
+				"rows before %s were not read (a year at most; cycle start %s)", snap.From.Format(billing.DateFormat), c.Start.Format(billing.DateFormat))})
 		}
 		e.PolledAt = now
-		e.Usage = usage(e.InBytes, e.OutBytes, q, c, local, ended)
+		e.Usage = billing.Measure(e.InBytes, e.OutBytes, q, c, local, true)
 		res.Earlier = append(res.Earlier, e)
 	}
 
@@ -210,7 +212,7 @@ func reconcile(snap *Snapshot, ch choice, off *Problem, cfg PollerConfig, zone *
 
 // total sums the daily rows of the named interfaces over the cycle, and
 // says which sums miss days (see gaps) as of today.
-func total(snap *Snapshot, names []string, cycle Cycle, today time.Time, vc VnstatConfig, zone *time.Location, need coverage) (*Result, error) {
+func total(snap *Snapshot, names []string, cycle billing.Cycle, today time.Time, vc VnstatConfig, zone *time.Location, need coverage) (*Result, error) {
 	res := &Result{Cycle: cycle, Zone: zone}
 	var overflow bool
 	res.Days = make([]DayTotal, int(cycle.Today.Sub(cycle.Start)/(24*time.Hour))+1)
@@ -257,4 +259,17 @@ func total(snap *Snapshot, names []string, cycle Cycle, today time.Time, vc Vnst
 	}
 	slices.SortFunc(res.Interfaces, func(a, b IfaceTotal) int { return strings.Compare(a.Name, b.Name) })
 	return res, nil
+}
+
+func addSat(a, b uint64) uint64 {
+	s, carry := bits.Add64(a, b, 0)
+	if carry != 0 {
+		return ^uint64(0)
+	}
+	return s
+}
+
+// civil is the civil date y-m-d, held as midnight UTC.
+func civil(y int, m time.Month, d int) time.Time {
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vnstat-exporter/vnstat-exporter/billing"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc"
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
@@ -88,7 +89,7 @@ func TestAgreesWithVnstat(t *testing.T) {
 				}
 				if c.InBytes != in || c.OutBytes != out {
 					t.Errorf("db %d (today %s) START_DAY %d cycle %s..%s: %d/%d, vnstat prints %d/%d",
-						db, today.Format(monitor.DateFormat), startDay, c.Cycle.Start.Format(monitor.DateFormat), c.Cycle.Today.Format(monitor.DateFormat), c.InBytes, c.OutBytes, in, out)
+						db, today.Format(billing.DateFormat), startDay, c.Cycle.Start.Format(billing.DateFormat), c.Cycle.Today.Format(billing.DateFormat), c.InBytes, c.OutBytes, in, out)
 				}
 			}
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/vnstat-exporter/vnstat-exporter/alert"
 	"github.com/vnstat-exporter/vnstat-exporter/api"
+	"github.com/vnstat-exporter/vnstat-exporter/billing"
 	"github.com/vnstat-exporter/vnstat-exporter/config"
 	"github.com/vnstat-exporter/vnstat-exporter/linksrc"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
@@ -73,7 +74,7 @@ func (m *Main) Open() error {
 	}
 	if m.Dir != nil {
 		apiCfg.ParseSize = config.ParseSize
-		apiCfg.Calibrate = func(c monitor.Calibration) error {
+		apiCfg.Calibrate = func(c billing.Calibration) error {
 			if err := m.Dir.KeepCalibration(c); err != nil {
 				return err
 			}
@@ -94,13 +95,13 @@ func (m *Main) Open() error {
 // calibration kept in STATE_DIR.
 func (m *Main) newPoller() *monitor.Poller {
 	cfg, logger := m.Config, m.Logger
-	var calibration *monitor.Calibration
+	var calibration *billing.Calibration
 	if m.Dir != nil {
 		var err error
 		if calibration, err = m.Dir.Calibration(); err != nil {
 			logger.Error("calibration unreadable; ignoring it", "err", err)
 		} else if c := calibration; c != nil {
-			logger.Info("calibration loaded", "cycle_start", c.Cycle.Format(monitor.DateFormat), "offset_bytes", c.OffsetBytes,
+			logger.Info("calibration loaded", "cycle_start", c.Cycle.Format(billing.DateFormat), "offset_bytes", c.OffsetBytes,
 				"set_at", c.SetAt, "source", c.Source)
 		}
 	}
@@ -113,7 +114,7 @@ func (m *Main) newPoller() *monitor.Poller {
 		StartDay:   cfg.StartDay,
 		Interfaces: cfg.Interfaces,
 		Interval:   cfg.PollInterval,
-		Quota: monitor.Quota{
+		Quota: billing.Quota{
 			Limit:       cfg.Quota,
 			Mode:        cfg.BillingMode,
 			Offset:      cfg.UsedOffset,

@@ -313,7 +313,7 @@ type ifaceResponse struct {
 
 // cycleStart finds the cycle start by walking back from today to the most
 // recent day that is START_DAY, or the last day of a month without it; an
-// independent statement of the rule monitor.CycleAt implements.
+// independent statement of the rule billing.CycleAt implements.
 func cycleStart(today time.Time, startDay int) time.Time {
 	for d := today; ; d = d.AddDate(0, 0, -1) {
 		if isResetDay(d, startDay) {

@@ -1,4 +1,4 @@
-package monitor
+package billing
 
 import (
 	"math"
@@ -105,17 +105,10 @@ type Usage struct {
 	ResetsOn time.Time
 }
 
-// cycleState says whether a cycle is still running or has ended.
-type cycleState int
-
-const (
-	running cycleState = iota // the current cycle: usage is projected to its end
-	ended                     // a past cycle: nothing is projected
-)
-
-// usage counts in and out against q for cycle c, in state, at instant now,
-// in now's time zone.
-func usage(in, out uint64, q Quota, c Cycle, now time.Time, state cycleState) Usage {
+// Measure counts in and out against q for cycle c at instant now, in
+// now's time zone. A cycle that has ended is not projected; a running one
+// is, to its end.
+func Measure(in, out uint64, q Quota, c Cycle, now time.Time, ended bool) Usage {
 	u := Usage{Mode: q.Mode, LimitBytes: q.Limit, ResetsOn: c.Next}
 	if u.Mode == "" {
 		u.Mode = ModeSum
@@ -141,7 +134,7 @@ func usage(in, out uint64, q Quota, c Cycle, now time.Time, state cycleState) Us
 		u.RemainingBytes = u.LimitBytes - u.UsedBytes
 	}
 	u.ProjectedBytes = u.UsedBytes
-	if state == running {
+	if !ended {
 		loc := now.Location()
 		start, next := Midnight(c.Start, loc), Midnight(c.Next, loc)
 		elapsed, whole := now.Sub(start), next.Sub(start)
@@ -152,11 +145,11 @@ func usage(in, out uint64, q Quota, c Cycle, now time.Time, state cycleState) Us
 	return u
 }
 
-// withLive is usage(in, out, ...) for a cycle whose in/out hold a live
-// part of liveIn/liveOut, which LiveBytes then tells apart.
-func withLive(in, out, liveIn, liveOut uint64, q Quota, c Cycle, now time.Time, state cycleState) Usage {
-	u := usage(in, out, q, c, now, state)
-	saved := usage(in-min(in, liveIn), out-min(out, liveOut), q, c, now, state).UsedBytes
+// MeasureLive is Measure for a cycle whose in/out hold a live part of
+// liveIn/liveOut, which LiveBytes then tells apart.
+func MeasureLive(in, out, liveIn, liveOut uint64, q Quota, c Cycle, now time.Time, ended bool) Usage {
+	u := Measure(in, out, q, c, now, ended)
+	saved := Measure(in-min(in, liveIn), out-min(out, liveOut), q, c, now, ended).UsedBytes
 	u.LiveBytes = u.UsedBytes - min(saved, u.UsedBytes)
 	return u
 }
@@ -187,10 +180,10 @@ func mulDivSat(a, b, d uint64) uint64 {
 	return q
 }
 
-// explains reports whether an offset counts in the cycle starting on
+// Explains reports whether an offset counts in the cycle starting on
 // start: it stands for what vnstat had not counted, so missing days do not
 // make the cycle's sum incomplete.
-func (q Quota) explains(start time.Time) bool {
+func (q Quota) Explains(start time.Time) bool {
 	off, c := q.offset(start)
 	return off != 0 || c != nil
 }
