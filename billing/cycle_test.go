@@ -2,10 +2,10 @@ package billing
 
 import (
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
 
 func TestCycleAt(t *testing.T) {
@@ -94,18 +94,7 @@ func TestCycleAtEveryDay(t *testing.T) {
 // zicZone compiles a zone file with zic into a Location, or skips.
 func zicZone(t *testing.T, name, source string) *time.Location {
 	t.Helper()
-	if _, err := exec.LookPath("zic"); err != nil {
-		t.Skip("needs zic (libc-bin)")
-	}
-	dir := t.TempDir()
-	src := filepath.Join(dir, "zone.txt")
-	if err := os.WriteFile(src, []byte(source), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("zic", "-b", "fat", "-d", dir, src).CombinedOutput(); err != nil {
-		t.Fatalf("zic: %v: %s", err, out)
-	}
-	b, err := os.ReadFile(filepath.Join(dir, name))
+	b, err := os.ReadFile(vnstattest.Zone(t, name, source))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -69,16 +68,7 @@ func sysCounters(t *testing.T, link string) (rx, tx uint64) {
 // a TZ value both Go and vnstat accept.
 func compileZone(t *testing.T, name, source string) string {
 	t.Helper()
-	if _, err := exec.LookPath("zic"); err != nil {
-		t.Skip("needs zic (libc-bin)")
-	}
-	dir := t.TempDir()
-	src := filepath.Join(dir, "zone.txt")
-	if err := os.WriteFile(src, []byte(source), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	mustRun(t, "zic", "-d", dir, src)
-	return filepath.Join(dir, name)
+	return vnstattest.Zone(t, name, source)
 }
 
 // TestDSTAtMidnight: in a zone whose clocks jump from 00:00 to 01:00,

@@ -219,3 +219,22 @@ func DB(t testing.TB, ifaces []Iface, sql ...string) string {
 	}
 	return dir
 }
+
+// Zone compiles the zone file source with zic (-b fat, which every reader
+// takes) and returns the path of zone name, a TZ value that Go, vnstat
+// and the C library all accept. It skips t without zic (libc-bin).
+func Zone(t testing.TB, name, source string) string {
+	t.Helper()
+	if _, err := exec.LookPath("zic"); err != nil {
+		t.Skip("needs zic (libc-bin)")
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "zone.txt")
+	if err := os.WriteFile(src, []byte(source), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("zic", "-b", "fat", "-d", dir, src).CombinedOutput(); err != nil {
+		t.Fatalf("zic: %v: %s", err, out)
+	}
+	return filepath.Join(dir, name)
+}
