@@ -198,7 +198,10 @@ func gaps(i Interface, c billing.Cycle, today time.Time, vc VnstatConfig, need c
 		// yet has none at all: a missing row is not a gap.
 		return ""
 	}
-	if u := i.Updated.Date(); u.Before(last) {
+	// vnstatd files a read under the time of its read before, which can
+	// be UpdateInterval + PollInterval earlier: a save made just after
+	// midnight may not have written its own day's row yet.
+	if u := (Wall{i.Updated.Add(-(vc.UpdateInterval + vc.PollInterval))}).Date(); u.Before(last) {
 		last = u
 	}
 	have := make(map[time.Time]bool, len(i.Days))

@@ -206,6 +206,29 @@ func TestPollIdleDays(t *testing.T) {
 	}
 }
 
+// TestPollSaveJustAfterMidnight: vnstatd files a read under the time of
+// its read before, so a save just after midnight (its read before came
+// before midnight) writes no row for its own day yet: that is no gap
+// (CI once saw a save at 00:00:00 judged "no row for 1 day(s)"). A save
+// made UpdateInterval + PollInterval or more after midnight (its read
+// before came after midnight) without the day's row is one.
+func TestPollSaveJustAfterMidnight(t *testing.T) {
+	today := vnstattest.Date(2026, time.November, 30)
+	rows := vnstattest.Series(today.AddDate(0, 0, -1), 61, 6, false) // through the 29th
+	vc := DefaultVnstatConfig()
+	for _, tt := range []struct {
+		after time.Duration // since midnight
+		gap   bool
+	}{{0, false}, {vc.UpdateInterval + vc.PollInterval - time.Second, false}, {vc.UpdateInterval + vc.PollInterval, true}} {
+		saved := time.Date(2026, time.November, 30, 0, 0, 0, 0, time.UTC).Add(tt.after)
+		ifaces := []vnstattest.Iface{{Name: "eth0", Created: vnstattest.Date(2026, time.August, 1), Updated: saved, Days: rows}}
+		res := pollOnce(t, ifaces, PollerConfig{StartDay: 1}, hostLinks, saved.Add(time.Second))
+		if gap := len(res.Details(Incomplete)) > 0; gap != tt.gap {
+			t.Errorf("saved %v after midnight without the day's row: incomplete %v, want %v (%v)", tt.after, gap, tt.gap, res.Problems)
+		}
+	}
+}
+
 func TestPollLeapFebruaryStopsAtToday(t *testing.T) {
 	ifaces := []vnstattest.Iface{{Name: "enp3s0", Created: vnstattest.Date(2027, time.December, 1),
 		Updated: time.Date(2028, time.March, 5, 7, 55, 0, 0, time.UTC), Days: vnstattest.Series(vnstattest.Date(2028, time.March, 31), 91, 5, true)}}
