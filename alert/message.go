@@ -1,7 +1,6 @@
 package alert
 
 import (
-	"fmt"
 	"math"
 	"math/bits"
 	"strings"
@@ -15,53 +14,53 @@ import (
 // that says what happened, then the numbers, short enough for a phone's
 // notification.
 func Message(ev Event, host, lang string) string {
-	w, kinds := phrases(lang), kindNames(lang)
+	w := phrasesFor(lang)
 	size := monitor.SizeFor(ev.LimitBytes)
 	var b strings.Builder
-	line := func(format string, args ...any) {
+	line := func(s string) {
 		if b.Len() > 0 {
 			b.WriteByte('\n')
 		}
-		fmt.Fprintf(&b, format, args...)
+		b.WriteString(s)
 	}
 	switch ev.Kind {
 	case Threshold:
-		line(w["threshold"], host, ev.Threshold)
+		line(w.Threshold(host, ev.Threshold))
 		usageLines(line, w, ev, true, size)
 	case Projection:
-		line(w["projection"], host)
+		line(w.Projection(host))
 		usageLines(line, w, ev, true, size)
 	case NewCycle:
-		line(w["new_cycle"], host, ev.CycleStart, dayBefore(ev.ResetsOn))
+		line(w.NewCycle(host, ev.CycleStart, dayBefore(ev.ResetsOn)))
 		usageLines(line, w, ev, false, size)
 		if ev.PeakDay != "" {
-			line(w["peak"], ev.PeakDay, size(ev.PeakDayBytes))
+			line(w.Peak(ev.PeakDay, size(ev.PeakDayBytes)))
 		}
 		if ev.Incomplete {
-			line("%s", w["incomplete"])
+			line(w.Incomplete())
 		}
 	case ProblemKind:
 		if ev.Reminder > 0 {
-			line(w["still"], host, problemName(kinds, ev.Problem), lasted(ev))
+			line(w.Still(host, kindName(w, ev.Problem), lasted(ev)))
 		} else {
-			line(w["problem"], host, problemName(kinds, ev.Problem))
+			line(w.Problem(host, kindName(w, ev.Problem)))
 		}
-		line("%s", ev.Detail)
-		line("%s", w["numbers_held"])
+		line(ev.Detail)
+		line(w.NumbersHeld())
 	case Recovered:
-		line(w["recovered"], host, problemName(kinds, ev.Problem), lasted(ev))
+		line(w.Recovered(host, kindName(w, ev.Problem), lasted(ev)))
 	case Report:
-		line(w["report"], host, ev.At.Format(billing.DateFormat))
+		line(w.Report(host, ev.At.Format(billing.DateFormat)))
 		if ev.CycleStart == "" {
-			line(w["no_numbers"], ev.Status, joinKinds(ev.Problems))
+			line(w.NoNumbers(string(ev.Status), joinKinds(ev.Problems)))
 			break
 		}
 		usageLines(line, w, ev, true, size)
 		if ev.Status != monitor.OK {
-			line(w["status"], ev.Status, joinKinds(ev.Problems))
+			line(w.Status(string(ev.Status), joinKinds(ev.Problems)))
 		}
 	case Test:
-		line(w["test"], host)
+		line(w.Test(host))
 	}
 	return b.String()
 }
@@ -98,26 +97,23 @@ func dayBefore(date string) string {
 
 // usageLines writes the used/limit line, the projection when projected,
 // and the reset date with the days left.
-func usageLines(line func(string, ...any), w map[string]string, ev Event, projected bool, size func(uint64) string) {
+func usageLines(line func(string), w phrasebook, ev Event, projected bool, size func(uint64) string) {
 	if ev.LimitBytes > 0 {
-		line(w["used_of"], size(ev.UsedBytes), size(ev.LimitBytes), shownPercent(ev.UsedBytes, ev.LimitBytes, 1))
+		line(w.UsedOf(size(ev.UsedBytes), size(ev.LimitBytes), shownPercent(ev.UsedBytes, ev.LimitBytes, 1)))
 		if projected && ev.ProjectedBytes > 0 {
-			line(w["projected"], size(ev.ProjectedBytes), shownPercent(ev.ProjectedBytes, ev.LimitBytes, 1))
+			line(w.Projected(size(ev.ProjectedBytes), shownPercent(ev.ProjectedBytes, ev.LimitBytes, 1)))
 		}
 	} else {
-		line(w["used"], size(ev.UsedBytes))
+		line(w.Used(size(ev.UsedBytes)))
 	}
 	if projected && ev.ResetsOn != "" {
-		if ev.DaysLeft == 1 {
-			line(w["resets_1"], ev.ResetsOn)
-		} else {
-			line(w["resets"], ev.DaysLeft, ev.ResetsOn)
-		}
+		line(w.Resets(ev.DaysLeft, ev.ResetsOn))
 	}
 }
 
-func problemName(names map[monitor.Kind]string, k monitor.Kind) string {
-	if s, ok := names[k]; ok {
+// kindName is the name of the kind of problem k in w, or k itself.
+func kindName(w phrasebook, k monitor.Kind) string {
+	if s := w.Kind(k); s != "" {
 		return s
 	}
 	return string(k)
@@ -143,78 +139,4 @@ func lasted(ev Event) string {
 		return max(d.Round(time.Second), time.Second).String()
 	}
 	return strings.TrimSuffix(d.Round(time.Minute).String(), "0s")
-}
-
-// phrases are the messages' phrases in lang: Chinese for zh-CN, English
-// for any other.
-func phrases(lang string) map[string]string {
-	if lang != "zh-CN" {
-		return map[string]string{
-			"threshold":    "%s: traffic has reached %d%% of the quota",
-			"projection":   "%s: at this pace the cycle will go over the quota",
-			"new_cycle":    "%s: a new cycle began; the one from %s to %s is over",
-			"used_of":      "Used %s of %s (%.1f%%)",
-			"used":         "Used %s",
-			"projected":    "Projected %s by the reset (%.1f%%)",
-			"resets":       "%d days left; resets on %s",
-			"resets_1":     "1 day left; resets on %s",
-			"peak":         "Busiest day %s: %s",
-			"incomplete":   "vnstat lacks days of that cycle: the real usage was higher",
-			"problem":      "%s: traffic is not being counted correctly: %s",
-			"still":        "%s: still not counted correctly (%s, for %s)",
-			"numbers_held": "No usage alerts are sent until this is fixed.",
-			"recovered":    "%s: counting is back to normal (%s lasted %s)",
-			"report":       "%s: traffic report for %s",
-			"no_numbers":   "No trustworthy numbers now (%s: %s)",
-			"status":       "Status %s: %s",
-			"test":         "%s: test message from vnstat-exporter; notifications work",
-		}
-	}
-	return map[string]string{
-		"threshold":    "%s：流量已达套餐的 %d%%",
-		"projection":   "%s：按当前速度，本周期将超出套餐",
-		"new_cycle":    "%s：新周期开始；%s 至 %s 的周期已结束",
-		"used_of":      "已用 %s / %s（%.1f%%）",
-		"used":         "已用 %s",
-		"projected":    "预计到重置时 %s（%.1f%%）",
-		"resets":       "剩余 %d 天，%s 重置",
-		"resets_1":     "剩余 1 天，%s 重置",
-		"peak":         "用量最高的一天 %s：%s",
-		"incomplete":   "vnstat 缺少该周期的部分天数：实际用量更高",
-		"problem":      "%s：流量统计异常：%s",
-		"still":        "%s：流量统计仍异常（%s，已持续 %s）",
-		"numbers_held": "修复之前不会发送用量提醒。",
-		"recovered":    "%s：流量统计已恢复正常（%s 持续了 %s）",
-		"report":       "%s：%s 流量日报",
-		"no_numbers":   "当前没有可信的数据（%s：%s）",
-		"status":       "状态 %s：%s",
-		"test":         "%s：vnstat-exporter 测试消息，通知工作正常",
-	}
-}
-
-// kindNames are the names of the kinds of problems told, in lang (as
-// phrases).
-func kindNames(lang string) map[monitor.Kind]string {
-	if lang != "zh-CN" {
-		return map[monitor.Kind]string{
-			monitor.NoData:           "vnstat's database cannot be read",
-			monitor.PollFailed:       "vnstat's database cannot be read",
-			monitor.PollerStuck:      "the exporter has stopped reading vnstat",
-			monitor.VnstatdStalled:   "vnstatd has stopped saving",
-			monitor.SaveInFuture:     "the clock is behind vnstat's last save",
-			monitor.InterfaceMissing: "an interface is missing from vnstat",
-			monitor.ZoneMismatch:     "vnstatd's time zone differs from the exporter's",
-			monitor.ForeignNamespace: "the exporter does not see the host's network",
-		}
-	}
-	return map[monitor.Kind]string{
-		monitor.NoData:           "无法读取 vnstat 数据库",
-		monitor.PollFailed:       "无法读取 vnstat 数据库",
-		monitor.PollerStuck:      "exporter 已停止读取 vnstat",
-		monitor.VnstatdStalled:   "vnstatd 已停止保存",
-		monitor.SaveInFuture:     "时钟落后于 vnstat 的最近一次保存",
-		monitor.InterfaceMissing: "vnstat 中缺少网卡",
-		monitor.ZoneMismatch:     "vnstatd 的时区与 exporter 不同",
-		monitor.ForeignNamespace: "exporter 看不到主机的网络",
-	}
 }

@@ -43,20 +43,18 @@ func TestMessages(t *testing.T) {
 }
 
 // TestEveryLanguage: each language NOTIFY_LANG allows has its own
-// phrases, with the same keys, and a name for each kind of problem told.
+// phrasebook (that each has every phrase, the compiler checks), and a
+// name for each kind of problem told.
 func TestEveryLanguage(t *testing.T) {
 	seen := map[string]string{}
 	for _, lang := range config.Langs {
-		w := phrases(lang)
-		if other, dup := seen[w["threshold"]]; dup {
+		w := phrasesFor(lang)
+		if other, dup := seen[w.Threshold("h", 80)]; dup {
 			t.Errorf("%s has the phrases of %s", lang, other)
 		}
-		seen[w["threshold"]] = lang
-		if len(w) != len(phrases("en")) {
-			t.Errorf("%s has %d phrases, en %d", lang, len(w), len(phrases("en")))
-		}
+		seen[w.Threshold("h", 80)] = lang
 		for _, k := range append(slices.Clone(monitor.FatalKinds), monitor.ZoneMismatch, monitor.ForeignNamespace) {
-			if !notified(k) || kindNames(lang)[k] == "" {
+			if !notified(k) || w.Kind(k) == "" {
 				t.Errorf("%s: no name for %s (told: %v)", lang, k, notified(k))
 			}
 		}

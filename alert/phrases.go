@@ -1,0 +1,185 @@
+package alert
+
+import (
+	"fmt"
+
+	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+)
+
+// phrasebook is the messages' wording in one language. Every language
+// implements every phrase, with typed arguments: a phrase missing from a
+// language does not compile, nor does one given the wrong arguments.
+type phrasebook interface {
+	Threshold(host string, pct int) string
+	Projection(host string) string
+	NewCycle(host, from, to string) string
+	UsedOf(used, limit string, pct float64) string
+	Used(used string) string
+	Projected(projected string, pct float64) string
+	Resets(daysLeft int, on string) string
+	Peak(day, size string) string
+	Incomplete() string
+	Problem(host, what string) string
+	Still(host, what, lasted string) string
+	NumbersHeld() string
+	Recovered(host, what, lasted string) string
+	Report(host, date string) string
+	NoNumbers(status, kinds string) string
+	Status(status, kinds string) string
+	Test(host string) string
+	// Kind names a kind of problem that is told; "" for one that is not.
+	Kind(k monitor.Kind) string
+}
+
+var (
+	_ phrasebook = english{}
+	_ phrasebook = chinese{}
+)
+
+// phrasesFor is lang's phrasebook: Chinese for zh-CN, English for any
+// other.
+func phrasesFor(lang string) phrasebook {
+	if lang == "zh-CN" {
+		return chinese{}
+	}
+	return english{}
+}
+
+type english struct{}
+
+func (english) Threshold(host string, pct int) string {
+	return fmt.Sprintf("%s: traffic has reached %d%% of the quota", host, pct)
+}
+func (english) Projection(host string) string {
+	return host + ": at this pace the cycle will go over the quota"
+}
+func (english) NewCycle(host, from, to string) string {
+	return fmt.Sprintf("%s: a new cycle began; the one from %s to %s is over", host, from, to)
+}
+func (english) UsedOf(used, limit string, pct float64) string {
+	return fmt.Sprintf("Used %s of %s (%.1f%%)", used, limit, pct)
+}
+func (english) Used(used string) string { return "Used " + used }
+func (english) Projected(projected string, pct float64) string {
+	return fmt.Sprintf("Projected %s by the reset (%.1f%%)", projected, pct)
+}
+func (english) Resets(daysLeft int, on string) string {
+	if daysLeft == 1 {
+		return "1 day left; resets on " + on
+	}
+	return fmt.Sprintf("%d days left; resets on %s", daysLeft, on)
+}
+func (english) Peak(day, size string) string { return fmt.Sprintf("Busiest day %s: %s", day, size) }
+func (english) Incomplete() string {
+	return "vnstat lacks days of that cycle: the real usage was higher"
+}
+func (english) Problem(host, what string) string {
+	return fmt.Sprintf("%s: traffic is not being counted correctly: %s", host, what)
+}
+func (english) Still(host, what, lasted string) string {
+	return fmt.Sprintf("%s: still not counted correctly (%s, for %s)", host, what, lasted)
+}
+func (english) NumbersHeld() string { return "No usage alerts are sent until this is fixed." }
+func (english) Recovered(host, what, lasted string) string {
+	return fmt.Sprintf("%s: counting is back to normal (%s lasted %s)", host, what, lasted)
+}
+func (english) Report(host, date string) string {
+	return fmt.Sprintf("%s: traffic report for %s", host, date)
+}
+func (english) NoNumbers(status, kinds string) string {
+	return fmt.Sprintf("No trustworthy numbers now (%s: %s)", status, kinds)
+}
+func (english) Status(status, kinds string) string {
+	return fmt.Sprintf("Status %s: %s", status, kinds)
+}
+func (english) Test(host string) string {
+	return host + ": test message from vnstat-exporter; notifications work"
+}
+func (english) Kind(k monitor.Kind) string {
+	switch k {
+	case monitor.NoData, monitor.PollFailed:
+		return "vnstat's database cannot be read"
+	case monitor.PollerStuck:
+		return "the exporter has stopped reading vnstat"
+	case monitor.VnstatdStalled:
+		return "vnstatd has stopped saving"
+	case monitor.SaveInFuture:
+		return "the clock is behind vnstat's last save"
+	case monitor.InterfaceMissing:
+		return "an interface is missing from vnstat"
+	case monitor.ZoneMismatch:
+		return "vnstatd's time zone differs from the exporter's"
+	case monitor.ForeignNamespace:
+		return "the exporter does not see the host's network"
+	}
+	return ""
+}
+
+type chinese struct{}
+
+func (chinese) Threshold(host string, pct int) string {
+	return fmt.Sprintf("%s：流量已达套餐的 %d%%", host, pct)
+}
+func (chinese) Projection(host string) string {
+	return host + "：按当前速度，本周期将超出套餐"
+}
+func (chinese) NewCycle(host, from, to string) string {
+	return fmt.Sprintf("%s：新周期开始；%s 至 %s 的周期已结束", host, from, to)
+}
+func (chinese) UsedOf(used, limit string, pct float64) string {
+	return fmt.Sprintf("已用 %s / %s（%.1f%%）", used, limit, pct)
+}
+func (chinese) Used(used string) string { return "已用 " + used }
+func (chinese) Projected(projected string, pct float64) string {
+	return fmt.Sprintf("预计到重置时 %s（%.1f%%）", projected, pct)
+}
+func (chinese) Resets(daysLeft int, on string) string {
+	return fmt.Sprintf("剩余 %d 天，%s 重置", daysLeft, on)
+}
+func (chinese) Peak(day, size string) string {
+	return fmt.Sprintf("用量最高的一天 %s：%s", day, size)
+}
+func (chinese) Incomplete() string {
+	return "vnstat 缺少该周期的部分天数：实际用量更高"
+}
+func (chinese) Problem(host, what string) string {
+	return fmt.Sprintf("%s：流量统计异常：%s", host, what)
+}
+func (chinese) Still(host, what, lasted string) string {
+	return fmt.Sprintf("%s：流量统计仍异常（%s，已持续 %s）", host, what, lasted)
+}
+func (chinese) NumbersHeld() string { return "修复之前不会发送用量提醒。" }
+func (chinese) Recovered(host, what, lasted string) string {
+	return fmt.Sprintf("%s：流量统计已恢复正常（%s 持续了 %s）", host, what, lasted)
+}
+func (chinese) Report(host, date string) string {
+	return fmt.Sprintf("%s：%s 流量日报", host, date)
+}
+func (chinese) NoNumbers(status, kinds string) string {
+	return fmt.Sprintf("当前没有可信的数据（%s：%s）", status, kinds)
+}
+func (chinese) Status(status, kinds string) string {
+	return fmt.Sprintf("状态 %s：%s", status, kinds)
+}
+func (chinese) Test(host string) string {
+	return host + "：vnstat-exporter 测试消息，通知工作正常"
+}
+func (chinese) Kind(k monitor.Kind) string {
+	switch k {
+	case monitor.NoData, monitor.PollFailed:
+		return "无法读取 vnstat 数据库"
+	case monitor.PollerStuck:
+		return "exporter 已停止读取 vnstat"
+	case monitor.VnstatdStalled:
+		return "vnstatd 已停止保存"
+	case monitor.SaveInFuture:
+		return "时钟落后于 vnstat 的最近一次保存"
+	case monitor.InterfaceMissing:
+		return "vnstat 中缺少网卡"
+	case monitor.ZoneMismatch:
+		return "vnstatd 的时区与 exporter 不同"
+	case monitor.ForeignNamespace:
+		return "exporter 看不到主机的网络"
+	}
+	return ""
+}
