@@ -182,8 +182,11 @@ lift() {
 		return 1
 	fi
 	bursts "$i" "$dir"
-	if [ "$(tc -j qdisc show dev "$i" | jq -c 'map(del(.refcnt))')" != "$(jq -c 'map(del(.refcnt))' "$dir/qdisc.json")" ] ||
-		[ "$(tc qdisc show dev "$i")" != "$(cat "$dir/qdisc")" ] || [ "$(tc -d class show dev "$i")" != "$(cat "$dir/class")" ]; then
+	# htb's direct_packets_stat is a counter, not shaping: packets that
+	# come while its classes are put back go direct and count there.
+	if [ "$(tc -j qdisc show dev "$i" | jq -c 'map(del(.refcnt, .options.direct_packets_stat))')" != "$(jq -c 'map(del(.refcnt, .options.direct_packets_stat))' "$dir/qdisc.json")" ] ||
+		[ "$(tc qdisc show dev "$i" | sed 's/ direct_packets_stat [0-9]*//')" != "$(sed 's/ direct_packets_stat [0-9]*//' "$dir/qdisc")" ] ||
+		[ "$(tc -d class show dev "$i")" != "$(cat "$dir/class")" ]; then
 		log "lifted the throttle on $i, but what is there now differs from what was saved in $dir: compare with tc qdisc show dev $i"
 		return 1
 	fi
