@@ -351,13 +351,13 @@ func usageEvents(st *State, res *monitor.Result, now time.Time, r Rules) []Event
 		}
 		slices.Sort(st.Thresholds)
 		ev := Event{Key: fmt.Sprintf("threshold-%d@%s", crossed, cycle), Kind: Threshold, At: now, Threshold: crossed}
-		fill(&ev, res, savedProjection(u))
+		fill(&ev, res, u.SavedProjectedBytes())
 		evs = append(evs, ev)
 	}
-	if !st.Projection && savedProjection(u) > u.LimitBytes && u.SavedBytes() < u.LimitBytes && elapsed(res.Cycle, now.In(res.Location())) >= ProjectionAfter {
+	if !st.Projection && u.SavedProjectedBytes() > u.LimitBytes && u.SavedBytes() < u.LimitBytes && elapsed(res.Cycle, now.In(res.Location())) >= ProjectionAfter {
 		st.Projection = true
 		ev := Event{Key: "projection@" + cycle, Kind: Projection, At: now}
-		fill(&ev, res, savedProjection(u))
+		fill(&ev, res, u.SavedProjectedBytes())
 		evs = append(evs, ev)
 	}
 	return evs
@@ -443,17 +443,6 @@ func reached(used, limit uint64, pct int) bool {
 	uh, ul := bits.Mul64(used, 100)
 	lh, ll := bits.Mul64(limit, uint64(pct))
 	return uh > lh || (uh == lh && ul >= ll)
-}
-
-// savedProjection is the projection of what vnstat has saved: the
-// projection scaled by SavedBytes/UsedBytes.
-func savedProjection(u billing.Usage) uint64 {
-	if u.UsedBytes == 0 || u.SavedBytes() >= u.UsedBytes {
-		return u.ProjectedBytes
-	}
-	hi, lo := bits.Mul64(u.ProjectedBytes, u.SavedBytes())
-	q, _ := bits.Div64(hi, lo, u.UsedBytes)
-	return q
 }
 
 // elapsed is the share of cycle c that has passed at now (in the zone of

@@ -84,8 +84,9 @@ type Usage struct {
 	// UsedBytes is CountedBytes plus OffsetBytes, never below 0.
 	UsedBytes uint64
 	// LiveBytes is the part of UsedBytes that vnstat has not saved yet
-	// (the live part, as Mode counts it); 0 when there is none.
-	LiveBytes uint64
+	// (the live part, as Mode counts it), and LiveProjectedBytes its part
+	// of ProjectedBytes; 0 when there is none.
+	LiveBytes, LiveProjectedBytes uint64
 	// CountedBytes is the traffic by Mode, as counted here.
 	CountedBytes uint64
 	// OffsetBytes is the offset counted in this cycle: the calibration's
@@ -149,8 +150,9 @@ func Measure(in, out uint64, q Quota, c Cycle, now time.Time, ended bool) Usage 
 // liveIn/liveOut, which LiveBytes then tells apart.
 func MeasureLive(in, out, liveIn, liveOut uint64, q Quota, c Cycle, now time.Time, ended bool) Usage {
 	u := Measure(in, out, q, c, now, ended)
-	saved := Measure(in-min(in, liveIn), out-min(out, liveOut), q, c, now, ended).UsedBytes
-	u.LiveBytes = u.UsedBytes - min(saved, u.UsedBytes)
+	saved := Measure(in-min(in, liveIn), out-min(out, liveOut), q, c, now, ended)
+	u.LiveBytes = u.UsedBytes - min(saved.UsedBytes, u.UsedBytes)
+	u.LiveProjectedBytes = u.ProjectedBytes - min(saved.ProjectedBytes, u.ProjectedBytes)
 	return u
 }
 
@@ -160,6 +162,11 @@ func MeasureLive(in, out, liveIn, liveOut uint64, q Quota, c Cycle, now time.Tim
 // stop of more than 6 minutes).
 func (u Usage) SavedBytes() uint64 {
 	return u.UsedBytes - min(u.LiveBytes, u.UsedBytes)
+}
+
+// SavedProjectedBytes is the projection of SavedBytes.
+func (u Usage) SavedProjectedBytes() uint64 {
+	return u.ProjectedBytes - min(u.LiveProjectedBytes, u.ProjectedBytes)
 }
 
 func addSat(a, b uint64) uint64 {

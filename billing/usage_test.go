@@ -60,6 +60,10 @@ func TestUsageLivePart(t *testing.T) {
 		if u.UsedBytes != tt.used || u.SavedBytes() != tt.saved || u.LiveBytes != tt.liveBytes {
 			t.Errorf("%s: used %d saved %d live %d, want %d, %d, %d", tt.name, u.UsedBytes, u.SavedBytes(), u.LiveBytes, tt.used, tt.saved, tt.liveBytes)
 		}
+		// The saved projection is the projection of what was saved.
+		if want := Measure(250, 80, tt.q, c, now, false).ProjectedBytes; u.SavedProjectedBytes() != want || want >= u.ProjectedBytes {
+			t.Errorf("%s: saved projection %d, want %d (below the projection %d)", tt.name, u.SavedProjectedBytes(), want, u.ProjectedBytes)
+		}
 	}
 	if u := Measure(300, 200, Quota{}, c, now, false); u.LiveBytes != 0 || u.SavedBytes() != 500 {
 		t.Errorf("without a live part: live %d saved %d", u.LiveBytes, u.SavedBytes())

@@ -84,28 +84,18 @@ func (p *Poller) aged(saved map[string]savedState, now time.Time) map[string]sav
 	return out
 }
 
-// clockStep reports how far the wall clock stepped since the last call,
-// measured against the monotonic clock; 0 when it kept pace (within
-// stepSlack) or at the first call.
-func (p *Poller) clockStep(now time.Time) time.Duration {
+// noteStep reports whether the wall clock stepped since the last call,
+// against the monotonic clock (by more than stepSlack; never at the first
+// call), and logs each step once.
+func (p *Poller) noteStep(now time.Time) bool {
 	mono := p.mono()
 	last, lastMono := p.lastWall, p.lastMono
 	p.lastWall, p.lastMono = now, mono
 	if last.IsZero() {
-		return 0
+		return false
 	}
 	step := now.Round(0).Sub(last.Round(0)) - (mono - lastMono)
 	if step > -stepSlack && step < stepSlack {
-		return 0
-	}
-	return step
-}
-
-// noteStep logs a step of the wall clock, once per step, and reports
-// whether there was one.
-func (p *Poller) noteStep(now time.Time) bool {
-	step := p.clockStep(now)
-	if step == 0 {
 		return false
 	}
 	p.logger.Warn("the wall clock stepped; the ages of vnstat's saves are kept on the monotonic clock", "step", step.Round(time.Millisecond).String(),

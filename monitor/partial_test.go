@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
+	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
 
 // TestCountingSince: a cycle is partial when vnstat began to track a
@@ -13,7 +14,7 @@ import (
 // since when and what to do, or that the usage already includes it.
 func TestCountingSince(t *testing.T) {
 	loc := time.FixedZone("UTC+8", 8*3600)
-	start := civil(2026, time.November, 17)
+	start := vnstattest.Date(2026, time.November, 17)
 	at := func(d, h int) time.Time { return time.Date(2026, time.November, d, h, 0, 0, 0, loc) }
 	tests := []struct {
 		name    string
@@ -36,7 +37,7 @@ func TestCountingSince(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := &Result{Cycle: billing.Cycle{Start: start, Today: civil(2026, time.November, 30)}, PolledAt: at(30, 12), Usage: tt.usage}
+			r := &Result{Cycle: billing.Cycle{Start: start, Today: vnstattest.Date(2026, time.November, 30)}, PolledAt: at(30, 12), Usage: tt.usage}
 			for n, c := range tt.created {
 				r.Interfaces = append(r.Interfaces, IfaceTotal{Name: "if" + string(rune('0'+n)), Created: c})
 			}

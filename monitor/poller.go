@@ -179,7 +179,7 @@ type Poller struct {
 
 	mono         func() time.Duration // the monotonic clock
 	seen         map[string]firstSeen // when each save was first seen
-	lastWall     time.Time            // the wall clock at the last look (clockStep)
+	lastWall     time.Time            // the wall clock at the last look (noteStep)
 	lastMono     time.Duration        // and the monotonic one
 	readAt       time.Duration        // the monotonic clock at the last read, good or not
 	stamp        string               // the database's stamp before that read, "" without one

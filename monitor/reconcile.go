@@ -268,8 +268,3 @@ func addSat(a, b uint64) uint64 {
 	}
 	return s
 }
-
-// civil is the civil date y-m-d, held as midnight UTC.
-func civil(y int, m time.Month, d int) time.Time {
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
