@@ -308,7 +308,7 @@ func TestStuckChannelHoldsUpNothing(t *testing.T) {
 	if err := os.WriteFile(script, []byte("#!/bin/sh\necho $VNSTAT_EXPORTER_KEY >> "+out+"\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	r.cfg.Command, r.cfg.CommandTimeout, r.cfg.Spool = script, 10*time.Second, true
+	r.cfg.Command, r.cfg.CommandTimeout, r.cfg.RootActions = script, 10*time.Second, true
 	r.cfg.Every = 10 * time.Millisecond
 	var mu sync.Mutex
 	now := r.now

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vnstat-exporter/vnstat-exporter/actions"
+	"github.com/vnstat-exporter/vnstat-exporter/config"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 	"github.com/vnstat-exporter/vnstat-exporter/store"
 )
@@ -111,18 +112,17 @@ const MaxOutbox = 200
 
 // Config is what the Engine needs from the configuration.
 type Config struct {
-	Rules Rules
+	// Alerts are the settings of the alerts, as loaded: the thresholds,
+	// the grace, the summary's wait, the report's time, the language,
+	// ALERT_COMMAND and its timeout, and RootActions, which writes
+	// actionable events into STATE_DIR/actions.
+	config.Alerts
+	// Interval is the poll interval, for monitor.Judge.
+	Interval time.Duration
 	// Host names this host in messages.
 	Host string
-	// Lang is the messages' language, "en" or "zh-CN".
-	Lang string
 	// Channels are the notification services.
 	Channels []*Channel
-	// Command is ALERT_COMMAND, empty for none; CommandTimeout bounds it.
-	Command        string
-	CommandTimeout time.Duration
-	// Spool writes actionable events into STATE_DIR/actions.
-	Spool bool
 	// Every is how often the state is judged; 0 means 5 s.
 	Every time.Duration
 	// StopGrace is how long Run waits, once its context ends, for the
@@ -131,6 +131,11 @@ type Config struct {
 	// Local is the local zone of the cycle's dates and REPORT_AT; nil
 	// means time.Local.
 	Local *time.Location
+}
+
+// rules are the judge's rules from the settings.
+func (c Config) rules() Rules {
+	return Rules{Thresholds: c.At, Grace: c.ProblemGrace, SummaryAfter: c.SummaryAfter, ReportAt: c.ReportAt, Interval: c.Interval}
 }
 
 // StateSource gives the poller's latest state.
@@ -240,7 +245,7 @@ const DefaultStopGrace = 4 * time.Second
 // Config.StopGrace for the sends in flight, records their outcome, and returns
 // nil. A send still in flight then is tried again at the next start.
 func (e *Engine) Run(ctx context.Context) error {
-	if e.cfg.Spool {
+	if e.cfg.RootActions {
 		if err := os.MkdirAll(filepath.Join(e.dir.Path(), actions.SpoolDir), 0o700); err != nil {
 			return err
 		}
@@ -300,7 +305,7 @@ func (e *Engine) Step(ctx context.Context) {
 	now := e.now().In(e.cfg.Local)
 	ps := e.src.State()
 	var evs []Event
-	e.st, evs = Evaluate(e.st, Input{State: ps, Now: now}, e.cfg.Rules)
+	e.st, evs = Evaluate(e.st, Input{State: ps, Now: now}, e.cfg.rules())
 	e.logger.Debug("alerts judged", "events", len(evs))
 	if e.setAside && ps.Result != nil && e.st.Cycle != "" {
 		// The first evaluation after a corrupt state marked what is
@@ -316,7 +321,7 @@ func (e *Engine) Step(ctx context.Context) {
 		if ev.Actionable() && e.cfg.Command != "" {
 			p.Command = StepPending
 		}
-		if ev.Actionable() && e.cfg.Spool {
+		if ev.Actionable() && e.cfg.RootActions {
 			e.st.SpoolSeq = actions.NextSeq(e.st.SpoolSeq, now.UnixMicro())
 			p.Spool, p.SpoolName = StepPending, actions.Name(e.st.SpoolSeq, ev.Key)
 		}

@@ -60,7 +60,7 @@ func newRig(t *testing.T) *rig {
 	if r.channels, err = Channels([]string{r.hook.url(), r.ntfy.url()}); err != nil {
 		t.Fatal(err)
 	}
-	r.cfg = Config{Rules: testRules, Host: "vps1", Lang: "en", Channels: r.channels, Local: time.UTC}
+	r.cfg = Config{Alerts: testAlerts, Interval: testRules.Interval, Host: "vps1", Channels: r.channels, Local: time.UTC}
 	return r
 }
 
@@ -231,7 +231,7 @@ func TestCommandRecordedBeforeItRuns(t *testing.T) {
 // the machine (the runner is started again with the file gone).
 func TestSpoolAndRunner(t *testing.T) {
 	r := newRig(t)
-	r.cfg.Spool = true
+	r.cfg.RootActions = true
 	e := r.engine()
 	if err := os.MkdirAll(filepath.Join(r.dir.Path(), actions.SpoolDir), 0o700); err != nil {
 		t.Fatal(err)

@@ -10,10 +10,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
+	"github.com/vnstat-exporter/vnstat-exporter/config"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
-var testRules = Rules{Thresholds: []int{80, 90, 100}, Grace: 10 * time.Minute, SummaryAfter: DefaultSummaryAfter, ReportAt: -1, Interval: time.Minute}
+// testAlerts are the settings of the tests' alerts, testRules their rules.
+var (
+	testAlerts = config.Alerts{At: []int{80, 90, 100}, ProblemGrace: 10 * time.Minute, SummaryAfter: DefaultSummaryAfter, ReportAt: -1, Lang: "en"}
+	testRules  = Config{Alerts: testAlerts, Interval: time.Minute}.rules()
+)
 
 // result is a good poll at now of a cycle starting on the 15th with used
 // bytes of a 1,000,000-byte quota.

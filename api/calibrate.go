@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
+	"github.com/vnstat-exporter/vnstat-exporter/config"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
@@ -27,7 +28,7 @@ type calibrationAnswer struct {
 // the usage counted now by. It needs numbers that can be trusted now.
 func (h *Handler) serveCalibrate(w http.ResponseWriter, r *http.Request) int {
 	const route = "calibrate"
-	if h.calibrate == nil || h.parseSize == nil {
+	if h.calibrate == nil {
 		return h.fail(w, route, http.StatusServiceUnavailable, "calibration needs a writable STATE_DIR", nil)
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxCalibrateBody)
@@ -35,7 +36,7 @@ func (h *Handler) serveCalibrate(w http.ResponseWriter, r *http.Request) int {
 		return h.fail(w, route, http.StatusBadRequest, "bad form: "+err.Error(), nil)
 	}
 	raw := strings.TrimSpace(r.PostForm.Get("used"))
-	provider, err := h.parseSize(raw)
+	provider, err := config.ParseSize(raw)
 	if err == nil && raw == "" {
 		err = errors.New("empty")
 	}

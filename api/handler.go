@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
+	"github.com/vnstat-exporter/vnstat-exporter/config"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
@@ -61,10 +62,10 @@ var _ StateSource = (*monitor.Poller)(nil)
 
 // Config is what the Handler needs from the configuration.
 type Config struct {
-	// WebhookPath is the secret path of the totals.
-	WebhookPath string
-	// MetricsPath is the path of the Prometheus metrics; empty for none.
-	MetricsPath string
+	// HTTP are the server's settings: the secret path of the totals
+	// (WebhookPath) and the path of the Prometheus metrics (MetricsPath,
+	// empty for none).
+	config.HTTP
 	// PollInterval is the poller's interval; a last good poll older than
 	// two of them makes /health fail.
 	PollInterval time.Duration
@@ -73,9 +74,6 @@ type Config struct {
 	// Calibrate keeps and applies a calibration; nil when there is no
 	// writable state directory to keep it in.
 	Calibrate func(billing.Calibration) error
-	// ParseSize reads the provider's count a calibration gives (a size as
-	// for QUOTA); needed with Calibrate.
-	ParseSize func(string) (uint64, error)
 	// Alerts gives the alert engine's status for the detailed health, a
 	// value encoded as JSON under "alerts"; nil when alerts are off.
 	Alerts func() any
@@ -97,7 +95,6 @@ type Handler struct {
 	thresholds    []int
 	host          string
 	calibrate     func(billing.Calibration) error
-	parseSize     func(string) (uint64, error)
 	alerts        func() any
 	metricsPath   *[sha256.Size]byte
 	metrics       http.Handler
@@ -136,7 +133,7 @@ func NewHandler(src StateSource, cfg Config, now func() time.Time, logger *slog.
 		logger = slog.New(slog.DiscardHandler)
 	}
 	h := &Handler{state: src, webhook: sha256.Sum256([]byte(cfg.WebhookPath)), details: sha256.Sum256([]byte(cfg.WebhookPath + HealthPath)),
-		calibratePath: sha256.Sum256([]byte(cfg.WebhookPath + CalibratePath)), calibrate: cfg.Calibrate, parseSize: cfg.ParseSize, alerts: cfg.Alerts,
+		calibratePath: sha256.Sum256([]byte(cfg.WebhookPath + CalibratePath)), calibrate: cfg.Calibrate, alerts: cfg.Alerts,
 		dashboard: sha256.Sum256([]byte(cfg.WebhookPath + DashboardPath)), history: sha256.Sum256([]byte(cfg.WebhookPath + HistoryPath)),
 		thresholds: cfg.Thresholds, host: cfg.Host,
 		pollInterval: cfg.PollInterval, now: now, logger: logger}

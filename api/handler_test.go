@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
+	"github.com/vnstat-exporter/vnstat-exporter/config"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
@@ -73,7 +74,7 @@ func do(t *testing.T, h http.Handler, method, target string) *httptest.ResponseR
 }
 
 func TestWebhook(t *testing.T) {
-	h := NewHandler(newFake(&monitor.State{Result: goodResult, LastPoll: polled}), Config{WebhookPath: secret, PollInterval: 5 * time.Minute}, at(polled), nil)
+	h := NewHandler(newFake(&monitor.State{Result: goodResult, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: 5 * time.Minute}, at(polled), nil)
 	w := do(t, h, http.MethodGet, secret)
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", w.Code, w.Body)
@@ -99,7 +100,7 @@ func TestWebhookIncompleteAndMissing(t *testing.T) {
 		{Kind: monitor.InterfaceMissing, Interface: "eth9", Detail: "eth9: no such interface on this host"},
 		{Kind: monitor.InterfaceAbsent, Interface: "ppp0", Detail: "ppp0: not on this host now"},
 	}
-	h := NewHandler(newFake(&monitor.State{Result: &res}), Config{WebhookPath: secret, PollInterval: time.Minute}, at(polled), nil)
+	h := NewHandler(newFake(&monitor.State{Result: &res}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
 	var body map[string]any
 	if err := json.Unmarshal(do(t, h, http.MethodGet, secret).Body.Bytes(), &body); err != nil {
 		t.Fatal(err)
@@ -126,7 +127,7 @@ func TestWebhookBeforeFirstGoodPoll(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := NewHandler(newFake(tt.st), Config{WebhookPath: secret, PollInterval: time.Minute}, at(polled), nil)
+			h := NewHandler(newFake(tt.st), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
 			w := do(t, h, http.MethodGet, secret)
 			var body map[string]any
 			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
@@ -142,7 +143,7 @@ func TestWebhookBeforeFirstGoodPoll(t *testing.T) {
 
 func TestWebhookCachesEncodingPerResult(t *testing.T) {
 	f := newFake(&monitor.State{Result: goodResult})
-	h := NewHandler(f, Config{WebhookPath: secret, PollInterval: time.Minute}, at(polled), nil)
+	h := NewHandler(f, Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
 	first := do(t, h, http.MethodGet, secret).Body.String()
 	cached := h.bodies.Load()
 	if again := do(t, h, http.MethodGet, secret).Body.String(); again != first || h.bodies.Load() != cached {
@@ -184,7 +185,7 @@ func TestHealth(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := NewHandler(newFake(tt.st), Config{WebhookPath: secret, PollInterval: interval}, at(tt.now), nil)
+			h := NewHandler(newFake(tt.st), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: interval}, at(tt.now), nil)
 			wantStatus := map[int]monitor.Status{200: "ok", 503: "error"}[tt.status]
 			if tt.status == 200 && tt.kind != "" {
 				wantStatus = "degraded"
@@ -240,7 +241,7 @@ func TestHealth(t *testing.T) {
 func TestRoutes(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h := NewHandler(newFake(&monitor.State{Result: goodResult, LastPoll: polled}), Config{WebhookPath: secret, PollInterval: time.Minute}, at(polled), logger)
+	h := NewHandler(newFake(&monitor.State{Result: goodResult, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), logger)
 	notFound := do(t, h, http.MethodGet, "/nope")
 	if notFound.Code != http.StatusNotFound {
 		t.Fatalf("unknown path: %d", notFound.Code)
@@ -319,7 +320,7 @@ func TestWebhookQuota(t *testing.T) {
 	res := *goodResult
 	res.Usage = billing.Usage{Mode: billing.ModeMax, UsedBytes: 2148270080 + 110e9, OffsetBytes: 110e9, LimitBytes: 500e9,
 		RemainingBytes: 500e9 - 2148270080 - 110e9, ProjectedBytes: 116e9 + 1, ResetsOn: time.Date(2026, time.December, 22, 0, 0, 0, 0, time.UTC)}
-	h := NewHandler(newFake(&monitor.State{Result: &res}), Config{WebhookPath: secret, PollInterval: time.Minute}, at(polled), nil)
+	h := NewHandler(newFake(&monitor.State{Result: &res}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
 	body := do(t, h, http.MethodGet, secret).Body.String()
 	want := `"used_bytes":112148270080,"billing_mode":"max","offset_bytes":110000000000,` +
 		`"quota":{"limit_bytes":500000000000,"mode":"max","used_bytes":112148270080,"remaining_bytes":387851729920,` +
@@ -365,7 +366,7 @@ func TestWebhookPreviousCycle(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			res := *goodResult
 			res.Previous = tt.prev
-			h := NewHandler(newFake(&monitor.State{Result: &res}), Config{WebhookPath: secret, PollInterval: time.Minute}, at(polled), nil)
+			h := NewHandler(newFake(&monitor.State{Result: &res}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
 			w := do(t, h, http.MethodGet, secret+tt.query)
 			if w.Code != tt.status || !strings.Contains(w.Body.String(), tt.want) {
 				t.Errorf("status %d body %s; want %d with %s", w.Code, w.Body, tt.status, tt.want)
@@ -418,7 +419,7 @@ func FuzzCheckPaths(f *testing.F) {
 		if CheckPaths(webhook, metrics) != nil {
 			return
 		}
-		h := NewHandler(newFake(&monitor.State{}), Config{WebhookPath: webhook, MetricsPath: metrics, PollInterval: time.Minute}, at(polled), nil)
+		h := NewHandler(newFake(&monitor.State{}), Config{HTTP: config.HTTP{WebhookPath: webhook, MetricsPath: metrics}, PollInterval: time.Minute}, at(polled), nil)
 		want := map[string]string{webhook: "webhook", webhook + HealthPath: "details", webhook + CalibratePath: "calibrate",
 			webhook + DashboardPath: "dashboard", webhook + HistoryPath: "history", HealthPath: "health"}
 		if metrics != "" {
@@ -443,7 +444,7 @@ func TestPartialCycleSaid(t *testing.T) {
 		{Name: "wlo1", InBytes: 524288, OutBytes: 786432, Created: time.Date(2026, time.May, 1, 0, 0, 0, 0, time.UTC)},
 	}
 	st := &monitor.State{Result: &res, LastPoll: polled}
-	h := NewHandler(newFake(st), Config{WebhookPath: secret, PollInterval: 5 * time.Minute, MetricsPath: "/metrics"}, at(polled), nil)
+	h := NewHandler(newFake(st), Config{HTTP: config.HTTP{WebhookPath: secret, MetricsPath: "/metrics"}, PollInterval: 5 * time.Minute}, at(polled), nil)
 	note := "vnstat began counting eth0 at 2026-11-17T09:30:00Z, after this cycle began on 2026-11-01: traffic before then is not in these totals; " +
 		"to count it against the quota, set USED_OFFSET (with USED_OFFSET_CYCLE=2026-11-01) to what the provider counted before, or run vnstat-exporter calibrate with the provider's usage"
 
@@ -489,7 +490,7 @@ func TestPartialCycleSaid(t *testing.T) {
 	}
 
 	// Counted from the cycle's start: nothing said.
-	h = NewHandler(newFake(&monitor.State{Result: goodResult, LastPoll: polled}), Config{WebhookPath: secret, PollInterval: 5 * time.Minute}, at(polled), nil)
+	h = NewHandler(newFake(&monitor.State{Result: goodResult, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: 5 * time.Minute}, at(polled), nil)
 	if body := do(t, h, http.MethodGet, secret+"/health").Body.String(); strings.Contains(body, "counting_since") || strings.Contains(body, "warnings") {
 		t.Errorf("/health details of a whole cycle: %s", body)
 	}

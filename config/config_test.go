@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -24,33 +25,22 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatalf("Load: %v", err)
 	}
 	want := Config{
-		WebhookPath:         DefaultWebhookPath,
-		StartDay:            1,
-		Port:                50000,
-		MaxConnections:      1024,
-		PollInterval:        5 * time.Minute,
-		LogLevel:            slog.LevelInfo,
-		LogFormat:           "text",
-		BillingMode:         "sum",
-		Live:                true,
-		VnstatStaleAfter:    AutoStaleAfter,
-		StateDir:            "/var/lib/vnstat-exporter",
-		NotifyLang:          "en",
-		AlertAt:             []int{80, 90, 100},
-		ReportAt:            -1,
-		ProblemGrace:        10 * time.Minute,
-		SummaryAfter:        10 * time.Minute,
-		AlertCommandTimeout: time.Minute,
-		Warnings:            []Warning{{Msg: "WEBHOOK_PATH is the default published in the original README, so anyone can guess it; set a secret one"}},
+		HTTP:     HTTP{WebhookPath: DefaultWebhookPath, Port: 50000, MaxConnections: 1024},
+		Vnstat:   Vnstat{PollInterval: 5 * time.Minute, Live: true, StaleAfter: AutoStaleAfter},
+		Billing:  Billing{StartDay: 1, Mode: "sum"},
+		Alerts:   Alerts{Lang: "en", At: []int{80, 90, 100}, ReportAt: -1, ProblemGrace: 10 * time.Minute, SummaryAfter: 10 * time.Minute, CommandTimeout: time.Minute},
+		Log:      Log{Level: slog.LevelInfo, Format: "text"},
+		StateDir: "/var/lib/vnstat-exporter",
+		Warnings: []Warning{{Msg: "WEBHOOK_PATH is the default published in the original README, so anyone can guess it; set a secret one"}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
 	}
-	if !got.DefaultWebhook() {
+	if !got.HTTP.DefaultWebhook() {
 		t.Error("DefaultWebhook() = false for the default path")
 	}
-	if got.Addr() != ":50000" {
-		t.Errorf("Addr() = %q, want :50000", got.Addr())
+	if got.HTTP.Addr() != ":50000" {
+		t.Errorf("Addr() = %q, want :50000", got.HTTP.Addr())
 	}
 }
 
@@ -96,32 +86,17 @@ func TestLoadValid(t *testing.T) {
 		t.Fatalf("Load: %v", err)
 	}
 	want := Config{
-		WebhookPath:         "/hook/a-B_c.d~e!$&'()*+,;=:@",
-		StartDay:            31,
-		Port:                8080,
-		ListenHost:          "::1",
-		MaxConnections:      64,
-		PollInterval:        time.Second,
-		Interfaces:          []string{"eth0", "wlo1", "enx00e04c680001"},
-		VnstatDBDir:         dir,
-		LogLevel:            slog.LevelDebug,
-		LogFormat:           "json",
-		Quota:               500e9,
-		VnstatConfig:        dir + "/vnstat.conf",
-		VnstatStaleAfter:    20 * time.Minute,
-		BillingMode:         "max",
-		UsedOffset:          110e9,
-		UsedOffsetCycle:     time.Date(2026, time.November, 30, 0, 0, 0, 0, time.UTC),
-		MetricsPath:         "/hook/a-B_c.d~e!$&'()*+,;=:@/metrics",
-		StateDir:            dir + "/state",
-		NotifyURLs:          []string{"telegram://123:abc@telegram?chats=42", "ntfy://ntfy.sh/topic?tags=a,b"},
-		NotifyLang:          "zh-CN",
-		AlertAt:             []int{50, 100, 150},
-		ReportAt:            8*60 + 5,
-		AlertCommand:        dir + "/vnstat.conf",
-		AlertCommandTimeout: time.Hour,
-		SummaryAfter:        90 * time.Second,
-		RootActions:         true,
+		HTTP: HTTP{WebhookPath: "/hook/a-B_c.d~e!$&'()*+,;=:@", Port: 8080, ListenHost: "::1", MaxConnections: 64,
+			MetricsPath: "/hook/a-B_c.d~e!$&'()*+,;=:@/metrics"},
+		Vnstat: Vnstat{PollInterval: time.Second, Interfaces: []string{"eth0", "wlo1", "enx00e04c680001"}, DBDir: dir,
+			ConfigFile: dir + "/vnstat.conf", StaleAfter: 20 * time.Minute},
+		Billing: Billing{StartDay: 31, Quota: 500e9, Mode: "max", UsedOffset: 110e9,
+			UsedOffsetCycle: time.Date(2026, time.November, 30, 0, 0, 0, 0, time.UTC)},
+		Alerts: Alerts{NotifyURLs: []string{"telegram://123:abc@telegram?chats=42", "ntfy://ntfy.sh/topic?tags=a,b"}, Lang: "zh-CN",
+			At: []int{50, 100, 150}, ReportAt: 8*60 + 5, SummaryAfter: 90 * time.Second,
+			Command: dir + "/vnstat.conf", CommandTimeout: time.Hour, RootActions: true},
+		Log:      Log{Level: slog.LevelDebug, Format: "json"},
+		StateDir: dir + "/state",
 		// An old env file's settings: warned about, not refused.
 		Warnings: []Warning{
 			{"obsolete setting", "VNSTAT_BIN is set but no longer used: vnstat-exporter reads vnstat's database directly and no longer runs the vnstat command; remove it"},
@@ -131,10 +106,10 @@ func TestLoadValid(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)
 	}
-	if got.Addr() != "[::1]:8080" {
-		t.Errorf("Addr() = %q, want [::1]:8080", got.Addr())
+	if got.HTTP.Addr() != "[::1]:8080" {
+		t.Errorf("Addr() = %q, want [::1]:8080", got.HTTP.Addr())
 	}
-	if got.DefaultWebhook() {
+	if got.HTTP.DefaultWebhook() {
 		t.Error("DefaultWebhook() = true for a custom path")
 	}
 }
@@ -283,7 +258,7 @@ func TestNotifyURLsOnce(t *testing.T) {
 		t.Errorf("error %q shows a URL", err)
 	}
 	c, err := Load(env(map[string]string{"NOTIFY_URLS_FILE": file}))
-	if err != nil || c.NotifyURLsFile != file || !c.Alerts() {
+	if err != nil || c.Alerts.NotifyURLsFile != file || !c.Alerts.On() {
 		t.Errorf("Load with the file alone = %+v, %v", c, err)
 	}
 }
@@ -301,7 +276,7 @@ func TestLocalURL(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := c.LocalURL("/health"); got != tt.want {
+		if got := c.HTTP.LocalURL("/health"); got != tt.want {
 			t.Errorf("LISTEN_HOST=%q: LocalURL = %q, want %q", tt.host, got, tt.want)
 		}
 	}
@@ -411,8 +386,8 @@ func TestFlagsOverrideEnvironment(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.Port != tt.want {
-				t.Errorf("Port = %d, want %d", c.Port, tt.want)
+			if c.HTTP.Port != tt.want {
+				t.Errorf("Port = %d, want %d", c.HTTP.Port, tt.want)
 			}
 		})
 	}
@@ -512,5 +487,34 @@ func TestREADMEConfigTables(t *testing.T) {
 				t.Errorf("settings in the table (-Vars +%s):\n%s", file, diff)
 			}
 		})
+	}
+}
+
+// TestVarsAndFields: every variable of Vars sets one field of Config, of
+// the type its parser gives, and every field with an env tag has a Var.
+func TestVarsAndFields(t *testing.T) {
+	var c Config
+	fields := fieldsOf(&c)
+	for _, v := range Vars() {
+		f, ok := fields[v.Name]
+		if !ok {
+			t.Errorf("%s: no field of Config has env:%q", v.Name, v.Name)
+			continue
+		}
+		delete(fields, v.Name)
+		value, err := v.Parse(v.Default)
+		if err != nil {
+			t.Errorf("%s: default %q refused: %v", v.Name, v.Default, err)
+			continue
+		}
+		if got := reflect.TypeOf(value); got != f.Type() {
+			t.Errorf("%s: parser gives %v, field is %v", v.Name, got, f.Type())
+		}
+		if want := strings.ReplaceAll(strings.ToLower(v.Name), "_", "-"); v.Flag != want {
+			t.Errorf("%s: flag %q, want %q", v.Name, v.Flag, want)
+		}
+	}
+	for name := range fields {
+		t.Errorf("field env:%q has no Var", name)
 	}
 }

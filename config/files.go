@@ -13,24 +13,24 @@ import (
 // CheckFiles checks, in c, the settings that name a file beyond its
 // existence (which Load checks): NETNS_PATH must be a network namespace
 // file, ALERT_COMMAND an executable file, and NOTIFY_URLS_FILE a list of
-// URLs, which it reads into c.NotifyURLs. The error is an *Error.
+// URLs, which it reads into c.Alerts.NotifyURLs. The error is an *Error.
 func CheckFiles(c *Config) error {
-	if c.NetnsPath != "" {
-		if err := Netns(c.NetnsPath); err != nil {
-			return Refuse("NETNS_PATH", c.NetnsPath, err)
+	if c.Vnstat.NetnsPath != "" {
+		if err := Netns(c.Vnstat.NetnsPath); err != nil {
+			return Refuse("NETNS_PATH", c.Vnstat.NetnsPath, err)
 		}
 	}
-	if c.AlertCommand != "" {
-		if err := Executable(c.AlertCommand); err != nil {
-			return Refuse("ALERT_COMMAND", c.AlertCommand, err)
+	if c.Alerts.Command != "" {
+		if err := Executable(c.Alerts.Command); err != nil {
+			return Refuse("ALERT_COMMAND", c.Alerts.Command, err)
 		}
 	}
-	if c.NotifyURLsFile != "" {
-		urls, err := readURLFile(c.NotifyURLsFile)
+	if c.Alerts.NotifyURLsFile != "" {
+		urls, err := readURLFile(c.Alerts.NotifyURLsFile)
 		if err != nil {
-			return Refuse("NOTIFY_URLS_FILE", c.NotifyURLsFile, err)
+			return Refuse("NOTIFY_URLS_FILE", c.Alerts.NotifyURLsFile, err)
 		}
-		c.NotifyURLs = urls
+		c.Alerts.NotifyURLs = urls
 	}
 	return nil
 }

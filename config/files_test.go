@@ -23,23 +23,23 @@ func TestCheckFiles(t *testing.T) {
 		return p
 	}
 	urls := write("urls", "# the owner's phone\n\nntfy://ntfy.sh/topic\n  generic+https://example.net/hook  \n", 0o600)
-	c := Config{NotifyURLsFile: urls, AlertCommand: write("alert.sh", "#!/bin/sh\n", 0o755)}
+	c := Config{Alerts: Alerts{NotifyURLsFile: urls, Command: write("alert.sh", "#!/bin/sh\n", 0o755)}}
 	if _, err := os.Stat("/proc/self/ns/net"); err == nil {
-		c.NetnsPath = "/proc/self/ns/net"
+		c.Vnstat.NetnsPath = "/proc/self/ns/net"
 	}
-	if err := CheckFiles(&c); err != nil || !slices.Equal(c.NotifyURLs, []string{"ntfy://ntfy.sh/topic", "generic+https://example.net/hook"}) {
-		t.Fatalf("CheckFiles = %v, URLs %q", err, c.NotifyURLs)
+	if err := CheckFiles(&c); err != nil || !slices.Equal(c.Alerts.NotifyURLs, []string{"ntfy://ntfy.sh/topic", "generic+https://example.net/hook"}) {
+		t.Fatalf("CheckFiles = %v, URLs %q", err, c.Alerts.NotifyURLs)
 	}
 	plain := write("plain", "x", 0o644)
 	for _, tt := range []struct {
 		c    Config
 		want string
 	}{
-		{Config{NetnsPath: plain}, `invalid NETNS_PATH "` + plain + `" (not a namespace file)`},
-		{Config{AlertCommand: plain}, `invalid ALERT_COMMAND "` + plain + `" (not an executable file)`},
-		{Config{AlertCommand: dir}, `invalid ALERT_COMMAND "` + dir + `" (not an executable file)`},
-		{Config{NotifyURLsFile: write("two", "ntfy://a/b ntfy://c/d\n", 0o600)}, `(line 1 is not one URL)`},
-		{Config{NotifyURLsFile: write("bare", "# x\nntfy.sh/topic\n", 0o600)}, `(line 1 is not one URL)`},
+		{Config{Vnstat: Vnstat{NetnsPath: plain}}, `invalid NETNS_PATH "` + plain + `" (not a namespace file)`},
+		{Config{Alerts: Alerts{Command: plain}}, `invalid ALERT_COMMAND "` + plain + `" (not an executable file)`},
+		{Config{Alerts: Alerts{Command: dir}}, `invalid ALERT_COMMAND "` + dir + `" (not an executable file)`},
+		{Config{Alerts: Alerts{NotifyURLsFile: write("two", "ntfy://a/b ntfy://c/d\n", 0o600)}}, `(line 1 is not one URL)`},
+		{Config{Alerts: Alerts{NotifyURLsFile: write("bare", "# x\nntfy.sh/topic\n", 0o600)}}, `(line 1 is not one URL)`},
 	} {
 		err := CheckFiles(&tt.c)
 		var cerr *Error

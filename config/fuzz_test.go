@@ -40,12 +40,12 @@ func FuzzLoad(f *testing.F) {
 			}
 			return
 		}
-		if !validWebhookPath(c.WebhookPath) || c.StartDay < 1 || c.StartDay > 31 || c.Port < 1 || c.Port > 65535 ||
-			c.PollInterval < 1e9 || c.MetricsPath != "" && !validWebhookPath(c.MetricsPath) ||
-			quota != "" && c.Quota == 0 || c.UsedOffset > 0 && !isResetDay(c.UsedOffsetCycle, c.StartDay) {
+		if !validWebhookPath(c.HTTP.WebhookPath) || c.Billing.StartDay < 1 || c.Billing.StartDay > 31 || c.HTTP.Port < 1 || c.HTTP.Port > 65535 ||
+			c.Vnstat.PollInterval < 1e9 || c.HTTP.MetricsPath != "" && !validWebhookPath(c.HTTP.MetricsPath) ||
+			quota != "" && c.Billing.Quota == 0 || c.Billing.UsedOffset > 0 && !isResetDay(c.Billing.UsedOffsetCycle, c.Billing.StartDay) {
 			t.Fatalf("accepted an invalid configuration: %+v from %q", c, vals)
 		}
-		for _, i := range c.Interfaces {
+		for _, i := range c.Vnstat.Interfaces {
 			if !validIfname(i) {
 				t.Fatalf("accepted interface %q", i)
 			}

@@ -19,10 +19,10 @@ import (
 // NOTIFY_URLS_FILE by config.CheckFiles when it is set), each checked by
 // its service's parser.
 func notifyChannels(cfg config.Config) ([]*alert.Channel, error) {
-	chs, err := alert.Channels(cfg.NotifyURLs)
+	chs, err := alert.Channels(cfg.Alerts.NotifyURLs)
 	if err != nil {
-		if cfg.NotifyURLsFile != "" {
-			return nil, config.Refuse("NOTIFY_URLS_FILE", cfg.NotifyURLsFile, err)
+		if cfg.Alerts.NotifyURLsFile != "" {
+			return nil, config.Refuse("NOTIFY_URLS_FILE", cfg.Alerts.NotifyURLsFile, err)
 		}
 		return nil, config.Refuse("NOTIFY_URLS", "", err)
 	}
@@ -117,7 +117,7 @@ func notifyTestCommand(ctx context.Context, in invocation) int {
 	if code >= 0 {
 		return code
 	}
-	return notifyTest(ctx, channels, in.cfg.NotifyLang, in.stdout, in.stderr)
+	return notifyTest(ctx, channels, in.cfg.Alerts.Lang, in.stdout, in.stderr)
 }
 
 // checkHealth is the container health check: it GETs the local /health

@@ -55,25 +55,23 @@ func (m *Main) Open() error {
 		}
 	}
 	var err error
-	if m.ln, err = net.Listen("tcp", cfg.Addr()); err != nil {
+	if m.ln, err = net.Listen("tcp", cfg.HTTP.Addr()); err != nil {
 		return fmt.Errorf("listening: %w", err)
 	}
-	if m.links, err = linksrc.NewLister(cfg.NetnsPath); err != nil {
+	if m.links, err = linksrc.NewLister(cfg.Vnstat.NetnsPath); err != nil {
 		return err
 	}
 	m.poller = m.newPoller()
-	m.watcher = linksrc.NewWatcher(cfg.NetnsPath, m.links, m.poller.Trigger, m.poller.Matters, 500*time.Millisecond, logger.With("component", "links"))
+	m.watcher = linksrc.NewWatcher(cfg.Vnstat.NetnsPath, m.links, m.poller.Trigger, m.poller.Matters, 500*time.Millisecond, logger.With("component", "links"))
 	host, _ := os.Hostname()
 	apiCfg := api.Config{
-		WebhookPath:  cfg.WebhookPath,
-		MetricsPath:  cfg.MetricsPath,
-		PollInterval: cfg.PollInterval,
+		HTTP:         cfg.HTTP,
+		PollInterval: cfg.Vnstat.PollInterval,
 		Version:      version,
-		Thresholds:   cfg.AlertAt,
+		Thresholds:   cfg.Alerts.At,
 		Host:         host,
 	}
 	if m.Dir != nil {
-		apiCfg.ParseSize = config.ParseSize
 		apiCfg.Calibrate = func(c billing.Calibration) error {
 			if err := m.Dir.KeepCalibration(c); err != nil {
 				return err
@@ -82,12 +80,12 @@ func (m *Main) Open() error {
 			return nil
 		}
 	}
-	if cfg.Alerts() {
+	if cfg.Alerts.On() {
 		m.engine = m.newEngine(host)
 		apiCfg.Alerts = func() any { return m.engine.Status() }
 	}
 	handler := api.NewHandler(m.poller, apiCfg, nil, logger.With("component", "api"))
-	m.server = api.NewServer(m.ln, handler, cfg.MaxConnections, logger.With("component", "http"))
+	m.server = api.NewServer(m.ln, handler, cfg.HTTP.MaxConnections, logger.With("component", "http"))
 	return nil
 }
 
@@ -105,24 +103,18 @@ func (m *Main) newPoller() *monitor.Poller {
 				"set_at", c.SetAt, "source", c.Source)
 		}
 	}
-	db, vc, staleAfter := openVnstat(cfg)
-	logger.Info("reading vnstat's database", "database", db.Path(), "live", cfg.Live, "stale_after", staleAfter,
+	db, vc, staleAfter := openVnstat(cfg.Vnstat)
+	logger.Info("reading vnstat's database", "database", db.Path(), "live", cfg.Vnstat.Live, "stale_after", staleAfter,
 		"daily_days", vc.DailyDays, "trafficless_entries", vc.TrafficlessEntries, "use_utc", vc.UseUTC,
 		"save_interval", vc.SaveInterval, "update_interval", vc.UpdateInterval, "vnstatd_poll_interval", vc.PollInterval, "max_bandwidth_mbit", vc.MaxBandwidth, "bandwidth_detection", vc.BandwidthDetection)
 	boot, _ := vnstatsrc.BootTime() // zero when not known: every save is taken as this boot's
 	return monitor.NewPoller(monitor.PollerConfig{
-		StartDay:   cfg.StartDay,
-		Interfaces: cfg.Interfaces,
-		Interval:   cfg.PollInterval,
-		Quota: billing.Quota{
-			Limit:       cfg.Quota,
-			Mode:        cfg.BillingMode,
-			Offset:      cfg.UsedOffset,
-			OffsetCycle: cfg.UsedOffsetCycle,
-			Calibration: calibration,
-		},
+		StartDay:       cfg.Billing.StartDay,
+		Interfaces:     cfg.Vnstat.Interfaces,
+		Interval:       cfg.Vnstat.PollInterval,
+		Quota:          cfg.Billing.With(calibration),
 		Vnstat:         vc,
-		Live:           cfg.Live,
+		Live:           cfg.Vnstat.Live,
 		SampleInterval: time.Second,
 		StaleAfter:     staleAfter,
 		BootTime:       boot,
@@ -133,25 +125,16 @@ func (m *Main) newPoller() *monitor.Poller {
 func (m *Main) newEngine(host string) *alert.Engine {
 	cfg := m.Config
 	engine := alert.NewEngine(alert.Config{
-		Rules: alert.Rules{
-			Thresholds:   cfg.AlertAt,
-			Grace:        cfg.ProblemGrace,
-			SummaryAfter: cfg.SummaryAfter,
-			ReportAt:     cfg.ReportAt,
-			Interval:     cfg.PollInterval,
-		},
-		Host:           host,
-		Lang:           cfg.NotifyLang,
-		Channels:       m.Channels,
-		Command:        cfg.AlertCommand,
-		CommandTimeout: cfg.AlertCommandTimeout,
-		Spool:          cfg.RootActions,
+		Alerts:   cfg.Alerts,
+		Interval: cfg.Vnstat.PollInterval,
+		Host:     host,
+		Channels: m.Channels,
 	}, m.poller, m.Dir, nil, m.Logger.With("component", "alerts"))
 	names := make([]string, len(m.Channels))
 	for i, ch := range m.Channels {
 		names[i] = ch.Name
 	}
-	m.Logger.Info("alerts on", "channels", names, "alert_command", cfg.AlertCommand != "", "root_actions", cfg.RootActions, "state_dir", m.Dir.Path())
+	m.Logger.Info("alerts on", "channels", names, "alert_command", cfg.Alerts.Command != "", "root_actions", cfg.Alerts.RootActions, "state_dir", m.Dir.Path())
 	return engine
 }
 
@@ -163,7 +146,7 @@ func (m *Main) Run(ctx context.Context) error {
 	defer signal.Stop(hup)
 
 	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return reloadOnHUP(ctx, hup, m.Config, m.poller, m.Logger) })
+	g.Go(func() error { return reloadOnHUP(ctx, hup, m.Config.Vnstat, m.poller, m.Logger) })
 	g.Go(func() error { return m.poller.Run(ctx) })
 	g.Go(func() error { return m.server.Run(ctx) })
 	g.Go(func() error { return m.watcher.Run(ctx) })
@@ -187,7 +170,7 @@ func (m *Main) Close() {
 
 // reloadOnHUP reads vnstat's config again, and has the poller poll at
 // once, at each signal on hup, until ctx ends.
-func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, cfg config.Config, poller *monitor.Poller, logger *slog.Logger) error {
+func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, cfg config.Vnstat, poller *monitor.Poller, logger *slog.Logger) error {
 	for {
 		select {
 		case <-ctx.Done():
@@ -202,20 +185,20 @@ func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, cfg config.Config, p
 
 // openVnstat opens vnstat's database as the configuration and vnstat's
 // own config file say, and returns the stall threshold.
-func openVnstat(cfg config.Config) (*vnstatsrc.Database, vnstatsrc.Config, time.Duration) {
-	db, vc := vnstatsrc.Open(vnstatsrc.Options{ConfigPath: cfg.VnstatConfig, DBDir: cfg.VnstatDBDir})
-	staleAfter := cfg.VnstatStaleAfter
+func openVnstat(cfg config.Vnstat) (*vnstatsrc.Database, vnstatsrc.Config, time.Duration) {
+	db, vc := vnstatsrc.Open(vnstatsrc.Options{ConfigPath: cfg.ConfigFile, DBDir: cfg.DBDir})
+	staleAfter := cfg.StaleAfter
 	if staleAfter == config.AutoStaleAfter {
 		staleAfter = vc.StaleAfter()
 	}
 	return db, vc, staleAfter
 }
 
-func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
-	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.LogLevel}))
+func newLogger(cfg config.Log, w io.Writer) *slog.Logger {
+	if cfg.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.Level}))
 	}
-	return slog.New(tint.NewTextHandler(w, &tint.Options{Level: cfg.LogLevel, NoColor: !isTerminal(w)}))
+	return slog.New(tint.NewTextHandler(w, &tint.Options{Level: cfg.Level, NoColor: !isTerminal(w)}))
 }
 
 // isTerminal reports whether w is a character device, where colour helps.

@@ -58,11 +58,11 @@ var commands = map[string]command{
 	"":    {run: daemonCommand},
 	"url": {run: urlCommand},
 	"healthcheck": {run: func(ctx context.Context, in invocation) int {
-		return checkHealth(ctx, in.cfg.LocalURL(api.HealthPath), in.stdout, in.stderr)
+		return checkHealth(ctx, in.cfg.HTTP.LocalURL(api.HealthPath), in.stdout, in.stderr)
 	}},
 	"calibrate": {args: 1, missing: "calibrate needs the usage the provider shows, such as: vnstat-exporter calibrate 412.5GB",
 		run: func(ctx context.Context, in invocation) int {
-			return calibrate(ctx, in.cfg.LocalURL(in.cfg.WebhookPath+api.CalibratePath), in.args[0], in.stdout, in.stderr)
+			return calibrate(ctx, in.cfg.HTTP.LocalURL(in.cfg.HTTP.WebhookPath+api.CalibratePath), in.args[0], in.stdout, in.stderr)
 		}},
 	"notify-test": {run: notifyTestCommand},
 }
@@ -144,10 +144,10 @@ func settings(name string, cmd command, args []string, getenv func(string) strin
 	if err != nil {
 		return fail("%v", err)
 	}
-	if clash := api.CheckPaths(cfg.WebhookPath, cfg.MetricsPath); clash != nil {
-		path := cfg.WebhookPath
+	if clash := api.CheckPaths(cfg.HTTP.WebhookPath, cfg.HTTP.MetricsPath); clash != nil {
+		path := cfg.HTTP.WebhookPath
 		if clash.Var == "METRICS_PATH" {
-			path = cfg.MetricsPath
+			path = cfg.HTTP.MetricsPath
 		}
 		return fail("%v", config.Disallow(clash.Var, path, clash.Allowed))
 	}
@@ -157,7 +157,7 @@ func settings(name string, cmd command, args []string, getenv func(string) strin
 // urlCommand prints the webhook's URL on this host, on a line of its own,
 // for curl "$(sudo vnstat-exporter url -env-file ...)".
 func urlCommand(_ context.Context, in invocation) int {
-	fmt.Fprintln(in.stdout, in.cfg.LocalURL(in.cfg.WebhookPath))
+	fmt.Fprintln(in.stdout, in.cfg.HTTP.LocalURL(in.cfg.HTTP.WebhookPath))
 	return 0
 }
 
@@ -173,11 +173,11 @@ func daemonCommand(ctx context.Context, in invocation) int {
 	// STATE_DIR keeps the alerts' state, which must be kept, and the
 	// calibration, which goes without it.
 	dir, err := store.Open(cfg.StateDir, nil)
-	if err != nil && cfg.Alerts() {
+	if err != nil && cfg.Alerts.On() {
 		fmt.Fprintln(stderr, "vnstat-exporter:", config.Refuse("STATE_DIR", cfg.StateDir, err))
 		return 2
 	}
-	if err == nil && cfg.Alerts() {
+	if err == nil && cfg.Alerts.On() {
 		// Two daemons on one STATE_DIR would both send every message
 		// and spool every action.
 		if err := dir.Lock(); err != nil {
@@ -186,7 +186,7 @@ func daemonCommand(ctx context.Context, in invocation) int {
 			return 2
 		}
 	}
-	m := &Main{Config: cfg, Logger: newLogger(cfg, stderr), Channels: channels}
+	m := &Main{Config: cfg, Logger: newLogger(cfg.Log, stderr), Channels: channels}
 	if err != nil {
 		m.Logger.Info("calibration off: no writable state directory", "state_dir", cfg.StateDir, "err", err)
 	} else {

@@ -105,17 +105,17 @@ func initSettings(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "vnstat-exporter run-actions init: %s: %v\n", *envFile, err)
 		return 2
 	}
-	wrote, err := actions.WriteSettings(*settings, cfg.StartDay, cfg.Interfaces)
+	wrote, err := actions.WriteSettings(*settings, cfg.Billing.StartDay, cfg.Vnstat.Interfaces)
 	switch {
 	case err != nil:
 		fmt.Fprintf(stderr, "vnstat-exporter run-actions init: %v\n", err)
 		return 1
 	case !wrote:
 		fmt.Fprintf(stdout, "vnstat-exporter: keeping the existing %s\n", *settings)
-	case len(cfg.Interfaces) == 0:
-		fmt.Fprintf(stdout, "vnstat-exporter: wrote %s with START_DAY=%d; the daemon finds its interfaces itself, so set INTERFACES there to them before enabling the root actions\n", *settings, cfg.StartDay)
+	case len(cfg.Vnstat.Interfaces) == 0:
+		fmt.Fprintf(stdout, "vnstat-exporter: wrote %s with START_DAY=%d; the daemon finds its interfaces itself, so set INTERFACES there to them before enabling the root actions\n", *settings, cfg.Billing.StartDay)
 	default:
-		fmt.Fprintf(stdout, "vnstat-exporter: wrote %s with START_DAY=%d and INTERFACES=%s\n", *settings, cfg.StartDay, strings.Join(cfg.Interfaces, ","))
+		fmt.Fprintf(stdout, "vnstat-exporter: wrote %s with START_DAY=%d and INTERFACES=%s\n", *settings, cfg.Billing.StartDay, strings.Join(cfg.Vnstat.Interfaces, ","))
 	}
 	return 0
 }
