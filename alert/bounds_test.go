@@ -66,7 +66,7 @@ func TestLargeAnswerBounded(t *testing.T) {
 			}
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
-			err = chs[0].deliver("test", "")
+			err = chs[0].deliver(Notification{Title: "test"}, "")
 			runtime.ReadMemStats(&after)
 			t.Logf("%v; the receiver wrote %d bytes", err, written.Load())
 			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
@@ -115,7 +115,7 @@ func TestRedirectIsNotSent(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				err = chs[0].deliver("test", "")
+				err = chs[0].deliver(Notification{Title: "test"}, "")
 				mu.Lock()
 				defer mu.Unlock()
 				if code == 307 || code == 308 {
@@ -147,7 +147,7 @@ func TestRedirectIsNotSent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := chs[0].deliver("moved for good", ""); err != nil {
+	if err := chs[0].deliver(Notification{Title: "moved for good"}, ""); err != nil {
 		t.Errorf("308: %v", err)
 	}
 	if want := []string{"POST moved for good"}; len(moved) != 1 || moved[0] != want[0] {
@@ -205,7 +205,7 @@ func TestBlackHoleReceivers(t *testing.T) {
 		}
 		wg.Go(func() {
 			start := time.Now()
-			err := chs[0].deliver("test", "")
+			err := chs[0].deliver(Notification{Title: "test"}, "")
 			took := time.Since(start)
 			t.Logf("%s after %s: %v", svc.name, took.Round(time.Second), err)
 			if err == nil {

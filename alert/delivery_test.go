@@ -176,7 +176,9 @@ func TestPendingFollowsURLs(t *testing.T) {
 // TestVersion1Outbox: a state file of the previous format, which listed
 // the channels still to send to, is read so that those channels get the
 // message and the others do not get it again; when one of them is no
-// longer configured, every channel configured now gets it.
+// longer configured, every channel configured now gets it. Its message,
+// kept as text before notifications had a title and fields, is sent as
+// it was rendered.
 func TestVersion1Outbox(t *testing.T) {
 	for _, tt := range []struct {
 		name       string
@@ -194,9 +196,15 @@ func TestVersion1Outbox(t *testing.T) {
 				t.Fatal(err)
 			}
 			e := r.engine()
+			if p := e.st.Outbox[0]; p.Text != "" || p.Notification.Title != "80 %" || p.Notification.Env()[0] != "VNSTAT_EXPORTER_EVENT=threshold" {
+				t.Errorf("read as %+v", p)
+			}
 			r.step(e, 850_000)
 			if h, n := len(r.hook.got()), len(r.ntfy.got()); h != tt.hook || n != tt.ntfy {
 				t.Errorf("hook got %d, ntfy %d; want %d, %d", h, n, tt.hook, tt.ntfy)
+			}
+			if got := r.hook.got(); len(got) > 0 && got[0] != "80 %" {
+				t.Errorf("hook got %q, want the message as it was rendered", got[0])
 			}
 			var saved State
 			if _, err := r.dir.Load(StateFile, &saved); err != nil || saved.Version != StateVersion {

@@ -8,7 +8,11 @@
 //
 // Evaluate decides: it takes the state, a result and the time, and
 // returns the new state and the events, changing nothing it is given; the
-// Engine does the I/O around it.
+// Engine does the I/O around it. Notify is the one mapping from an event
+// to what is told of it, a Notification (title, body, priority and the
+// fields ALERT_COMMAND gets): every channel, the command and the spool
+// are given that, each in its own way (a service with a title field gets
+// the title apart).
 //
 // # What is guaranteed
 //

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -25,8 +26,11 @@ const StateFile = "alerts.json"
 // command to run, the spool file to write.
 type Pending struct {
 	Event Event `json:"event"`
-	// Text is the message, rendered when the event happened.
-	Text string `json:"text"`
+	// Notification is what is told of it, made when the event happened.
+	Notification Notification `json:"notification"`
+	// Text, in a file written before notifications had a title, fields
+	// and a priority, was the message; read into Notification.
+	Text string `json:"text,omitempty"`
 	// Sent are the IDs of the channels that have had it: it goes to
 	// every channel configured now that is not among them.
 	Sent []string `json:"sent,omitempty"`
@@ -79,11 +83,19 @@ func (p *Pending) finished(chs []*Channel) bool {
 	return len(p.unsent(chs)) == 0 && p.Command != StepPending && p.Spool != StepPending
 }
 
-// upgrade turns a version 1 pending event's channels still to send to
-// into those it was sent to: the channels configured now that were not
-// among them. If one of them is no longer configured (its URL was
-// changed), the event goes to every channel configured now.
-func (p *Pending) upgrade(chs []*Channel) {
+// upgrade reads an older file's pending event: its message as it was
+// rendered then, in a notification made from its event; and a version 1
+// event's channels still to send to as those it was sent to: the
+// channels configured now that were not among them. If one of them is no
+// longer configured (its URL was changed), the event goes to every
+// channel configured now.
+func (p *Pending) upgrade(chs []*Channel, host, lang string) {
+	if p.Text != "" && p.Notification.Title == "" {
+		p.Notification = Notify(p.Event, host, lang)
+		p.Notification.Title, p.Notification.Body, _ = strings.Cut(p.Text, "\n")
+		p.Notification.Fields[len(p.Notification.Fields)-1].Value = p.Text // MESSAGE
+		p.Text = ""
+	}
 	if p.To == nil {
 		return
 	}
@@ -216,7 +228,7 @@ func NewEngine(cfg Config, src StateSource, dir *store.Dir, now func() time.Time
 		e.st = loaded
 		e.st.Version = StateVersion
 		for _, p := range e.st.Outbox {
-			p.upgrade(cfg.Channels)
+			p.upgrade(cfg.Channels, cfg.Host, cfg.Lang)
 			// A start (often after the URLs were mended) tries at once.
 			for id, t := range p.Tries {
 				t.NextTry = time.Time{}
@@ -316,8 +328,8 @@ func (e *Engine) Step(ctx context.Context) {
 		e.setAside = false
 	}
 	for _, ev := range evs {
-		text := Message(ev, e.cfg.Host, e.cfg.Lang)
-		p := &Pending{Event: ev, Text: text}
+		n := Notify(ev, e.cfg.Host, e.cfg.Lang)
+		p := &Pending{Event: ev, Notification: n}
 		if ev.Actionable() && e.cfg.Command != "" {
 			p.Command = StepPending
 		}
@@ -325,7 +337,7 @@ func (e *Engine) Step(ctx context.Context) {
 			e.st.SpoolSeq = actions.NextSeq(e.st.SpoolSeq, now.UnixMicro())
 			p.Spool, p.SpoolName = StepPending, actions.Name(e.st.SpoolSeq, ev.Key)
 		}
-		e.logger.Info("event", "key", ev.Key, "kind", ev.Kind, "message", text)
+		e.logger.Info("event", "key", ev.Key, "kind", ev.Kind, "message", n.Text())
 		e.st.Outbox = append(e.st.Outbox, p)
 	}
 	if over := len(e.st.Outbox) - MaxOutbox; over > 0 {
@@ -366,10 +378,10 @@ func (e *Engine) dispatch(ctx context.Context) {
 				continue
 			}
 			e.busy[ch.ID] = true
-			go func(ch *Channel, key, text, idem string) {
-				err := ch.deliver(text, idem)
+			go func(ch *Channel, key string, n Notification, idem string) {
+				err := ch.deliver(n, idem)
 				e.done <- outcome{key: key, channel: ch.ID, err: err}
-			}(ch, p.Event.Key, p.Text, e.idempotencyKey(p.Event))
+			}(ch, p.Event.Key, p.Notification, e.idempotencyKey(p.Event))
 			break
 		}
 	}
@@ -390,7 +402,7 @@ func (e *Engine) dispatch(ctx context.Context) {
 			go func(key string, env []string) {
 				res := actions.RunCommand(ctx, e.cfg.Command, env, e.cfg.CommandTimeout)
 				e.done <- outcome{key: key, command: res}
-			}(p.Event.Key, Env(p.Event, e.cfg.Host, p.Text))
+			}(p.Event.Key, p.Notification.Env())
 			break
 		}
 	}
@@ -403,7 +415,7 @@ func (e *Engine) spool() {
 		if p.Spool != StepPending {
 			continue
 		}
-		b, _ := json.Marshal(actions.Record{Env: Env(p.Event, e.cfg.Host, p.Text)})
+		b, _ := json.Marshal(actions.Record{Env: p.Notification.Env()})
 		if err := e.dir.WriteFile(filepath.Join(actions.SpoolDir, p.SpoolName), b, 0o600); err != nil {
 			e.setError("spooling " + p.Event.Key + ": " + err.Error())
 			e.logger.Error("cannot spool the event for the root action", "key", p.Event.Key, "err", err)

@@ -291,7 +291,7 @@ func TestRedact(t *testing.T) {
 	if chs[1].Name != "telegram #2" {
 		t.Errorf("name %q", chs[1].Name)
 	}
-	err = chs[0].Send(context.Background(), "hello")
+	err = chs[0].Send(context.Background(), Notification{Title: "hello"})
 	if err == nil {
 		t.Fatal("sending to a closed port succeeded")
 	}

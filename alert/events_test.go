@@ -135,7 +135,7 @@ func TestNewCycleSummary(t *testing.T) {
 	if diff := cmp.Diff(want, ev); diff != "" {
 		t.Errorf("summary (-want +got):\n%s", diff)
 	}
-	msg := Message(ev, "vps1", "en")
+	msg := Notify(ev, "vps1", "en").Text()
 	for _, s := range []string{"vps1", "the one from 2026-10-15 to 2026-11-14 is over", "Used 900.00 kB of 1.00 MB (90.0%)", "Busiest day 2026-10-18: 77.00 kB"} {
 		if !strings.Contains(msg, s) {
 			t.Errorf("summary %q lacks %q", msg, s)
@@ -313,7 +313,7 @@ func TestProblemBackoff(t *testing.T) {
 	if len(evs) != 1 || evs[0].Kind != Recovered || evs[0].Problem != monitor.NoData {
 		t.Fatalf("on recovery: %+v", evs)
 	}
-	if msg := Message(evs[0], "vps1", "en"); !strings.Contains(msg, "lasted 73h1m") {
+	if msg := Notify(evs[0], "vps1", "en").Text(); !strings.Contains(msg, "lasted 73h1m") {
 		t.Errorf("recovery message %q does not say how long it lasted", msg)
 	}
 	if evs := evaluateInto(&st, Input{State: result(recoverAt, 10), Now: recoverAt.Add(time.Minute)}, testRules); len(evs) != 0 {
@@ -369,7 +369,7 @@ func TestDailyReport(t *testing.T) {
 	if len(evs) != 1 || evs[0].Status != "error" || evs[0].CycleStart != "" {
 		t.Fatalf("report without numbers: %+v", evs)
 	}
-	if msg := Message(evs[0], "vps1", "zh-CN"); !strings.Contains(msg, "当前没有可信的数据（error：no_data）") {
+	if msg := Notify(evs[0], "vps1", "zh-CN").Text(); !strings.Contains(msg, "当前没有可信的数据（error：no_data）") {
 		t.Errorf("report %q", msg)
 	}
 }

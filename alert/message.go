@@ -10,10 +10,10 @@ import (
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
-// Message renders ev for host in lang ("en" or "zh-CN"): a first line
+// message renders ev for host in lang ("en" or "zh-CN"): a first line
 // that says what happened, then the numbers, short enough for a phone's
 // notification.
-func Message(ev Event, host, lang string) string {
+func message(ev Event, host, lang string) string {
 	w := phrasesFor(lang)
 	size := monitor.SizeFor(ev.LimitBytes)
 	var b strings.Builder

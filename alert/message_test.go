@@ -26,7 +26,7 @@ func TestMessages(t *testing.T) {
 		{"zh-CN", []string{"vps1：流量已达套餐的 80%", "已用 412.37 GiB / 500.00 GiB（82.4%）", "预计到重置时 558.79 GiB（111.7%）", "剩余 5 天，2026-12-15 重置"}},
 	}
 	for _, tt := range tests {
-		msg := Message(ev, "vps1", tt.lang)
+		msg := Notify(ev, "vps1", tt.lang).Text()
 		if got := strings.Split(msg, "\n"); strings.Join(got, "|") != strings.Join(tt.want, "|") {
 			t.Errorf("%s:\n%s\nwant:\n%s", tt.lang, msg, strings.Join(tt.want, "\n"))
 		}
@@ -37,7 +37,7 @@ func TestMessages(t *testing.T) {
 	}
 	p := Event{Kind: ProblemKind, Problem: "vnstatd_stalled", Detail: "vnstatd is not saving: last write 2026-11-30T01:00:00Z",
 		Since: time.Date(2026, 11, 30, 1, 0, 0, 0, time.UTC), At: time.Date(2026, 11, 30, 2, 30, 0, 0, time.UTC), Reminder: 2}
-	if msg := Message(p, "vps1", "en"); !strings.HasPrefix(msg, "vps1: still not counted correctly (vnstatd has stopped saving, for 1h30m)") {
+	if msg := Notify(p, "vps1", "en").Text(); !strings.HasPrefix(msg, "vps1: still not counted correctly (vnstatd has stopped saving, for 1h30m)") {
 		t.Errorf("reminder: %q", msg)
 	}
 }
@@ -69,15 +69,15 @@ func TestMessageSizes(t *testing.T) {
 	}
 	// Next to a decimal quota, decimal units; a binary one, binary.
 	ev := Event{Kind: Threshold, Threshold: 80, UsedBytes: 400e9, LimitBytes: 500e9, DaysLeft: 1, ResetsOn: "2026-12-01"}
-	if msg := Message(ev, "h", "en"); !strings.Contains(msg, "Used 400.00 GB of 500.00 GB (80.0%)\n1 day left; resets on 2026-12-01") {
+	if msg := Notify(ev, "h", "en").Text(); !strings.Contains(msg, "Used 400.00 GB of 500.00 GB (80.0%)\n1 day left; resets on 2026-12-01") {
 		t.Errorf("decimal quota: %q", msg)
 	}
 	// Never more than was used: 999,999,999 of 1 GB is not 100 %.
 	ev = Event{Kind: Threshold, Threshold: 90, UsedBytes: 999_999_999, LimitBytes: 1e9, DaysLeft: 1, ResetsOn: "2026-12-01"}
-	if msg := Message(ev, "h", "en"); !strings.Contains(msg, "traffic has reached 90% of the quota\nUsed 1000.00 MB of 1.00 GB (99.9%)") {
+	if msg := Notify(ev, "h", "en").Text(); !strings.Contains(msg, "traffic has reached 90% of the quota\nUsed 1000.00 MB of 1.00 GB (99.9%)") {
 		t.Errorf("just below the quota: %q", msg)
 	}
-	if env := strings.Join(Env(ev, "h", ""), " "); !strings.Contains(env, "VNSTAT_EXPORTER_PERCENT=99.99 ") {
+	if env := strings.Join(Notify(ev, "h", "en").Env(), " "); !strings.Contains(env, "VNSTAT_EXPORTER_PERCENT=99.99 ") {
 		t.Errorf("just below the quota: %s", env)
 	}
 	for _, tt := range []struct {
@@ -89,7 +89,7 @@ func TestMessageSizes(t *testing.T) {
 		}
 	}
 	ev = Event{Kind: Threshold, Threshold: 80, UsedBytes: 400 << 30, LimitBytes: 500 << 30, DaysLeft: 1, ResetsOn: "2026-12-01"}
-	if msg := Message(ev, "h", "en"); !strings.Contains(msg, "Used 400.00 GiB of 500.00 GiB (80.0%)") {
+	if msg := Notify(ev, "h", "en").Text(); !strings.Contains(msg, "Used 400.00 GiB of 500.00 GiB (80.0%)") {
 		t.Errorf("binary quota: %q", msg)
 	}
 }

@@ -36,10 +36,10 @@ type Channel struct {
 	// Name is "service #n", such as "telegram #1".
 	Name    string
 	secrets []string
-	// send delivers a message, with its idempotency key ("" for none),
-	// and returns when the service has answered or failed: every
+	// send delivers a notification, with its idempotency key ("" for
+	// none), and returns when the service has answered or failed: every
 	// request it makes is bounded by SendTimeout.
-	send func(text, key string) error
+	send func(n Notification, key string) error
 }
 
 // quiet is shoutrrr's logger: its lines could hold a URL.
@@ -73,7 +73,7 @@ func Channels(urls []string) ([]*Channel, error) {
 		case "telegram":
 			var tg *telegramSender
 			if tg, err = newTelegram(u); err == nil {
-				ch.send = tg.send
+				ch.send = func(n Notification, _ string) error { return tg.send(n.Text()) }
 			}
 		case "smtp":
 			var m *smtpSender
@@ -94,25 +94,31 @@ func Channels(urls []string) ([]*Channel, error) {
 			// Idempotency-Key header: a receiver that keeps the keys can
 			// drop a message that comes again.
 			if _, err = locate(u, &budget{}); err == nil {
-				ch.send = func(text, key string) error {
+				ch.send = func(n Notification, key string) error {
 					b := &budget{}
 					svc, err := locate(withHeader(u, "Idempotency-Key", key), b)
 					if err != nil {
 						return err
 					}
 					b.start()
-					return svc.Send(text, nil)
+					text, params := told(service, u, n)
+					return svc.Send(text, params)
 				}
 			}
 		default:
-			var (
-				svc types.Service
-				b   = &budget{}
-			)
-			if svc, err = locate(u, b); err == nil {
-				ch.send = func(text, _ string) error {
+			// A new sender for each message too: shoutrrr keeps a send's
+			// title and priority in the sender's config, for the next
+			// message.
+			if _, err = locate(u, &budget{}); err == nil {
+				ch.send = func(n Notification, _ string) error {
+					b := &budget{}
+					svc, err := locate(u, b)
+					if err != nil {
+						return err
+					}
 					b.start()
-					return svc.Send(text, nil)
+					text, params := told(service, u, n)
+					return svc.Send(text, params)
 				}
 			}
 		}
@@ -191,13 +197,13 @@ func withHeader(u, name, value string) string {
 
 // lazySend sends with the shoutrrr service of u, made when it is first
 // needed, and again after a failure to make it.
-func lazySend(u string) func(text, key string) error {
+func lazySend(u string) func(n Notification, key string) error {
 	var (
 		mu  sync.Mutex
 		svc types.Service
 		b   = &budget{}
 	)
-	return func(text, _ string) error {
+	return func(n Notification, _ string) error {
 		mu.Lock()
 		defer mu.Unlock()
 		if svc == nil {
@@ -208,17 +214,56 @@ func lazySend(u string) func(text, key string) error {
 			svc = s
 		}
 		b.start()
-		return svc.Send(text, nil)
+		return svc.Send(n.Text(), nil)
 	}
 }
 
-// Send delivers text, as notify-test does. It returns when the service
+// titled are the services of shoutrrr that show a title apart from the
+// message: they are given the notification's title, and its body as the
+// message. The generic webhook is given the title as well (its JSON
+// template has a field for it), with the whole text as the message, as a
+// receiver that reads only the message expects.
+var titled = map[string]bool{"ntfy": true, "gotify": true, "pushover": true, "bark": true, "discord": true,
+	"slack": true, "teams": true, "join": true, "pushbullet": true, "lark": true, "opsgenie": true}
+
+// priorities are the services' values for the priorities other than
+// Normal, which leaves the URL's own or the service's default.
+var priorities = map[string]map[Priority]string{
+	"ntfy":     {Low: "low", High: "high"},
+	"gotify":   {Low: "2", High: "8"},
+	"pushover": {Low: "-1", High: "1"},
+}
+
+// told is the message and the parameters shoutrrr's service is given for
+// n: the title and priority where the service has them, unless the URL u
+// sets its own.
+func told(service, u string, n Notification) (string, *types.Params) {
+	set := map[string]bool{}
+	if pu, err := url.Parse(u); err == nil {
+		for k := range pu.Query() {
+			set[strings.ToLower(k)] = true
+		}
+	}
+	text, params := n.Text(), types.Params{}
+	if (titled[service] || service == "generic") && !set["title"] {
+		params[types.TitleKey] = n.Title
+		if titled[service] && n.Body != "" {
+			text = n.Body
+		}
+	}
+	if v, ok := priorities[service][n.Priority]; ok && !set["priority"] {
+		params["priority"] = v
+	}
+	return text, &params
+}
+
+// Send delivers n, as notify-test does. It returns when the service
 // has answered or failed, or when ctx ends (the send then goes on to its
 // end in the background). The error names the service and shows at most
 // the host, never the URL's tokens.
-func (c *Channel) Send(ctx context.Context, text string) error {
+func (c *Channel) Send(ctx context.Context, n Notification) error {
 	done := make(chan error, 1)
-	go func() { done <- c.deliver(text, "") }()
+	go func() { done <- c.deliver(n, "") }()
 	select {
 	case err := <-done:
 		return err
@@ -227,10 +272,10 @@ func (c *Channel) Send(ctx context.Context, text string) error {
 	}
 }
 
-// deliver sends text with the idempotency key key and returns when the
+// deliver sends n with the idempotency key key and returns when the
 // service has answered or failed; its error is cleaned of secrets.
-func (c *Channel) deliver(text, key string) error {
-	if err := c.send(text, key); err != nil {
+func (c *Channel) deliver(n Notification, key string) error {
+	if err := c.send(n, key); err != nil {
 		return fmt.Errorf("%s: %s", c.Name, c.clean(err.Error()))
 	}
 	return nil

@@ -12,14 +12,16 @@ import (
 )
 
 // receiver is a notification endpoint on loopback: a generic webhook
-// (the body is the message) or an ntfy server (POST /TOPIC, text body,
-// answered with ntfy's JSON).
+// (the body is the message) or an ntfy server (POST /TOPIC, the title in
+// a header, text body, answered with ntfy's JSON). Its messages are as a
+// person reads them: an ntfy title, then the body.
 type receiver struct {
 	srv  *httptest.Server
 	ntfy bool
 
 	mu       sync.Mutex
 	messages []string
+	priority []string // ntfy's Priority header of each message
 	failures int    // requests still to fail with 500
 	after    func() // called after a message is taken, if set
 	before   func() // called before a request is answered at all, if set
@@ -53,7 +55,12 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "wrong request "+req.Method+" "+req.URL.Path, http.StatusBadRequest)
 		return
 	}
-	r.messages = append(r.messages, string(body))
+	msg := string(body)
+	if title := req.Header.Get("Title"); r.ntfy && title != "" {
+		msg = title + "\n" + msg
+	}
+	r.messages = append(r.messages, msg)
+	r.priority = append(r.priority, req.Header.Get("Priority"))
 	if r.ntfy {
 		_ = json.NewEncoder(w).Encode(map[string]any{"id": "x1", "time": time.Now().Unix(), "event": "message", "topic": "alerts", "message": string(body)})
 	}

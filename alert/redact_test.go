@@ -46,7 +46,7 @@ func TestRedactAnyCharacter(t *testing.T) {
 				var msg string
 				if err != nil {
 					msg = err.Error() // a URL its parser refuses
-				} else if err = chs[0].Send(context.Background(), "test"); err != nil {
+				} else if err = chs[0].Send(context.Background(), Notification{Title: "test"}); err != nil {
 					msg = err.Error()
 				} else {
 					t.Errorf("%s %q: sent to a failing receiver", name, c)

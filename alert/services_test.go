@@ -173,7 +173,7 @@ func TestEveryServiceReportsFailure(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				err = chs[0].Send(context.Background(), "test")
+				err = chs[0].Send(context.Background(), Notification{Title: "test"})
 				if err == nil {
 					t.Fatal("reported as sent")
 				}
@@ -206,7 +206,7 @@ func TestTelegramSends(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := chs[0].Send(context.Background(), "hello"); err != nil {
+	if err := chs[0].Send(context.Background(), Notification{Title: "hello"}); err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 2 || got[0]["chat_id"] != "-100123" || got[0]["message_thread_id"] != 7.0 || got[1]["chat_id"] != "@mychannel" ||
@@ -215,7 +215,7 @@ func TestTelegramSends(t *testing.T) {
 	}
 	// A wrong token: Telegram's own answer.
 	chs, _ = Channels([]string{"telegram://110201543:AAHwrong@telegram?chats=1"})
-	if err := chs[0].Send(context.Background(), "hello"); err == nil || !strings.Contains(err.Error(), "404 Not Found: Not Found") {
+	if err := chs[0].Send(context.Background(), Notification{Title: "hello"}); err == nil || !strings.Contains(err.Error(), "404 Not Found: Not Found") {
 		t.Errorf("wrong token: %v", err)
 	}
 }

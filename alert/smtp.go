@@ -5,10 +5,13 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"mime"
 	"net"
 	"net/smtp"
+	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	shoutsmtp "github.com/nicholas-fedor/shoutrrr/pkg/services/email/smtp"
@@ -22,6 +25,9 @@ import (
 // taken it for every recipient (250 after DATA).
 type smtpSender struct {
 	cfg shoutsmtp.Config
+	// subjectSet: the URL gives the subject; otherwise it is the
+	// notification's title.
+	subjectSet bool
 }
 
 func newSMTP(raw string) (*smtpSender, error) {
@@ -31,10 +37,23 @@ func newSMTP(raw string) (*smtpSender, error) {
 	}
 	cfg := svc.(*shoutsmtp.Service).Config.Clone()
 	cfg.FixEmailTags()
-	return &smtpSender{cfg: cfg}, nil
+	s := &smtpSender{cfg: cfg}
+	if u, err := url.Parse(raw); err == nil {
+		for k := range u.Query() {
+			s.subjectSet = s.subjectSet || strings.EqualFold(k, "subject") || strings.EqualFold(k, "title")
+		}
+	}
+	return s, nil
 }
 
-func (s *smtpSender) send(text, _ string) error {
+// send mails n: its title as the subject (unless the URL gives one), its
+// whole text as the body.
+func (s *smtpSender) send(n Notification, _ string) error {
+	subject := s.cfg.Subject
+	if !s.subjectSet {
+		subject = n.Title
+	}
+	text := n.Text()
 	c := &s.cfg
 	deadline := time.Now().Add(SendTimeout)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
@@ -99,7 +118,7 @@ func (s *smtpSender) send(text, _ string) error {
 		}
 	}
 	for _, to := range c.ToAddresses {
-		if err := s.mail(cl, to, text); err != nil {
+		if err := s.mail(cl, to, subject, text); err != nil {
 			return fmt.Errorf("mailing %s: %w", to, err)
 		}
 	}
@@ -109,7 +128,7 @@ func (s *smtpSender) send(text, _ string) error {
 	return nil
 }
 
-func (s *smtpSender) mail(cl *smtp.Client, to, text string) error {
+func (s *smtpSender) mail(cl *smtp.Client, to, subject, text string) error {
 	c := &s.cfg
 	if err := cl.Mail(c.FromAddress); err != nil {
 		return err
@@ -126,7 +145,7 @@ func (s *smtpSender) mail(cl *smtp.Client, to, text string) error {
 		from = c.FromName + " <" + c.FromAddress + ">"
 	}
 	if _, err := fmt.Fprintf(w, "Subject: %s\r\nDate: %s\r\nTo: %s\r\nFrom: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=\"utf-8\"\r\n\r\n%s",
-		c.Subject, time.Now().Format(time.RFC1123Z), to, from, text); err != nil {
+		mime.QEncoding.Encode("utf-8", subject), time.Now().Format(time.RFC1123Z), to, from, text); err != nil {
 		return err
 	}
 	return w.Close()

@@ -53,7 +53,7 @@ type telegramMessage struct {
 // send posts text to every chat of the URL, in order; it fails at the
 // first chat that does not take it. Each post is bounded by the bounded
 // http.DefaultTransport.
-func (s *telegramSender) send(text, _ string) error {
+func (s *telegramSender) send(text string) error {
 	ctx := context.Background()
 	for _, chat := range s.cfg.Chats {
 		msg := telegramMessage{Text: text, DisablePreview: !s.cfg.Preview, DisableNotification: !s.cfg.Notification}

@@ -37,10 +37,10 @@ func notifyTest(ctx context.Context, chs []*alert.Channel, lang string, stdout, 
 		return 2
 	}
 	host, _ := os.Hostname()
-	text := alert.Message(alert.Event{Kind: alert.Test, At: time.Now()}, host, lang)
+	n := alert.Notify(alert.Event{Kind: alert.Test, At: time.Now()}, host, lang)
 	code := 0
 	for _, ch := range chs {
-		if err := ch.Send(ctx, text); err != nil {
+		if err := ch.Send(ctx, n); err != nil {
 			fmt.Fprintln(stdout, "failed:", err)
 			code = 1
 			continue
