@@ -22,9 +22,9 @@ type receiver struct {
 	mu       sync.Mutex
 	messages []string
 	priority []string // ntfy's Priority header of each message
-	failures int    // requests still to fail with 500
-	after    func() // called after a message is taken, if set
-	before   func() // called before a request is answered at all, if set
+	failures int      // requests still to fail with 500
+	after    func()   // called after a message is taken, if set
+	before   func()   // called before a request is answered at all, if set
 }
 
 func newReceiver(t *testing.T, ntfy bool) *receiver {
