@@ -59,7 +59,7 @@ func sha256Sum(s string) []byte {
 // page is what the template draws: every figure already formatted.
 type page struct {
 	Lang, Title string
-	T           map[string]string
+	T           words
 	Refresh     int
 
 	Start, ResetsOn, End string
@@ -126,16 +126,16 @@ type ifaceView struct {
 // renderDashboard draws the page for st in lang ("en" or "zh-CN").
 func renderDashboard(st *monitor.State, health monitor.Health, thresholds []int, host, lang string, now time.Time) ([]byte, error) {
 	res := st.Result
-	t := dashboardText[lang]
+	t := languages[lang]
 	u := res.Usage
 	size := monitor.SizeFor(u.LimitBytes)
 	fig := func(n uint64) figure { return figure{size(n), n} }
 	p := page{Lang: lang, T: t, Refresh: dashboardRefresh,
 		Start: res.Cycle.Start.Format(billing.DateFormat), End: res.Cycle.Today.Format(billing.DateFormat),
 		ResetsOn: u.ResetsOn.Format(billing.DateFormat), DaysLeft: int(u.ResetsOn.Sub(res.Cycle.Today) / (24 * time.Hour)),
-		Mode: t["mode_"+u.Mode], In: fig(res.InBytes), Out: fig(res.OutBytes), Used: fig(u.UsedBytes),
-		Status: t["status_"+string(health.Status)], StatusClass: string(health.Status), ReadAt: res.PolledAt.Format("2006-01-02 15:04:05")}
-	p.Title = t["title"]
+		Mode: t.ModeName(u.Mode), In: fig(res.InBytes), Out: fig(res.OutBytes), Used: fig(u.UsedBytes),
+		Status: t.Status(health.Status), StatusClass: string(health.Status), ReadAt: res.PolledAt.Format("2006-01-02 15:04:05")}
+	p.Title = t.Title()
 	if host != "" {
 		p.Title = host + " · " + p.Title
 	}
@@ -178,7 +178,7 @@ func renderDashboard(st *monitor.State, health monitor.Health, thresholds []int,
 	}
 	if !res.LiveAsOf.IsZero() {
 		p.LiveAsOf = res.LiveAsOf.Format("15:04:05")
-		p.LiveAge = fmt.Sprintf(t["age"], max(now.Sub(res.LiveAsOf), 0).Round(time.Second))
+		p.LiveAge = t.Age(max(now.Sub(res.LiveAsOf), 0).Round(time.Second))
 	}
 	var b bytes.Buffer
 	if err := dashboardPage.Execute(&b, p); err != nil {
@@ -235,7 +235,7 @@ func dayBars(res *monitor.Result, fig func(uint64) figure) daysView {
 // of Accept-Language's that the page has (Chinese for any zh), else
 // English.
 func langOf(query, accept string) string {
-	if _, ok := dashboardText[query]; ok {
+	if _, ok := languages[query]; ok {
 		return query
 	}
 	for _, part := range strings.Split(accept, ",") {
@@ -249,36 +249,6 @@ func langOf(query, accept string) string {
 		}
 	}
 	return "en"
-}
-
-// dashboardText is the page's words.
-var dashboardText = map[string]map[string]string{
-	"en": {
-		"title": "Traffic", "cycle": "This cycle", "from": "from", "resets": "resets on", "days_left": "days left",
-		"used": "Used", "of": "of", "in": "Received", "out": "Sent", "mode": "Billing", "remaining": "Remaining",
-		"projected": "Projected at the reset", "no_quota": "No quota set (QUOTA).", "thresholds": "alert thresholds",
-		"daily": "Each day of the cycle", "daily_desc": "Bars per day: received (below) and sent (above); the last day is still being counted",
-		"live": "counted since vnstat's last save", "today": "still being counted", "peak": "largest day",
-		"previous": "Previous cycles", "incomplete": "vnstat lacks days of it", "none": "None that vnstat's daily rows reach.",
-		"interfaces": "Interfaces", "iface": "Interface", "lifetime": "Since vnstat began",
-		"health": "Health", "read_at": "Read at", "live_as_of": "live part as of", "age": "%s ago",
-		"table": "Figures", "date": "Date",
-		"mode_sum": "received + sent", "mode_max": "the larger direction", "mode_in": "received", "mode_out": "sent",
-		"status_ok": "ok", "status_degraded": "degraded", "status_error": "error",
-	},
-	"zh-CN": {
-		"title": "流量", "cycle": "本周期", "from": "起始", "resets": "重置日", "days_left": "天后重置",
-		"used": "已用", "of": "/", "in": "接收", "out": "发送", "mode": "计费方式", "remaining": "剩余",
-		"projected": "预计到重置时", "no_quota": "未设置额度（QUOTA）。", "thresholds": "提醒阈值",
-		"daily": "本周期每天", "daily_desc": "每天一根柱：接收在下，发送在上；最后一天仍在统计中",
-		"live": "vnstat 上次保存后统计的部分", "today": "仍在统计中", "peak": "最高的一天",
-		"previous": "以前的周期", "incomplete": "vnstat 缺少其中部分天数", "none": "vnstat 的每日记录不覆盖更早的周期。",
-		"interfaces": "网卡", "iface": "网卡", "lifetime": "vnstat 开始统计以来",
-		"health": "状态", "read_at": "读取于", "live_as_of": "实时部分采样于", "age": "%s 前",
-		"table": "数字", "date": "日期",
-		"mode_sum": "接收 + 发送", "mode_max": "较大的方向", "mode_in": "接收", "mode_out": "发送",
-		"status_ok": "正常", "status_degraded": "部分数据缺失", "status_error": "错误",
-	},
 }
 
 // pages are the dashboard (in each language) and the history for one
@@ -327,7 +297,7 @@ func (h *Handler) buildPages(st *monitor.State) (*pages, error) {
 	now := h.now()
 	health := monitor.Judge(st, now, h.pollInterval)
 	pg := &pages{state: st, html: map[string][]byte{}}
-	for lang := range dashboardText {
+	for lang := range languages {
 		b, err := renderDashboard(st, health, h.thresholds, h.host, lang, now)
 		if err != nil {
 			return nil, err

@@ -1,0 +1,181 @@
+package api
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+)
+
+// words are the dashboard's words in one language. Each language is a
+// type that has every one of them: a phrase missing from a language, or
+// given the wrong arguments, does not compile.
+type words interface {
+	Title() string
+	Cycle() string
+	From() string
+	Resets() string
+	DaysLeft() string
+	Used() string
+	Of() string
+	In() string
+	Out() string
+	Mode() string
+	Remaining() string
+	Projected() string
+	NoQuota() string
+	Thresholds() string
+	Daily() string
+	DailyDesc() string
+	Live() string
+	Today() string
+	Peak() string
+	Previous() string
+	Incomplete() string
+	None() string
+	Interfaces() string
+	Iface() string
+	Lifetime() string
+	Health() string
+	ReadAt() string
+	LiveAsOf() string
+	Table() string
+	Date() string
+	// ModeName names a billing mode (sum, max, in, out).
+	ModeName(mode string) string
+	// Status names a health status.
+	Status(s monitor.Status) string
+	// Age is how long ago something was.
+	Age(d time.Duration) string
+}
+
+// languages are the dashboard's languages, by tag.
+var languages = map[string]words{"en": english{}, "zh-CN": chinese{}}
+
+// english is the dashboard in English.
+type english struct{}
+
+func (english) Title() string      { return "Traffic" }
+func (english) Cycle() string      { return "This cycle" }
+func (english) From() string       { return "from" }
+func (english) Resets() string     { return "resets on" }
+func (english) DaysLeft() string   { return "days left" }
+func (english) Used() string       { return "Used" }
+func (english) Of() string         { return "of" }
+func (english) In() string         { return "Received" }
+func (english) Out() string        { return "Sent" }
+func (english) Mode() string       { return "Billing" }
+func (english) Remaining() string  { return "Remaining" }
+func (english) Projected() string  { return "Projected at the reset" }
+func (english) NoQuota() string    { return "No quota set (QUOTA)." }
+func (english) Thresholds() string { return "alert thresholds" }
+func (english) Daily() string      { return "Each day of the cycle" }
+func (english) DailyDesc() string {
+	return "Bars per day: received (below) and sent (above); the last day is still being counted"
+}
+func (english) Live() string       { return "counted since vnstat's last save" }
+func (english) Today() string      { return "still being counted" }
+func (english) Peak() string       { return "largest day" }
+func (english) Previous() string   { return "Previous cycles" }
+func (english) Incomplete() string { return "vnstat lacks days of it" }
+func (english) None() string       { return "None that vnstat's daily rows reach." }
+func (english) Interfaces() string { return "Interfaces" }
+func (english) Iface() string      { return "Interface" }
+func (english) Lifetime() string   { return "Since vnstat began" }
+func (english) Health() string     { return "Health" }
+func (english) ReadAt() string     { return "Read at" }
+func (english) LiveAsOf() string   { return "live part as of" }
+func (english) Table() string      { return "Figures" }
+func (english) Date() string       { return "Date" }
+
+func (english) ModeName(mode string) string {
+	switch mode {
+	case "sum":
+		return "received + sent"
+	case "max":
+		return "the larger direction"
+	case "in":
+		return "received"
+	case "out":
+		return "sent"
+	}
+	return mode
+}
+
+func (english) Status(s monitor.Status) string {
+	switch s {
+	case monitor.OK:
+		return "ok"
+	case monitor.Degraded:
+		return "degraded"
+	case monitor.Failing:
+		return "error"
+	}
+	return string(s)
+}
+
+func (english) Age(d time.Duration) string { return fmt.Sprintf("%s ago", d) }
+
+// chinese is the dashboard in Simplified Chinese.
+type chinese struct{}
+
+func (chinese) Title() string      { return "流量" }
+func (chinese) Cycle() string      { return "本周期" }
+func (chinese) From() string       { return "起始" }
+func (chinese) Resets() string     { return "重置日" }
+func (chinese) DaysLeft() string   { return "天后重置" }
+func (chinese) Used() string       { return "已用" }
+func (chinese) Of() string         { return "/" }
+func (chinese) In() string         { return "接收" }
+func (chinese) Out() string        { return "发送" }
+func (chinese) Mode() string       { return "计费方式" }
+func (chinese) Remaining() string  { return "剩余" }
+func (chinese) Projected() string  { return "预计到重置时" }
+func (chinese) NoQuota() string    { return "未设置额度（QUOTA）。" }
+func (chinese) Thresholds() string { return "提醒阈值" }
+func (chinese) Daily() string      { return "本周期每天" }
+func (chinese) DailyDesc() string {
+	return "每天一根柱：接收在下，发送在上；最后一天仍在统计中"
+}
+func (chinese) Live() string       { return "vnstat 上次保存后统计的部分" }
+func (chinese) Today() string      { return "仍在统计中" }
+func (chinese) Peak() string       { return "最高的一天" }
+func (chinese) Previous() string   { return "以前的周期" }
+func (chinese) Incomplete() string { return "vnstat 缺少其中部分天数" }
+func (chinese) None() string       { return "vnstat 的每日记录不覆盖更早的周期。" }
+func (chinese) Interfaces() string { return "网卡" }
+func (chinese) Iface() string      { return "网卡" }
+func (chinese) Lifetime() string   { return "vnstat 开始统计以来" }
+func (chinese) Health() string     { return "状态" }
+func (chinese) ReadAt() string     { return "读取于" }
+func (chinese) LiveAsOf() string   { return "实时部分采样于" }
+func (chinese) Table() string      { return "数字" }
+func (chinese) Date() string       { return "日期" }
+
+func (chinese) ModeName(mode string) string {
+	switch mode {
+	case "sum":
+		return "接收 + 发送"
+	case "max":
+		return "较大的方向"
+	case "in":
+		return "接收"
+	case "out":
+		return "发送"
+	}
+	return mode
+}
+
+func (chinese) Status(s monitor.Status) string {
+	switch s {
+	case monitor.OK:
+		return "正常"
+	case monitor.Degraded:
+		return "部分数据缺失"
+	case monitor.Failing:
+		return "错误"
+	}
+	return string(s)
+}
+
+func (chinese) Age(d time.Duration) string { return fmt.Sprintf("%s 前", d) }
