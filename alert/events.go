@@ -289,7 +289,7 @@ func evaluate(st *State, in Input, r Rules) []Event {
 				}
 			}
 			if res != nil && h.Status != monitor.Failing {
-				fill(&ev, res, res.Usage.ProjectedBytes)
+				fill(&ev, &res.Totals, res.Usage.ProjectedBytes)
 			}
 			evs = append(evs, ev)
 		}
@@ -351,13 +351,13 @@ func usageEvents(st *State, res *monitor.Result, now time.Time, r Rules) []Event
 		}
 		slices.Sort(st.Thresholds)
 		ev := Event{Key: fmt.Sprintf("threshold-%d@%s", crossed, cycle), Kind: Threshold, At: now, Threshold: crossed}
-		fill(&ev, res, u.SavedProjectedBytes())
+		fill(&ev, &res.Totals, u.SavedProjectedBytes())
 		evs = append(evs, ev)
 	}
 	if !st.Projection && u.SavedProjectedBytes() > u.LimitBytes && u.SavedBytes() < u.LimitBytes && elapsed(res.Cycle, now.In(res.Location())) >= ProjectionAfter {
 		st.Projection = true
 		ev := Event{Key: "projection@" + cycle, Kind: Projection, At: now}
-		fill(&ev, res, u.SavedProjectedBytes())
+		fill(&ev, &res.Totals, u.SavedProjectedBytes())
 		evs = append(evs, ev)
 	}
 	return evs
@@ -425,7 +425,7 @@ func reminderAfter(n int) time.Duration {
 }
 
 // fill copies res's numbers into ev, with projected as the projection.
-func fill(ev *Event, res *monitor.Result, projected uint64) {
+func fill(ev *Event, res *monitor.Totals, projected uint64) {
 	u := res.Usage
 	ev.CycleStart = res.Cycle.Start.Format(billing.DateFormat)
 	ev.ResetsOn = res.Cycle.Next.Format(billing.DateFormat)

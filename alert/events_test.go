@@ -24,13 +24,13 @@ var (
 // bytes of a 1,000,000-byte quota.
 func result(now time.Time, used uint64) *monitor.State {
 	c := billing.CycleAt(now, 15)
-	res := &monitor.Result{Cycle: c, InBytes: used / 2, OutBytes: used - used/2, PolledAt: now,
-		Interfaces: []monitor.IfaceTotal{{Name: "eth0"}}}
+	res := &monitor.Result{Totals: monitor.Totals{Cycle: c, InBytes: used / 2, OutBytes: used - used/2,
+		Interfaces: []monitor.IfaceTotal{{Name: "eth0"}}}, PolledAt: now}
 	res.Usage = billing.Usage{Mode: billing.ModeSum, UsedBytes: used, CountedBytes: used, LimitBytes: 1_000_000,
 		ProjectedBytes: used, ResetsOn: c.Next}
 	prev := c.Previous(15)
 	prev.Today = prev.Last()
-	res.Previous = &monitor.Result{Cycle: prev, InBytes: 400_000, OutBytes: 500_000, PeakDay: prev.Start.AddDate(0, 0, 3), PeakDayBytes: 77_000, Settled: true,
+	res.Previous = &monitor.Totals{Cycle: prev, InBytes: 400_000, OutBytes: 500_000, PeakDay: prev.Start.AddDate(0, 0, 3), PeakDayBytes: 77_000, Settled: true,
 		Usage: billing.Usage{Mode: billing.ModeSum, UsedBytes: 900_000, LimitBytes: 1_000_000, ProjectedBytes: 900_000, ResetsOn: c.Start}}
 	return &monitor.State{Result: res, LastPoll: now}
 }

@@ -75,7 +75,7 @@ type webhookBody struct {
 	Warnings      []string `json:"warnings,omitempty"`
 }
 
-func newWebhookBody(res *monitor.Result) webhookBody {
+func newWebhookBody(poll *monitor.Result, res *monitor.Totals) webhookBody {
 	u := res.Usage
 	b := webhookBody{
 		StartDate:   res.Cycle.Start.Format(billing.DateFormat),
@@ -89,8 +89,8 @@ func newWebhookBody(res *monitor.Result) webhookBody {
 		OffsetBytes: u.OffsetBytes,
 		Calibration: newCalibrationBody(u.Calibration),
 		Interfaces:  make([]ifaceBody, 0, len(res.Interfaces)),
-		UpdatedAt:   formatTime(res.UpdatedAt),
-		PolledAt:    formatTime(res.PolledAt),
+		UpdatedAt:   formatTime(poll.UpdatedAt),
+		PolledAt:    formatTime(poll.PolledAt),
 		Incomplete:  res.Details(monitor.Incomplete),
 		Missing:     res.Details(monitor.InterfaceMissing),
 		Warnings:    res.Details(monitor.InterfaceAbsent, monitor.ForeignNamespace, monitor.ZoneMismatch),
@@ -113,7 +113,7 @@ func newWebhookBody(res *monitor.Result) webhookBody {
 		b.LiveInBytes, b.LiveOutBytes = &res.LiveInBytes, &res.LiveOutBytes
 		b.LiveAsOf = res.LiveAsOf.Format(timeFormat)
 	}
-	since, partial := res.CountingSince()
+	since, partial := res.CountingSinceIn(poll.Location())
 	if len(partial) > 0 {
 		b.CountingSince = formatTime(since)
 		b.Warnings = append(b.Warnings, res.PartialNote(since, partial))

@@ -152,7 +152,7 @@ func renderDashboard(st *monitor.State, health monitor.Health, thresholds []int,
 		p.Quota = q
 	}
 	p.Days = dayBars(res, fig)
-	for _, c := range append([]*monitor.Result{res.Previous}, res.Earlier...) {
+	for _, c := range append([]*monitor.Totals{res.Previous}, res.Earlier...) {
 		if c == nil {
 			continue
 		}

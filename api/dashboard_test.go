@@ -24,8 +24,8 @@ func dashboardState(ifaces int) *monitor.State {
 	zone := time.FixedZone("CST", 8*3600)
 	polled := time.Date(2026, time.November, 30, 12, 0, 0, 0, zone)
 	cycle := billing.CycleAt(polled, 15)
-	mk := func(c billing.Cycle, seed uint64, incomplete bool) *monitor.Result {
-		r := &monitor.Result{Cycle: c, PolledAt: polled, UpdatedAt: polled.Add(-3 * time.Minute)}
+	mk := func(c billing.Cycle, seed uint64, incomplete bool) *monitor.Totals {
+		r := &monitor.Totals{Cycle: c}
 		for d := c.Start; !d.After(c.Today); d = d.AddDate(0, 0, 1) {
 			day := monitor.DayTotal{Date: d}
 			if n := uint64(d.Day()); n%5 != 0 { // every fifth day idle
@@ -44,7 +44,7 @@ func dashboardState(ifaces int) *monitor.State {
 		}
 		return r
 	}
-	res := mk(cycle, 7, false)
+	res := &monitor.Result{Totals: *mk(cycle, 7, false), PolledAt: polled, UpdatedAt: polled.Add(-3 * time.Minute)}
 	res.LiveInBytes, res.LiveOutBytes, res.LiveAsOf = 5<<20, 1<<20, polled
 	res.InBytes += res.LiveInBytes
 	res.OutBytes += res.LiveOutBytes
@@ -59,7 +59,7 @@ func dashboardState(ifaces int) *monitor.State {
 	earlier.Today = earlier.Last()
 	e := mk(earlier, 3, true)
 	e.Usage = billing.Usage{Mode: billing.ModeSum, LimitBytes: 500 << 30, UsedBytes: e.InBytes + e.OutBytes}
-	res.Earlier = []*monitor.Result{e}
+	res.Earlier = []*monitor.Totals{e}
 	return &monitor.State{Result: res, LastPoll: polled}
 }
 

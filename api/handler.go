@@ -257,7 +257,7 @@ func (h *Handler) serveWebhook(w http.ResponseWriter, rawQuery string) int {
 func encode(res *monitor.Result) (*encoded, error) {
 	enc := &encoded{result: res, previousStatus: http.StatusOK}
 	var err error
-	if enc.current, err = json.Marshal(newWebhookBody(res)); err != nil {
+	if enc.current, err = json.Marshal(newWebhookBody(res, &res.Totals)); err != nil {
 		return nil, err
 	}
 	var prev any
@@ -270,7 +270,7 @@ func encode(res *monitor.Result) (*encoded, error) {
 		prev = errorBody{fmt.Sprintf("vnstat does not hold every day of the previous cycle %s..%s: %s",
 			p.Cycle.Start.Format(billing.DateFormat), p.Cycle.Today.Format(billing.DateFormat), strings.Join(p.Details(monitor.Incomplete), "; "))}
 	default:
-		prev = newWebhookBody(p)
+		prev = newWebhookBody(res, p)
 	}
 	if enc.previous, err = json.Marshal(prev); err != nil {
 		return nil, err

@@ -42,21 +42,23 @@ func newFake(st *monitor.State) *fakeState {
 var (
 	polled     = time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
 	goodResult = &monitor.Result{
-		Cycle: billing.Cycle{
-			Start: time.Date(2026, time.November, 1, 0, 0, 0, 0, time.UTC),
-			Today: time.Date(2026, time.November, 30, 0, 0, 0, 0, time.UTC),
-			Next:  time.Date(2026, time.December, 1, 0, 0, 0, 0, time.UTC),
-		},
-		InBytes:  1074266112, // 1024.50 MiB
-		OutBytes: 2148270080, // 2048.75 MiB
-		Interfaces: []monitor.IfaceTotal{
-			{Name: "eth0", InBytes: 1073741824, OutBytes: 2147483648},
-			{Name: "wlo1", InBytes: 524288, OutBytes: 786432},
+		Totals: monitor.Totals{
+			Cycle: billing.Cycle{
+				Start: time.Date(2026, time.November, 1, 0, 0, 0, 0, time.UTC),
+				Today: time.Date(2026, time.November, 30, 0, 0, 0, 0, time.UTC),
+				Next:  time.Date(2026, time.December, 1, 0, 0, 0, 0, time.UTC),
+			},
+			InBytes:  1074266112, // 1024.50 MiB
+			OutBytes: 2148270080, // 2048.75 MiB
+			Interfaces: []monitor.IfaceTotal{
+				{Name: "eth0", InBytes: 1073741824, OutBytes: 2147483648},
+				{Name: "wlo1", InBytes: 524288, OutBytes: 786432},
+			},
+			Usage: billing.Usage{Mode: billing.ModeSum, UsedBytes: 1074266112 + 2148270080,
+				ResetsOn: time.Date(2026, time.December, 1, 0, 0, 0, 0, time.UTC)},
 		},
 		UpdatedAt: polled.Add(-5 * time.Minute),
 		PolledAt:  polled,
-		Usage: billing.Usage{Mode: billing.ModeSum, UsedBytes: 1074266112 + 2148270080,
-			ResetsOn: time.Date(2026, time.December, 1, 0, 0, 0, 0, time.UTC)},
 	}
 )
 
@@ -335,7 +337,7 @@ func TestWebhookQuota(t *testing.T) {
 }
 
 func TestWebhookPreviousCycle(t *testing.T) {
-	prev := &monitor.Result{
+	prev := &monitor.Totals{
 		Cycle: billing.Cycle{
 			Start: time.Date(2026, time.October, 1, 0, 0, 0, 0, time.UTC),
 			Today: time.Date(2026, time.October, 31, 0, 0, 0, 0, time.UTC),
@@ -343,14 +345,13 @@ func TestWebhookPreviousCycle(t *testing.T) {
 		},
 		InBytes: 3 << 30, OutBytes: 1 << 30,
 		Interfaces: []monitor.IfaceTotal{{Name: "eth0", InBytes: 3 << 30, OutBytes: 1 << 30}},
-		PolledAt:   polled,
 		Usage:      billing.Usage{Mode: billing.ModeSum, UsedBytes: 4 << 30, ProjectedBytes: 4 << 30, LimitBytes: 10 << 30, RemainingBytes: 6 << 30, ResetsOn: time.Date(2026, time.November, 1, 0, 0, 0, 0, time.UTC)},
 	}
 	incomplete := *prev
 	incomplete.Problems = []monitor.Problem{{Kind: monitor.Incomplete, Interface: "eth0", Detail: "eth0: vnstat began to track it on 2026-10-12, after the cycle start 2026-10-01"}}
 	tests := []struct {
 		name   string
-		prev   *monitor.Result
+		prev   *monitor.Totals
 		query  string
 		status int
 		want   string

@@ -54,7 +54,7 @@ type historyDay struct {
 
 func newHistoryBody(res *monitor.Result, zone *time.Location) historyBody {
 	b := historyBody{
-		Cycle:     newHistoryCycle(res, res.UpdatedAt, zone),
+		Cycle:     newHistoryCycle(&res.Totals, res.UpdatedAt, zone),
 		UpdatedAt: formatTime(res.UpdatedAt),
 		PolledAt:  formatTime(res.PolledAt),
 		Previous:  []historyCycle{},
@@ -73,7 +73,7 @@ func newHistoryBody(res *monitor.Result, zone *time.Location) historyBody {
 
 // newHistoryCycle is c's days, its live part on its last day; a day is
 // complete when vnstat's newest save (updated) came after it ended.
-func newHistoryCycle(c *monitor.Result, updated time.Time, zone *time.Location) historyCycle {
+func newHistoryCycle(c *monitor.Totals, updated time.Time, zone *time.Location) historyCycle {
 	h := historyCycle{
 		StartDate:  c.Cycle.Start.Format(billing.DateFormat),
 		EndDate:    c.Cycle.Today.Format(billing.DateFormat),

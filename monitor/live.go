@@ -189,7 +189,7 @@ func topUp(base *Result, saved map[string]savedState, links []Link, tr linkTrack
 		byName[l.Name] = l
 	}
 	start := slotAfter(billing.Midnight(res.Cycle.Start, zone))
-	var prev *Result // the previous cycle, once it gets a live part
+	var prev *Totals // the previous cycle, once it gets a live part
 	whys := make(map[string]string, len(saved))
 	for n := range res.Interfaces {
 		i := &res.Interfaces[n]
@@ -301,7 +301,7 @@ func seamWithheld(name string, s savedState, start time.Time, in, out uint64) st
 }
 
 // clonePrevious returns a copy of p that a live part can be added to.
-func clonePrevious(p *Result) *Result {
+func clonePrevious(p *Totals) *Totals {
 	c := *p
 	c.Interfaces = slices.Clone(p.Interfaces)
 	return &c
@@ -309,7 +309,7 @@ func clonePrevious(p *Result) *Result {
 
 // addLive adds in/out bytes the kernel counted, as of now, to the
 // interface name of r.
-func (r *Result) addLive(name string, in, out uint64, now time.Time) {
+func (r *Totals) addLive(name string, in, out uint64, now time.Time) {
 	for n := range r.Interfaces {
 		i := &r.Interfaces[n]
 		if i.Name != name {
@@ -364,7 +364,7 @@ func (p *Poller) Sample(ctx context.Context) error {
 
 // sameLive reports whether a and b, previous cycles, have the same live
 // part.
-func sameLive(a, b *Result) bool {
+func sameLive(a, b *Totals) bool {
 	if a == nil || b == nil {
 		return a == b
 	}

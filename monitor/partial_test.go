@@ -37,7 +37,7 @@ func TestCountingSince(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := &Result{Cycle: billing.Cycle{Start: start, Today: vnstattest.Date(2026, time.November, 30)}, PolledAt: at(30, 12), Usage: tt.usage}
+			r := &Result{Totals: Totals{Cycle: billing.Cycle{Start: start, Today: vnstattest.Date(2026, time.November, 30)}, Usage: tt.usage}, PolledAt: at(30, 12)}
 			for n, c := range tt.created {
 				r.Interfaces = append(r.Interfaces, IfaceTotal{Name: "if" + string(rune('0'+n)), Created: c})
 			}

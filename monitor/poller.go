@@ -21,13 +21,15 @@ type Vnstat interface {
 
 // Result is the outcome of a good poll: the cycle's totals.
 type Result struct {
-	// Cycle is the billing cycle the totals are for; they run from
-	// Cycle.Start through Cycle.Today.
-	Cycle billing.Cycle
-	// InBytes and OutBytes are the sums over Interfaces.
-	InBytes, OutBytes uint64
-	// Interfaces are the reported interfaces with their own sums, by name.
-	Interfaces []IfaceTotal
+	// Totals are the current cycle's, through today.
+	Totals
+	// Previous is the whole cycle before this one, from the same poll; its
+	// Incomplete problems say why its sums cannot be trusted, if they
+	// cannot, and Settled whether vnstat's rows hold all of it.
+	Previous *Totals
+	// Earlier are the whole cycles before Previous that vnstat's daily
+	// rows reach (DailyDays), newest first, at most MaxEarlier.
+	Earlier []*Totals
 	// UpdatedAt is vnstat's newest save among the reported interfaces.
 	UpdatedAt time.Time
 	// PolledAt is when the poll ran.
@@ -36,6 +38,24 @@ type Result struct {
 	// the cycle's days begin at midnight in it (see Midnight). Nil is the
 	// zone of PolledAt.
 	Zone *time.Location
+}
+
+// Totals are one cycle's traffic over the reported interfaces, as vnstat
+// saved it plus, while it counts, the live part.
+type Totals struct {
+	// Cycle is the billing cycle the totals are for; they run from
+	// Cycle.Start through Cycle.Today.
+	Cycle billing.Cycle
+	// InBytes and OutBytes are the sums over Interfaces.
+	InBytes, OutBytes uint64
+	// LiveInBytes and LiveOutBytes are the part of InBytes and OutBytes
+	// that the kernel counted since vnstat's last save.
+	LiveInBytes, LiveOutBytes uint64
+	// LiveAsOf is when the kernel's counters were read for the live part;
+	// zero without one.
+	LiveAsOf time.Time
+	// Interfaces are the reported interfaces with their own sums, by name.
+	Interfaces []IfaceTotal
 	// Problems are what is wrong with the totals: sums that miss days
 	// (Incomplete), interfaces named in INTERFACES that cannot be reported
 	// (InterfaceMissing), parts left out (InterfaceAbsent,
@@ -43,34 +63,20 @@ type Result struct {
 	Problems []Problem
 	// Usage is the cycle's traffic counted against the quota.
 	Usage billing.Usage
-	// Previous is the whole cycle before this one, from the same poll; its
-	// Incomplete problems say why its sums cannot be trusted, if they
-	// cannot. Nil in a Previous itself.
-	Previous *Result
-	// LiveInBytes and LiveOutBytes are the part of InBytes and OutBytes
-	// that the kernel counted since vnstat's last save.
-	LiveInBytes, LiveOutBytes uint64
-	// LiveAsOf is when the kernel's counters were read; zero without a
-	// live top-up.
-	LiveAsOf time.Time
-	// Settled, in a Previous, reports that vnstat's rows hold all of the
-	// cycle's traffic: vnstatd has saved, since the cycle ended, every
-	// interface it can still be reading. Until then it may hold reads
-	// from before the seam that it will file in this cycle.
-	Settled bool
 	// Days are the cycle's days, Start through Today, each with what
 	// vnstat saved for it over Interfaces (zero without a row); the live
 	// part is not in them.
 	Days []DayTotal
-	// Earlier are the whole cycles before Previous that vnstat's daily
-	// rows reach (DailyDays), newest first, at most MaxEarlier; nil in a
-	// Previous.
-	Earlier []*Result
 	// PeakDay is the day of the cycle with the most traffic (received +
 	// sent over Interfaces, as vnstat saved it), zero when none;
 	// PeakDayBytes is that traffic.
 	PeakDay      time.Time
 	PeakDayBytes uint64
+	// Settled, for a cycle that has ended, reports that vnstat's rows hold
+	// all of its traffic: vnstatd has saved, since the cycle ended, every
+	// interface it can still be reading. Until then it may hold reads
+	// from before the seam that it will file in the next cycle.
+	Settled bool
 }
 
 // DayTotal is one day's traffic.
@@ -491,7 +497,12 @@ func (p *Poller) logChoice(ch choice) {
 // the cycle's start, by name; else the zero time and nil. Traffic before
 // then is in no total (USED_OFFSET or a calibration adds it to the usage).
 func (r *Result) CountingSince() (time.Time, []string) {
-	start := billing.Midnight(r.Cycle.Start, r.Location())
+	return r.Totals.CountingSinceIn(r.Location())
+}
+
+// CountingSinceIn is CountingSince for totals whose dates are in loc.
+func (r *Totals) CountingSinceIn(loc *time.Location) (time.Time, []string) {
+	start := billing.Midnight(r.Cycle.Start, loc)
 	var since time.Time
 	var names []string
 	for _, i := range r.Interfaces {
@@ -516,7 +527,7 @@ func (r *Result) Location() *time.Location {
 // PartialNote says, in a line for /health and the webhook, that vnstat has
 // not counted the cycle from its start since since (what CountingSince
 // returned, with names), and what to do; "" when names is empty.
-func (r *Result) PartialNote(since time.Time, names []string) string {
+func (r *Totals) PartialNote(since time.Time, names []string) string {
 	if len(names) == 0 {
 		return ""
 	}

@@ -76,13 +76,15 @@ func TestPollSumsTheCycle(t *testing.T) {
 			}
 			got.Previous, got.Usage, got.Earlier, got.Zone = nil, billing.Usage{}, nil, nil
 			want := &Result{
-				Cycle:      billing.Cycle{Start: tt.start, Today: today, Next: st.Result.Cycle.Next},
-				InBytes:    in,
-				OutBytes:   out,
-				Interfaces: per,
-				UpdatedAt:  per[0].Updated,
-				PolledAt:   now,
-				Problems:   tt.problems,
+				Totals: Totals{
+					Cycle:      billing.Cycle{Start: tt.start, Today: today, Next: st.Result.Cycle.Next},
+					InBytes:    in,
+					OutBytes:   out,
+					Interfaces: per,
+					Problems:   tt.problems,
+				},
+				UpdatedAt: per[0].Updated,
+				PolledAt:  now,
 			}
 			want.PeakDay, want.PeakDayBytes = wantPeak(ifaces, tt.report, tt.start, today)
 			want.Days = wantDays(ifaces, tt.report, tt.start, today)
@@ -504,7 +506,7 @@ func TestPollEarlierCycles(t *testing.T) {
 	if d := e.Details(Incomplete); len(d) != 1 || !strings.Contains(d[0], "DailyDays") {
 		t.Errorf("earlier cycle's gaps %q, want the rows DailyDays deleted", d)
 	}
-	for _, c := range []*Result{res, res.Previous, e} {
+	for _, c := range []*Totals{&res.Totals, res.Previous, e} {
 		var sin, sout uint64
 		for _, d := range c.Days {
 			sin += d.InBytes

@@ -124,7 +124,7 @@ func Judge(st *State, now time.Time, interval time.Duration) Health {
 
 // Details returns the details of res's problems of the kinds given, in
 // order.
-func (r *Result) Details(kinds ...Kind) []string {
+func (r *Totals) Details(kinds ...Kind) []string {
 	var ds []string
 	for _, p := range r.Problems {
 		for _, k := range kinds {

@@ -155,11 +155,16 @@ func reconcile(snap *Snapshot, ch choice, off *Problem, cfg PollerConfig, zone *
 	previous.Today = previous.Last()
 
 	q := cfg.Quota
-	res, err := total(snap, ch.names, cycle, cycle.Today, cfg.Vnstat, zone, sinceTracked)
+	cur, err := total(snap, ch.names, cycle, cycle.Today, cfg.Vnstat, zone, sinceTracked)
 	if err != nil {
 		return nil, nil, err
 	}
-	res.PolledAt = now
+	res := &Result{Totals: *cur, PolledAt: now, Zone: zone}
+	for _, i := range cur.Interfaces {
+		if i.Updated.After(res.UpdatedAt) {
+			res.UpdatedAt = i.Updated
+		}
+	}
 	res.Problems = append(slices.Clip(ch.problems), res.Problems...)
 	if off != nil {
 		res.Problems = append(res.Problems, *off)
@@ -174,7 +179,6 @@ func reconcile(snap *Snapshot, ch choice, off *Problem, cfg PollerConfig, zone *
 	if err != nil {
 		return nil, nil, err
 	}
-	res.Previous.PolledAt = now
 	for _, pr := range ch.problems {
 		if pr.Kind == InterfaceMissing {
 			res.Previous.Problems = append(res.Previous.Problems, pr)
@@ -196,7 +200,6 @@ func reconcile(snap *Snapshot, ch choice, off *Problem, cfg PollerConfig, zone *
 			e.Problems = append(e.Problems, Problem{Incomplete, "", fmt.Sprintf(
 				"rows before %s were not read (a year at most; cycle start %s)", snap.From.Format(billing.DateFormat), c.Start.Format(billing.DateFormat))})
 		}
-		e.PolledAt = now
 		e.Usage = billing.Measure(e.InBytes, e.OutBytes, q, c, local, true)
 		res.Earlier = append(res.Earlier, e)
 	}
@@ -212,8 +215,8 @@ func reconcile(snap *Snapshot, ch choice, off *Problem, cfg PollerConfig, zone *
 
 // total sums the daily rows of the named interfaces over the cycle, and
 // says which sums miss days (see gaps) as of today.
-func total(snap *Snapshot, names []string, cycle billing.Cycle, today time.Time, vc VnstatConfig, zone *time.Location, need coverage) (*Result, error) {
-	res := &Result{Cycle: cycle, Zone: zone}
+func total(snap *Snapshot, names []string, cycle billing.Cycle, today time.Time, vc VnstatConfig, zone *time.Location, need coverage) (*Totals, error) {
+	res := &Totals{Cycle: cycle}
 	var overflow bool
 	res.Days = make([]DayTotal, int(cycle.Today.Sub(cycle.Start)/(24*time.Hour))+1)
 	for n := range res.Days {
@@ -244,9 +247,6 @@ func total(snap *Snapshot, names []string, cycle billing.Cycle, today time.Time,
 		}
 		res.InBytes = add(res.InBytes, t.InBytes)
 		res.OutBytes = add(res.OutBytes, t.OutBytes)
-		if t.Updated.After(res.UpdatedAt) {
-			res.UpdatedAt = t.Updated
-		}
 		res.Interfaces = append(res.Interfaces, t)
 	}
 	if overflow {

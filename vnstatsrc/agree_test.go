@@ -71,7 +71,7 @@ func TestAgreesWithVnstat(t *testing.T) {
 				t.Fatalf("db %d START_DAY %d: %v", db, startDay, err)
 			}
 			res := p.State().Result
-			for _, c := range []*monitor.Result{res, res.Previous} {
+			for _, c := range []*monitor.Totals{&res.Totals, res.Previous} {
 				cli, err := vnstattest.CLIDaily(context.Background(), dir, "UTC", c.Cycle.Start, c.Cycle.Today)
 				if err != nil {
 					t.Fatal(err)
