@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 )
 
 // spoolRig is a daemon's state directory with its spool, the runner's
@@ -317,9 +318,7 @@ func TestRunnerRefusesAnUntrustedSpool(t *testing.T) {
 // file in it that root owns (a hard link the daemon could not make, or a
 // file planted by someone else) is rejected.
 func TestRunnerDaemonUser(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root, to give the spool to another user")
-	}
+	testrig.Root(t, "to give the spool to another user")
 	const daemon = 64999
 	s := newSpoolRig(t, "")
 	s.runner.Owner = -1

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/vnstat-exporter/vnstat-exporter/actions"
+	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 	"github.com/vnstat-exporter/vnstat-exporter/store"
 )
 
@@ -24,9 +25,7 @@ import (
 // returns functions that fill it up and free it again.
 func smallDisk(t *testing.T, r *rig) (fill, free func()) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root, to mount a small filesystem")
-	}
+	testrig.Root(t, "to mount a small filesystem")
 	dir := t.TempDir()
 	if err := unix.Mount("tmpfs", dir, "tmpfs", 0, "size=256k,mode=0700"); err != nil {
 		t.Skipf("cannot mount a tmpfs: %v", err)
@@ -72,7 +71,7 @@ func TestNoSendWithoutSave(t *testing.T) {
 	fill()
 	r.step(e, 850_000)
 	r.step(e, 850_000)
-	if got := len(r.hook.got()) + len(r.ntfy.got()); got != 0 {
+	if got := len(r.hook.Messages()) + len(r.ntfy.Messages()); got != 0 {
 		t.Fatalf("%d messages sent while the state could not be written", got)
 	}
 	if st := e.Status(); !strings.Contains(st.WriteError, "no space left on device") {
@@ -82,8 +81,8 @@ func TestNoSendWithoutSave(t *testing.T) {
 	r.step(e, 850_000)
 	e = r.engine()
 	r.step(e, 850_000)
-	for _, rc := range []*receiver{r.hook, r.ntfy} {
-		if got := rc.got(); len(got) != 1 || !strings.Contains(got[0], "80% of the quota") {
+	for _, rc := range []*testrig.Receiver{r.hook, r.ntfy} {
+		if got := rc.Messages(); len(got) != 1 || !strings.Contains(got[0], "80% of the quota") {
 			t.Errorf("received %q, want the 80 %% message once", got)
 		}
 	}
@@ -105,7 +104,7 @@ func TestCrashBetweenSendAndSave(t *testing.T) {
 		fill, free := smallDisk(t, r)
 		once := true
 		filled := make(chan struct{})
-		r.hook.after = func() {
+		r.hook.After = func() {
 			if once {
 				once = false
 				fill()
@@ -115,13 +114,13 @@ func TestCrashBetweenSendAndSave(t *testing.T) {
 		// ntfy answers (fails) once the disk is full: no save is under
 		// way while it fills, which would free a block when it replaced
 		// the state file and leave room for the next.
-		r.ntfy.before = func() { <-filled }
-		r.ntfy.failNext(1)
+		r.ntfy.Before = func() { <-filled }
+		r.ntfy.FailNext(1)
 		e := r.engine()
 		r.step(e, 850_000)
 		r.now = r.now.Add(RetryFirst)
 		r.step(e, 850_000)
-		if h, n := len(r.hook.got()), len(r.ntfy.got()); h != 1 || n != 0 {
+		if h, n := len(r.hook.Messages()), len(r.ntfy.Messages()); h != 1 || n != 0 {
 			t.Fatalf("hook got %d, ntfy %d: want 1, 0 (no send after a failed save)", h, n)
 		}
 		if st := e.Status(); !strings.Contains(st.WriteError, "no space left on device") {
@@ -137,7 +136,7 @@ func TestCrashBetweenSendAndSave(t *testing.T) {
 		if crash {
 			want = 2
 		}
-		if h, n := len(r.hook.got()), len(r.ntfy.got()); h != want || n != 1 {
+		if h, n := len(r.hook.Messages()), len(r.ntfy.Messages()); h != want || n != 1 {
 			t.Errorf("crash %v: hook got %d, ntfy %d; want %d, 1", crash, h, n, want)
 		}
 	}
@@ -148,24 +147,24 @@ func TestCrashBetweenSendAndSave(t *testing.T) {
 // configured now, once each.
 func TestPendingFollowsURLs(t *testing.T) {
 	r := newRig(t)
-	r.hook.failNext(1000)
+	r.hook.FailNext(1000)
 	e := r.engine()
 	r.step(e, 850_000)
-	if len(r.ntfy.got()) != 1 || e.Status().Pending != 1 {
-		t.Fatalf("ntfy got %q, status %+v", r.ntfy.got(), e.Status())
+	if len(r.ntfy.Messages()) != 1 || e.Status().Pending != 1 {
+		t.Fatalf("ntfy got %q, status %+v", r.ntfy.Messages(), e.Status())
 	}
-	mended := newReceiver(t, false)
+	mended := testrig.NewReceiver(t, false)
 	var err error
-	if r.cfg.Channels, err = Channels([]string{mended.url(), r.ntfy.url()}); err != nil {
+	if r.cfg.Channels, err = Channels([]string{mended.URL(), r.ntfy.URL()}); err != nil {
 		t.Fatal(err)
 	}
 	e = r.engine()
 	r.step(e, 850_000)
 	r.step(e, 850_000)
-	if got := mended.got(); len(got) != 1 || !strings.Contains(got[0], "80% of the quota") {
+	if got := mended.Messages(); len(got) != 1 || !strings.Contains(got[0], "80% of the quota") {
 		t.Errorf("the mended URL got %q", got)
 	}
-	if got := r.ntfy.got(); len(got) != 1 {
+	if got := r.ntfy.Messages(); len(got) != 1 {
 		t.Errorf("ntfy got %d messages", len(got))
 	}
 	if st := e.Status(); st.Pending != 0 {
@@ -200,10 +199,10 @@ func TestVersion1Outbox(t *testing.T) {
 				t.Errorf("read as %+v", p)
 			}
 			r.step(e, 850_000)
-			if h, n := len(r.hook.got()), len(r.ntfy.got()); h != tt.hook || n != tt.ntfy {
+			if h, n := len(r.hook.Messages()), len(r.ntfy.Messages()); h != tt.hook || n != tt.ntfy {
 				t.Errorf("hook got %d, ntfy %d; want %d, %d", h, n, tt.hook, tt.ntfy)
 			}
-			if got := r.hook.got(); len(got) > 0 && got[0] != "80 %" {
+			if got := r.hook.Messages(); len(got) > 0 && got[0] != "80 %" {
 				t.Errorf("hook got %q, want the message as it was rendered", got[0])
 			}
 			var saved State
@@ -253,7 +252,7 @@ func stopDuringSend(t *testing.T, r *rig, u string, arrived <-chan struct{}, gra
 	r.cfg.StopGrace = grace
 	e := NewEngine(r.cfg, r.src, r.dir, func() time.Time { return r.now }, logger)
 	ctx, cancel := context.WithCancel(context.Background())
-	r.src.set(result(r.now, 850_000))
+	r.src.Set(result(r.now, 850_000))
 	done := make(chan error)
 	go func() { done <- e.Run(ctx) }()
 	<-arrived
@@ -308,7 +307,7 @@ func TestStuckChannelHoldsUpNothing(t *testing.T) {
 	r := newRig(t)
 	u, arrived, release, _ := hangingReceiver(t)
 	var err error
-	if r.cfg.Channels, err = Channels([]string{u, r.ntfy.url()}); err != nil {
+	if r.cfg.Channels, err = Channels([]string{u, r.ntfy.URL()}); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "runs")
@@ -324,7 +323,7 @@ func TestStuckChannelHoldsUpNothing(t *testing.T) {
 	e := NewEngine(r.cfg, r.src, r.dir, clock, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	r.src.set(result(r.now, 850_000))
+	r.src.Set(result(r.now, 850_000))
 	done := make(chan error)
 	go func() { done <- e.Run(ctx) }()
 	<-arrived
@@ -338,7 +337,7 @@ func TestStuckChannelHoldsUpNothing(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
-	waitFor("the other receiver", func() bool { return len(r.ntfy.got()) == 1 })
+	waitFor("the other receiver", func() bool { return len(r.ntfy.Messages()) == 1 })
 	waitFor("ALERT_COMMAND", func() bool {
 		b, _ := os.ReadFile(out)
 		return strings.TrimSpace(string(b)) == "threshold-80@2026-11-15"
@@ -350,9 +349,9 @@ func TestStuckChannelHoldsUpNothing(t *testing.T) {
 	// 90 %, judged and told while the stuck request still holds.
 	mu.Lock()
 	now = now.Add(time.Minute)
-	r.src.set(result(now, 950_000))
+	r.src.Set(result(now, 950_000))
 	mu.Unlock()
-	waitFor("the next event", func() bool { return len(r.ntfy.got()) == 2 })
+	waitFor("the next event", func() bool { return len(r.ntfy.Messages()) == 2 })
 	release()
 	cancel()
 	if err := <-done; err != nil {
@@ -372,12 +371,12 @@ func TestSlowReceiverGetsOneCopy(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := r.engine()
-	r.src.set(result(r.now, 850_000))
+	r.src.Set(result(r.now, 850_000))
 	e.Step(context.Background())
 	<-arrived
 	for range 3 {
 		r.now = r.now.Add(RetryMax)
-		r.src.set(result(r.now, 850_000))
+		r.src.Set(result(r.now, 850_000))
 		e.Step(context.Background())
 	}
 	release()

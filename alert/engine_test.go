@@ -5,46 +5,27 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vnstat-exporter/vnstat-exporter/actions"
-	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 	"github.com/vnstat-exporter/vnstat-exporter/store"
 )
 
-// source is a poller's state that the test sets.
-type source struct {
-	mu sync.Mutex
-	st *monitor.State
-}
-
-func (s *source) State() *monitor.State {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.st
-}
-
-func (s *source) set(st *monitor.State) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.st = st
-}
-
-var _ StateSource = (*source)(nil)
+var _ StateSource = (*testrig.State)(nil)
 
 // rig is an engine with a generic webhook and an ntfy receiver, a state
 // directory and a clock.
 type rig struct {
 	t        *testing.T
 	dir      *store.Dir
-	hook     *receiver
-	ntfy     *receiver
+	hook     *testrig.Receiver
+	ntfy     *testrig.Receiver
 	channels []*Channel
-	src      *source
+	src      *testrig.State
 	now      time.Time
 	cfg      Config
 }
@@ -55,9 +36,9 @@ func newRig(t *testing.T) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{t: t, dir: dir, hook: newReceiver(t, false), ntfy: newReceiver(t, true), src: &source{},
+	r := &rig{t: t, dir: dir, hook: testrig.NewReceiver(t, false), ntfy: testrig.NewReceiver(t, true), src: testrig.NewState(nil),
 		now: time.Date(2026, time.November, 20, 12, 0, 0, 0, time.UTC)}
-	if r.channels, err = Channels([]string{r.hook.url(), r.ntfy.url()}); err != nil {
+	if r.channels, err = Channels([]string{r.hook.URL(), r.ntfy.URL()}); err != nil {
 		t.Fatal(err)
 	}
 	r.cfg = Config{Alerts: testAlerts, Interval: testRules.Interval, Host: "vps1", Channels: r.channels, Local: time.UTC}
@@ -70,7 +51,7 @@ func (r *rig) engine() *Engine {
 }
 
 func (r *rig) step(e *Engine, used uint64) {
-	r.src.set(result(r.now, used))
+	r.src.Set(result(r.now, used))
 	e.Step(context.Background())
 	e.Settle(context.Background())
 }
@@ -89,8 +70,8 @@ func TestDeliveredOnceAcrossRestarts(t *testing.T) {
 	r.step(e, 1_000_000)
 	e = r.engine()
 	r.step(e, 1_000_000)
-	for _, rc := range []*receiver{r.hook, r.ntfy} {
-		got := rc.got()
+	for _, rc := range []*testrig.Receiver{r.hook, r.ntfy} {
+		got := rc.Messages()
 		if len(got) != 2 || !strings.HasPrefix(got[0], "vps1: traffic has reached 90% of the quota") ||
 			!strings.HasPrefix(got[1], "vps1: traffic has reached 100% of the quota") {
 			t.Errorf("received %q", got)
@@ -106,13 +87,13 @@ func TestDeliveredOnceAcrossRestarts(t *testing.T) {
 // restart while it fails loses nothing.
 func TestFailedSendRetries(t *testing.T) {
 	r := newRig(t)
-	r.hook.failNext(3)
+	r.hook.FailNext(3)
 	e := r.engine()
 	r.step(e, 850_000)
-	if got := r.hook.got(); len(got) != 0 {
+	if got := r.hook.Messages(); len(got) != 0 {
 		t.Fatalf("failing receiver got %q", got)
 	}
-	if got := r.ntfy.got(); len(got) != 1 {
+	if got := r.ntfy.Messages(); len(got) != 1 {
 		t.Fatalf("ntfy got %q", got)
 	}
 	st := e.Status()
@@ -127,16 +108,16 @@ func TestFailedSendRetries(t *testing.T) {
 	e = r.engine()     // restart: the pending message survives
 	r.now = r.now.Add(60 * time.Second)
 	r.step(e, 850_000) // third failure
-	if got := r.hook.got(); len(got) != 0 {
+	if got := r.hook.Messages(); len(got) != 0 {
 		t.Fatalf("got %q while failing", got)
 	}
 	r.now = r.now.Add(2 * time.Minute)
 	r.step(e, 850_000)
 	r.step(e, 850_000)
-	if got := r.hook.got(); len(got) != 1 || !strings.Contains(got[0], "80% of the quota") {
+	if got := r.hook.Messages(); len(got) != 1 || !strings.Contains(got[0], "80% of the quota") {
 		t.Errorf("after recovery the webhook got %q", got)
 	}
-	if got := r.ntfy.got(); len(got) != 1 {
+	if got := r.ntfy.Messages(); len(got) != 1 {
 		t.Errorf("ntfy got %q: sent again", got)
 	}
 	if st := e.Status(); st.Pending != 0 {
@@ -157,11 +138,11 @@ func TestCorruptStateIsSetAside(t *testing.T) {
 		t.Errorf("status %+v does not report the corrupt file", st)
 	}
 	r.step(e, 950_000)
-	if got := r.hook.got(); len(got) != 0 {
+	if got := r.hook.Messages(); len(got) != 0 {
 		t.Errorf("after a corrupt state: %q", got)
 	}
 	r.step(e, 1_000_000)
-	if got := r.hook.got(); len(got) != 1 || !strings.Contains(got[0], "100%") {
+	if got := r.hook.Messages(); len(got) != 1 || !strings.Contains(got[0], "100%") {
 		t.Errorf("crossing after the restart: %q", got)
 	}
 	aside, _ := filepath.Glob(filepath.Join(r.dir.Path(), StateFile+".corrupt-*"))

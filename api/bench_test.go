@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vnstat-exporter/vnstat-exporter/config"
+	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
@@ -24,7 +25,7 @@ func benchHandler(b *testing.B, metrics string) *Handler {
 	res := *goodResult
 	res.Usage.LimitBytes, res.Usage.RemainingBytes, res.Usage.ProjectedBytes = 500e9, 400e9, 200e9
 	st := &monitor.State{Result: &res, LastPoll: polled}
-	return NewHandler(newFake(st), Config{HTTP: config.HTTP{WebhookPath: secret, MetricsPath: metrics}, PollInterval: time.Minute, Version: "bench"},
+	return NewHandler(testrig.NewState(st), Config{HTTP: config.HTTP{WebhookPath: secret, MetricsPath: metrics}, PollInterval: time.Minute, Version: "bench"},
 		at(polled), nil)
 }
 
@@ -50,13 +51,13 @@ func BenchmarkWebhook(b *testing.B) { benchServe(b, benchHandler(b, ""), secret,
 // the page built for the state; BenchmarkDashboardRender builds it, as the
 // first request after each new state does.
 func BenchmarkDashboard(b *testing.B) {
-	h := NewHandler(newFake(dashboardState(4)), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
+	h := NewHandler(testrig.NewState(dashboardState(4)), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
 	benchServe(b, h, secret+DashboardPath, http.StatusOK)
 }
 
 func BenchmarkDashboardRender(b *testing.B) {
 	st := dashboardState(4)
-	h := NewHandler(newFake(st), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute, Thresholds: []int{80, 90, 100}}, at(polled), nil)
+	h := NewHandler(testrig.NewState(st), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute, Thresholds: []int{80, 90, 100}}, at(polled), nil)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := h.buildPages(st); err != nil {

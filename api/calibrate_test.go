@@ -10,6 +10,7 @@ import (
 	"github.com/vnstat-exporter/vnstat-exporter/alert"
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
 	"github.com/vnstat-exporter/vnstat-exporter/config"
+	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
@@ -28,7 +29,7 @@ func TestCalibrate(t *testing.T) {
 	keep := func(c billing.Calibration) error { got = append(got, c); return nil }
 	res := *goodResult
 	res.Usage.CountedBytes = res.Usage.UsedBytes
-	h := NewHandler(newFake(&monitor.State{Result: &res, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute, Calibrate: keep},
+	h := NewHandler(testrig.NewState(&monitor.State{Result: &res, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute, Calibrate: keep},
 		at(polled), nil)
 	w := post(h, secret+CalibratePath, "used=3GiB")
 	if w.Code != http.StatusOK {
@@ -75,7 +76,7 @@ func TestCalibrateRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := NewHandler(newFake(tt.st), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute, Calibrate: tt.keep}, at(polled), nil)
+			h := NewHandler(testrig.NewState(tt.st), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute, Calibrate: tt.keep}, at(polled), nil)
 			w := httptest.NewRecorder()
 			r := httptest.NewRequest(tt.method, secret+CalibratePath, strings.NewReader(tt.body))
 			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -86,7 +87,7 @@ func TestCalibrateRefuses(t *testing.T) {
 		})
 	}
 	// Anything near the path is 404, as for the webhook.
-	h := NewHandler(newFake(good), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute, Calibrate: keep}, at(polled), nil)
+	h := NewHandler(testrig.NewState(good), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute, Calibrate: keep}, at(polled), nil)
 	for _, p := range []string{secret + CalibratePath + "/", "/calibrate", secret + "/calibrat"} {
 		if w := post(h, p, "used=5GB"); w.Code != http.StatusNotFound {
 			t.Errorf("POST %s: %d", p, w.Code)
@@ -100,7 +101,7 @@ func TestDetailsShowAlerts(t *testing.T) {
 	status := func() any {
 		return alert.Status{Pending: 2, LastError: "telegram #1: got unexpected HTTP status: 502"}
 	}
-	h := NewHandler(newFake(&monitor.State{Result: goodResult, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute, Alerts: status},
+	h := NewHandler(testrig.NewState(&monitor.State{Result: goodResult, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute, Alerts: status},
 		at(polled), nil)
 	if w := do(t, h, http.MethodGet, secret+HealthPath); !strings.Contains(w.Body.String(), `"alerts":{"pending":2,"last_error":"telegram #1: got unexpected HTTP status: 502"}`) {
 		t.Errorf("details: %s", w.Body)

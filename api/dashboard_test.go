@@ -13,6 +13,7 @@ import (
 
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
 	"github.com/vnstat-exporter/vnstat-exporter/config"
+	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
@@ -70,7 +71,7 @@ var dataValue = regexp.MustCompile(`<data id="([a-z]+)" value="([0-9]+)">`)
 // JSON for the same result, in both languages.
 func TestDashboardFiguresAreTheWebhooks(t *testing.T) {
 	st := dashboardState(2)
-	h := NewHandler(newFake(st), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute, Thresholds: []int{80, 90, 100}, Host: "vps1"},
+	h := NewHandler(testrig.NewState(st), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute, Thresholds: []int{80, 90, 100}, Host: "vps1"},
 		at(st.LastPoll.Add(2*time.Second)), nil)
 	var hook struct {
 		InBytes   uint64 `json:"in_bytes"`
@@ -136,7 +137,7 @@ func TestDashboardFiguresAreTheWebhooks(t *testing.T) {
 // follows Accept-Language, answers only on the secret path, GET and HEAD.
 func TestDashboardHeaders(t *testing.T) {
 	st := dashboardState(1)
-	h := NewHandler(newFake(st), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(st.LastPoll), nil)
+	h := NewHandler(testrig.NewState(st), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(st.LastPoll), nil)
 	w := getPage(t, h, secret+DashboardPath)
 	csp := w.Header().Get("Content-Security-Policy")
 	if !strings.HasPrefix(csp, "default-src 'none'; style-src 'sha256-") || strings.Contains(csp, "http") {
@@ -174,7 +175,7 @@ func TestDashboardSize(t *testing.T) {
 		res.Days = append([]monitor.DayTotal{{Date: res.Days[0].Date.AddDate(0, 0, -1), InBytes: 1 << 30, OutBytes: 1 << 28}}, res.Days...)
 	}
 	res.Cycle.Start = res.Days[0].Date
-	h := NewHandler(newFake(&monitor.State{Result: &res, LastPoll: st.LastPoll}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(st.LastPoll), nil)
+	h := NewHandler(testrig.NewState(&monitor.State{Result: &res, LastPoll: st.LastPoll}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(st.LastPoll), nil)
 	for _, lang := range []string{"en", "zh-CN"} {
 		if n := getPage(t, h, secret+DashboardPath+"?lang="+lang).Body.Len(); n > 40_000 || n < 5_000 {
 			t.Errorf("%s page: %d bytes, budget 40,000", lang, n)

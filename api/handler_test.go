@@ -10,34 +10,23 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
 	"github.com/vnstat-exporter/vnstat-exporter/config"
+	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
 const secret = "/webhook/s3cret-path-for-tests"
 
-// fakeState is a StateSource holding a State that tests replace.
-type fakeState struct{ p atomic.Pointer[monitor.State] }
-
-var _ StateSource = (*fakeState)(nil)
-
-func (f *fakeState) State() *monitor.State { return f.p.Load() }
+var _ StateSource = (*testrig.State)(nil)
 
 // at is a clock stopped at t. Every Handler in these tests gets one, so
 // that a fixture polled at a fixed date is judged at that date, whatever
 // day the tests run on.
 func at(t time.Time) func() time.Time { return func() time.Time { return t } }
-
-func newFake(st *monitor.State) *fakeState {
-	f := &fakeState{}
-	f.p.Store(st)
-	return f
-}
 
 var (
 	polled     = time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
@@ -76,7 +65,7 @@ func do(t *testing.T, h http.Handler, method, target string) *httptest.ResponseR
 }
 
 func TestWebhook(t *testing.T) {
-	h := NewHandler(newFake(&monitor.State{Result: goodResult, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: 5 * time.Minute}, at(polled), nil)
+	h := NewHandler(testrig.NewState(&monitor.State{Result: goodResult, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: 5 * time.Minute}, at(polled), nil)
 	w := do(t, h, http.MethodGet, secret)
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", w.Code, w.Body)
@@ -102,7 +91,7 @@ func TestWebhookIncompleteAndMissing(t *testing.T) {
 		{Kind: monitor.InterfaceMissing, Interface: "eth9", Detail: "eth9: no such interface on this host"},
 		{Kind: monitor.InterfaceAbsent, Interface: "ppp0", Detail: "ppp0: not on this host now"},
 	}
-	h := NewHandler(newFake(&monitor.State{Result: &res}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
+	h := NewHandler(testrig.NewState(&monitor.State{Result: &res}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
 	var body map[string]any
 	if err := json.Unmarshal(do(t, h, http.MethodGet, secret).Body.Bytes(), &body); err != nil {
 		t.Fatal(err)
@@ -129,7 +118,7 @@ func TestWebhookBeforeFirstGoodPoll(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := NewHandler(newFake(tt.st), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
+			h := NewHandler(testrig.NewState(tt.st), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
 			w := do(t, h, http.MethodGet, secret)
 			var body map[string]any
 			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
@@ -144,7 +133,7 @@ func TestWebhookBeforeFirstGoodPoll(t *testing.T) {
 }
 
 func TestWebhookCachesEncodingPerResult(t *testing.T) {
-	f := newFake(&monitor.State{Result: goodResult})
+	f := testrig.NewState(&monitor.State{Result: goodResult})
 	h := NewHandler(f, Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
 	first := do(t, h, http.MethodGet, secret).Body.String()
 	cached := h.bodies.Load()
@@ -153,7 +142,7 @@ func TestWebhookCachesEncodingPerResult(t *testing.T) {
 	}
 	next := *goodResult
 	next.InBytes += 1 << 20
-	f.p.Store(&monitor.State{Result: &next})
+	f.Set(&monitor.State{Result: &next})
 	if got := do(t, h, http.MethodGet, secret).Body.String(); got == first || !strings.Contains(got, `"in":1025.50`) {
 		t.Errorf("new result served stale body %s", got)
 	}
@@ -187,7 +176,7 @@ func TestHealth(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := NewHandler(newFake(tt.st), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: interval}, at(tt.now), nil)
+			h := NewHandler(testrig.NewState(tt.st), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: interval}, at(tt.now), nil)
 			wantStatus := map[int]monitor.Status{200: "ok", 503: "error"}[tt.status]
 			if tt.status == 200 && tt.kind != "" {
 				wantStatus = "degraded"
@@ -243,7 +232,7 @@ func TestHealth(t *testing.T) {
 func TestRoutes(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h := NewHandler(newFake(&monitor.State{Result: goodResult, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), logger)
+	h := NewHandler(testrig.NewState(&monitor.State{Result: goodResult, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), logger)
 	notFound := do(t, h, http.MethodGet, "/nope")
 	if notFound.Code != http.StatusNotFound {
 		t.Fatalf("unknown path: %d", notFound.Code)
@@ -322,7 +311,7 @@ func TestWebhookQuota(t *testing.T) {
 	res := *goodResult
 	res.Usage = billing.Usage{Mode: billing.ModeMax, UsedBytes: 2148270080 + 110e9, OffsetBytes: 110e9, LimitBytes: 500e9,
 		RemainingBytes: 500e9 - 2148270080 - 110e9, ProjectedBytes: 116e9 + 1, ResetsOn: time.Date(2026, time.December, 22, 0, 0, 0, 0, time.UTC)}
-	h := NewHandler(newFake(&monitor.State{Result: &res}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
+	h := NewHandler(testrig.NewState(&monitor.State{Result: &res}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
 	body := do(t, h, http.MethodGet, secret).Body.String()
 	want := `"used_bytes":112148270080,"billing_mode":"max","offset_bytes":110000000000,` +
 		`"quota":{"limit_bytes":500000000000,"mode":"max","used_bytes":112148270080,"remaining_bytes":387851729920,` +
@@ -367,7 +356,7 @@ func TestWebhookPreviousCycle(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			res := *goodResult
 			res.Previous = tt.prev
-			h := NewHandler(newFake(&monitor.State{Result: &res}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
+			h := NewHandler(testrig.NewState(&monitor.State{Result: &res}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
 			w := do(t, h, http.MethodGet, secret+tt.query)
 			if w.Code != tt.status || !strings.Contains(w.Body.String(), tt.want) {
 				t.Errorf("status %d body %s; want %d with %s", w.Code, w.Body, tt.status, tt.want)
@@ -420,7 +409,7 @@ func FuzzCheckPaths(f *testing.F) {
 		if CheckPaths(webhook, metrics) != nil {
 			return
 		}
-		h := NewHandler(newFake(&monitor.State{}), Config{HTTP: config.HTTP{WebhookPath: webhook, MetricsPath: metrics}, PollInterval: time.Minute}, at(polled), nil)
+		h := NewHandler(testrig.NewState(&monitor.State{}), Config{HTTP: config.HTTP{WebhookPath: webhook, MetricsPath: metrics}, PollInterval: time.Minute}, at(polled), nil)
 		want := map[string]string{webhook: "webhook", webhook + HealthPath: "details", webhook + CalibratePath: "calibrate",
 			webhook + DashboardPath: "dashboard", webhook + HistoryPath: "history", HealthPath: "health"}
 		if metrics != "" {
@@ -445,7 +434,7 @@ func TestPartialCycleSaid(t *testing.T) {
 		{Name: "wlo1", InBytes: 524288, OutBytes: 786432, Created: time.Date(2026, time.May, 1, 0, 0, 0, 0, time.UTC)},
 	}
 	st := &monitor.State{Result: &res, LastPoll: polled}
-	h := NewHandler(newFake(st), Config{HTTP: config.HTTP{WebhookPath: secret, MetricsPath: "/metrics"}, PollInterval: 5 * time.Minute}, at(polled), nil)
+	h := NewHandler(testrig.NewState(st), Config{HTTP: config.HTTP{WebhookPath: secret, MetricsPath: "/metrics"}, PollInterval: 5 * time.Minute}, at(polled), nil)
 	note := "vnstat began counting eth0 at 2026-11-17T09:30:00Z, after this cycle began on 2026-11-01: traffic before then is not in these totals; " +
 		"to count it against the quota, set USED_OFFSET (with USED_OFFSET_CYCLE=2026-11-01) to what the provider counted before, or run vnstat-exporter calibrate with the provider's usage"
 
@@ -491,7 +480,7 @@ func TestPartialCycleSaid(t *testing.T) {
 	}
 
 	// Counted from the cycle's start: nothing said.
-	h = NewHandler(newFake(&monitor.State{Result: goodResult, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: 5 * time.Minute}, at(polled), nil)
+	h = NewHandler(testrig.NewState(&monitor.State{Result: goodResult, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: 5 * time.Minute}, at(polled), nil)
 	if body := do(t, h, http.MethodGet, secret+"/health").Body.String(); strings.Contains(body, "counting_since") || strings.Contains(body, "warnings") {
 		t.Errorf("/health details of a whole cycle: %s", body)
 	}

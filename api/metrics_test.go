@@ -16,6 +16,7 @@ import (
 
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
 	"github.com/vnstat-exporter/vnstat-exporter/config"
+	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 )
 
@@ -74,7 +75,7 @@ func TestMetricsEqualWebhook(t *testing.T) {
 	res.Usage = billing.Usage{Mode: billing.ModeSum, UsedBytes: 3222536192 + 110e9, OffsetBytes: 110e9, LimitBytes: 500e9,
 		RemainingBytes: 500e9 - 3222536192 - 110e9, ProjectedBytes: 120e9, ResetsOn: time.Date(2026, time.December, 1, 0, 0, 0, 0, time.UTC)}
 	st := &monitor.State{Result: &res, LastPoll: polled, PollDuration: 25 * time.Millisecond, PollErrors: 3}
-	h := NewHandler(newFake(st), Config{HTTP: config.HTTP{WebhookPath: secret, MetricsPath: secret + "/metrics"}, PollInterval: time.Minute, Version: "1.2.3"},
+	h := NewHandler(testrig.NewState(st), Config{HTTP: config.HTTP{WebhookPath: secret, MetricsPath: secret + "/metrics"}, PollInterval: time.Minute, Version: "1.2.3"},
 		at(polled), nil)
 	text, fams := scrape(t, h, secret+"/metrics")
 
@@ -161,7 +162,7 @@ func TestMetricsPromtool(t *testing.T) {
 	res.Usage.LimitBytes, res.Usage.RemainingBytes, res.Usage.ProjectedBytes = 500e9, 400e9, 200e9
 	res.Problems = []monitor.Problem{{Kind: monitor.VnstatdStalled, Interface: "eth0", Detail: "vnstatd is not saving"}}
 	st := &monitor.State{Result: &res, LastPoll: polled, PollDuration: time.Second}
-	h := NewHandler(newFake(st), Config{HTTP: config.HTTP{WebhookPath: secret, MetricsPath: "/metrics"}, PollInterval: time.Minute, Version: "test"}, at(polled), nil)
+	h := NewHandler(testrig.NewState(st), Config{HTTP: config.HTTP{WebhookPath: secret, MetricsPath: "/metrics"}, PollInterval: time.Minute, Version: "test"}, at(polled), nil)
 	text, _ := scrape(t, h, "/metrics")
 	cmd := exec.Command(promtool, "check", "metrics")
 	cmd.Stdin = strings.NewReader(text)
@@ -172,11 +173,11 @@ func TestMetricsPromtool(t *testing.T) {
 
 func TestMetricsRoute(t *testing.T) {
 	st := &monitor.State{}
-	off := NewHandler(newFake(st), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
+	off := NewHandler(testrig.NewState(st), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
 	if w := do(t, off, http.MethodGet, "/metrics"); w.Code != http.StatusNotFound {
 		t.Errorf("metrics off: /metrics answered %d", w.Code)
 	}
-	on := NewHandler(newFake(st), Config{HTTP: config.HTTP{WebhookPath: secret, MetricsPath: "/metrics"}, PollInterval: time.Minute}, at(polled), nil)
+	on := NewHandler(testrig.NewState(st), Config{HTTP: config.HTTP{WebhookPath: secret, MetricsPath: "/metrics"}, PollInterval: time.Minute}, at(polled), nil)
 	// Before any poll: only what is known, no zeros for traffic.
 	text, fams := scrape(t, on, "/metrics")
 	if _, ok := fams["vnstat_exporter_cycle_bytes"]; ok {
@@ -199,7 +200,7 @@ func TestMetricsProblems(t *testing.T) {
 		{Kind: monitor.ZoneMismatch, Detail: "time zone mismatch"},
 	}
 	cfg := Config{HTTP: config.HTTP{WebhookPath: secret, MetricsPath: "/metrics"}, PollInterval: time.Hour}
-	_, fams := scrape(t, NewHandler(newFake(&monitor.State{Result: &res, LastPoll: polled}), cfg, at(polled), nil), "/metrics")
+	_, fams := scrape(t, NewHandler(testrig.NewState(&monitor.State{Result: &res, LastPoll: polled}), cfg, at(polled), nil), "/metrics")
 	got := map[string]float64{}
 	for _, m := range fams["vnstat_exporter_problem"].GetMetric() {
 		key := ""
@@ -213,11 +214,11 @@ func TestMetricsProblems(t *testing.T) {
 		t.Errorf("problem series %v, want %v", got, want)
 	}
 
-	_, fams = scrape(t, NewHandler(newFake(&monitor.State{}), cfg, at(polled), nil), "/metrics")
+	_, fams = scrape(t, NewHandler(testrig.NewState(&monitor.State{}), cfg, at(polled), nil), "/metrics")
 	if v := value(t, fams, "vnstat_exporter_problem", "kind", "no_data"); v != 1 {
 		t.Errorf("before any poll: no_data = %v", v)
 	}
-	good := newFake(&monitor.State{Result: goodResult, LastPoll: polled})
+	good := testrig.NewState(&monitor.State{Result: goodResult, LastPoll: polled})
 	_, fams = scrape(t, NewHandler(good, cfg, at(polled), nil), "/metrics")
 	if f, ok := fams["vnstat_exporter_problem"]; ok {
 		t.Errorf("problems when all is well: %v", f)
@@ -237,7 +238,7 @@ func TestMetricsCycleStartUseUTC(t *testing.T) {
 	cst := time.FixedZone("CST", 8*3600)
 	res.PolledAt, res.Zone = res.PolledAt.In(cst), time.UTC
 	st := &monitor.State{Result: &res, LastPoll: polled}
-	h := NewHandler(newFake(st), Config{HTTP: config.HTTP{WebhookPath: secret, MetricsPath: secret + "/metrics"}, PollInterval: time.Minute, Version: "1.2.3"},
+	h := NewHandler(testrig.NewState(st), Config{HTTP: config.HTTP{WebhookPath: secret, MetricsPath: secret + "/metrics"}, PollInterval: time.Minute, Version: "1.2.3"},
 		at(polled), nil)
 	_, fams := scrape(t, h, secret+"/metrics")
 	if got, want := value(t, fams, "vnstat_exporter_cycle_start_timestamp_seconds"), float64(time.Date(2026, time.November, 1, 0, 0, 0, 0, time.UTC).Unix()); got != want {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/vishvananda/netlink"
+	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 	"golang.org/x/sys/unix"
 )
 
@@ -53,9 +54,7 @@ func TestNetlinkListerOnThisHost(t *testing.T) {
 // TestNetlinkListerNetnsPath lists the links of a namespace made for the
 // test through its file, as NETNS_PATH does in a bridge-network container.
 func TestNetlinkListerNetnsPath(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to create a network namespace")
-	}
+	testrig.Root(t, "to create a network namespace")
 	name := "vnx-ls-" + strconv.Itoa(os.Getpid()%100000)
 	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
 		t.Skipf("cannot create a network namespace here: %v: %s", err, out)

@@ -8,15 +8,11 @@ import (
 	"time"
 
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
+	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc"
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
-
-// links lists links that never change.
-type links []monitor.Link
-
-func (l links) Links() ([]monitor.Link, error) { return l, nil }
 
 // TestAgreesWithVnstat builds real vnstat databases with random rows (gaps,
 // values beyond 32 bits, interfaces created at random) and checks, for
@@ -25,9 +21,7 @@ func (l links) Links() ([]monitor.Link, error) { return l, nil }
 // previous cycle equal the sums of what the real `vnstat --json d --begin
 // B --end E` prints for the same interfaces and dates.
 func TestAgreesWithVnstat(t *testing.T) {
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
+	testrig.Vnstat(t)
 	seed := uint64(time.Now().UnixNano())
 	rng := rand.New(rand.NewPCG(seed, 11))
 	t.Logf("seed %d", seed)
@@ -43,7 +37,7 @@ func TestAgreesWithVnstat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nics := links{{Name: "eth0", Index: 2, Kind: "device", ParentBus: "pci"}, {Name: "eth1", Index: 3, Kind: "device", ParentBus: "pci"}}
+	nics := testrig.NewLinks(monitor.Link{Name: "eth0", Index: 2, Kind: "device", ParentBus: "pci"}, monitor.Link{Name: "eth1", Index: 3, Kind: "device", ParentBus: "pci"})
 	runs, nonzero := 0, 0
 	for db := range dbs {
 		today := todays[rng.IntN(len(todays))]

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc"
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
@@ -14,22 +15,20 @@ import (
 
 // manyIfaces is vnstattest.Many(n) and the links of a host that has them
 // all.
-func manyIfaces(n int) ([]vnstattest.Iface, links) {
+func manyIfaces(n int) ([]vnstattest.Iface, *testrig.Links) {
 	ifaces := vnstattest.Many(n)
-	nics := links{{Name: "lo", Index: 1, Kind: "device", Loopback: true}}
+	nics := []monitor.Link{{Name: "lo", Index: 1, Kind: "device", Loopback: true}}
 	for i, iface := range ifaces {
 		nics = append(nics, monitor.Link{Name: iface.Name, Index: i + 2, Kind: "device", ParentBus: "pci", RxBytes: 1 << 30, TxBytes: 1 << 29})
 	}
-	return ifaces, nics
+	return ifaces, testrig.NewLinks(nics...)
 }
 
 // BenchmarkPollDatabase is a whole poll against a real vnstat database
 // (vnstatd --initdb and sqlite3) of N interfaces x 62 days: all of them
 // reported (the host has them all), or one of them named in INTERFACES.
 func BenchmarkPollDatabase(b *testing.B) {
-	if why := vnstattest.Tools(); why != "" {
-		b.Skip(why)
-	}
+	testrig.Vnstat(b)
 	for _, n := range []int{50, 2000} {
 		ifaces, nics := manyIfaces(n)
 		dir := b.TempDir()

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
+	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 )
 
 // qdisc is the root qdisc of link.
@@ -46,10 +46,8 @@ func waitSpool(t *testing.T, spool string, n int) []string {
 // the interface; once only. A restart that finds the state of the last
 // cycle spools the new cycle's summary, and the runner lifts the throttle.
 func TestRootActionThrottle(t *testing.T) {
-	long(t)
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
+	testrig.Long(t)
+	testrig.Vnstat(t)
 	n := newTestNet(t)
 	if _, err := exec.LookPath("tc"); err != nil {
 		t.Skip("needs tc (apt-get install iproute2)")

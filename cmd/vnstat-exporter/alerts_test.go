@@ -1,81 +1,19 @@
 package main
 
 import (
-	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
+	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 )
-
-// inbox is a notification endpoint on loopback: a generic webhook (the
-// body is the message) or an ntfy server (POST /TOPIC with a text body,
-// answered with ntfy's JSON).
-type inbox struct {
-	srv  *httptest.Server
-	ntfy bool
-	mu   sync.Mutex
-	msgs []string
-}
-
-func newInbox(t *testing.T, ntfy bool) *inbox {
-	t.Helper()
-	in := &inbox{ntfy: ntfy}
-	in.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		if r.Method != http.MethodPost {
-			http.Error(w, "POST only", http.StatusMethodNotAllowed)
-			return
-		}
-		in.mu.Lock()
-		in.msgs = append(in.msgs, string(b))
-		in.mu.Unlock()
-		if ntfy {
-			_ = json.NewEncoder(w).Encode(map[string]any{"id": "e2e", "time": time.Now().Unix(), "event": "message", "topic": "vps", "message": string(b)})
-		}
-	}))
-	t.Cleanup(in.srv.Close)
-	return in
-}
-
-func (in *inbox) url() string {
-	host := strings.TrimPrefix(in.srv.URL, "http://")
-	if in.ntfy {
-		return "ntfy://" + host + "/vps?scheme=http"
-	}
-	return "generic+http://" + host + "/hook"
-}
-
-func (in *inbox) messages() []string {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return append([]string(nil), in.msgs...)
-}
-
-// waitMessages waits until each inbox holds n messages.
-func waitMessages(t *testing.T, n int, boxes ...*inbox) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for _, b := range boxes {
-		for len(b.messages()) < n {
-			if time.Now().After(deadline) {
-				t.Fatalf("inbox has %q, want %d messages", b.messages(), n)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
-}
 
 // linesOf reads a file's lines; none if it does not exist.
 func linesOf(t *testing.T, path string) []string {
@@ -97,10 +35,8 @@ func linesOf(t *testing.T, path string) []string {
 // runs (a shutdown), is not run again after the restart; a calibration
 // through `vnstat-exporter calibrate` is served and survives a restart.
 func TestAlertsEndToEnd(t *testing.T) {
-	long(t)
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
+	testrig.Long(t)
+	testrig.Vnstat(t)
 	bin := buildBinary(t)
 	_, today := localToday()
 	lo, dbdir := oneIfaceDB(t, "lo", 13, true)
@@ -110,7 +46,7 @@ func TestAlertsEndToEnd(t *testing.T) {
 	if used == 0 {
 		t.Fatal("fixture has no traffic in the cycle")
 	}
-	hook, ntfy := newInbox(t, false), newInbox(t, true)
+	hook, ntfy := testrig.NewReceiver(t, false), testrig.NewReceiver(t, true)
 	work := t.TempDir()
 	state := filepath.Join(work, "state")
 	runs := filepath.Join(work, "runs")
@@ -127,14 +63,14 @@ case "$VNSTAT_EXPORTER_THRESHOLD" in 100) echo $$ > `+runs+`.pid; sleep 60;; esa
 	cycle := start.Format(time.DateOnly)
 	env := func(quota uint64) []string {
 		return []string{"VNSTAT_DBDIR=" + dbdir, "INTERFACES=lo", "POLL_INTERVAL=1s", "LIVE=false", "STATE_DIR=" + state,
-			"QUOTA=" + strconv.FormatUint(quota, 10), "NOTIFY_URLS=" + hook.url() + " " + ntfy.url(), "ALERT_COMMAND=" + script}
+			"QUOTA=" + strconv.FormatUint(quota, 10), "NOTIFY_URLS=" + hook.URL() + " " + ntfy.URL(), "ALERT_COMMAND=" + script}
 	}
 	// 95 % of the quota: over 80 and 90.
 	quota := used * 100 / 95
 	d := startDaemon(t, bin, env(quota)...)
-	waitMessages(t, 1, hook, ntfy)
-	for _, b := range []*inbox{hook, ntfy} {
-		msg := b.messages()[0]
+	testrig.WaitMessages(t, 1, hook, ntfy)
+	for _, b := range []*testrig.Receiver{hook, ntfy} {
+		msg := b.Messages()[0]
 		if !strings.HasPrefix(msg, host+": traffic has reached 90% of the quota\nUsed ") || !strings.Contains(msg, "resets on "+nextReset(today, 1).Format(time.DateOnly)) {
 			t.Errorf("message %q", msg)
 		}
@@ -152,15 +88,15 @@ case "$VNSTAT_EXPORTER_THRESHOLD" in 100) echo $$ > `+runs+`.pid; sleep 60;; esa
 	d = startDaemon(t, bin, env(quota)...)
 	d.waitFor(t, e2eSecret, http.StatusOK)
 	d.waitLogged(t, "alerts judged", strings.Count(d.logs.String(), "alerts judged")+2)
-	if n, m := len(hook.messages()), len(ntfy.messages()); n != 1 || m != 1 {
+	if n, m := len(hook.Messages()), len(ntfy.Messages()); n != 1 || m != 1 {
 		t.Errorf("after a restart: %d and %d messages, want 1 each", n, m)
 	}
 	d.stop(t)
 
 	// At exactly 100 %: told once; the command is killed with the daemon.
 	d = startDaemon(t, bin, env(used)...)
-	waitMessages(t, 2, hook, ntfy)
-	if msg := hook.messages()[1]; !strings.HasPrefix(msg, host+": traffic has reached 100% of the quota") {
+	testrig.WaitMessages(t, 2, hook, ntfy)
+	if msg := hook.Messages()[1]; !strings.HasPrefix(msg, host+": traffic has reached 100% of the quota") {
 		t.Errorf("message %q", msg)
 	}
 	deadline := time.Now().Add(20 * time.Second)
@@ -178,8 +114,8 @@ case "$VNSTAT_EXPORTER_THRESHOLD" in 100) echo $$ > `+runs+`.pid; sleep 60;; esa
 	if got := linesOf(t, runs); strings.Join(got, " ") != "threshold-90@"+cycle+" threshold-100@"+cycle {
 		t.Errorf("ALERT_COMMAND runs %q: the 100%% command must run once", got)
 	}
-	if n := len(hook.messages()); n != 2 {
-		t.Errorf("webhook got %d messages, want 2: %q", n, hook.messages())
+	if n := len(hook.Messages()); n != 2 {
+		t.Errorf("webhook got %d messages, want 2: %q", n, hook.Messages())
 	}
 
 	// Calibration: the provider's panel shows used + 1 GB.
@@ -201,7 +137,7 @@ case "$VNSTAT_EXPORTER_THRESHOLD" in 100) echo $$ > `+runs+`.pid; sleep 60;; esa
 // exit code 0 only if all were sent, and no URL in the output.
 func TestNotifyTest(t *testing.T) {
 	bin := buildBinary(t)
-	hook, ntfy := newInbox(t, false), newInbox(t, true)
+	hook, ntfy := testrig.NewReceiver(t, false), testrig.NewReceiver(t, true)
 	closed := "generic+http://127.0.0.1:" + strconv.Itoa(freePort(t)) + "/s3cret-hook"
 	tests := []struct {
 		name  string
@@ -209,8 +145,8 @@ func TestNotifyTest(t *testing.T) {
 		code  int
 		lines []string
 	}{
-		{"all sent", []string{"NOTIFY_URLS=" + hook.url() + "\n" + ntfy.url(), "NOTIFY_LANG=zh-CN"}, 0, []string{"generic #1: sent", "ntfy #2: sent"}},
-		{"one fails", []string{"NOTIFY_URLS=" + ntfy.url() + " " + closed}, 1, []string{"ntfy #1: sent", "failed: generic #2: "}},
+		{"all sent", []string{"NOTIFY_URLS=" + hook.URL() + "\n" + ntfy.URL(), "NOTIFY_LANG=zh-CN"}, 0, []string{"generic #1: sent", "ntfy #2: sent"}},
+		{"one fails", []string{"NOTIFY_URLS=" + ntfy.URL() + " " + closed}, 1, []string{"ntfy #1: sent", "failed: generic #2: "}},
 		{"none", nil, 2, []string{"vnstat-exporter: no notification URLs: set NOTIFY_URLS or NOTIFY_URLS_FILE"}},
 		{"unknown service", []string{"NOTIFY_URLS=pigeon://t0ken@coop"}, 2, []string{"vnstat-exporter: invalid NOTIFY_URLS (value hidden: URL 1 (pigeon): "}},
 		{"tokens of every kind", []string{"NOTIFY_URLS=" + strings.Join([]string{
@@ -239,7 +175,7 @@ func TestNotifyTest(t *testing.T) {
 					t.Errorf("line %q, want %q...", got[i], want)
 				}
 			}
-			for _, secret := range []string{"s3cret-hook", "t0ken", "S3CR3T", strings.TrimPrefix(hook.srv.URL, "http://")} {
+			for _, secret := range []string{"s3cret-hook", "t0ken", "S3CR3T", hook.Addr()} {
 				if strings.Contains(string(out), secret) {
 					t.Errorf("output shows %q: %s", secret, out)
 				}
@@ -247,10 +183,10 @@ func TestNotifyTest(t *testing.T) {
 		})
 	}
 	host, _ := os.Hostname()
-	if got := hook.messages(); len(got) != 1 || got[0] != host+"：vnstat-exporter 测试消息，通知工作正常" {
+	if got := hook.Messages(); len(got) != 1 || got[0] != host+"：vnstat-exporter 测试消息，通知工作正常" {
 		t.Errorf("webhook got %q", got)
 	}
-	if n := len(ntfy.messages()); n != 2 {
+	if n := len(ntfy.Messages()); n != 2 {
 		t.Errorf("ntfy got %d messages, want 2", n)
 	}
 }
@@ -308,8 +244,8 @@ func closedAddr(t *testing.T) string {
 // not, and a quoted value.
 func TestEnvFile(t *testing.T) {
 	bin := buildBinary(t)
-	hook, ntfy := newInbox(t, false), newInbox(t, true)
-	for i, urls := range []string{`"` + hook.url() + " " + ntfy.url() + `"`, hook.url() + " " + ntfy.url()} {
+	hook, ntfy := testrig.NewReceiver(t, false), testrig.NewReceiver(t, true)
+	for i, urls := range []string{`"` + hook.URL() + " " + ntfy.URL() + `"`, hook.URL() + " " + ntfy.URL()} {
 		env := filepath.Join(t.TempDir(), "vnstat-exporter.env")
 		file := "# settings\n#NOTIFY_URLS=\nNOTIFY_URLS=" + urls + "\nNOTIFY_LANG='en'\n"
 		if err := os.WriteFile(env, []byte(file), 0o600); err != nil {
@@ -321,7 +257,7 @@ func TestEnvFile(t *testing.T) {
 		if err != nil || !strings.Contains(string(out), "generic #1: sent") || !strings.Contains(string(out), "ntfy #2: sent") {
 			t.Errorf("notify-test -env-file with NOTIFY_URLS=%s: %v: %s", urls, err, out)
 		}
-		if n := len(hook.messages()); n != i+1 {
+		if n := len(hook.Messages()); n != i+1 {
 			t.Errorf("the webhook got %d messages, want %d", n, i+1)
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 )
 
 // detailedHealth is the detailed /health's fields these tests read.
@@ -52,7 +54,7 @@ func (d *daemon) health(t *testing.T) (int, detailedHealth) {
 // overdue (60 + 2 + 2 + 5 s after it, not earlier), vnstatd is reported
 // stalled past 80 s, and both end when it runs and saves again.
 func TestSaveWatchRealVnstatd(t *testing.T) {
-	long(t)
+	testrig.Long(t)
 	n, ln, vd, bin := vethWithVnstatd(t, 1)
 	d := startDaemon(t, bin, "VNSTAT_DBDIR="+vd.dbdir, "VNSTAT_CONFIG="+vd.conf, "INTERFACES="+n.Host, "POLL_INTERVAL=20m", "VNSTAT_STALE_AFTER=80s")
 	d.waitFor(t, detailsPath, http.StatusOK)
@@ -139,7 +141,7 @@ func TestSaveWatchRealVnstatd(t *testing.T) {
 // its writes: that is judged a zone mismatch once two writes agree, and
 // the live part is off too.)
 func TestSaveInFutureRealVnstatd(t *testing.T) {
-	long(t)
+	testrig.Long(t)
 	n, ln, vd, bin := vethWithVnstatd(t, 1)
 	if err := vd.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 )
 
 // lifetimeIn scrapes vnstat_exporter_interface_bytes_total for iface's
@@ -51,7 +53,7 @@ func vnstatTotalIn(t *testing.T, dbdir, iface string) uint64 {
 // save it is vnstat's figure plus what the kernel counted since, or the
 // figure held if that is higher (vnstatd lost traffic).
 func TestCounterHoldsAcrossRecreatedLink(t *testing.T) {
-	long(t)
+	testrig.Long(t)
 	n, ln, vd, bin := vethWithVnstatd(t, 60)
 	d := startDaemon(t, bin, "VNSTAT_DBDIR="+vd.dbdir, "INTERFACES="+n.Host, "POLL_INTERVAL=2s", "METRICS_PATH=/metrics")
 	d.waitFor(t, e2eSecret, http.StatusOK)
@@ -112,7 +114,7 @@ func TestCounterHoldsAcrossRecreatedLink(t *testing.T) {
 // /health, and after vnstatd's save no figure it published exceeded what
 // vnstat records; the lifetime counter, scraped every second, never fell.
 func TestBurstAboveMaxBandwidth(t *testing.T) {
-	long(t)
+	testrig.Long(t)
 	n, ln, vd, bin := vethWithVnstatdConf(t, 60, "MaxBandwidth 1\nBandwidthDetection 0\n")
 	d := startDaemon(t, bin, "VNSTAT_CONFIG="+vd.conf, "INTERFACES="+n.Host, "POLL_INTERVAL=2s", "METRICS_PATH=/metrics")
 	d.waitFor(t, e2eSecret, http.StatusOK)
@@ -213,7 +215,7 @@ func scrapeMonotonic(t *testing.T, d *daemon, iface string, seen []float64, cond
 // info table, as after a reboot before vnstatd ran): the counter, scraped
 // every second, holds.
 func TestCounterHoldsAcrossRenameAndReboot(t *testing.T) {
-	long(t)
+	testrig.Long(t)
 	for _, tc := range []string{"rename", "reboot"} {
 		t.Run(tc, func(t *testing.T) {
 			n, ln, vd, bin := vethWithVnstatd(t, 60)

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
+	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 )
 
 // crossBinary is the daemon for goarch (and goarm), behind a wrapper
@@ -50,10 +50,8 @@ func crossBinary(t *testing.T, goarch, goarm, distName, qemu string) string {
 // an ARM VPS, an OpenWrt router) under qemu-user-static against a real vnstat database: the webhook
 // must equal the sums of the rows, and /health say ok.
 func TestCrossArch(t *testing.T) {
-	long(t)
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
+	testrig.Long(t)
+	testrig.Vnstat(t)
 	_, today := localToday()
 	lo, dbdir := oneIfaceDB(t, "lo", 21, true)
 	start := cycleStart(today, 15)

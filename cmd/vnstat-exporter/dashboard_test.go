@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
 
@@ -35,14 +36,12 @@ func chromium() string {
 // set to a directory, the screenshots are kept there (docs/ holds the
 // README's).
 func TestDashboardInBrowser(t *testing.T) {
-	long(t)
+	testrig.Long(t)
 	browser := chromium()
 	if browser == "" {
 		t.Skip("needs chromium (apt-get install chromium)")
 	}
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
+	testrig.Vnstat(t)
 	now, today := localToday()
 	startDay := today.AddDate(0, 0, -11).Day()
 	if startDay > 28 {

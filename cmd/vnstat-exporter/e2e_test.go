@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
 
@@ -367,9 +368,7 @@ func physicalNICs(t *testing.T) []string {
 // TestEndToEnd runs the built daemon against real vnstat databases holding
 // 62 days of rows and compares its webhook with sums of the inserted rows.
 func TestEndToEnd(t *testing.T) {
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
+	testrig.Vnstat(t)
 	bin := buildBinary(t)
 	now, today := localToday()
 	updated := now.Add(-2 * time.Minute).Truncate(time.Minute)
@@ -481,9 +480,7 @@ func TestEndToEnd(t *testing.T) {
 // TestEndToEndVnstatFails starts the daemon against a database directory
 // without a database, then repairs it: no zeros before, recovery after.
 func TestEndToEndVnstatFails(t *testing.T) {
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
+	testrig.Vnstat(t)
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	d := startDaemon(t, bin, "VNSTAT_DBDIR="+dir, "INTERFACES=lo", "POLL_INTERVAL=1s")
@@ -521,9 +518,7 @@ func TestEndToEndVnstatFails(t *testing.T) {
 // provider before vnstat) against a database of 62 days, and checks the
 // quota and the previous cycle against the inserted rows.
 func TestEndToEndQuotaAndPreviousCycle(t *testing.T) {
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
+	testrig.Vnstat(t)
 	bin := buildBinary(t)
 	_, today := localToday()
 	lo, dir := oneIfaceDB(t, "lo", 31, true)
@@ -642,13 +637,4 @@ func ratioString(a, b uint64) string {
 	q := new(big.Int).SetUint64(a)
 	q.Mul(q, big.NewInt(10000)).Add(q, new(big.Int).SetUint64(b/2)).Div(q, new(big.Int).SetUint64(b))
 	return fmt.Sprintf("%d.%02d", new(big.Int).Div(q, big.NewInt(100)).Uint64(), new(big.Int).Mod(q, big.NewInt(100)).Uint64())
-}
-
-// long skips a test that takes several seconds or more under -short: the
-// README's quick test command runs the rest; CI runs all of them.
-func long(t *testing.T) {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("long end-to-end test: runs without -short (scripts/e2e.sh, CI)")
-	}
 }

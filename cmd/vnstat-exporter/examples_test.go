@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
+	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 )
 
 // keyPaths lists the dotted paths of a JSON document's keys: quota,
@@ -48,9 +48,7 @@ func readExample(t *testing.T, path string) string {
 // rules, the dashboard and the READMEs use is in a live scrape; and that
 // the READMEs show the example files as they are.
 func TestExamplesMatchLiveAnswers(t *testing.T) {
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
+	testrig.Vnstat(t)
 	bin := buildBinary(t)
 	_, dbdir := oneIfaceDB(t, "lo", 3, false)
 	// INTERFACES names one vnstat lacks, so that a problem series exists.

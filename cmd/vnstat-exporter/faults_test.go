@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
 
@@ -22,10 +23,8 @@ import (
 // any), turn /health 503 with a reason that names the file and the fault,
 // and recover at the next good poll.
 func TestFaultsFromDatabase(t *testing.T) {
-	long(t)
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
+	testrig.Long(t)
+	testrig.Vnstat(t)
 	bin := buildBinary(t)
 	now, today := localToday()
 	good := buildDB(t, []vnstattest.Iface{

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
 
@@ -45,9 +46,7 @@ func vethWithVnstatd(t *testing.T, saveMinutes int) (*testNet, net.Listener, *vn
 // config.
 func vethWithVnstatdConf(t *testing.T, saveMinutes int, extra string) (*testNet, net.Listener, *vnstatd, string) {
 	t.Helper()
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
+	testrig.Vnstat(t)
 	n := newTestNet(t)
 	ln := n.listen(t)
 	go sink(ln)
@@ -68,7 +67,7 @@ type liveResponse struct {
 // in the webhook at the next sample, as vnstat's rows plus the kernel's
 // count since vnstatd's save, to the byte.
 func TestLiveTopUpRealVnstatd(t *testing.T) {
-	long(t)
+	testrig.Long(t)
 	n, ln, vd, bin := vethWithVnstatd(t, 60)
 	// One poll at start; from then on only the live samples move numbers.
 	d := startDaemon(t, bin, "VNSTAT_DBDIR="+vd.dbdir, "INTERFACES="+n.Host, "POLL_INTERVAL=1h")
@@ -124,9 +123,7 @@ func TestLiveTopUpRealVnstatd(t *testing.T) {
 // while the daemon runs with an hour between polls: /health and the log
 // must follow each change at once.
 func TestLinkEventsTriggerPoll(t *testing.T) {
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
+	testrig.Vnstat(t)
 	n := newTestNet(t) // for the root and ip checks, and a unique name
 	name := "vnxe" + strings.TrimPrefix(n.Host, "vnxh")
 	bin := buildBinary(t)
@@ -161,7 +158,7 @@ func TestLinkEventsTriggerPoll(t *testing.T) {
 // TestStalledVnstatdRealTraffic kills vnstatd while traffic flows: /health
 // must turn 503 once its last save is older than VNSTAT_STALE_AFTER.
 func TestStalledVnstatdRealTraffic(t *testing.T) {
-	long(t)
+	testrig.Long(t)
 	n, ln, vd, bin := vethWithVnstatd(t, 1)
 	const staleAfter = 4 * time.Second
 	d := startDaemon(t, bin, "VNSTAT_DBDIR="+vd.dbdir, "INTERFACES="+n.Host, "POLL_INTERVAL=1s", "VNSTAT_STALE_AFTER="+staleAfter.String())

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
+	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 )
 
 // promQuery runs an instant query against the Prometheus at base.
@@ -49,10 +49,8 @@ func promQuery(t *testing.T, base, query string) []struct {
 // 100 % alert fires for the first only, and the dashboard's fleet query
 // ranks them.
 func TestPrometheusFleet(t *testing.T) {
-	long(t)
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
+	testrig.Long(t)
+	testrig.Vnstat(t)
 	prom, err := exec.LookPath("prometheus")
 	if err != nil {
 		t.Skip("needs prometheus (apt-get install prometheus)")

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
+	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 )
 
 // alertEnv is the daemon's settings for a database at 95 % of its quota,
@@ -36,16 +36,14 @@ func alertEnv(t *testing.T, state string, urls ...string) []string {
 // one refuses to start, with one line naming the variable and the other
 // daemon's process, exit 2.
 func TestOneDaemonPerStateDir(t *testing.T) {
-	long(t)
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
+	testrig.Long(t)
+	testrig.Vnstat(t)
 	bin := buildBinary(t)
-	hook := newInbox(t, false)
+	hook := testrig.NewReceiver(t, false)
 	state := filepath.Join(t.TempDir(), "state")
-	env := alertEnv(t, state, hook.url())
+	env := alertEnv(t, state, hook.URL())
 	d := startDaemon(t, bin, env...)
-	waitMessages(t, 1, hook)
+	testrig.WaitMessages(t, 1, hook)
 	// Bounded: a second daemon that does not refuse would run on.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -57,7 +55,7 @@ func TestOneDaemonPerStateDir(t *testing.T) {
 	if code := second.ProcessState.ExitCode(); code != 2 || len(lines) != 1 || !strings.HasPrefix(lines[0], want) {
 		t.Errorf("second daemon: exit %d, output:\n%s\nwant exit 2 and one line starting %q", code, out, want)
 	}
-	if n := len(hook.messages()); n != 1 {
+	if n := len(hook.Messages()); n != 1 {
 		t.Errorf("%d messages, want 1", n)
 	}
 	if code := d.stop(t); code != 0 {
@@ -72,10 +70,8 @@ func TestOneDaemonPerStateDir(t *testing.T) {
 // receiver is still working on the message: the daemon waits for its
 // answer, exits 0, and the next start does not send the message again.
 func TestSIGTERMWhileReceiverWorks(t *testing.T) {
-	long(t)
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
+	testrig.Long(t)
+	testrig.Vnstat(t)
 	bin := buildBinary(t)
 	var (
 		mu      sync.Mutex
@@ -123,9 +119,7 @@ func TestSIGTERMWhileReceiverWorks(t *testing.T) {
 // reads its peak usage; it skips where none can be made.
 func memoryCgroup(t *testing.T, limit int64) (join func(pid int), peak func() int64) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root, for a memory cgroup")
-	}
+	testrig.Root(t, "for a memory cgroup")
 	name := fmt.Sprintf("vnstat-exporter-test-%d", os.Getpid())
 	dirs := []struct{ dir, limit, procs, peak string }{
 		{"/sys/fs/cgroup/" + name, "memory.max", "cgroup.procs", "memory.peak"},
@@ -168,10 +162,8 @@ func memoryCgroup(t *testing.T, limit int64) (join func(pid int), peak func() in
 // message once, the event is spooled once, and memory stays under the
 // limit.
 func TestHugeAnswerUnderMemoryLimit(t *testing.T) {
-	long(t)
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
+	testrig.Long(t)
+	testrig.Vnstat(t)
 	const limit = 64 << 20
 	join, peak := memoryCgroup(t, limit)
 	bin := buildBinary(t)
@@ -186,9 +178,9 @@ func TestHugeAnswerUnderMemoryLimit(t *testing.T) {
 		}
 	}))
 	defer huge.Close()
-	ntfy := newInbox(t, true)
+	ntfy := testrig.NewReceiver(t, true)
 	state := filepath.Join(t.TempDir(), "state")
-	env := append(alertEnv(t, state, "generic+"+huge.URL+"/hook", ntfy.url()), "ROOT_ACTIONS=true")
+	env := append(alertEnv(t, state, "generic+"+huge.URL+"/hook", ntfy.URL()), "ROOT_ACTIONS=true")
 	// Started in the cgroup: a wrapper shell joins it, then runs the daemon.
 	wrapper := filepath.Join(t.TempDir(), "in-cgroup.sh")
 	if err := os.WriteFile(wrapper, []byte("#!/bin/sh\nwhile [ ! -e \"$0.go\" ]; do sleep 0.01; done\nexec "+bin+"\n"), 0o755); err != nil {
@@ -202,7 +194,7 @@ func TestHugeAnswerUnderMemoryLimit(t *testing.T) {
 	if !d.waitServing() {
 		t.Fatalf("not serving:\n%s", d.logs)
 	}
-	waitMessages(t, 1, ntfy)
+	testrig.WaitMessages(t, 1, ntfy)
 	d.waitLogged(t, "notification sent", 2) // the huge answer's 200 counts: the receiver took it
 	d.waitLogged(t, "alerts judged", strings.Count(d.logs.String(), "alerts judged")+2)
 	select {
@@ -210,7 +202,7 @@ func TestHugeAnswerUnderMemoryLimit(t *testing.T) {
 		t.Fatalf("the daemon died:\n%s", d.logs)
 	default:
 	}
-	if n := len(ntfy.messages()); n != 1 {
+	if n := len(ntfy.Messages()); n != 1 {
 		t.Errorf("the healthy receiver got %d messages, want 1", n)
 	}
 	spooled, _ := os.ReadDir(filepath.Join(state, "actions"))

@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
 
@@ -61,10 +62,8 @@ func TestPortInUse(t *testing.T) {
 // locked database and a client holds a request half-sent ends the
 // program within the 5 s shutdown bound, with exit code 0.
 func TestSIGTERMDuringPollAndSlowRequest(t *testing.T) {
-	long(t)
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
+	testrig.Long(t)
+	testrig.Vnstat(t)
 	bin := buildBinary(t)
 	now, today := localToday()
 	dir := buildDB(t, []vnstattest.Iface{{Name: "lo", Created: today, Updated: now}})
@@ -132,10 +131,8 @@ func openFiles(t *testing.T, pid int) int {
 // bounded memory, goroutines back to their baseline afterwards; then 20
 // more polls with no growth in open files or memory.
 func TestManyClientsAndSoak(t *testing.T) {
-	long(t)
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
+	testrig.Long(t)
+	testrig.Vnstat(t)
 	bin := buildBinary(t)
 	now, today := localToday()
 	dir := buildDB(t, []vnstattest.Iface{
@@ -226,9 +223,7 @@ func TestManyClientsAndSoak(t *testing.T) {
 // to `logger` or s6-log closed); the daemon keeps serving, although every
 // log line it writes then fails.
 func TestLogReaderGone(t *testing.T) {
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
+	testrig.Vnstat(t)
 	b := buildBinary(t)
 	now, today := localToday()
 	dir := buildDB(t, []vnstattest.Iface{{Name: "lo", Created: today.AddDate(0, 0, -3), Updated: now, Days: vnstattest.Series(today, 3, 1, false)}})
@@ -303,9 +298,7 @@ func TestLogReaderGone(t *testing.T) {
 // the file says 0 and a SIGHUP they are idle days (ok). The cycle starts
 // ten days ago, so that it holds the missing days on any date.
 func TestSIGHUPReloadsVnstatConfig(t *testing.T) {
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
+	testrig.Vnstat(t)
 	now, today := localToday()
 	start := today.AddDate(0, 0, -10)
 	var days []vnstattest.Day

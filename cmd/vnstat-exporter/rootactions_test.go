@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/vnstat-exporter/vnstat-exporter/actions"
+	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 )
 
 // privateMounts runs the test again in a mount namespace of its own
@@ -27,9 +28,7 @@ func privateMounts(t *testing.T) bool {
 	if os.Getenv(mark) == t.Name() {
 		return true
 	}
-	if os.Geteuid() != 0 {
-		t.Skip("needs root, to mount in a mount namespace of its own")
-	}
+	testrig.Root(t, "to mount in a mount namespace of its own")
 	if _, err := exec.LookPath("unshare"); err != nil {
 		t.Skip("needs unshare (util-linux)")
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
 
@@ -65,10 +66,8 @@ func backdate(t *testing.T, dbdir, iface string, from, until time.Time) {
 // is vnstat's figure for the closed cycle, and the lifetime counter never
 // fell.
 func TestCycleSeamRealVnstatd(t *testing.T) {
-	long(t)
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
+	testrig.Long(t)
+	testrig.Vnstat(t)
 	bin := buildBinary(t)
 	n := newTestNet(t)
 	ln := n.listen(t)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
 
@@ -22,9 +23,7 @@ import (
 // counters 0/0. Until vnstatd saves it, lo's whole since-boot counter must
 // not show as traffic since the save.
 func TestVnstatAddGivesNoLiveSpike(t *testing.T) {
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
+	testrig.Vnstat(t)
 	bin := buildBinary(t)
 	dir := buildDB(t, nil)
 	mustRun(t, "vnstat", "--dbdir", dir, "--add", "-i", "lo", "--force")
@@ -74,9 +73,7 @@ func compileZone(t *testing.T, name, source string) string {
 // vnstat 2.10's CLI prints the day's row under the day before; the daemon
 // reads the dates vnstatd wrote and answers 200 with the rows' sums.
 func TestDSTAtMidnight(t *testing.T) {
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
+	testrig.Vnstat(t)
 	// DST began at local midnight three days ago; the cycle starts then.
 	utcNow := time.Now().UTC()
 	dstDay := time.Date(utcNow.Year(), utcNow.Month(), utcNow.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, -3)
@@ -129,9 +126,7 @@ func TestDSTAtMidnight(t *testing.T) {
 // the cycle's first among them, has no row: /health stays ok and the
 // previous cycle is served, not refused as incomplete.
 func TestIdleDaysAreNotGaps(t *testing.T) {
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
+	testrig.Vnstat(t)
 	now, today := localToday()
 	start := cycleStart(today, 1)
 	var days []vnstattest.Day
@@ -175,9 +170,7 @@ func TestIdleDaysAreNotGaps(t *testing.T) {
 // database (a container host), one named: the poll works and reports its
 // rows.
 func TestManyInterfacesOneReported(t *testing.T) {
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
+	testrig.Vnstat(t)
 	now, today := localToday()
 	var ifaces []vnstattest.Iface
 	for i := range 2000 {
@@ -202,11 +195,9 @@ func TestManyInterfacesOneReported(t *testing.T) {
 // while the daemon runs in UTC. After two saves, /health says so, naming
 // both offsets and the fix; in vnstatd's zone it is ok.
 func TestZoneMismatchRealVnstatd(t *testing.T) {
-	long(t)
+	testrig.Long(t)
 	n := newTestNet(t)
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
+	testrig.Vnstat(t)
 	zone := compileZone(t, "Test/Plus8", "Zone\tTest/Plus8\t8:00\t-\tT8\n")
 	vd := startVnstatd(t, 60, "TZ="+zone)
 	vd.waitTracks(t, n.Host)
@@ -245,9 +236,7 @@ func TestZoneMismatchRealVnstatd(t *testing.T) {
 // namespace, the live part comes from the host's NIC.
 func TestBridgeNamespace(t *testing.T) {
 	n := newTestNet(t)
-	if why := vnstattest.Tools(); why != "" {
-		t.Skip(why)
-	}
+	testrig.Vnstat(t)
 	nics := physicalNICs(t)
 	if len(nics) == 0 {
 		t.Skip("no physical NIC on this host")

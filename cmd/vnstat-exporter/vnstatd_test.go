@@ -21,6 +21,7 @@ import (
 
 	"github.com/vishvananda/netns"
 
+	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
 
@@ -46,9 +47,7 @@ func mustRun(t *testing.T, name string, args ...string) {
 // when it cannot run: not root, or no ip command, or no namespaces.
 func newTestNet(t *testing.T) *testNet {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to create a network namespace and a veth pair")
-	}
+	testrig.Root(t, "to create a network namespace and a veth pair")
 	if _, err := exec.LookPath("ip"); err != nil {
 		t.Skip("needs the ip command (apt-get install iproute2)")
 	}
@@ -404,7 +403,7 @@ type healthResponse struct {
 // holds the daemon's answers against vnstat's own rows and the kernel's
 // counters.
 func TestRealVnstatd(t *testing.T) {
-	long(t)
+	testrig.Long(t)
 	n, ln, vd, bin := vethWithVnstatd(t, 1)
 	// vnstatd counts from its first read of the counters, made when it
 	// started; nothing crosses the veth until the test sends.

@@ -1,0 +1,51 @@
+package testrig
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+)
+
+// State is a poller's state that a test sets: it gives State() as the
+// alert engine and the HTTP handler read it.
+type State struct{ p atomic.Pointer[monitor.State] }
+
+// NewState holds st.
+func NewState(st *monitor.State) *State {
+	s := &State{}
+	s.p.Store(st)
+	return s
+}
+
+// State is the state last set.
+func (s *State) State() *monitor.State { return s.p.Load() }
+
+// Set replaces the state.
+func (s *State) Set(st *monitor.State) { s.p.Store(st) }
+
+// Links is a link lister whose links and error a test sets.
+type Links struct {
+	mu    sync.Mutex
+	links []monitor.Link
+	err   error
+}
+
+// NewLinks lists links.
+func NewLinks(links ...monitor.Link) *Links { return &Links{links: links} }
+
+// Links are the links last set, or the error.
+func (l *Links) Links() ([]monitor.Link, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]monitor.Link(nil), l.links...), l.err
+}
+
+// Set replaces the links and the error.
+func (l *Links) Set(links []monitor.Link, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.links, l.err = links, err
+}
+
+var _ monitor.LinkLister = (*Links)(nil)
