@@ -60,7 +60,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	// About 72 % of the quota used, in whole GB.
 	quota := max(used*100/72/1e9, 1) * 1e9
 	dbdir := buildDB(t, ifaces)
-	d := startDaemon(t, buildBinary(t), "VNSTAT_DBDIR="+dbdir, "INTERFACES=eth0,wg0", "LIVE=false", "POLL_INTERVAL=1m",
+	d := startDaemon(t, inProcess, "VNSTAT_DBDIR="+dbdir, "INTERFACES=eth0,wg0", "LIVE=false", "POLL_INTERVAL=1m",
 		"START_DAY="+strconv.Itoa(startDay), "QUOTA="+strconv.FormatUint(quota, 10), "ALERT_AT=80,90,100")
 	d.waitFor(t, e2eSecret, http.StatusOK)
 	keep := os.Getenv("DASHBOARD_SCREENSHOTS")

@@ -71,14 +71,24 @@ func buildBinary(t *testing.T) string {
 
 // daemon is a running vnstat-exporter.
 type daemon struct {
-	cmd  *exec.Cmd
+	cmd  *exec.Cmd // nil when the daemon runs in this process
 	url  string
 	logs *syncBuffer
 	// done receives Wait's error once; exited is closed when the
 	// process has ended, for any number of readers.
 	done   chan error
 	exited chan struct{}
+	// cancel ends an in-process daemon, which returned code.
+	cancel context.CancelFunc
+	code   int
 }
+
+// inProcess, given to startDaemon instead of a binary, runs the daemon in
+// the test's own process: the program's run, from the settings to the
+// exit code, with a context for SIGTERM. A test that needs a process
+// (signals, a PID, its own time zone, its own HTTP transport, a network
+// namespace) gives buildBinary's.
+const inProcess = ""
 
 // syncBuffer is a bytes.Buffer the daemon's output is copied into while
 // the test reads it.
@@ -151,6 +161,9 @@ func (d *daemon) waitServing() bool {
 // launchDaemon starts the daemon on port and returns at once.
 func launchDaemon(t *testing.T, ns, host string, port int, bin string, env ...string) *daemon {
 	t.Helper()
+	if bin == inProcess {
+		return runInProcess(t, host, port, env...)
+	}
 	cmd := exec.Command(bin)
 	if ns != "" {
 		cmd = exec.Command("ip", "netns", "exec", ns, bin)
@@ -180,9 +193,50 @@ func launchDaemon(t *testing.T, ns, host string, port int, bin string, env ...st
 	return d
 }
 
+// runInProcess runs the daemon's run in this process on port, with env
+// before the process's environment, and returns at once.
+func runInProcess(t *testing.T, host string, port int, env ...string) *daemon {
+	t.Helper()
+	vars := map[string]string{"LISTEN_HOST": host, "PORT": strconv.Itoa(port), "LOG_LEVEL": "debug", "WEBHOOK_PATH": e2eSecret}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
+	}
+	getenv := func(k string) string {
+		if v, ok := vars[k]; ok {
+			return v
+		}
+		return os.Getenv(k)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	d := &daemon{url: "http://" + net.JoinHostPort(host, strconv.Itoa(port)), logs: &syncBuffer{}, exited: make(chan struct{}), cancel: cancel}
+	go func() {
+		d.code = run(ctx, nil, getenv, d.logs, d.logs)
+		close(d.exited)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-d.exited
+		if t.Failed() {
+			t.Logf("daemon log:\n%s", d.logs)
+		}
+	})
+	return d
+}
+
 // stop sends SIGTERM and returns the exit code.
 func (d *daemon) stop(t *testing.T) int {
 	t.Helper()
+	if d.cmd == nil {
+		d.cancel()
+		select {
+		case <-d.exited:
+			return d.code
+		case <-time.After(20 * time.Second):
+			t.Fatal("daemon did not return after its context ended")
+			return -1
+		}
+	}
 	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -481,7 +535,7 @@ func TestEndToEnd(t *testing.T) {
 // without a database, then repairs it: no zeros before, recovery after.
 func TestEndToEndVnstatFails(t *testing.T) {
 	testrig.Vnstat(t)
-	bin := buildBinary(t)
+	bin := inProcess
 	dir := t.TempDir()
 	d := startDaemon(t, bin, "VNSTAT_DBDIR="+dir, "INTERFACES=lo", "POLL_INTERVAL=1s")
 	// Before the first poll ends, /health says vnstat was not read yet;
@@ -519,7 +573,7 @@ func TestEndToEndVnstatFails(t *testing.T) {
 // quota and the previous cycle against the inserted rows.
 func TestEndToEndQuotaAndPreviousCycle(t *testing.T) {
 	testrig.Vnstat(t)
-	bin := buildBinary(t)
+	bin := inProcess
 	_, today := localToday()
 	lo, dir := oneIfaceDB(t, "lo", 31, true)
 	start := cycleStart(today, 22)

@@ -49,7 +49,7 @@ func readExample(t *testing.T, path string) string {
 // the READMEs show the example files as they are.
 func TestExamplesMatchLiveAnswers(t *testing.T) {
 	testrig.Vnstat(t)
-	bin := buildBinary(t)
+	bin := inProcess
 	_, dbdir := oneIfaceDB(t, "lo", 3, false)
 	// INTERFACES names one vnstat lacks, so that a problem series exists.
 	d := startDaemon(t, bin, "VNSTAT_DBDIR="+dbdir, "INTERFACES=lo,nothere0", "POLL_INTERVAL=2s", "QUOTA=500GB", "METRICS_PATH=/metrics")

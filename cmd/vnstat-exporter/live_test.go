@@ -126,7 +126,7 @@ func TestLinkEventsTriggerPoll(t *testing.T) {
 	testrig.Vnstat(t)
 	n := newTestNet(t) // for the root and ip checks, and a unique name
 	name := "vnxe" + strings.TrimPrefix(n.Host, "vnxh")
-	bin := buildBinary(t)
+	bin := inProcess
 	now, today := localToday()
 	dir := buildDB(t, []vnstattest.Iface{
 		{Name: "lo", Created: today.AddDate(0, 0, -5), Updated: now, Days: vnstattest.Series(today, 5, 1, false)},

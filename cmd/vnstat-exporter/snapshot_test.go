@@ -24,7 +24,7 @@ import (
 // not show as traffic since the save.
 func TestVnstatAddGivesNoLiveSpike(t *testing.T) {
 	testrig.Vnstat(t)
-	bin := buildBinary(t)
+	bin := inProcess
 	dir := buildDB(t, nil)
 	mustRun(t, "vnstat", "--dbdir", dir, "--add", "-i", "lo", "--force")
 	rx, tx := sysCounters(t, "lo")
@@ -142,7 +142,7 @@ func TestIdleDaysAreNotGaps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := buildBinary(t)
+	b := inProcess
 	d := startDaemon(t, b, "VNSTAT_CONFIG="+conf, "INTERFACES=lo", "POLL_INTERVAL=1s", "LIVE=false")
 	d.waitFor(t, detailsPath, http.StatusOK, `"status":"ok"`)
 	var prev webhookResponse
