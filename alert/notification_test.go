@@ -220,6 +220,22 @@ func TestTitleAndPriority(t *testing.T) {
 	if len(got) != 1 || got[0].header.Get("Title") != "Mine" || got[0].header.Get("Priority") != "Min" || got[0].body != high.Text() {
 		t.Errorf("own title and priority: %+v", got)
 	}
+	mu.Unlock()
+
+	// A notification of one line is the message alone.
+	got = nil
+	chs, err = Channels([]string{"ntfy://" + addr + "/topic?scheme=http"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	test := Notification{Title: "vps1: test message from vnstat-exporter; notifications work"}
+	if err := chs[0].Send(context.Background(), test); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	if len(got) != 1 || got[0].header.Get("Title") != "" || got[0].body != test.Title {
+		t.Errorf("one line: %+v", got)
+	}
 }
 
 // jsonOrPlain is text as it appears in r's body: JSON-escaped in a JSON

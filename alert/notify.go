@@ -236,7 +236,8 @@ var priorities = map[string]map[Priority]string{
 
 // told is the message and the parameters shoutrrr's service is given for
 // n: the title and priority where the service has them, unless the URL u
-// sets its own.
+// sets its own. A notification of one line (the test message) is sent as
+// the message alone, not as a title and the same line again.
 func told(service, u string, n Notification) (string, *types.Params) {
 	set := map[string]bool{}
 	if pu, err := url.Parse(u); err == nil {
@@ -245,11 +246,12 @@ func told(service, u string, n Notification) (string, *types.Params) {
 		}
 	}
 	text, params := n.Text(), types.Params{}
-	if (titled[service] || service == "generic") && !set["title"] {
+	switch {
+	case set["title"]:
+	case titled[service] && n.Body != "":
+		params[types.TitleKey], text = n.Title, n.Body
+	case service == "generic":
 		params[types.TitleKey] = n.Title
-		if titled[service] && n.Body != "" {
-			text = n.Body
-		}
 	}
 	if v, ok := priorities[service][n.Priority]; ok && !set["priority"] {
 		params["priority"] = v
