@@ -15,8 +15,8 @@ import (
 
 	"github.com/vnstat-exporter/vnstat-exporter/actions"
 	"github.com/vnstat-exporter/vnstat-exporter/config"
-	"github.com/vnstat-exporter/vnstat-exporter/monitor"
 	"github.com/vnstat-exporter/vnstat-exporter/store"
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 )
 
 // StateFile is the file in STATE_DIR that holds the State.
@@ -129,7 +129,7 @@ type Config struct {
 	// ALERT_COMMAND and its timeout, and RootActions, which writes
 	// actionable events into STATE_DIR/actions.
 	config.Alerts
-	// Interval is the poll interval, for monitor.Judge.
+	// Interval is the poll interval, for traffic.Judge.
 	Interval time.Duration
 	// Host names this host in messages.
 	Host string
@@ -152,7 +152,7 @@ func (c Config) rules() Rules {
 
 // StateSource gives the poller's latest state.
 type StateSource interface {
-	State() *monitor.State
+	State() *traffic.State
 }
 
 // Status is what the Engine tells /health's details.

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
-	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 )
 
 // Kind is what happened.
@@ -59,7 +59,7 @@ type Event struct {
 	Incomplete bool `json:"incomplete,omitempty"`
 	// Problem events: the problem's kind, interface and detail, since when
 	// it has lasted, and which reminder this is (0 for the first message).
-	Problem   monitor.Kind `json:"problem,omitempty"`
+	Problem   traffic.Kind `json:"problem,omitempty"`
 	Interface string       `json:"interface,omitempty"`
 	Detail    string       `json:"detail,omitempty"`
 	Since     time.Time    `json:"since,omitzero"`
@@ -68,8 +68,8 @@ type Event struct {
 	Until time.Time `json:"until,omitzero"`
 	// Status is /health's status (Report events); Problems its problems'
 	// kinds.
-	Status   monitor.Status `json:"status,omitempty"`
-	Problems []monitor.Kind `json:"problems,omitempty"`
+	Status   traffic.Status `json:"status,omitempty"`
+	Problems []traffic.Kind `json:"problems,omitempty"`
 }
 
 // Percent is the usage as a percentage of the limit, 0 without one.
@@ -108,7 +108,7 @@ type Rules struct {
 	// ReportAt is the time of day of the daily report, minutes after
 	// midnight; negative for none.
 	ReportAt int
-	// Interval is the poll interval, for monitor.Judge.
+	// Interval is the poll interval, for traffic.Judge.
 	Interval time.Duration
 }
 
@@ -133,8 +133,8 @@ const RecoverAfter = time.Minute
 // numbers unusable, and those that leave a part out for a reason the
 // owner must fix. Incomplete (vnstat installed mid-cycle) and
 // InterfaceAbsent (a link that comes and goes) are not.
-func notified(k monitor.Kind) bool {
-	return k.Fatal() || k == monitor.ZoneMismatch || k == monitor.ForeignNamespace
+func notified(k traffic.Kind) bool {
+	return k.Fatal() || k == traffic.ZoneMismatch || k == traffic.ForeignNamespace
 }
 
 // State is what has been decided and sent, kept in STATE_DIR.
@@ -215,7 +215,7 @@ const StateVersion = 2
 
 // ProblemState tracks one problem.
 type ProblemState struct {
-	Kind      monitor.Kind `json:"kind"`
+	Kind      traffic.Kind `json:"kind"`
 	Interface string       `json:"interface,omitempty"`
 	Detail    string       `json:"detail"`
 	// Since is when it was first seen.
@@ -232,7 +232,7 @@ type ProblemState struct {
 // Input is what Evaluate judges.
 type Input struct {
 	// State is the poller's state.
-	State *monitor.State
+	State *traffic.State
 	// Now is the time, in the local zone (the zone of the cycle's dates
 	// and of REPORT_AT).
 	Now time.Time
@@ -270,10 +270,10 @@ func (st State) marksCloned() State {
 
 // evaluate is Evaluate on st, a copy of the caller's.
 func evaluate(st *State, in Input, r Rules) []Event {
-	h := monitor.Judge(in.State, in.Now, r.Interval)
+	h := traffic.Judge(in.State, in.Now, r.Interval)
 	var evs []Event
 	res := in.State.Result
-	if res != nil && h.Status != monitor.Failing {
+	if res != nil && h.Status != traffic.Failing {
 		evs = append(evs, usageEvents(st, res, in.Now, r)...)
 	}
 	evs = append(evs, problemEvents(st, h, in.Now, r)...)
@@ -288,7 +288,7 @@ func evaluate(st *State, in Input, r Rules) []Event {
 					ev.Problems = append(ev.Problems, p.Kind)
 				}
 			}
-			if res != nil && h.Status != monitor.Failing {
+			if res != nil && h.Status != traffic.Failing {
 				fill(&ev, &res.Totals, res.Usage.ProjectedBytes)
 			}
 			evs = append(evs, ev)
@@ -299,7 +299,7 @@ func evaluate(st *State, in Input, r Rules) []Event {
 
 // usageEvents are the events of the cycle's usage: a new cycle, a
 // threshold, a projected overrun.
-func usageEvents(st *State, res *monitor.Result, now time.Time, r Rules) []Event {
+func usageEvents(st *State, res *traffic.Result, now time.Time, r Rules) []Event {
 	var evs []Event
 	cycle := res.Cycle.Start.Format(billing.DateFormat)
 	switch {
@@ -320,7 +320,7 @@ func usageEvents(st *State, res *monitor.Result, now time.Time, r Rules) []Event
 		prev.Cycle.Start.Format(billing.DateFormat) == st.Closing {
 		st.Closing, st.Closed = "", true
 		ev := Event{Key: "new_cycle@" + prev.Cycle.Start.Format(billing.DateFormat), Kind: NewCycle, At: now,
-			PeakDayBytes: prev.PeakDayBytes, Incomplete: len(prev.Details(monitor.Incomplete)) > 0}
+			PeakDayBytes: prev.PeakDayBytes, Incomplete: len(prev.Details(traffic.Incomplete)) > 0}
 		fill(&ev, prev, prev.Usage.SavedBytes())
 		ev.DaysLeft = 0
 		if !prev.PeakDay.IsZero() {
@@ -365,7 +365,7 @@ func usageEvents(st *State, res *monitor.Result, now time.Time, r Rules) []Event
 
 // problemEvents tracks h's problems: one that has lasted the grace period
 // is reported, reminded of at doubling intervals, and its end reported.
-func problemEvents(st *State, h monitor.Health, now time.Time, r Rules) []Event {
+func problemEvents(st *State, h traffic.Health, now time.Time, r Rules) []Event {
 	if st.Problems == nil {
 		st.Problems = map[string]*ProblemState{}
 	}
@@ -425,7 +425,7 @@ func reminderAfter(n int) time.Duration {
 }
 
 // fill copies res's numbers into ev, with projected as the projection.
-func fill(ev *Event, res *monitor.Totals, projected uint64) {
+func fill(ev *Event, res *traffic.Totals, projected uint64) {
 	u := res.Usage
 	ev.CycleStart = res.Cycle.Start.Format(billing.DateFormat)
 	ev.ResetsOn = res.Cycle.Next.Format(billing.DateFormat)

@@ -11,7 +11,7 @@ import (
 
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
 	"github.com/vnstat-exporter/vnstat-exporter/config"
-	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 )
 
 // testAlerts are the settings of the tests' alerts, testRules their rules.
@@ -22,17 +22,17 @@ var (
 
 // result is a good poll at now of a cycle starting on the 15th with used
 // bytes of a 1,000,000-byte quota.
-func result(now time.Time, used uint64) *monitor.State {
+func result(now time.Time, used uint64) *traffic.State {
 	c := billing.CycleAt(now, 15)
-	res := &monitor.Result{Totals: monitor.Totals{Cycle: c, InBytes: used / 2, OutBytes: used - used/2,
-		Interfaces: []monitor.IfaceTotal{{Name: "eth0"}}}, PolledAt: now}
+	res := &traffic.Result{Totals: traffic.Totals{Cycle: c, InBytes: used / 2, OutBytes: used - used/2,
+		Interfaces: []traffic.IfaceTotal{{Name: "eth0"}}}, PolledAt: now}
 	res.Usage = billing.Usage{Mode: billing.ModeSum, UsedBytes: used, CountedBytes: used, LimitBytes: 1_000_000,
 		ProjectedBytes: used, ResetsOn: c.Next}
 	prev := c.Previous(15)
 	prev.Today = prev.Last()
-	res.Previous = &monitor.Totals{Cycle: prev, InBytes: 400_000, OutBytes: 500_000, PeakDay: prev.Start.AddDate(0, 0, 3), PeakDayBytes: 77_000, Settled: true,
+	res.Previous = &traffic.Totals{Cycle: prev, InBytes: 400_000, OutBytes: 500_000, PeakDay: prev.Start.AddDate(0, 0, 3), PeakDayBytes: 77_000, Settled: true,
 		Usage: billing.Usage{Mode: billing.ModeSum, UsedBytes: 900_000, LimitBytes: 1_000_000, ProjectedBytes: 900_000, ResetsOn: c.Start}}
-	return &monitor.State{Result: res, LastPoll: now}
+	return &traffic.State{Result: res, LastPoll: now}
 }
 
 // evaluateInto runs Evaluate on *st and keeps the new state in it.
@@ -94,7 +94,7 @@ func TestThresholdsOncePerCycle(t *testing.T) {
 // not while the live part is all that is above it.
 func TestLivePartCrossesNothing(t *testing.T) {
 	now := time.Date(2026, time.November, 16, 1, 0, 0, 0, time.UTC)
-	withLive := func(used, live uint64) *monitor.State {
+	withLive := func(used, live uint64) *traffic.State {
 		st := result(now, used)
 		st.Result.Usage.LiveBytes = live
 		return st
@@ -193,7 +193,7 @@ func TestNewCycleSummaryWaitsForVnstatd(t *testing.T) {
 func TestEvaluateChangesNothingGiven(t *testing.T) {
 	now := time.Date(2026, time.November, 20, 12, 0, 0, 0, time.UTC)
 	st := State{Cycle: "2026-11-15", Thresholds: make([]int, 1, 8), Problems: map[string]*ProblemState{
-		"poll_failed": {Kind: monitor.PollFailed, Detail: "x", Since: now.Add(-time.Hour), Reported: now.Add(-time.Hour)}}}
+		"poll_failed": {Kind: traffic.PollFailed, Detail: "x", Since: now.Add(-time.Hour), Reported: now.Add(-time.Hour)}}}
 	st.Thresholds[0] = 80
 	before, err := json.Marshal(st)
 	if err != nil {
@@ -246,7 +246,7 @@ func TestProjection(t *testing.T) {
 func TestUntrustedNumbersAlertNobody(t *testing.T) {
 	now := time.Date(2026, time.November, 20, 12, 0, 0, 0, time.UTC)
 	in := result(now, 990_000)
-	in.Result.Problems = []monitor.Problem{{Kind: monitor.VnstatdStalled, Interface: "eth0", Detail: "vnstatd is not saving"}}
+	in.Result.Problems = []traffic.Problem{{Kind: traffic.VnstatdStalled, Interface: "eth0", Detail: "vnstatd is not saving"}}
 	var st State
 	if evs := evaluateInto(&st, Input{State: in, Now: now}, testRules); len(evs) != 0 {
 		t.Errorf("at once: %v", kinds(evs))
@@ -272,11 +272,11 @@ func TestProblemBackoff(t *testing.T) {
 	var reminders []int
 	for m := 0; m <= 3*24*60; m++ {
 		now := start.Add(time.Duration(m) * time.Minute)
-		in := &monitor.State{LastPoll: now, Err: errFailed}
+		in := &traffic.State{LastPoll: now, Err: errFailed}
 		for _, ev := range evaluateInto(&st, Input{State: in, Now: now}, testRules) {
 			told = append(told, now.Sub(start))
 			reminders = append(reminders, ev.Reminder)
-			if ev.Kind != ProblemKind || ev.Problem != monitor.NoData {
+			if ev.Kind != ProblemKind || ev.Problem != traffic.NoData {
 				t.Fatalf("event %+v", ev)
 			}
 		}
@@ -301,7 +301,7 @@ func TestProblemBackoff(t *testing.T) {
 		t.Fatalf("at the first check without it: %v", kinds(evs))
 	}
 	back := end.Add(30 * time.Second)
-	if evs := evaluateInto(&st, Input{State: &monitor.State{LastPoll: back, Err: errFailed}, Now: back}, testRules); len(evs) != 0 {
+	if evs := evaluateInto(&st, Input{State: &traffic.State{LastPoll: back, Err: errFailed}, Now: back}, testRules); len(evs) != 0 {
 		t.Fatalf("back within a minute: %v", kinds(evs))
 	}
 	gone := end.Add(time.Minute)
@@ -310,7 +310,7 @@ func TestProblemBackoff(t *testing.T) {
 	}
 	recoverAt := gone.Add(RecoverAfter)
 	evs := evaluateInto(&st, Input{State: result(recoverAt, 10), Now: recoverAt}, testRules)
-	if len(evs) != 1 || evs[0].Kind != Recovered || evs[0].Problem != monitor.NoData {
+	if len(evs) != 1 || evs[0].Kind != Recovered || evs[0].Problem != traffic.NoData {
 		t.Fatalf("on recovery: %+v", evs)
 	}
 	if msg := Notify(evs[0], "vps1", "en").Text(); !strings.Contains(msg, "lasted 73h1m") {
@@ -327,7 +327,7 @@ func TestShortProblemsAreNotTold(t *testing.T) {
 	now := time.Date(2026, time.November, 20, 0, 0, 0, 0, time.UTC)
 	var st State
 	in := result(now, 10)
-	in.Result.Problems = []monitor.Problem{{Kind: monitor.Incomplete, Interface: "eth0", Detail: "lacks days"}, {Kind: monitor.InterfaceMissing, Interface: "wg0"}}
+	in.Result.Problems = []traffic.Problem{{Kind: traffic.Incomplete, Interface: "eth0", Detail: "lacks days"}, {Kind: traffic.InterfaceMissing, Interface: "wg0"}}
 	for m := range 9 {
 		at := now.Add(time.Duration(m) * time.Minute)
 		in.LastPoll, in.Result.PolledAt = at, at
@@ -365,7 +365,7 @@ func TestDailyReport(t *testing.T) {
 		}
 	}
 	now := at(22, 9, 0)
-	evs := evaluateInto(&st, Input{State: &monitor.State{LastPoll: now, Err: errFailed}, Now: now}, r)
+	evs := evaluateInto(&st, Input{State: &traffic.State{LastPoll: now, Err: errFailed}, Now: now}, r)
 	if len(evs) != 1 || evs[0].Status != "error" || evs[0].CycleStart != "" {
 		t.Fatalf("report without numbers: %+v", evs)
 	}

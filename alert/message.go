@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
-	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 )
 
 // message renders ev for host in lang ("en" or "zh-CN"): a first line
@@ -15,7 +15,7 @@ import (
 // notification.
 func message(ev Event, host, lang string) string {
 	w := phrasesFor(lang)
-	size := monitor.SizeFor(ev.LimitBytes)
+	size := traffic.SizeFor(ev.LimitBytes)
 	var b strings.Builder
 	line := func(s string) {
 		if b.Len() > 0 {
@@ -56,7 +56,7 @@ func message(ev Event, host, lang string) string {
 			break
 		}
 		usageLines(line, w, ev, true, size)
-		if ev.Status != monitor.OK {
+		if ev.Status != traffic.OK {
 			line(w.Status(string(ev.Status), joinKinds(ev.Problems)))
 		}
 	case Test:
@@ -112,14 +112,14 @@ func usageLines(line func(string), w phrasebook, ev Event, projected bool, size 
 }
 
 // kindName is the name of the kind of problem k in w, or k itself.
-func kindName(w phrasebook, k monitor.Kind) string {
+func kindName(w phrasebook, k traffic.Kind) string {
 	if s := w.Kind(k); s != "" {
 		return s
 	}
 	return string(k)
 }
 
-func joinKinds(ks []monitor.Kind) string {
+func joinKinds(ks []traffic.Kind) string {
 	s := make([]string, len(ks))
 	for i, k := range ks {
 		s[i] = string(k)

@@ -9,7 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vnstat-exporter/vnstat-exporter/config"
-	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 )
 
 var errFailed = errors.New("opening vnstat.db: permission denied")
@@ -53,7 +53,7 @@ func TestEveryLanguage(t *testing.T) {
 			t.Errorf("%s has the phrases of %s", lang, other)
 		}
 		seen[w.Threshold("h", 80)] = lang
-		for _, k := range append(slices.Clone(monitor.FatalKinds), monitor.ZoneMismatch, monitor.ForeignNamespace) {
+		for _, k := range append(slices.Clone(traffic.FatalKinds), traffic.ZoneMismatch, traffic.ForeignNamespace) {
 			if !notified(k) || w.Kind(k) == "" {
 				t.Errorf("%s: no name for %s (told: %v)", lang, k, notified(k))
 			}
@@ -63,7 +63,7 @@ func TestEveryLanguage(t *testing.T) {
 
 func TestMessageSizes(t *testing.T) {
 	for n, want := range map[uint64]string{999: "999 B", 1000: "1.00 kB", 442_779_402_240: "442.78 GB", 1_500_000_000_000: "1.50 TB"} {
-		if got := monitor.SizeSI(n); got != want {
+		if got := traffic.SizeSI(n); got != want {
 			t.Errorf("SizeSI(%d) = %q, want %q", n, got, want)
 		}
 	}

@@ -3,7 +3,7 @@ package alert
 import (
 	"fmt"
 
-	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 )
 
 // phrasebook is the messages' wording in one language. Every language
@@ -28,7 +28,7 @@ type phrasebook interface {
 	Status(status, kinds string) string
 	Test(host string) string
 	// Kind names a kind of problem that is told; "" for one that is not.
-	Kind(k monitor.Kind) string
+	Kind(k traffic.Kind) string
 }
 
 var (
@@ -95,21 +95,21 @@ func (english) Status(status, kinds string) string {
 func (english) Test(host string) string {
 	return host + ": test message from vnstat-exporter; notifications work"
 }
-func (english) Kind(k monitor.Kind) string {
+func (english) Kind(k traffic.Kind) string {
 	switch k {
-	case monitor.NoData, monitor.PollFailed:
+	case traffic.NoData, traffic.PollFailed:
 		return "vnstat's database cannot be read"
-	case monitor.PollerStuck:
+	case traffic.PollerStuck:
 		return "the exporter has stopped reading vnstat"
-	case monitor.VnstatdStalled:
+	case traffic.VnstatdStalled:
 		return "vnstatd has stopped saving"
-	case monitor.SaveInFuture:
+	case traffic.SaveInFuture:
 		return "the clock is behind vnstat's last save"
-	case monitor.InterfaceMissing:
+	case traffic.InterfaceMissing:
 		return "an interface is missing from vnstat"
-	case monitor.ZoneMismatch:
+	case traffic.ZoneMismatch:
 		return "vnstatd's time zone differs from the exporter's"
-	case monitor.ForeignNamespace:
+	case traffic.ForeignNamespace:
 		return "the exporter does not see the host's network"
 	}
 	return ""
@@ -164,21 +164,21 @@ func (chinese) Status(status, kinds string) string {
 func (chinese) Test(host string) string {
 	return host + "：vnstat-exporter 测试消息，通知工作正常"
 }
-func (chinese) Kind(k monitor.Kind) string {
+func (chinese) Kind(k traffic.Kind) string {
 	switch k {
-	case monitor.NoData, monitor.PollFailed:
+	case traffic.NoData, traffic.PollFailed:
 		return "无法读取 vnstat 数据库"
-	case monitor.PollerStuck:
+	case traffic.PollerStuck:
 		return "exporter 已停止读取 vnstat"
-	case monitor.VnstatdStalled:
+	case traffic.VnstatdStalled:
 		return "vnstatd 已停止保存"
-	case monitor.SaveInFuture:
+	case traffic.SaveInFuture:
 		return "时钟落后于 vnstat 的最近一次保存"
-	case monitor.InterfaceMissing:
+	case traffic.InterfaceMissing:
 		return "vnstat 中缺少网卡"
-	case monitor.ZoneMismatch:
+	case traffic.ZoneMismatch:
 		return "vnstatd 的时区与 exporter 不同"
-	case monitor.ForeignNamespace:
+	case traffic.ForeignNamespace:
 		return "exporter 看不到主机的网络"
 	}
 	return ""

@@ -9,7 +9,7 @@ import (
 
 	"github.com/vnstat-exporter/vnstat-exporter/config"
 	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
-	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 )
 
 // discard is a ResponseWriter that keeps nothing, so that benchmarks count
@@ -24,7 +24,7 @@ func benchHandler(b *testing.B, metrics string) *Handler {
 	b.Helper()
 	res := *goodResult
 	res.Usage.LimitBytes, res.Usage.RemainingBytes, res.Usage.ProjectedBytes = 500e9, 400e9, 200e9
-	st := &monitor.State{Result: &res, LastPoll: polled}
+	st := &traffic.State{Result: &res, LastPoll: polled}
 	return NewHandler(testrig.NewState(st), Config{HTTP: config.HTTP{WebhookPath: secret, MetricsPath: metrics}, PollInterval: time.Minute, Version: "bench"},
 		at(polled), nil)
 }

@@ -5,7 +5,7 @@ import (
 	"slices"
 
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
-	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 )
 
 type ifaceBody struct {
@@ -75,7 +75,7 @@ type webhookBody struct {
 	Warnings      []string `json:"warnings,omitempty"`
 }
 
-func newWebhookBody(poll *monitor.Result, res *monitor.Totals) webhookBody {
+func newWebhookBody(poll *traffic.Result, res *traffic.Totals) webhookBody {
 	u := res.Usage
 	b := webhookBody{
 		StartDate:   res.Cycle.Start.Format(billing.DateFormat),
@@ -91,9 +91,9 @@ func newWebhookBody(poll *monitor.Result, res *monitor.Totals) webhookBody {
 		Interfaces:  make([]ifaceBody, 0, len(res.Interfaces)),
 		UpdatedAt:   formatTime(poll.UpdatedAt),
 		PolledAt:    formatTime(poll.PolledAt),
-		Incomplete:  res.Details(monitor.Incomplete),
-		Missing:     res.Details(monitor.InterfaceMissing),
-		Warnings:    res.Details(monitor.InterfaceAbsent, monitor.ForeignNamespace, monitor.ZoneMismatch),
+		Incomplete:  res.Details(traffic.Incomplete),
+		Missing:     res.Details(traffic.InterfaceMissing),
+		Warnings:    res.Details(traffic.InterfaceAbsent, traffic.ForeignNamespace, traffic.ZoneMismatch),
 	}
 	if u.LimitBytes > 0 {
 		b.Quota = &quotaBody{

@@ -9,7 +9,7 @@ import (
 
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
 	"github.com/vnstat-exporter/vnstat-exporter/config"
-	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 )
 
 // maxCalibrateBody bounds the calibration POST's body.
@@ -45,8 +45,8 @@ func (h *Handler) serveCalibrate(w http.ResponseWriter, r *http.Request) int {
 	}
 	st := h.state.State()
 	now := h.now()
-	verdict := monitor.Judge(st, now, h.pollInterval)
-	if st.Result == nil || verdict.Status == monitor.Failing {
+	verdict := traffic.Judge(st, now, h.pollInterval)
+	if st.Result == nil || verdict.Status == traffic.Failing {
 		kinds := make([]string, 0, len(verdict.Problems))
 		for _, p := range verdict.Problems {
 			kinds = append(kinds, string(p.Kind))

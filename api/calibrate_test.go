@@ -11,7 +11,7 @@ import (
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
 	"github.com/vnstat-exporter/vnstat-exporter/config"
 	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
-	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 )
 
 func post(h http.Handler, target, body string) *httptest.ResponseRecorder {
@@ -29,7 +29,7 @@ func TestCalibrate(t *testing.T) {
 	keep := func(c billing.Calibration) error { got = append(got, c); return nil }
 	res := *goodResult
 	res.Usage.CountedBytes = res.Usage.UsedBytes
-	h := NewHandler(testrig.NewState(&monitor.State{Result: &res, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute, Calibrate: keep},
+	h := NewHandler(testrig.NewState(&traffic.State{Result: &res, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute, Calibrate: keep},
 		at(polled), nil)
 	w := post(h, secret+CalibratePath, "used=3GiB")
 	if w.Code != http.StatusOK {
@@ -50,12 +50,12 @@ func TestCalibrate(t *testing.T) {
 
 func TestCalibrateRefuses(t *testing.T) {
 	keep := func(billing.Calibration) error { return nil }
-	good := &monitor.State{Result: goodResult, LastPoll: polled}
+	good := &traffic.State{Result: goodResult, LastPoll: polled}
 	stalled := *goodResult
-	stalled.Problems = []monitor.Problem{{Kind: monitor.VnstatdStalled, Interface: "eth0", Detail: "vnstatd is not saving"}}
+	stalled.Problems = []traffic.Problem{{Kind: traffic.VnstatdStalled, Interface: "eth0", Detail: "vnstatd is not saving"}}
 	tests := []struct {
 		name   string
-		st     *monitor.State
+		st     *traffic.State
 		keep   func(billing.Calibration) error
 		method string
 		body   string
@@ -70,8 +70,8 @@ func TestCalibrateRefuses(t *testing.T) {
 		{"beyond 1 PiB", good, keep, http.MethodPost, "used=1025TiB", http.StatusBadRequest, "larger than"},
 		{"blank", good, keep, http.MethodPost, "used=+", http.StatusBadRequest, `invalid used \"\" (empty)`},
 		{"body too large", good, keep, http.MethodPost, "used=1&pad=" + strings.Repeat("x", 2000), http.StatusBadRequest, "bad form"},
-		{"no data yet", &monitor.State{}, keep, http.MethodPost, "used=5GB", http.StatusServiceUnavailable, "no_data"},
-		{"vnstatd stalled", &monitor.State{Result: &stalled, LastPoll: polled}, keep, http.MethodPost, "used=5GB", http.StatusServiceUnavailable, "vnstatd_stalled"},
+		{"no data yet", &traffic.State{}, keep, http.MethodPost, "used=5GB", http.StatusServiceUnavailable, "no_data"},
+		{"vnstatd stalled", &traffic.State{Result: &stalled, LastPoll: polled}, keep, http.MethodPost, "used=5GB", http.StatusServiceUnavailable, "vnstatd_stalled"},
 		{"no state directory", good, nil, http.MethodPost, "used=5GB", http.StatusServiceUnavailable, "writable STATE_DIR"},
 	}
 	for _, tt := range tests {
@@ -101,7 +101,7 @@ func TestDetailsShowAlerts(t *testing.T) {
 	status := func() any {
 		return alert.Status{Pending: 2, LastError: "telegram #1: got unexpected HTTP status: 502"}
 	}
-	h := NewHandler(testrig.NewState(&monitor.State{Result: goodResult, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute, Alerts: status},
+	h := NewHandler(testrig.NewState(&traffic.State{Result: goodResult, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute, Alerts: status},
 		at(polled), nil)
 	if w := do(t, h, http.MethodGet, secret+HealthPath); !strings.Contains(w.Body.String(), `"alerts":{"pending":2,"last_error":"telegram #1: got unexpected HTTP status: 502"}`) {
 		t.Errorf("details: %s", w.Body)

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
-	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 )
 
 // DashboardPath and HistoryPath, under WEBHOOK_PATH, serve the dashboard
@@ -124,11 +124,11 @@ type ifaceView struct {
 }
 
 // renderDashboard draws the page for st in lang ("en" or "zh-CN").
-func renderDashboard(st *monitor.State, health monitor.Health, thresholds []int, host, lang string, now time.Time) ([]byte, error) {
+func renderDashboard(st *traffic.State, health traffic.Health, thresholds []int, host, lang string, now time.Time) ([]byte, error) {
 	res := st.Result
 	t := languages[lang]
 	u := res.Usage
-	size := monitor.SizeFor(u.LimitBytes)
+	size := traffic.SizeFor(u.LimitBytes)
 	fig := func(n uint64) figure { return figure{size(n), n} }
 	p := page{Lang: lang, T: t, Refresh: dashboardRefresh,
 		Start: res.Cycle.Start.Format(billing.DateFormat), End: res.Cycle.Today.Format(billing.DateFormat),
@@ -152,12 +152,12 @@ func renderDashboard(st *monitor.State, health monitor.Health, thresholds []int,
 		p.Quota = q
 	}
 	p.Days = dayBars(res, fig)
-	for _, c := range append([]*monitor.Totals{res.Previous}, res.Earlier...) {
+	for _, c := range append([]*traffic.Totals{res.Previous}, res.Earlier...) {
 		if c == nil {
 			continue
 		}
 		v := cycleView{Start: c.Cycle.Start.Format(billing.DateFormat), End: c.Cycle.Today.Format(billing.DateFormat),
-			Total: fig(c.Usage.UsedBytes), Complete: len(c.Details(monitor.Incomplete)) == 0}
+			Total: fig(c.Usage.UsedBytes), Complete: len(c.Details(traffic.Incomplete)) == 0}
 		if c.Usage.LimitBytes > 0 {
 			v.Percent = string(ratio2(c.Usage.UsedBytes, 100, c.Usage.LimitBytes))
 			v.W = barWidth(c.Usage.UsedBytes, c.Usage.LimitBytes)
@@ -195,7 +195,7 @@ func barWidth(used, limit uint64) float64 {
 
 // dayBars lays out the cycle's days as stacked bars (in below, out above),
 // the live part of the last day on top, in a 300 x 120 chart.
-func dayBars(res *monitor.Result, fig func(uint64) figure) daysView {
+func dayBars(res *traffic.Result, fig func(uint64) figure) daysView {
 	const height = 110.0
 	n := len(res.Days)
 	var v daysView
@@ -254,7 +254,7 @@ func langOf(query, accept string) string {
 // pages are the dashboard (in each language) and the history for one
 // published state, built at the first request for it.
 type pages struct {
-	state      *monitor.State
+	state      *traffic.State
 	html       map[string][]byte
 	history    []byte
 	historyLen []string
@@ -293,9 +293,9 @@ func (h *Handler) servePage(w http.ResponseWriter, r *http.Request, route string
 }
 
 // buildPages renders st's dashboard in every language and its history.
-func (h *Handler) buildPages(st *monitor.State) (*pages, error) {
+func (h *Handler) buildPages(st *traffic.State) (*pages, error) {
 	now := h.now()
-	health := monitor.Judge(st, now, h.pollInterval)
+	health := traffic.Judge(st, now, h.pollInterval)
 	pg := &pages{state: st, html: map[string][]byte{}}
 	for lang := range languages {
 		b, err := renderDashboard(st, health, h.thresholds, h.host, lang, now)

@@ -14,21 +14,21 @@ import (
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
 	"github.com/vnstat-exporter/vnstat-exporter/config"
 	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
-	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 )
 
 // dashboardState is a cycle from 2026-11-15 through 2026-11-30 (UTC+8)
 // with idle days, a live part on its last day, a quota of 500 GiB, two
 // interfaces over 62 days, a previous cycle and an earlier one that
 // vnstat lacks days of.
-func dashboardState(ifaces int) *monitor.State {
+func dashboardState(ifaces int) *traffic.State {
 	zone := time.FixedZone("CST", 8*3600)
 	polled := time.Date(2026, time.November, 30, 12, 0, 0, 0, zone)
 	cycle := billing.CycleAt(polled, 15)
-	mk := func(c billing.Cycle, seed uint64, incomplete bool) *monitor.Totals {
-		r := &monitor.Totals{Cycle: c}
+	mk := func(c billing.Cycle, seed uint64, incomplete bool) *traffic.Totals {
+		r := &traffic.Totals{Cycle: c}
 		for d := c.Start; !d.After(c.Today); d = d.AddDate(0, 0, 1) {
-			day := monitor.DayTotal{Date: d}
+			day := traffic.DayTotal{Date: d}
 			if n := uint64(d.Day()); n%5 != 0 { // every fifth day idle
 				day.InBytes, day.OutBytes = (n*seed)<<27, (n+seed)<<24
 			}
@@ -37,15 +37,15 @@ func dashboardState(ifaces int) *monitor.State {
 			r.OutBytes += day.OutBytes
 		}
 		for i := range ifaces {
-			r.Interfaces = append(r.Interfaces, monitor.IfaceTotal{Name: fmt.Sprintf("eth%d", i), InBytes: r.InBytes / uint64(ifaces),
+			r.Interfaces = append(r.Interfaces, traffic.IfaceTotal{Name: fmt.Sprintf("eth%d", i), InBytes: r.InBytes / uint64(ifaces),
 				OutBytes: r.OutBytes / uint64(ifaces), LifetimeInBytes: 1 << 40, LifetimeOutBytes: 1 << 39})
 		}
 		if incomplete {
-			r.Problems = append(r.Problems, monitor.Problem{Kind: monitor.Incomplete, Interface: "eth0", Detail: "eth0: vnstat keeps 62 days of daily rows"})
+			r.Problems = append(r.Problems, traffic.Problem{Kind: traffic.Incomplete, Interface: "eth0", Detail: "eth0: vnstat keeps 62 days of daily rows"})
 		}
 		return r
 	}
-	res := &monitor.Result{Totals: *mk(cycle, 7, false), PolledAt: polled, UpdatedAt: polled.Add(-3 * time.Minute)}
+	res := &traffic.Result{Totals: *mk(cycle, 7, false), PolledAt: polled, UpdatedAt: polled.Add(-3 * time.Minute)}
 	res.LiveInBytes, res.LiveOutBytes, res.LiveAsOf = 5<<20, 1<<20, polled
 	res.InBytes += res.LiveInBytes
 	res.OutBytes += res.LiveOutBytes
@@ -60,8 +60,8 @@ func dashboardState(ifaces int) *monitor.State {
 	earlier.Today = earlier.Last()
 	e := mk(earlier, 3, true)
 	e.Usage = billing.Usage{Mode: billing.ModeSum, LimitBytes: 500 << 30, UsedBytes: e.InBytes + e.OutBytes}
-	res.Earlier = []*monitor.Totals{e}
-	return &monitor.State{Result: res, LastPoll: polled}
+	res.Earlier = []*traffic.Totals{e}
+	return &traffic.State{Result: res, LastPoll: polled}
 }
 
 var dataValue = regexp.MustCompile(`<data id="([a-z]+)" value="([0-9]+)">`)
@@ -172,10 +172,10 @@ func TestDashboardSize(t *testing.T) {
 	res := *st.Result
 	// 62 days, as a cycle of vnstat's DailyDays.
 	for len(res.Days) < 62 {
-		res.Days = append([]monitor.DayTotal{{Date: res.Days[0].Date.AddDate(0, 0, -1), InBytes: 1 << 30, OutBytes: 1 << 28}}, res.Days...)
+		res.Days = append([]traffic.DayTotal{{Date: res.Days[0].Date.AddDate(0, 0, -1), InBytes: 1 << 30, OutBytes: 1 << 28}}, res.Days...)
 	}
 	res.Cycle.Start = res.Days[0].Date
-	h := NewHandler(testrig.NewState(&monitor.State{Result: &res, LastPoll: st.LastPoll}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(st.LastPoll), nil)
+	h := NewHandler(testrig.NewState(&traffic.State{Result: &res, LastPoll: st.LastPoll}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(st.LastPoll), nil)
 	for _, lang := range []string{"en", "zh-CN"} {
 		if n := getPage(t, h, secret+DashboardPath+"?lang="+lang).Body.Len(); n > 40_000 || n < 5_000 {
 			t.Errorf("%s page: %d bytes, budget 40,000", lang, n)

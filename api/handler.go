@@ -16,7 +16,7 @@ import (
 
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
 	"github.com/vnstat-exporter/vnstat-exporter/config"
-	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 )
 
 // HealthPath is the route of the public health check; WEBHOOK_PATH +
@@ -55,10 +55,8 @@ func CheckPaths(webhook, metrics string) *PathClash {
 
 // StateSource gives the poller's latest state.
 type StateSource interface {
-	State() *monitor.State
+	State() *traffic.State
 }
-
-var _ StateSource = (*monitor.Poller)(nil)
 
 // Config is what the Handler needs from the configuration.
 type Config struct {
@@ -112,7 +110,7 @@ type Handler struct {
 // encoded is the webhook's answers for one result, ready to write: bodies
 // with their final newline, and their Content-Length values.
 type encoded struct {
-	result *monitor.Result
+	result *traffic.Result
 	// current is the current cycle's document.
 	current    []byte
 	currentLen []string
@@ -254,7 +252,7 @@ func (h *Handler) serveWebhook(w http.ResponseWriter, rawQuery string) int {
 }
 
 // encode prepares the webhook's answers for res.
-func encode(res *monitor.Result) (*encoded, error) {
+func encode(res *traffic.Result) (*encoded, error) {
 	enc := &encoded{result: res, previousStatus: http.StatusOK}
 	var err error
 	if enc.current, err = json.Marshal(newWebhookBody(res, &res.Totals)); err != nil {
@@ -265,10 +263,10 @@ func encode(res *monitor.Result) (*encoded, error) {
 	case p == nil:
 		enc.previousStatus = http.StatusServiceUnavailable
 		prev = errorBody{"the previous cycle is not known yet"}
-	case len(p.Details(monitor.Incomplete)) > 0:
+	case len(p.Details(traffic.Incomplete)) > 0:
 		enc.previousStatus = http.StatusUnprocessableEntity
 		prev = errorBody{fmt.Sprintf("vnstat does not hold every day of the previous cycle %s..%s: %s",
-			p.Cycle.Start.Format(billing.DateFormat), p.Cycle.Today.Format(billing.DateFormat), strings.Join(p.Details(monitor.Incomplete), "; "))}
+			p.Cycle.Start.Format(billing.DateFormat), p.Cycle.Today.Format(billing.DateFormat), strings.Join(p.Details(traffic.Incomplete), "; "))}
 	default:
 		prev = newWebhookBody(res, p)
 	}
@@ -292,7 +290,7 @@ func withNewline(body []byte) ([]byte, []string) {
 func (h *Handler) serveHealth(w http.ResponseWriter, details bool) int {
 	st := h.state.State()
 	now := h.now()
-	verdict := monitor.Judge(st, now, h.pollInterval)
+	verdict := traffic.Judge(st, now, h.pollInterval)
 	var b []byte
 	var err error
 	if details {
@@ -308,7 +306,7 @@ func (h *Handler) serveHealth(w http.ResponseWriter, details bool) int {
 		return h.fail(w, "health", http.StatusInternalServerError, "encoding response", err)
 	}
 	status := http.StatusOK
-	if verdict.Status == monitor.Failing {
+	if verdict.Status == traffic.Failing {
 		status = http.StatusServiceUnavailable
 	}
 	writeJSON(w, status, b)
@@ -320,7 +318,7 @@ type errorBody struct {
 }
 
 // noData answers 503 before the first good poll, with why.
-func (h *Handler) noData(w http.ResponseWriter, route string, st *monitor.State) int {
+func (h *Handler) noData(w http.ResponseWriter, route string, st *traffic.State) int {
 	msg := "no traffic data yet: vnstat has not been read successfully"
 	if st.Err != nil {
 		msg += ": " + st.Err.Error()
@@ -383,12 +381,12 @@ func formatTime(t time.Time) string {
 
 // healthBody is the public /health: no paths, names or numbers.
 type healthBody struct {
-	Status    monitor.Status `json:"status"`
+	Status    traffic.Status `json:"status"`
 	Timestamp string         `json:"timestamp"`
-	Problems  []monitor.Kind `json:"problems,omitempty"`
+	Problems  []traffic.Kind `json:"problems,omitempty"`
 }
 
-func newHealthBody(v monitor.Health, now time.Time) healthBody {
+func newHealthBody(v traffic.Health, now time.Time) healthBody {
 	b := healthBody{Status: v.Status, Timestamp: now.Format(timeFormat)}
 	for _, p := range v.Problems {
 		if !slices.Contains(b.Problems, p.Kind) {
@@ -400,14 +398,14 @@ func newHealthBody(v monitor.Health, now time.Time) healthBody {
 
 // problemBody is one problem in the detailed health.
 type problemBody struct {
-	Kind      monitor.Kind `json:"kind"`
+	Kind      traffic.Kind `json:"kind"`
 	Interface string       `json:"interface,omitempty"`
 	Detail    string       `json:"detail"`
 }
 
 // detailsBody is the detailed health, behind the secret path.
 type detailsBody struct {
-	Status          monitor.Status `json:"status"`
+	Status          traffic.Status `json:"status"`
 	Timestamp       string         `json:"timestamp"`
 	LastPoll        string         `json:"last_poll,omitempty"`
 	LastSuccess     string         `json:"last_success,omitempty"`
@@ -421,7 +419,7 @@ type detailsBody struct {
 	Alerts any `json:"alerts,omitempty"`
 }
 
-func newDetailsBody(st *monitor.State, v monitor.Health, now time.Time) detailsBody {
+func newDetailsBody(st *traffic.State, v traffic.Health, now time.Time) detailsBody {
 	b := detailsBody{Status: v.Status, Timestamp: now.Format(timeFormat)}
 	if !st.LastPoll.IsZero() {
 		b.LastPoll = st.LastPoll.Format(time.RFC3339)

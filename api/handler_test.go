@@ -16,7 +16,7 @@ import (
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
 	"github.com/vnstat-exporter/vnstat-exporter/config"
 	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
-	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 )
 
 const secret = "/webhook/s3cret-path-for-tests"
@@ -30,8 +30,8 @@ func at(t time.Time) func() time.Time { return func() time.Time { return t } }
 
 var (
 	polled     = time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
-	goodResult = &monitor.Result{
-		Totals: monitor.Totals{
+	goodResult = &traffic.Result{
+		Totals: traffic.Totals{
 			Cycle: billing.Cycle{
 				Start: time.Date(2026, time.November, 1, 0, 0, 0, 0, time.UTC),
 				Today: time.Date(2026, time.November, 30, 0, 0, 0, 0, time.UTC),
@@ -39,7 +39,7 @@ var (
 			},
 			InBytes:  1074266112, // 1024.50 MiB
 			OutBytes: 2148270080, // 2048.75 MiB
-			Interfaces: []monitor.IfaceTotal{
+			Interfaces: []traffic.IfaceTotal{
 				{Name: "eth0", InBytes: 1073741824, OutBytes: 2147483648},
 				{Name: "wlo1", InBytes: 524288, OutBytes: 786432},
 			},
@@ -65,7 +65,7 @@ func do(t *testing.T, h http.Handler, method, target string) *httptest.ResponseR
 }
 
 func TestWebhook(t *testing.T) {
-	h := NewHandler(testrig.NewState(&monitor.State{Result: goodResult, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: 5 * time.Minute}, at(polled), nil)
+	h := NewHandler(testrig.NewState(&traffic.State{Result: goodResult, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: 5 * time.Minute}, at(polled), nil)
 	w := do(t, h, http.MethodGet, secret)
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", w.Code, w.Body)
@@ -86,12 +86,12 @@ func TestWebhook(t *testing.T) {
 
 func TestWebhookIncompleteAndMissing(t *testing.T) {
 	res := *goodResult
-	res.Problems = []monitor.Problem{
-		{Kind: monitor.Incomplete, Interface: "eth0", Detail: "eth0: daily rows start on 2026-11-10"},
-		{Kind: monitor.InterfaceMissing, Interface: "eth9", Detail: "eth9: no such interface on this host"},
-		{Kind: monitor.InterfaceAbsent, Interface: "ppp0", Detail: "ppp0: not on this host now"},
+	res.Problems = []traffic.Problem{
+		{Kind: traffic.Incomplete, Interface: "eth0", Detail: "eth0: daily rows start on 2026-11-10"},
+		{Kind: traffic.InterfaceMissing, Interface: "eth9", Detail: "eth9: no such interface on this host"},
+		{Kind: traffic.InterfaceAbsent, Interface: "ppp0", Detail: "ppp0: not on this host now"},
 	}
-	h := NewHandler(testrig.NewState(&monitor.State{Result: &res}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
+	h := NewHandler(testrig.NewState(&traffic.State{Result: &res}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
 	var body map[string]any
 	if err := json.Unmarshal(do(t, h, http.MethodGet, secret).Body.Bytes(), &body); err != nil {
 		t.Fatal(err)
@@ -110,11 +110,11 @@ func TestWebhookIncompleteAndMissing(t *testing.T) {
 func TestWebhookBeforeFirstGoodPoll(t *testing.T) {
 	tests := []struct {
 		name string
-		st   *monitor.State
+		st   *traffic.State
 		want string
 	}{
-		{"no poll yet", &monitor.State{}, "no traffic data yet"},
-		{"first poll failed", &monitor.State{LastPoll: polled, Err: errors.New("running vnstat: exit status 1")}, "exit status 1"},
+		{"no poll yet", &traffic.State{}, "no traffic data yet"},
+		{"first poll failed", &traffic.State{LastPoll: polled, Err: errors.New("running vnstat: exit status 1")}, "exit status 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -133,7 +133,7 @@ func TestWebhookBeforeFirstGoodPoll(t *testing.T) {
 }
 
 func TestWebhookCachesEncodingPerResult(t *testing.T) {
-	f := testrig.NewState(&monitor.State{Result: goodResult})
+	f := testrig.NewState(&traffic.State{Result: goodResult})
 	h := NewHandler(f, Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
 	first := do(t, h, http.MethodGet, secret).Body.String()
 	cached := h.bodies.Load()
@@ -142,7 +142,7 @@ func TestWebhookCachesEncodingPerResult(t *testing.T) {
 	}
 	next := *goodResult
 	next.InBytes += 1 << 20
-	f.Set(&monitor.State{Result: &next})
+	f.Set(&traffic.State{Result: &next})
 	if got := do(t, h, http.MethodGet, secret).Body.String(); got == first || !strings.Contains(got, `"in":1025.50`) {
 		t.Errorf("new result served stale body %s", got)
 	}
@@ -154,30 +154,30 @@ func TestWebhookCachesEncodingPerResult(t *testing.T) {
 func TestHealth(t *testing.T) {
 	interval := 5 * time.Minute
 	incomplete := *goodResult
-	incomplete.Problems = []monitor.Problem{{Kind: monitor.Incomplete, Interface: "eth0", Detail: "eth0: daily rows start on 2026-11-10"}}
+	incomplete.Problems = []traffic.Problem{{Kind: traffic.Incomplete, Interface: "eth0", Detail: "eth0: daily rows start on 2026-11-10"}}
 	missing := *goodResult
-	missing.Problems = []monitor.Problem{{Kind: monitor.InterfaceMissing, Interface: "eth9", Detail: "eth9: not in vnstat's database"}}
+	missing.Problems = []traffic.Problem{{Kind: traffic.InterfaceMissing, Interface: "eth9", Detail: "eth9: not in vnstat's database"}}
 	tests := []struct {
 		name   string
-		st     *monitor.State
+		st     *traffic.State
 		now    time.Time
 		status int
-		kind   monitor.Kind
+		kind   traffic.Kind
 		want   string // in the details' "error" or "warnings"
 	}{
-		{"ok", &monitor.State{Result: goodResult, LastPoll: polled}, polled.Add(time.Minute), 200, "", ""},
-		{"no poll yet", &monitor.State{}, polled, 503, monitor.NoData, "vnstat has not been read yet"},
-		{"first poll failed", &monitor.State{LastPoll: polled, Err: errors.New("reading vnstat's database /db/vnstat.db: no such file")}, polled, 503, monitor.NoData, "no successful poll yet: reading vnstat's database /db/vnstat.db"},
-		{"last poll failed", &monitor.State{Result: goodResult, LastPoll: polled.Add(interval), Err: errors.New("database is locked")}, polled.Add(interval), 503, monitor.PollFailed, "last poll failed: database is locked"},
-		{"poller stuck", &monitor.State{Result: goodResult, LastPoll: polled}, polled.Add(2*interval + time.Second), 503, monitor.PollerStuck, "older than two poll intervals"},
-		{"two intervals is not stuck yet", &monitor.State{Result: goodResult, LastPoll: polled}, polled.Add(2 * interval), 200, "", ""},
-		{"named interface missing", &monitor.State{Result: &missing, LastPoll: polled}, polled, 503, monitor.InterfaceMissing, "eth9: not in vnstat's database"},
-		{"incomplete history", &monitor.State{Result: &incomplete, LastPoll: polled}, polled, 200, monitor.Incomplete, "daily rows start on 2026-11-10"},
+		{"ok", &traffic.State{Result: goodResult, LastPoll: polled}, polled.Add(time.Minute), 200, "", ""},
+		{"no poll yet", &traffic.State{}, polled, 503, traffic.NoData, "vnstat has not been read yet"},
+		{"first poll failed", &traffic.State{LastPoll: polled, Err: errors.New("reading vnstat's database /db/vnstat.db: no such file")}, polled, 503, traffic.NoData, "no successful poll yet: reading vnstat's database /db/vnstat.db"},
+		{"last poll failed", &traffic.State{Result: goodResult, LastPoll: polled.Add(interval), Err: errors.New("database is locked")}, polled.Add(interval), 503, traffic.PollFailed, "last poll failed: database is locked"},
+		{"poller stuck", &traffic.State{Result: goodResult, LastPoll: polled}, polled.Add(2*interval + time.Second), 503, traffic.PollerStuck, "older than two poll intervals"},
+		{"two intervals is not stuck yet", &traffic.State{Result: goodResult, LastPoll: polled}, polled.Add(2 * interval), 200, "", ""},
+		{"named interface missing", &traffic.State{Result: &missing, LastPoll: polled}, polled, 503, traffic.InterfaceMissing, "eth9: not in vnstat's database"},
+		{"incomplete history", &traffic.State{Result: &incomplete, LastPoll: polled}, polled, 200, traffic.Incomplete, "daily rows start on 2026-11-10"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := NewHandler(testrig.NewState(tt.st), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: interval}, at(tt.now), nil)
-			wantStatus := map[int]monitor.Status{200: "ok", 503: "error"}[tt.status]
+			wantStatus := map[int]traffic.Status{200: "ok", 503: "error"}[tt.status]
 			if tt.status == 200 && tt.kind != "" {
 				wantStatus = "degraded"
 			}
@@ -187,9 +187,9 @@ func TestHealth(t *testing.T) {
 			if err := json.Unmarshal(pub.Body.Bytes(), &body); err != nil {
 				t.Fatal(err)
 			}
-			var wantKinds []monitor.Kind
+			var wantKinds []traffic.Kind
 			if tt.kind != "" {
-				wantKinds = []monitor.Kind{tt.kind}
+				wantKinds = []traffic.Kind{tt.kind}
 			}
 			if pub.Code != tt.status || body.Status != wantStatus || !slices.Equal(body.Problems, wantKinds) {
 				t.Errorf("/health %d %s; want %d, status %s, problems %v", pub.Code, pub.Body, tt.status, wantStatus, wantKinds)
@@ -232,7 +232,7 @@ func TestHealth(t *testing.T) {
 func TestRoutes(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h := NewHandler(testrig.NewState(&monitor.State{Result: goodResult, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), logger)
+	h := NewHandler(testrig.NewState(&traffic.State{Result: goodResult, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), logger)
 	notFound := do(t, h, http.MethodGet, "/nope")
 	if notFound.Code != http.StatusNotFound {
 		t.Fatalf("unknown path: %d", notFound.Code)
@@ -311,7 +311,7 @@ func TestWebhookQuota(t *testing.T) {
 	res := *goodResult
 	res.Usage = billing.Usage{Mode: billing.ModeMax, UsedBytes: 2148270080 + 110e9, OffsetBytes: 110e9, LimitBytes: 500e9,
 		RemainingBytes: 500e9 - 2148270080 - 110e9, ProjectedBytes: 116e9 + 1, ResetsOn: time.Date(2026, time.December, 22, 0, 0, 0, 0, time.UTC)}
-	h := NewHandler(testrig.NewState(&monitor.State{Result: &res}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
+	h := NewHandler(testrig.NewState(&traffic.State{Result: &res}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
 	body := do(t, h, http.MethodGet, secret).Body.String()
 	want := `"used_bytes":112148270080,"billing_mode":"max","offset_bytes":110000000000,` +
 		`"quota":{"limit_bytes":500000000000,"mode":"max","used_bytes":112148270080,"remaining_bytes":387851729920,` +
@@ -326,21 +326,21 @@ func TestWebhookQuota(t *testing.T) {
 }
 
 func TestWebhookPreviousCycle(t *testing.T) {
-	prev := &monitor.Totals{
+	prev := &traffic.Totals{
 		Cycle: billing.Cycle{
 			Start: time.Date(2026, time.October, 1, 0, 0, 0, 0, time.UTC),
 			Today: time.Date(2026, time.October, 31, 0, 0, 0, 0, time.UTC),
 			Next:  time.Date(2026, time.November, 1, 0, 0, 0, 0, time.UTC),
 		},
 		InBytes: 3 << 30, OutBytes: 1 << 30,
-		Interfaces: []monitor.IfaceTotal{{Name: "eth0", InBytes: 3 << 30, OutBytes: 1 << 30}},
+		Interfaces: []traffic.IfaceTotal{{Name: "eth0", InBytes: 3 << 30, OutBytes: 1 << 30}},
 		Usage:      billing.Usage{Mode: billing.ModeSum, UsedBytes: 4 << 30, ProjectedBytes: 4 << 30, LimitBytes: 10 << 30, RemainingBytes: 6 << 30, ResetsOn: time.Date(2026, time.November, 1, 0, 0, 0, 0, time.UTC)},
 	}
 	incomplete := *prev
-	incomplete.Problems = []monitor.Problem{{Kind: monitor.Incomplete, Interface: "eth0", Detail: "eth0: vnstat began to track it on 2026-10-12, after the cycle start 2026-10-01"}}
+	incomplete.Problems = []traffic.Problem{{Kind: traffic.Incomplete, Interface: "eth0", Detail: "eth0: vnstat began to track it on 2026-10-12, after the cycle start 2026-10-01"}}
 	tests := []struct {
 		name   string
-		prev   *monitor.Totals
+		prev   *traffic.Totals
 		query  string
 		status int
 		want   string
@@ -356,7 +356,7 @@ func TestWebhookPreviousCycle(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			res := *goodResult
 			res.Previous = tt.prev
-			h := NewHandler(testrig.NewState(&monitor.State{Result: &res}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
+			h := NewHandler(testrig.NewState(&traffic.State{Result: &res}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
 			w := do(t, h, http.MethodGet, secret+tt.query)
 			if w.Code != tt.status || !strings.Contains(w.Body.String(), tt.want) {
 				t.Errorf("status %d body %s; want %d with %s", w.Code, w.Body, tt.status, tt.want)
@@ -409,7 +409,7 @@ func FuzzCheckPaths(f *testing.F) {
 		if CheckPaths(webhook, metrics) != nil {
 			return
 		}
-		h := NewHandler(testrig.NewState(&monitor.State{}), Config{HTTP: config.HTTP{WebhookPath: webhook, MetricsPath: metrics}, PollInterval: time.Minute}, at(polled), nil)
+		h := NewHandler(testrig.NewState(&traffic.State{}), Config{HTTP: config.HTTP{WebhookPath: webhook, MetricsPath: metrics}, PollInterval: time.Minute}, at(polled), nil)
 		want := map[string]string{webhook: "webhook", webhook + HealthPath: "details", webhook + CalibratePath: "calibrate",
 			webhook + DashboardPath: "dashboard", webhook + HistoryPath: "history", HealthPath: "health"}
 		if metrics != "" {
@@ -429,11 +429,11 @@ func FuzzCheckPaths(f *testing.F) {
 func TestPartialCycleSaid(t *testing.T) {
 	res := *goodResult
 	created := time.Date(2026, time.November, 17, 9, 30, 0, 0, time.UTC)
-	res.Interfaces = []monitor.IfaceTotal{
+	res.Interfaces = []traffic.IfaceTotal{
 		{Name: "eth0", InBytes: 1073741824, OutBytes: 2147483648, Created: created},
 		{Name: "wlo1", InBytes: 524288, OutBytes: 786432, Created: time.Date(2026, time.May, 1, 0, 0, 0, 0, time.UTC)},
 	}
-	st := &monitor.State{Result: &res, LastPoll: polled}
+	st := &traffic.State{Result: &res, LastPoll: polled}
 	h := NewHandler(testrig.NewState(st), Config{HTTP: config.HTTP{WebhookPath: secret, MetricsPath: "/metrics"}, PollInterval: 5 * time.Minute}, at(polled), nil)
 	note := "vnstat began counting eth0 at 2026-11-17T09:30:00Z, after this cycle began on 2026-11-01: traffic before then is not in these totals; " +
 		"to count it against the quota, set USED_OFFSET (with USED_OFFSET_CYCLE=2026-11-01) to what the provider counted before, or run vnstat-exporter calibrate with the provider's usage"
@@ -457,14 +457,14 @@ func TestPartialCycleSaid(t *testing.T) {
 	}
 
 	var health struct {
-		Status        monitor.Status
+		Status        traffic.Status
 		CountingSince string `json:"counting_since"`
 		Warnings      []string
 	}
 	if err := json.Unmarshal(do(t, h, http.MethodGet, secret+"/health").Body.Bytes(), &health); err != nil {
 		t.Fatal(err)
 	}
-	if health.Status != monitor.OK || health.CountingSince != "2026-11-17T09:30:00Z" || len(health.Warnings) != 1 || health.Warnings[0] != note {
+	if health.Status != traffic.OK || health.CountingSince != "2026-11-17T09:30:00Z" || len(health.Warnings) != 1 || health.Warnings[0] != note {
 		t.Errorf("/health details: %+v", health)
 	}
 
@@ -480,7 +480,7 @@ func TestPartialCycleSaid(t *testing.T) {
 	}
 
 	// Counted from the cycle's start: nothing said.
-	h = NewHandler(testrig.NewState(&monitor.State{Result: goodResult, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: 5 * time.Minute}, at(polled), nil)
+	h = NewHandler(testrig.NewState(&traffic.State{Result: goodResult, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: 5 * time.Minute}, at(polled), nil)
 	if body := do(t, h, http.MethodGet, secret+"/health").Body.String(); strings.Contains(body, "counting_since") || strings.Contains(body, "warnings") {
 		t.Errorf("/health details of a whole cycle: %s", body)
 	}

@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
-	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 )
 
 // historyBody is WEBHOOK_PATH/history: each day of the current cycle and
@@ -52,7 +52,7 @@ type historyDay struct {
 	LiveOutBytes uint64 `json:"live_out_bytes,omitempty"`
 }
 
-func newHistoryBody(res *monitor.Result, zone *time.Location) historyBody {
+func newHistoryBody(res *traffic.Result, zone *time.Location) historyBody {
 	b := historyBody{
 		Cycle:     newHistoryCycle(&res.Totals, res.UpdatedAt, zone),
 		UpdatedAt: formatTime(res.UpdatedAt),
@@ -73,7 +73,7 @@ func newHistoryBody(res *monitor.Result, zone *time.Location) historyBody {
 
 // newHistoryCycle is c's days, its live part on its last day; a day is
 // complete when vnstat's newest save (updated) came after it ended.
-func newHistoryCycle(c *monitor.Totals, updated time.Time, zone *time.Location) historyCycle {
+func newHistoryCycle(c *traffic.Totals, updated time.Time, zone *time.Location) historyCycle {
 	h := historyCycle{
 		StartDate:  c.Cycle.Start.Format(billing.DateFormat),
 		EndDate:    c.Cycle.Today.Format(billing.DateFormat),
@@ -81,7 +81,7 @@ func newHistoryCycle(c *monitor.Totals, updated time.Time, zone *time.Location) 
 		OutBytes:   c.OutBytes,
 		UsedBytes:  c.Usage.UsedBytes,
 		LimitBytes: c.Usage.LimitBytes,
-		Incomplete: c.Details(monitor.Incomplete),
+		Incomplete: c.Details(traffic.Incomplete),
 		Days:       make([]historyDay, len(c.Days)),
 	}
 	h.Complete = len(h.Incomplete) == 0

@@ -12,7 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
-	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 )
 
 // collector exposes the poller's cached state as Prometheus metrics at
@@ -75,9 +75,9 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	st := c.src.State()
 	gauge(c.buildInfo, 1, c.version, runtime.Version())
-	seen := map[monitor.Problem]bool{}
-	for _, p := range monitor.Judge(st, c.now(), c.pollInterval).Problems {
-		key := monitor.Problem{Kind: p.Kind, Interface: p.Interface}
+	seen := map[traffic.Problem]bool{}
+	for _, p := range traffic.Judge(st, c.now(), c.pollInterval).Problems {
+		key := traffic.Problem{Kind: p.Kind, Interface: p.Interface}
 		if !seen[key] {
 			seen[key] = true
 			gauge(c.problem, 1, string(p.Kind), p.Interface)
@@ -142,8 +142,8 @@ func newMetricsHandler(src StateSource, version string, pollInterval time.Durati
 
 // fatalKinds lists monitor's fatal kinds of problems, for the help text.
 func fatalKinds() string {
-	names := make([]string, len(monitor.FatalKinds))
-	for i, k := range monitor.FatalKinds {
+	names := make([]string, len(traffic.FatalKinds))
+	for i, k := range traffic.FatalKinds {
 		names[i] = string(k)
 	}
 	return strings.Join(names, ", ")

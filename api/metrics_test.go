@@ -17,7 +17,7 @@ import (
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
 	"github.com/vnstat-exporter/vnstat-exporter/config"
 	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
-	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 )
 
 func scrape(t *testing.T, h http.Handler, path string) (string, map[string]*dto.MetricFamily) {
@@ -74,7 +74,7 @@ func TestMetricsEqualWebhook(t *testing.T) {
 	res.Interfaces[0].LifetimeInBytes, res.Interfaces[0].LifetimeOutBytes = 9_000_000_000_123, 4_000_000_000_456
 	res.Usage = billing.Usage{Mode: billing.ModeSum, UsedBytes: 3222536192 + 110e9, OffsetBytes: 110e9, LimitBytes: 500e9,
 		RemainingBytes: 500e9 - 3222536192 - 110e9, ProjectedBytes: 120e9, ResetsOn: time.Date(2026, time.December, 1, 0, 0, 0, 0, time.UTC)}
-	st := &monitor.State{Result: &res, LastPoll: polled, PollDuration: 25 * time.Millisecond, PollErrors: 3}
+	st := &traffic.State{Result: &res, LastPoll: polled, PollDuration: 25 * time.Millisecond, PollErrors: 3}
 	h := NewHandler(testrig.NewState(st), Config{HTTP: config.HTTP{WebhookPath: secret, MetricsPath: secret + "/metrics"}, PollInterval: time.Minute, Version: "1.2.3"},
 		at(polled), nil)
 	text, fams := scrape(t, h, secret+"/metrics")
@@ -160,8 +160,8 @@ func TestMetricsPromtool(t *testing.T) {
 	}
 	res := *goodResult
 	res.Usage.LimitBytes, res.Usage.RemainingBytes, res.Usage.ProjectedBytes = 500e9, 400e9, 200e9
-	res.Problems = []monitor.Problem{{Kind: monitor.VnstatdStalled, Interface: "eth0", Detail: "vnstatd is not saving"}}
-	st := &monitor.State{Result: &res, LastPoll: polled, PollDuration: time.Second}
+	res.Problems = []traffic.Problem{{Kind: traffic.VnstatdStalled, Interface: "eth0", Detail: "vnstatd is not saving"}}
+	st := &traffic.State{Result: &res, LastPoll: polled, PollDuration: time.Second}
 	h := NewHandler(testrig.NewState(st), Config{HTTP: config.HTTP{WebhookPath: secret, MetricsPath: "/metrics"}, PollInterval: time.Minute, Version: "test"}, at(polled), nil)
 	text, _ := scrape(t, h, "/metrics")
 	cmd := exec.Command(promtool, "check", "metrics")
@@ -172,7 +172,7 @@ func TestMetricsPromtool(t *testing.T) {
 }
 
 func TestMetricsRoute(t *testing.T) {
-	st := &monitor.State{}
+	st := &traffic.State{}
 	off := NewHandler(testrig.NewState(st), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
 	if w := do(t, off, http.MethodGet, "/metrics"); w.Code != http.StatusNotFound {
 		t.Errorf("metrics off: /metrics answered %d", w.Code)
@@ -195,12 +195,12 @@ func TestMetricsRoute(t *testing.T) {
 // vnstat_exporter_problem, so Prometheus can alert on each; none when ok.
 func TestMetricsProblems(t *testing.T) {
 	res := *goodResult
-	res.Problems = []monitor.Problem{
-		{Kind: monitor.VnstatdStalled, Interface: "eth0", Detail: "vnstatd is not saving"},
-		{Kind: monitor.ZoneMismatch, Detail: "time zone mismatch"},
+	res.Problems = []traffic.Problem{
+		{Kind: traffic.VnstatdStalled, Interface: "eth0", Detail: "vnstatd is not saving"},
+		{Kind: traffic.ZoneMismatch, Detail: "time zone mismatch"},
 	}
 	cfg := Config{HTTP: config.HTTP{WebhookPath: secret, MetricsPath: "/metrics"}, PollInterval: time.Hour}
-	_, fams := scrape(t, NewHandler(testrig.NewState(&monitor.State{Result: &res, LastPoll: polled}), cfg, at(polled), nil), "/metrics")
+	_, fams := scrape(t, NewHandler(testrig.NewState(&traffic.State{Result: &res, LastPoll: polled}), cfg, at(polled), nil), "/metrics")
 	got := map[string]float64{}
 	for _, m := range fams["vnstat_exporter_problem"].GetMetric() {
 		key := ""
@@ -214,11 +214,11 @@ func TestMetricsProblems(t *testing.T) {
 		t.Errorf("problem series %v, want %v", got, want)
 	}
 
-	_, fams = scrape(t, NewHandler(testrig.NewState(&monitor.State{}), cfg, at(polled), nil), "/metrics")
+	_, fams = scrape(t, NewHandler(testrig.NewState(&traffic.State{}), cfg, at(polled), nil), "/metrics")
 	if v := value(t, fams, "vnstat_exporter_problem", "kind", "no_data"); v != 1 {
 		t.Errorf("before any poll: no_data = %v", v)
 	}
-	good := testrig.NewState(&monitor.State{Result: goodResult, LastPoll: polled})
+	good := testrig.NewState(&traffic.State{Result: goodResult, LastPoll: polled})
 	_, fams = scrape(t, NewHandler(good, cfg, at(polled), nil), "/metrics")
 	if f, ok := fams["vnstat_exporter_problem"]; ok {
 		t.Errorf("problems when all is well: %v", f)
@@ -237,7 +237,7 @@ func TestMetricsCycleStartUseUTC(t *testing.T) {
 	res := *goodResult
 	cst := time.FixedZone("CST", 8*3600)
 	res.PolledAt, res.Zone = res.PolledAt.In(cst), time.UTC
-	st := &monitor.State{Result: &res, LastPoll: polled}
+	st := &traffic.State{Result: &res, LastPoll: polled}
 	h := NewHandler(testrig.NewState(st), Config{HTTP: config.HTTP{WebhookPath: secret, MetricsPath: secret + "/metrics"}, PollInterval: time.Minute, Version: "1.2.3"},
 		at(polled), nil)
 	_, fams := scrape(t, h, secret+"/metrics")

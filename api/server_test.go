@@ -15,7 +15,7 @@ import (
 
 	"github.com/vnstat-exporter/vnstat-exporter/config"
 	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
-	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 )
 
 // TestServerRunAndShutdown serves a request, cancels, and expects Run to
@@ -25,7 +25,7 @@ func TestServerRunAndShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := NewHandler(testrig.NewState(&monitor.State{Result: goodResult, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
+	h := NewHandler(testrig.NewState(&traffic.State{Result: goodResult, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
 	s := NewServer(ln, h, 1024, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -80,7 +80,7 @@ func startServer(t *testing.T, h http.Handler) (addr string, stop func() error) 
 // normal client still gets its answer at once, and the server cuts the
 // slow ones off after ReadHeaderTimeout.
 func TestSlowloris(t *testing.T) {
-	h := NewHandler(testrig.NewState(&monitor.State{Result: goodResult, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
+	h := NewHandler(testrig.NewState(&traffic.State{Result: goodResult, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
 	addr, _ := startServer(t, h)
 	const n = 500
 	conns := make([]net.Conn, 0, n)
@@ -131,7 +131,7 @@ func TestSlowloris(t *testing.T) {
 }
 
 func TestOversizedHeaderAndUnreadBody(t *testing.T) {
-	h := NewHandler(testrig.NewState(&monitor.State{Result: goodResult, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
+	h := NewHandler(testrig.NewState(&traffic.State{Result: goodResult, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
 	addr, _ := startServer(t, h)
 	send := func(raw string) string {
 		t.Helper()
@@ -167,7 +167,7 @@ func TestOversizedHeaderAndUnreadBody(t *testing.T) {
 // have seen each step (the limiter's own count), never for a duration.
 func TestConnectionCap(t *testing.T) {
 	const limit = 20
-	h := NewHandler(testrig.NewState(&monitor.State{Result: goodResult, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
+	h := NewHandler(testrig.NewState(&traffic.State{Result: goodResult, LastPoll: polled}), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(polled), nil)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 )
 
 // words are the dashboard's words in one language. Each language is a
@@ -44,7 +44,7 @@ type words interface {
 	// ModeName names a billing mode (sum, max, in, out).
 	ModeName(mode string) string
 	// Status names a health status.
-	Status(s monitor.Status) string
+	Status(s traffic.Status) string
 	// Age is how long ago something was.
 	Age(d time.Duration) string
 }
@@ -102,13 +102,13 @@ func (english) ModeName(mode string) string {
 	return mode
 }
 
-func (english) Status(s monitor.Status) string {
+func (english) Status(s traffic.Status) string {
 	switch s {
-	case monitor.OK:
+	case traffic.OK:
 		return "ok"
-	case monitor.Degraded:
+	case traffic.Degraded:
 		return "degraded"
-	case monitor.Failing:
+	case traffic.Failing:
 		return "error"
 	}
 	return string(s)
@@ -166,13 +166,13 @@ func (chinese) ModeName(mode string) string {
 	return mode
 }
 
-func (chinese) Status(s monitor.Status) string {
+func (chinese) Status(s traffic.Status) string {
 	switch s {
-	case monitor.OK:
+	case traffic.OK:
 		return "正常"
-	case monitor.Degraded:
+	case traffic.Degraded:
 		return "部分数据缺失"
-	case monitor.Failing:
+	case traffic.Failing:
 		return "错误"
 	}
 	return string(s)

@@ -7,9 +7,9 @@ import (
 	"testing"
 )
 
-// TestLayers: billing imports no package of this project, and the
-// settings, the state and the root side use the vocabulary, not the
-// engine (monitor).
+// TestLayers: billing imports no package of this project, traffic only
+// billing, and the settings, the state, the root side, the HTTP server
+// and the alerts use the vocabularies, not the engine (monitor).
 func TestLayers(t *testing.T) {
 	const module = "github.com/vnstat-exporter/vnstat-exporter/"
 	for dir, allowed := range map[string][]string{
@@ -17,6 +17,9 @@ func TestLayers(t *testing.T) {
 		"../config":  {"billing"},
 		"../store":   {"billing"},
 		"../actions": {"billing", "config"},
+		"../traffic": {"billing"},
+		"../api":     {"billing", "config", "traffic"},
+		"../alert":   {"actions", "billing", "config", "store", "traffic"},
 	} {
 		pkg, err := build.ImportDir(dir, 0)
 		if err != nil {

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 )
 
 func promtool(t *testing.T) string {
@@ -136,7 +136,7 @@ func TestBrokenRuleNamesFatalKinds(t *testing.T) {
 	}
 	got := strings.Split(string(m[1]), "|")
 	var want []string
-	for _, k := range monitor.FatalKinds {
+	for _, k := range traffic.FatalKinds {
 		want = append(want, string(k))
 	}
 	slices.Sort(got)

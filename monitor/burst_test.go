@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 )
 
 // TestDirWatch: with a limit of c bytes per second and reads at least w
@@ -71,10 +73,10 @@ func TestLiveWithheld(t *testing.T) {
 	vc := DefaultVnstatConfig()
 	vc.UpdateInterval, vc.MaxBandwidth, vc.BandwidthDetection = 2*time.Second, 1, false
 	p, v, links := twoLinksPoller(t, PollerConfig{Live: true, Vnstat: vc}, &now)
-	if res := p.State().Result; res.LiveInBytes != 1000 || len(res.Details(LiveWithheld)) != 0 {
+	if res := p.State().Result; res.LiveInBytes != 1000 || len(res.Details(traffic.LiveWithheld)) != 0 {
 		t.Fatalf("before the burst: live in %d, problems %v", res.LiveInBytes, res.Problems)
 	}
-	sample := func() *Result {
+	sample := func() *traffic.Result {
 		t.Helper()
 		now = now.Add(time.Second)
 		if err := p.Sample(context.Background()); err != nil {
@@ -84,15 +86,15 @@ func TestLiveWithheld(t *testing.T) {
 	}
 	links.links[0].RxBytes += 20_000_000
 	res := sample()
-	if res.LiveInBytes != 0 || res.Interfaces[0].LiveInBytes != 0 || len(res.Details(LiveWithheld)) != 1 ||
-		!strings.Contains(res.Details(LiveWithheld)[0], "eth0: the kernel counted traffic faster than vnstat's limit of 1 Mbit/s") {
+	if res.LiveInBytes != 0 || res.Interfaces[0].LiveInBytes != 0 || len(res.Details(traffic.LiveWithheld)) != 1 ||
+		!strings.Contains(res.Details(traffic.LiveWithheld)[0], "eth0: the kernel counted traffic faster than vnstat's limit of 1 Mbit/s") {
 		t.Fatalf("after the burst: live in %d, problems %v", res.LiveInBytes, res.Problems)
 	}
 	// Quiet again: still withheld, vnstatd has not saved.
 	for range 30 {
 		res = sample()
 	}
-	if res.LiveInBytes != 0 || len(res.Details(LiveWithheld)) != 1 {
+	if res.LiveInBytes != 0 || len(res.Details(traffic.LiveWithheld)) != 1 {
 		t.Errorf("30 s later: live in %d", res.LiveInBytes)
 	}
 	// vnstatd saves, without the burst (it dropped it): the live part is
@@ -105,7 +107,7 @@ func TestLiveWithheld(t *testing.T) {
 		t.Fatal(err)
 	}
 	links.links[0].RxBytes += 500
-	if res := sample(); res.LiveInBytes != 500 || len(res.Details(LiveWithheld)) != 0 {
+	if res := sample(); res.LiveInBytes != 500 || len(res.Details(traffic.LiveWithheld)) != 0 {
 		t.Errorf("after the save: live in %d, problems %v", res.LiveInBytes, res.Problems)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 )
 
 // clockRig is a poller over one NIC, eth0, saved by vnstat at saved, whose
@@ -44,7 +46,7 @@ func newClockRig(t *testing.T, cfg PollerConfig, saved time.Time, stamp bool) *c
 
 // tick moves both clocks a second on, with rx bytes counted by the
 // kernel, and samples.
-func (r *clockRig) tick(rx uint64) *Result {
+func (r *clockRig) tick(rx uint64) *traffic.Result {
 	r.t.Helper()
 	r.now, r.mono = r.now.Add(time.Second), r.mono+time.Second
 	r.links.links[0].RxBytes += rx
@@ -75,7 +77,7 @@ func TestClockStepsJudgedOnMonotonic(t *testing.T) {
 	for range 5 {
 		r.tick(100_000)
 	}
-	check := func(when string, res *Result, live uint64) {
+	check := func(when string, res *traffic.Result, live uint64) {
 		t.Helper()
 		if len(res.Problems) != 0 || res.LiveInBytes != live {
 			t.Errorf("%s: live %d, want %d; problems %v", when, res.LiveInBytes, live, res.Problems)
@@ -122,7 +124,7 @@ func TestSaveInFuture(t *testing.T) {
 	r.tick(100_000)
 	r.now = r.now.Add(-time.Hour)
 	res := r.tick(100_000)
-	if len(res.Problems) != 1 || res.Problems[0].Kind != SaveInFuture || !res.Problems[0].Kind.Fatal() || res.LiveInBytes != 0 ||
+	if len(res.Problems) != 1 || res.Problems[0].Kind != traffic.SaveInFuture || !res.Problems[0].Kind.Fatal() || res.LiveInBytes != 0 ||
 		!strings.Contains(res.Problems[0].Detail, "eth0: vnstat's last save of it is dated 2026-11-30T11:00:00Z, 59m48s ahead of this host's clock (the clock was set back)") {
 		t.Fatalf("an hour back: live %d, problems %v", res.LiveInBytes, res.Problems)
 	}
@@ -130,13 +132,13 @@ func TestSaveInFuture(t *testing.T) {
 	for range 20 * 60 {
 		res = r.tick(100)
 	}
-	if len(res.Problems) != 1 || res.Problems[0].Kind != SaveInFuture || res.LiveInBytes != 0 {
+	if len(res.Problems) != 1 || res.Problems[0].Kind != traffic.SaveInFuture || res.LiveInBytes != 0 {
 		t.Errorf("20 min later: live %d, problems %v", res.LiveInBytes, res.Problems)
 	}
 	// The clock passes the save (vnstatd saves once it is more than
 	// UpdateInterval behind): the live part is back.
 	r.now = saved.Add(vc.UpdateInterval - time.Second)
-	if res := r.tick(0); len(res.Problems) == 0 || res.Problems[0].Kind != LiveWithheld {
+	if res := r.tick(0); len(res.Problems) == 0 || res.Problems[0].Kind != traffic.LiveWithheld {
 		// The save is 20 min old by the monotonic clock: overdue.
 		t.Errorf("clock past the save: problems %v", res.Problems)
 	}
@@ -187,8 +189,8 @@ func TestStalledJudgedOnFreshRead(t *testing.T) {
 		if s == 14*60 {
 			r.save() // unseen: no stamp, no poll
 		}
-		withheld := len(res.Details(LiveWithheld)) > 0
-		if want := s+10 > 5*60+30 && s+10 <= 15*60; withheld != want || len(res.Details(VnstatdStalled)) > 0 {
+		withheld := len(res.Details(traffic.LiveWithheld)) > 0
+		if want := s+10 > 5*60+30 && s+10 <= 15*60; withheld != want || len(res.Details(traffic.VnstatdStalled)) > 0 {
 			t.Fatalf("%d s after the save: problems %v, want withheld %v and no stall", s+10, res.Problems, want)
 		}
 	}
@@ -201,7 +203,7 @@ func TestStalledJudgedOnFreshRead(t *testing.T) {
 	// after it, on the read made then.
 	for s := 1; s <= 15*60; s++ {
 		res := r.tick(1000)
-		stalled := len(res.Details(VnstatdStalled)) > 0
+		stalled := len(res.Details(traffic.VnstatdStalled)) > 0
 		if want := s+2*60 > 15*60; stalled != want {
 			t.Fatalf("%d s after the save: stalled %v, want %v", s+2*60, stalled, want)
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
 
@@ -129,7 +130,7 @@ func newTestPoller(t *testing.T, cfg PollerConfig, links []Link, now *time.Time,
 }
 
 // pollOnce polls ifaces once at now and returns the published result.
-func pollOnce(t *testing.T, ifaces []vnstattest.Iface, cfg PollerConfig, links []Link, now time.Time) *Result {
+func pollOnce(t *testing.T, ifaces []vnstattest.Iface, cfg PollerConfig, links []Link, now time.Time) *traffic.Result {
 	t.Helper()
 	p, _ := newTestPoller(t, cfg, links, &now, ifaces)
 	if err := p.Poll(context.Background()); err != nil {
@@ -140,26 +141,26 @@ func pollOnce(t *testing.T, ifaces []vnstattest.Iface, cfg PollerConfig, links [
 
 // wantTotals sums the rows of the named interfaces from start through
 // today: the numbers the poller must report.
-func wantTotals(ifaces []vnstattest.Iface, names []string, start, today time.Time) (in, out uint64, per []IfaceTotal) {
+func wantTotals(ifaces []vnstattest.Iface, names []string, start, today time.Time) (in, out uint64, per []traffic.IfaceTotal) {
 	for _, i := range ifaces {
 		if slices.Contains(names, i.Name) {
 			rx, tx := i.Sum(start, today)
 			in += rx
 			out += tx
 			rxTotal, txTotal := i.Totals()
-			per = append(per, IfaceTotal{Name: i.Name, InBytes: rx, OutBytes: tx, Updated: i.Updated, Created: i.Created, LifetimeInBytes: rxTotal, LifetimeOutBytes: txTotal})
+			per = append(per, traffic.IfaceTotal{Name: i.Name, InBytes: rx, OutBytes: tx, Updated: i.Updated, Created: i.Created, LifetimeInBytes: rxTotal, LifetimeOutBytes: txTotal})
 		}
 	}
-	slices.SortFunc(per, func(a, b IfaceTotal) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(per, func(a, b traffic.IfaceTotal) int { return strings.Compare(a.Name, b.Name) })
 	return in, out, per
 }
 
 // wantDays sums the rows of the named interfaces by day, start through
 // today.
-func wantDays(ifaces []vnstattest.Iface, names []string, start, today time.Time) []DayTotal {
-	var days []DayTotal
+func wantDays(ifaces []vnstattest.Iface, names []string, start, today time.Time) []traffic.DayTotal {
+	var days []traffic.DayTotal
 	for d := start; !d.After(today); d = d.AddDate(0, 0, 1) {
-		day := DayTotal{Date: d}
+		day := traffic.DayTotal{Date: d}
 		for _, i := range ifaces {
 			if !slices.Contains(names, i.Name) {
 				continue
@@ -208,7 +209,7 @@ func manyIfaces(n int) ([]vnstattest.Iface, []Link) {
 }
 
 // waitResult waits up to 10 s for p to publish a result that ok accepts.
-func waitResult(t *testing.T, p *Poller, ok func(*Result) bool) *Result {
+func waitResult(t *testing.T, p *Poller, ok func(*traffic.Result) bool) *traffic.Result {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 )
 
 // Pure judgements on what vnstat's database says, each with the reason a
@@ -236,7 +237,7 @@ func gaps(i Interface, c billing.Cycle, today time.Time, vc VnstatConfig, need c
 // link is gone, so that one is not waited for; a read vnstatd held from
 // before the link went still reaches the rows at its next save, unseen
 // here.
-func settled(ifaces []IfaceTotal, links []Link, known bool, start time.Time) bool {
+func settled(ifaces []traffic.IfaceTotal, links []Link, known bool, start time.Time) bool {
 	for _, i := range ifaces {
 		if !i.Updated.Before(start) {
 			continue

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
 
@@ -109,10 +110,10 @@ func TestPollInBridgeContainer(t *testing.T) {
 	links := []Link{{Name: "lo", Index: 1, Loopback: true}, {Name: "eth0", Index: 20, Kind: "veth", RxBytes: 5 << 20, TxBytes: 5 << 20}}
 	res := pollOnce(t, ifaces, PollerConfig{StartDay: 1, Interfaces: []string{"eth0"}, Live: true, StaleAfter: time.Minute}, links, now)
 	in, out, _ := wantTotals(ifaces, []string{"eth0"}, vnstattest.Date(2026, time.November, 1), now)
-	if res.InBytes != in || res.OutBytes != out || res.LiveInBytes != 0 || !res.LiveAsOf.IsZero() || len(res.Details(VnstatdStalled, InterfaceMissing)) != 0 {
+	if res.InBytes != in || res.OutBytes != out || res.LiveInBytes != 0 || !res.LiveAsOf.IsZero() || len(res.Details(traffic.VnstatdStalled, traffic.InterfaceMissing)) != 0 {
 		t.Errorf("in a bridge container: %d/%d live %d problems %v; want vnstat's %d/%d only", res.InBytes, res.OutBytes, res.LiveInBytes, res.Problems, in, out)
 	}
-	if len(res.Problems) != 1 || res.Problems[0].Kind != ForeignNamespace || !strings.Contains(res.Problems[0].Detail, "not in the host's network namespace") ||
+	if len(res.Problems) != 1 || res.Problems[0].Kind != traffic.ForeignNamespace || !strings.Contains(res.Problems[0].Detail, "not in the host's network namespace") ||
 		!strings.Contains(res.Problems[0].Detail, "NETNS_PATH") {
 		t.Errorf("problems %v", res.Problems)
 	}
@@ -137,7 +138,7 @@ func TestPollNICGoneStaysReported(t *testing.T) {
 	if after.InBytes != before.InBytes || len(after.Interfaces) != 2 {
 		t.Errorf("after wlo1 left: %d bytes in %d interfaces, before %d", after.InBytes, len(after.Interfaces), before.InBytes)
 	}
-	if len(after.Problems) != 1 || after.Problems[0].Kind != InterfaceAbsent || after.Problems[0].Interface != "wlo1" ||
+	if len(after.Problems) != 1 || after.Problems[0].Kind != traffic.InterfaceAbsent || after.Problems[0].Interface != "wlo1" ||
 		!strings.HasPrefix(after.Problems[0].Detail, "wlo1: a NIC of this host that is absent now") {
 		t.Errorf("problems %v", after.Problems)
 	}
@@ -180,7 +181,7 @@ func TestPollZoneMismatch(t *testing.T) {
 	if res.Cycle.Start != vnstattest.Date(2026, time.December, 1) || res.InBytes != in || res.LiveInBytes != 0 {
 		t.Errorf("cycle %v in %d live %d; want December 1 at vnstatd's offset, %d, no live part", res.Cycle, res.InBytes, res.LiveInBytes, in)
 	}
-	if len(res.Problems) != 1 || res.Problems[0].Kind != ZoneMismatch ||
+	if len(res.Problems) != 1 || res.Problems[0].Kind != traffic.ZoneMismatch ||
 		!strings.Contains(res.Problems[0].Detail, "vnstatd writes its times at UTC+08:00, this process's zone (UTC) is at UTC+00:00") {
 		t.Errorf("problems %v", res.Problems)
 	}
@@ -215,7 +216,7 @@ func TestChooseIsPure(t *testing.T) {
 	if want := map[string]bool{"eth0": true, "wwan0": true}; !maps.Equal(ch.nics, want) {
 		t.Errorf("nics %v, want %v", ch.nics, want)
 	}
-	if !slices.Equal(ch.names, []string{"eth0", "wwan0"}) || len(ch.problems) != 1 || ch.problems[0].Kind != InterfaceAbsent {
+	if !slices.Equal(ch.names, []string{"eth0", "wwan0"}) || len(ch.problems) != 1 || ch.problems[0].Kind != traffic.InterfaceAbsent {
 		t.Errorf("names %v problems %v", ch.names, ch.problems)
 	}
 }

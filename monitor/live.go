@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 )
 
 // sampleMargin is how far before a save a kernel sample must be taken to
@@ -98,7 +99,7 @@ func liveDelta(s savedState, link Link, ok bool, first linkSample, changed time.
 // live returns base with the live part as of now (see topUp), keeping
 // the link tracker and logging, at debug level, why an interface gets no
 // live part when that changes.
-func (p *Poller) live(base *Result, links []Link, now time.Time) *Result {
+func (p *Poller) live(base *traffic.Result, links []Link, now time.Time) *traffic.Result {
 	p.tracker.update(links, now, slotAfter(billing.Midnight(now.In(p.zone), p.zone)))
 	saved := p.aged(p.saved, now)
 	if p.foreign {
@@ -156,7 +157,7 @@ func overdue(name string, s savedState, vc VnstatConfig) string {
 // live part is lost before vnstatd saves it, the last figure stands until
 // vnstat's total passes it. An interface vnstat tracks anew (another
 // Created) starts again from its own figure. res is the caller's.
-func (p *Poller) holdLifetimes(res *Result) {
+func (p *Poller) holdLifetimes(res *traffic.Result) {
 	for n := range res.Interfaces {
 		i := &res.Interfaces[n]
 		if h, ok := p.held[i.Name]; ok && h.created.Equal(i.Created) {
@@ -179,7 +180,7 @@ func (p *Poller) holdLifetimes(res *Result) {
 // part is split at the seam (see atSeam): what the kernel had counted
 // before midnight goes to the previous cycle, the rest waits for
 // vnstatd's first save in the new cycle.
-func topUp(base *Result, saved map[string]savedState, links []Link, tr linkTracker, withheld map[string]string, cfg PollerConfig, add bool, zone *time.Location, now time.Time) (*Result, map[string]string) {
+func topUp(base *traffic.Result, saved map[string]savedState, links []Link, tr linkTracker, withheld map[string]string, cfg PollerConfig, add bool, zone *time.Location, now time.Time) (*traffic.Result, map[string]string) {
 	res := *base
 	res.Interfaces = slices.Clone(base.Interfaces)
 	res.Problems = slices.Clip(base.Problems)
@@ -189,7 +190,7 @@ func topUp(base *Result, saved map[string]savedState, links []Link, tr linkTrack
 		byName[l.Name] = l
 	}
 	start := slotAfter(billing.Midnight(res.Cycle.Start, zone))
-	var prev *Totals // the previous cycle, once it gets a live part
+	var prev *traffic.Totals // the previous cycle, once it gets a live part
 	whys := make(map[string]string, len(saved))
 	for n := range res.Interfaces {
 		i := &res.Interfaces[n]
@@ -200,7 +201,7 @@ func topUp(base *Result, saved map[string]savedState, links []Link, tr linkTrack
 			if w := withheld[i.Name]; w != "" && why == "" {
 				rx, tx, why = 0, 0, w
 				if add {
-					res.Problems = append(res.Problems, Problem{LiveWithheld, i.Name, w})
+					res.Problems = append(res.Problems, traffic.Problem{Kind: traffic.LiveWithheld, Interface: i.Name, Detail: w})
 				}
 			}
 			whys[i.Name] = why
@@ -218,10 +219,10 @@ func topUp(base *Result, saved map[string]savedState, links []Link, tr linkTrack
 						if prev == nil {
 							prev = clonePrevious(p)
 						}
-						prev.addLive(i.Name, before[0], before[1], now)
+						addLive(prev, i.Name, before[0], before[1], now)
 					}
 					if w := seamWithheld(i.Name, s, start, rx-before[0], tx-before[1]); w != "" {
-						res.Problems = append(res.Problems, Problem{LiveWithheld, i.Name, w})
+						res.Problems = append(res.Problems, traffic.Problem{Kind: traffic.LiveWithheld, Interface: i.Name, Detail: w})
 					}
 				}
 				i.LiveInBytes, i.LiveOutBytes = cur[0], cur[1]
@@ -232,9 +233,9 @@ func topUp(base *Result, saved map[string]savedState, links []Link, tr linkTrack
 				res.LiveAsOf = now
 			}
 			if s.Ahead != "" {
-				res.Problems = append(res.Problems, Problem{SaveInFuture, i.Name, s.Ahead})
+				res.Problems = append(res.Problems, traffic.Problem{Kind: traffic.SaveInFuture, Interface: i.Name, Detail: s.Ahead})
 			} else if cfg.StaleAfter > 0 && s.Age > cfg.StaleAfter && counted > 0 {
-				res.Problems = append(res.Problems, Problem{VnstatdStalled, i.Name, fmt.Sprintf(
+				res.Problems = append(res.Problems, traffic.Problem{Kind: traffic.VnstatdStalled, Interface: i.Name, Detail: fmt.Sprintf(
 					"vnstatd is not saving: last write %s, kernel counted %d bytes since on %s",
 					s.Updated.Format(time.RFC3339), counted, i.Name)})
 			}
@@ -301,7 +302,7 @@ func seamWithheld(name string, s savedState, start time.Time, in, out uint64) st
 }
 
 // clonePrevious returns a copy of p that a live part can be added to.
-func clonePrevious(p *Totals) *Totals {
+func clonePrevious(p *traffic.Totals) *traffic.Totals {
 	c := *p
 	c.Interfaces = slices.Clone(p.Interfaces)
 	return &c
@@ -309,7 +310,7 @@ func clonePrevious(p *Totals) *Totals {
 
 // addLive adds in/out bytes the kernel counted, as of now, to the
 // interface name of r.
-func (r *Totals) addLive(name string, in, out uint64, now time.Time) {
+func addLive(r *traffic.Totals, name string, in, out uint64, now time.Time) {
 	for n := range r.Interfaces {
 		i := &r.Interfaces[n]
 		if i.Name != name {
@@ -353,7 +354,7 @@ func (p *Poller) Sample(ctx context.Context) error {
 		// Nothing moved: keep the published result and its encoding.
 		return nil
 	}
-	if stalled := res.Details(VnstatdStalled); len(stalled) > 0 && (st.Result == nil || len(st.Result.Details(VnstatdStalled)) == 0) {
+	if stalled := res.Details(traffic.VnstatdStalled); len(stalled) > 0 && (st.Result == nil || len(st.Result.Details(traffic.VnstatdStalled)) == 0) {
 		p.logger.Error("vnstatd is not saving", "problem", strings.Join(stalled, "; "))
 	}
 	next := *st
@@ -364,7 +365,7 @@ func (p *Poller) Sample(ctx context.Context) error {
 
 // sameLive reports whether a and b, previous cycles, have the same live
 // part.
-func sameLive(a, b *Totals) bool {
+func sameLive(a, b *traffic.Totals) bool {
 	if a == nil || b == nil {
 		return a == b
 	}

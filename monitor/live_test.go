@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
 
@@ -267,7 +268,7 @@ func TestLiveAtCycleSeam(t *testing.T) {
 	link := func(rx, tx uint64) []Link {
 		return []Link{{Name: "eth0", Index: 2, Kind: "device", ParentBus: "virtio", RxBytes: rx, TxBytes: tx}}
 	}
-	check := func(t *testing.T, res *Result, in, live, prevIn, prevOut, prevLive uint64, withheld string, settled bool) {
+	check := func(t *testing.T, res *traffic.Result, in, live, prevIn, prevOut, prevLive uint64, withheld string, settled bool) {
 		t.Helper()
 		if res.Cycle.Start != nov1 || res.InBytes != in || res.LiveInBytes != live {
 			t.Errorf("cycle %s: in %d (live %d), want %d (live %d)", res.Cycle.Start.Format(billing.DateFormat), res.InBytes, res.LiveInBytes, in, live)
@@ -280,7 +281,7 @@ func TestLiveAtCycleSeam(t *testing.T) {
 		if p.Settled != settled {
 			t.Errorf("previous cycle settled %v, want %v", p.Settled, settled)
 		}
-		got := strings.Join(res.Details(LiveWithheld), "; ")
+		got := strings.Join(res.Details(traffic.LiveWithheld), "; ")
 		if (withheld == "") != (got == "") || !strings.Contains(got, withheld) {
 			t.Errorf("live_withheld %q, want %q", got, withheld)
 		}
@@ -457,7 +458,7 @@ func TestLiveWithheldWhenSaveOverdue(t *testing.T) {
 			t.Fatal(err)
 		}
 		res := p.State().Result
-		w := res.Details(LiveWithheld)
+		w := res.Details(traffic.LiveWithheld)
 		if res.LiveInBytes != tt.live || (len(w) > 0) != (tt.live == 0) {
 			t.Errorf("%s after the save: live %d, want %d; withheld %q", tt.after, res.LiveInBytes, tt.live, w)
 		}
@@ -473,7 +474,7 @@ func TestLiveWithheldWhenSaveOverdue(t *testing.T) {
 	if err := p.Poll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if res := p.State().Result; res.LiveInBytes != 400 || len(res.Details(LiveWithheld)) != 0 {
+	if res := p.State().Result; res.LiveInBytes != 400 || len(res.Details(traffic.LiveWithheld)) != 0 {
 		t.Errorf("after a new save: live %d, problems %v", res.LiveInBytes, res.Problems)
 	}
 }
@@ -495,7 +496,7 @@ func TestStalledVnstatd(t *testing.T) {
 	if err := p.Sample(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if s := p.State().Result.Details(VnstatdStalled); len(s) != 0 {
+	if s := p.State().Result.Details(traffic.VnstatdStalled); len(s) != 0 {
 		t.Errorf("idle link reported stalled: %s", s)
 	}
 	// Traffic and an old save: stalled.
@@ -505,9 +506,9 @@ func TestStalledVnstatd(t *testing.T) {
 		t.Fatal(err)
 	}
 	// (The save is overdue too: the live part is withheld.)
-	if res := p.State().Result; len(res.Problems) != 2 || res.Problems[1].Kind != VnstatdStalled || res.Problems[1].Interface != "eth0" ||
+	if res := p.State().Result; len(res.Problems) != 2 || res.Problems[1].Kind != traffic.VnstatdStalled || res.Problems[1].Interface != "eth0" ||
 		!strings.Contains(res.Problems[1].Detail, "vnstatd is not saving: last write 2026-11-30T11:00:00Z, kernel counted 777 bytes since") ||
-		res.Problems[0].Kind != LiveWithheld || res.LiveOutBytes != 0 {
+		res.Problems[0].Kind != traffic.LiveWithheld || res.LiveOutBytes != 0 {
 		t.Errorf("problems %v, live out %d", res.Problems, res.LiveOutBytes)
 	}
 	// Traffic within the threshold: fine.
@@ -520,7 +521,7 @@ func TestStalledVnstatd(t *testing.T) {
 	if err := p.Sample(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if s := p.State().Result.Details(VnstatdStalled); len(s) != 0 {
+	if s := p.State().Result.Details(traffic.VnstatdStalled); len(s) != 0 {
 		t.Errorf("fresh save reported stalled: %s", s)
 	}
 }
@@ -622,7 +623,7 @@ func TestLifetimeNeverFalls(t *testing.T) {
 		t.Fatalf("eth0 %+v: want a live part of 1000 in", first)
 	}
 	var seen []uint64
-	sample := func() IfaceTotal {
+	sample := func() traffic.IfaceTotal {
 		t.Helper()
 		now = now.Add(time.Second)
 		if err := p.Sample(context.Background()); err != nil {

@@ -3,7 +3,6 @@ package monitor
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -11,117 +10,13 @@ import (
 	"time"
 
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 )
 
 // Vnstat reads vnstat's database: every interface, and the daily rows from
 // a civil date on of those pick returns, in one read transaction.
 type Vnstat interface {
 	Read(ctx context.Context, from time.Time, pick func([]Interface) []string) (*Snapshot, error)
-}
-
-// Result is the outcome of a good poll: the cycle's totals.
-type Result struct {
-	// Totals are the current cycle's, through today.
-	Totals
-	// Previous is the whole cycle before this one, from the same poll; its
-	// Incomplete problems say why its sums cannot be trusted, if they
-	// cannot, and Settled whether vnstat's rows hold all of it.
-	Previous *Totals
-	// Earlier are the whole cycles before Previous that vnstat's daily
-	// rows reach (DailyDays), newest first, at most MaxEarlier.
-	Earlier []*Totals
-	// UpdatedAt is vnstat's newest save among the reported interfaces.
-	UpdatedAt time.Time
-	// PolledAt is when the poll ran.
-	PolledAt time.Time
-	// Zone is the time zone vnstat writes its dates in (UTC with UseUTC):
-	// the cycle's days begin at midnight in it (see Midnight). Nil is the
-	// zone of PolledAt.
-	Zone *time.Location
-}
-
-// Totals are one cycle's traffic over the reported interfaces, as vnstat
-// saved it plus, while it counts, the live part.
-type Totals struct {
-	// Cycle is the billing cycle the totals are for; they run from
-	// Cycle.Start through Cycle.Today.
-	Cycle billing.Cycle
-	// InBytes and OutBytes are the sums over Interfaces.
-	InBytes, OutBytes uint64
-	// LiveInBytes and LiveOutBytes are the part of InBytes and OutBytes
-	// that the kernel counted since vnstat's last save.
-	LiveInBytes, LiveOutBytes uint64
-	// LiveAsOf is when the kernel's counters were read for the live part;
-	// zero without one.
-	LiveAsOf time.Time
-	// Interfaces are the reported interfaces with their own sums, by name.
-	Interfaces []IfaceTotal
-	// Problems are what is wrong with the totals: sums that miss days
-	// (Incomplete), interfaces named in INTERFACES that cannot be reported
-	// (InterfaceMissing), parts left out (InterfaceAbsent,
-	// ForeignNamespace, ZoneMismatch), a stalled vnstatd (VnstatdStalled).
-	Problems []Problem
-	// Usage is the cycle's traffic counted against the quota.
-	Usage billing.Usage
-	// Days are the cycle's days, Start through Today, each with what
-	// vnstat saved for it over Interfaces (zero without a row); the live
-	// part is not in them.
-	Days []DayTotal
-	// PeakDay is the day of the cycle with the most traffic (received +
-	// sent over Interfaces, as vnstat saved it), zero when none;
-	// PeakDayBytes is that traffic.
-	PeakDay      time.Time
-	PeakDayBytes uint64
-	// Settled, for a cycle that has ended, reports that vnstat's rows hold
-	// all of its traffic: vnstatd has saved, since the cycle ended, every
-	// interface it can still be reading. Until then it may hold reads
-	// from before the seam that it will file in the next cycle.
-	Settled bool
-}
-
-// DayTotal is one day's traffic.
-type DayTotal struct {
-	// Date is the civil date, midnight UTC.
-	Date              time.Time
-	InBytes, OutBytes uint64
-}
-
-// MaxEarlier bounds the cycles before the previous one that a Result
-// holds.
-const MaxEarlier = 12
-
-// IfaceTotal is one interface's traffic in the cycle.
-type IfaceTotal struct {
-	Name              string
-	InBytes, OutBytes uint64
-	// LiveInBytes and LiveOutBytes are the part counted by the kernel
-	// since vnstat's last save.
-	LiveInBytes, LiveOutBytes uint64
-	// Updated is when vnstat last saved this interface; Created when it
-	// began to track it.
-	Updated, Created time.Time
-	// LifetimeInBytes and LifetimeOutBytes are vnstat's lifetime totals
-	// plus the live part: counters that only go up while vnstat keeps the
-	// interface (the same Created). Where that sum falls (the live part is
-	// lost: a link recreated or a reboot before vnstatd's save, a burst
-	// vnstatd drops), the last figure published is held until the sum
-	// passes it again.
-	LifetimeInBytes, LifetimeOutBytes uint64
-}
-
-// State is what the poller knows after its latest poll. A State is never
-// changed once published.
-type State struct {
-	// Result is the last good result, nil before the first.
-	Result *Result
-	// LastPoll is when the latest poll ran, zero before the first.
-	LastPoll time.Time
-	// Err is why the latest poll failed, nil if it succeeded.
-	Err error
-	// PollDuration is how long the latest poll took.
-	PollDuration time.Duration
-	// PollErrors counts the polls that failed since the start.
-	PollErrors uint64
 }
 
 // PollerConfig is what the Poller needs from the configuration.
@@ -165,13 +60,13 @@ type Poller struct {
 	now    func() time.Time
 	logger *slog.Logger
 
-	state   atomic.Pointer[State]
+	state   atomic.Pointer[traffic.State]
 	trigger chan struct{}
 	reload  chan Reload
 	calib   chan billing.Calibration
 
 	// Owned by the goroutine that polls and samples.
-	base     *Result               // the last good poll, without live top-up
+	base     *traffic.Result       // the last good poll, without live top-up
 	saved    map[string]savedState // the counters saved with base's rows
 	liveOff  string                // why there is no live part at all, "" if there is
 	foreign  bool                  // the links are not the host's: none are read
@@ -214,7 +109,7 @@ func NewPoller(cfg PollerConfig, v Vnstat, links LinkLister, now func() time.Tim
 		trigger: make(chan struct{}, 1), reload: make(chan Reload, 1), calib: make(chan billing.Calibration, 1), nics: map[string]bool{}, logged: map[string]string{}, held: map[string]heldLifetime{}, bursts: burstWatch{},
 		zone: cfg.Vnstat.Location(cfg.Local), tracker: newLinkTracker(), seen: map[string]firstSeen{}}
 	p.mono = monotonic(now)
-	p.state.Store(&State{})
+	p.state.Store(&traffic.State{})
 	return p
 }
 
@@ -275,13 +170,13 @@ func (p *Poller) Matters(name string) bool {
 		return true
 	}
 	if res := p.State().Result; res != nil {
-		return slices.ContainsFunc(res.Interfaces, func(i IfaceTotal) bool { return i.Name == name })
+		return slices.ContainsFunc(res.Interfaces, func(i traffic.IfaceTotal) bool { return i.Name == name })
 	}
 	return false
 }
 
 // State returns the latest State; it is safe for concurrent use.
-func (p *Poller) State() *State {
+func (p *Poller) State() *traffic.State {
 	return p.state.Load()
 }
 
@@ -350,7 +245,7 @@ func (p *Poller) Poll(ctx context.Context) error {
 		res = p.live(res, links, now)
 	}
 	prev := p.state.Load()
-	next := &State{Result: prev.Result, LastPoll: now, Err: err, PollDuration: time.Since(started), PollErrors: prev.PollErrors}
+	next := &traffic.State{Result: prev.Result, LastPoll: now, Err: err, PollDuration: time.Since(started), PollErrors: prev.PollErrors}
 	if err != nil {
 		if ctx.Err() != nil {
 			// Shutting down: the poll was cut short, not failed.
@@ -366,9 +261,9 @@ func (p *Poller) Poll(ctx context.Context) error {
 			"used_bytes", res.Usage.UsedBytes, "interfaces", len(res.Interfaces))
 		for _, pr := range res.Problems {
 			switch pr.Kind {
-			case VnstatdStalled:
+			case traffic.VnstatdStalled:
 				p.logger.Error("vnstatd is not saving", "problem", pr.Detail)
-			case InterfaceMissing:
+			case traffic.InterfaceMissing:
 				p.logger.Error("interface not reported", "problem", pr.Detail)
 			}
 		}
@@ -382,7 +277,7 @@ func (p *Poller) Poll(ctx context.Context) error {
 // counters give the live part (nil when there is none). The judgements
 // are the pure functions of reconcile.go; poll does the I/O, keeps what
 // one poll leaves for the next, and logs changes.
-func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, []Link, error) {
+func (p *Poller) poll(ctx context.Context, now time.Time) (*traffic.Result, []Link, error) {
 	links, err := p.links.Links()
 	if err != nil {
 		return nil, nil, err
@@ -428,12 +323,12 @@ func (p *Poller) poll(ctx context.Context, now time.Time) (*Result, []Link, erro
 	// The live part is off in another namespace (its links are not the
 	// host's: no counters at all) and when vnstatd's zone is not ours (the
 	// saves' times are inferred: counters serve the stall check only).
-	var off *Problem
+	var off *traffic.Problem
 	switch {
 	case foreign != "":
-		off = &Problem{Kind: ForeignNamespace, Detail: foreign}
+		off = &traffic.Problem{Kind: traffic.ForeignNamespace, Detail: foreign}
 	case zoneWarning != "":
-		off = &Problem{Kind: ZoneMismatch, Detail: zoneWarning}
+		off = &traffic.Problem{Kind: traffic.ZoneMismatch, Detail: zoneWarning}
 	}
 	res, saved, err := reconcile(snap, ch, off, p.cfg, p.zone, now)
 	if err != nil {
@@ -489,55 +384,4 @@ func (p *Poller) logChoice(ch choice) {
 			p.logger.Warn("interface not reported", "note", n)
 		}
 	})
-}
-
-// CountingSince reports a cycle vnstat has not counted from its start: when
-// the latest of the reported interfaces began to be tracked after the
-// cycle began, it returns that time and the interfaces tracked since after
-// the cycle's start, by name; else the zero time and nil. Traffic before
-// then is in no total (USED_OFFSET or a calibration adds it to the usage).
-func (r *Result) CountingSince() (time.Time, []string) {
-	return r.Totals.CountingSinceIn(r.Location())
-}
-
-// CountingSinceIn is CountingSince for totals whose dates are in loc.
-func (r *Totals) CountingSinceIn(loc *time.Location) (time.Time, []string) {
-	start := billing.Midnight(r.Cycle.Start, loc)
-	var since time.Time
-	var names []string
-	for _, i := range r.Interfaces {
-		if i.Created.After(start) {
-			names = append(names, i.Name)
-			if i.Created.After(since) {
-				since = i.Created
-			}
-		}
-	}
-	return since, names
-}
-
-// Location is the zone the cycle's dates are in: Zone, or PolledAt's.
-func (r *Result) Location() *time.Location {
-	if r.Zone != nil {
-		return r.Zone
-	}
-	return r.PolledAt.Location()
-}
-
-// PartialNote says, in a line for /health and the webhook, that vnstat has
-// not counted the cycle from its start since since (what CountingSince
-// returned, with names), and what to do; "" when names is empty.
-func (r *Totals) PartialNote(since time.Time, names []string) string {
-	if len(names) == 0 {
-		return ""
-	}
-	note := fmt.Sprintf("vnstat began counting %s at %s, after this cycle began on %s: traffic before then is not in these totals",
-		strings.Join(names, ", "), since.Format(time.RFC3339), r.Cycle.Start.Format(billing.DateFormat))
-	switch u := r.Usage; {
-	case u.Calibration != nil:
-		return note + "; the usage includes it through the calibration"
-	case u.OffsetBytes != 0:
-		return note + "; the usage includes USED_OFFSET"
-	}
-	return note + "; to count it against the quota, set USED_OFFSET (with USED_OFFSET_CYCLE=" + r.Cycle.Start.Format(billing.DateFormat) + ") to what the provider counted before, or run vnstat-exporter calibrate with the provider's usage"
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
 
@@ -24,7 +25,7 @@ func TestPollSumsTheCycle(t *testing.T) {
 		from       time.Time // the first day read: the day before the previous cycle
 		interfaces []string
 		report     []string
-		problems   []Problem
+		problems   []traffic.Problem
 	}{
 		{name: "start day 1", startDay: 1, start: vnstattest.Date(2026, time.November, 1), from: vnstattest.Date(2026, time.September, 30), report: []string{"eth0", "wlo1"}},
 		{name: "start day 15", startDay: 15, start: vnstattest.Date(2026, time.November, 15), from: vnstattest.Date(2026, time.October, 14), report: []string{"eth0", "wlo1"}},
@@ -36,10 +37,10 @@ func TestPollSumsTheCycle(t *testing.T) {
 			start: vnstattest.Date(2026, time.November, 15), from: vnstattest.Date(2026, time.October, 14),
 			interfaces: []string{"veth1", "eth9", "wlo1", "lo", "ppp0"},
 			report:     []string{"ppp0", "veth1", "wlo1"},
-			problems: []Problem{
-				{InterfaceMissing, "eth9", "eth9: neither in vnstat's database nor on this host"},
-				{InterfaceMissing, "lo", "lo: not in vnstat's database (add it with: vnstat --add -i lo)"},
-				{InterfaceAbsent, "ppp0", "ppp0: not on this host now; reporting vnstat's rows without the live part"},
+			problems: []traffic.Problem{
+				{Kind: traffic.InterfaceMissing, Interface: "eth9", Detail: "eth9: neither in vnstat's database nor on this host"},
+				{Kind: traffic.InterfaceMissing, Interface: "lo", Detail: "lo: not in vnstat's database (add it with: vnstat --add -i lo)"},
+				{Kind: traffic.InterfaceAbsent, Interface: "ppp0", Detail: "ppp0: not on this host now; reporting vnstat's rows without the live part"},
 			},
 		},
 	}
@@ -75,8 +76,8 @@ func TestPollSumsTheCycle(t *testing.T) {
 				t.Errorf("zone %v, want vnstatd's, UTC", got.Zone)
 			}
 			got.Previous, got.Usage, got.Earlier, got.Zone = nil, billing.Usage{}, nil, nil
-			want := &Result{
-				Totals: Totals{
+			want := &traffic.Result{
+				Totals: traffic.Totals{
 					Cycle:      billing.Cycle{Start: tt.start, Today: today, Next: st.Result.Cycle.Next},
 					InBytes:    in,
 					OutBytes:   out,
@@ -167,7 +168,7 @@ func TestPollPreviousCycle(t *testing.T) {
 			if prev.InBytes != in || prev.OutBytes != out {
 				t.Errorf("previous totals %d/%d, want %d/%d", prev.InBytes, prev.OutBytes, in, out)
 			}
-			if got := strings.Join(prev.Details(Incomplete), "; "); (tt.incomplete == "") != (got == "") || !strings.Contains(got, tt.incomplete) {
+			if got := strings.Join(prev.Details(traffic.Incomplete), "; "); (tt.incomplete == "") != (got == "") || !strings.Contains(got, tt.incomplete) {
 				t.Errorf("previous incomplete %q, want %q", got, tt.incomplete)
 			}
 			if u := prev.Usage; u.ProjectedBytes != u.UsedBytes || u.UsedBytes != in+out+tt.quota.Offset || !u.ResetsOn.Equal(p.State().Result.Cycle.Start) {
@@ -202,7 +203,7 @@ func TestPollIdleDays(t *testing.T) {
 		t.Errorf("totals %d/%d, want %d/%d", res.InBytes, res.OutBytes, in, out)
 	}
 	res = pollOnce(t, ifaces, PollerConfig{StartDay: 1}, hostLinks, now)
-	if ps := res.Problems; len(ps) != 1 || ps[0].Kind != Incomplete || ps[0].Interface != "eth0" ||
+	if ps := res.Problems; len(ps) != 1 || ps[0].Kind != traffic.Incomplete || ps[0].Interface != "eth0" ||
 		!strings.Contains(ps[0].Detail, "no row for 5 day(s) of the cycle (2026-11-01, 2026-11-08, 2026-11-15 and 2 more)") {
 		t.Errorf("with TrafficlessEntries 1: problems %v", ps)
 	}
@@ -225,7 +226,7 @@ func TestPollSaveJustAfterMidnight(t *testing.T) {
 		saved := time.Date(2026, time.November, 30, 0, 0, 0, 0, time.UTC).Add(tt.after)
 		ifaces := []vnstattest.Iface{{Name: "eth0", Created: vnstattest.Date(2026, time.August, 1), Updated: saved, Days: rows}}
 		res := pollOnce(t, ifaces, PollerConfig{StartDay: 1}, hostLinks, saved.Add(time.Second))
-		if gap := len(res.Details(Incomplete)) > 0; gap != tt.gap {
+		if gap := len(res.Details(traffic.Incomplete)) > 0; gap != tt.gap {
 			t.Errorf("saved %v after midnight without the day's row: incomplete %v, want %v (%v)", tt.after, gap, tt.gap, res.Problems)
 		}
 	}
@@ -394,10 +395,10 @@ func TestStateIsReplacedAtomically(t *testing.T) {
 	var wg sync.WaitGroup
 	errc := make(chan error, 4)
 	seen := make(chan uint64, 1000)
-	var lastSeen atomic.Pointer[Result] // the latest result a reader took
+	var lastSeen atomic.Pointer[traffic.Result] // the latest result a reader took
 	for range 4 {
 		wg.Go(func() {
-			var last *Result
+			var last *traffic.Result
 			for ctx.Err() == nil {
 				st := p.State()
 				if st.Result == nil {
@@ -503,10 +504,10 @@ func TestPollEarlierCycles(t *testing.T) {
 		t.Errorf("earlier cycle %s..%s %d/%d, want %s..%s %d/%d", e.Cycle.Start.Format(billing.DateFormat), e.Cycle.Today.Format(billing.DateFormat),
 			e.InBytes, e.OutBytes, start.Format(billing.DateFormat), last.Format(billing.DateFormat), in, out)
 	}
-	if d := e.Details(Incomplete); len(d) != 1 || !strings.Contains(d[0], "DailyDays") {
+	if d := e.Details(traffic.Incomplete); len(d) != 1 || !strings.Contains(d[0], "DailyDays") {
 		t.Errorf("earlier cycle's gaps %q, want the rows DailyDays deleted", d)
 	}
-	for _, c := range []*Totals{&res.Totals, res.Previous, e} {
+	for _, c := range []*traffic.Totals{&res.Totals, res.Previous, e} {
 		var sin, sout uint64
 		for _, d := range c.Days {
 			sin += d.InBytes
@@ -535,8 +536,8 @@ func TestPollEarlierCyclesBeyondAYear(t *testing.T) {
 	}
 	from := vnstattest.Date(2025, time.November, 29) // 366 days back
 	for _, e := range res.Earlier {
-		if partial := e.Cycle.Start.Before(from); partial != (len(e.Details(Incomplete)) > 0) {
-			t.Errorf("cycle %s..%s: incomplete %q", e.Cycle.Start.Format(billing.DateFormat), e.Cycle.Today.Format(billing.DateFormat), e.Details(Incomplete))
+		if partial := e.Cycle.Start.Before(from); partial != (len(e.Details(traffic.Incomplete)) > 0) {
+			t.Errorf("cycle %s..%s: incomplete %q", e.Cycle.Start.Format(billing.DateFormat), e.Cycle.Today.Format(billing.DateFormat), e.Details(traffic.Incomplete))
 		}
 	}
 	if oldest := res.Earlier[len(res.Earlier)-1]; !oldest.Cycle.Start.Before(from) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 )
 
 // The pure core of a poll: which interfaces to report, which zone vnstatd
@@ -18,7 +19,7 @@ import (
 // choice is the interfaces a poll reports, and what it says of the others.
 type choice struct {
 	names    []string
-	problems []Problem // InterfaceMissing and InterfaceAbsent
+	problems []traffic.Problem // traffic.InterfaceMissing and traffic.InterfaceAbsent
 	err      error
 	// nics are the NICs chosen automatically so far that vnstat still has.
 	nics map[string]bool
@@ -49,13 +50,13 @@ func choose(named []string, links []Link, ifaces []Interface, foreign bool, nics
 		for _, n := range named {
 			switch {
 			case !inDB[n] && !onHost[n]:
-				ch.problems = append(ch.problems, Problem{InterfaceMissing, n, n + ": neither in vnstat's database nor on this host"})
+				ch.problems = append(ch.problems, traffic.Problem{Kind: traffic.InterfaceMissing, Interface: n, Detail: n + ": neither in vnstat's database nor on this host"})
 			case !inDB[n]:
-				ch.problems = append(ch.problems, Problem{InterfaceMissing, n, n + ": not in vnstat's database (add it with: vnstat --add -i " + n + ")"})
+				ch.problems = append(ch.problems, traffic.Problem{Kind: traffic.InterfaceMissing, Interface: n, Detail: n + ": not in vnstat's database (add it with: vnstat --add -i " + n + ")"})
 			default:
 				ch.names = append(ch.names, n)
 				if !onHost[n] && !foreign {
-					ch.problems = append(ch.problems, Problem{InterfaceAbsent, n, n + ": not on this host now; reporting vnstat's rows without the live part"})
+					ch.problems = append(ch.problems, traffic.Problem{Kind: traffic.InterfaceAbsent, Interface: n, Detail: n + ": not on this host now; reporting vnstat's rows without the live part"})
 				}
 			}
 		}
@@ -90,7 +91,7 @@ func choose(named []string, links []Link, ifaces []Interface, foreign bool, nics
 		case ch.nics[n]:
 			ch.names = append(ch.names, n)
 			if !onHost[n] {
-				ch.problems = append(ch.problems, Problem{InterfaceAbsent, n, n + ": a NIC of this host that is absent now; reporting vnstat's rows without the live part"})
+				ch.problems = append(ch.problems, traffic.Problem{Kind: traffic.InterfaceAbsent, Interface: n, Detail: n + ": a NIC of this host that is absent now; reporting vnstat's rows without the live part"})
 			}
 		case !onHost[n]:
 			ch.notes = append(ch.notes, n+": in vnstat's database but not on this host")
@@ -148,7 +149,7 @@ func judgeZone(snap *Snapshot, base *time.Location, useUTC bool, cur *time.Locat
 // zone: the totals of this cycle and the previous one, what is wrong with
 // them, and the saved counters that go with them. off, if set, is why the
 // live part is off.
-func reconcile(snap *Snapshot, ch choice, off *Problem, cfg PollerConfig, zone *time.Location, now time.Time) (*Result, map[string]savedState, error) {
+func reconcile(snap *Snapshot, ch choice, off *traffic.Problem, cfg PollerConfig, zone *time.Location, now time.Time) (*traffic.Result, map[string]savedState, error) {
 	local := now.In(zone)
 	cycle := billing.CycleAt(local, cfg.StartDay)
 	previous := cycle.Previous(cfg.StartDay)
@@ -159,7 +160,7 @@ func reconcile(snap *Snapshot, ch choice, off *Problem, cfg PollerConfig, zone *
 	if err != nil {
 		return nil, nil, err
 	}
-	res := &Result{Totals: *cur, PolledAt: now, Zone: zone}
+	res := &traffic.Result{Totals: *cur, PolledAt: now, Zone: zone}
 	for _, i := range cur.Interfaces {
 		if i.Updated.After(res.UpdatedAt) {
 			res.UpdatedAt = i.Updated
@@ -180,12 +181,12 @@ func reconcile(snap *Snapshot, ch choice, off *Problem, cfg PollerConfig, zone *
 		return nil, nil, err
 	}
 	for _, pr := range ch.problems {
-		if pr.Kind == InterfaceMissing {
+		if pr.Kind == traffic.InterfaceMissing {
 			res.Previous.Problems = append(res.Previous.Problems, pr)
 		}
 	}
 	res.Previous.Usage = billing.Measure(res.Previous.InBytes, res.Previous.OutBytes, q, previous, local, true)
-	for c := previous; len(res.Earlier) < MaxEarlier; {
+	for c := previous; len(res.Earlier) < traffic.MaxEarlier; {
 		c = c.Previous(cfg.StartDay)
 		c.Today = c.Last()
 		if c.Today.Before(snap.From) {
@@ -195,9 +196,9 @@ func reconcile(snap *Snapshot, ch choice, off *Problem, cfg PollerConfig, zone *
 		if err != nil {
 			return nil, nil, err
 		}
-		if c.Start.Before(snap.From) && len(e.Details(Incomplete)) == 0 {
+		if c.Start.Before(snap.From) && len(e.Details(traffic.Incomplete)) == 0 {
 			// Rows kept beyond a year (DailyDays -1) were not read.
-			e.Problems = append(e.Problems, Problem{Incomplete, "", fmt.Sprintf(
+			e.Problems = append(e.Problems, traffic.Problem{Kind: traffic.Incomplete, Interface: "", Detail: fmt.Sprintf(
 				"rows before %s were not read (a year at most; cycle start %s)", snap.From.Format(billing.DateFormat), c.Start.Format(billing.DateFormat))})
 		}
 		e.Usage = billing.Measure(e.InBytes, e.OutBytes, q, c, local, true)
@@ -215,10 +216,10 @@ func reconcile(snap *Snapshot, ch choice, off *Problem, cfg PollerConfig, zone *
 
 // total sums the daily rows of the named interfaces over the cycle, and
 // says which sums miss days (see gaps) as of today.
-func total(snap *Snapshot, names []string, cycle billing.Cycle, today time.Time, vc VnstatConfig, zone *time.Location, need coverage) (*Totals, error) {
-	res := &Totals{Cycle: cycle}
+func total(snap *Snapshot, names []string, cycle billing.Cycle, today time.Time, vc VnstatConfig, zone *time.Location, need coverage) (*traffic.Totals, error) {
+	res := &traffic.Totals{Cycle: cycle}
 	var overflow bool
-	res.Days = make([]DayTotal, int(cycle.Today.Sub(cycle.Start)/(24*time.Hour))+1)
+	res.Days = make([]traffic.DayTotal, int(cycle.Today.Sub(cycle.Start)/(24*time.Hour))+1)
 	for n := range res.Days {
 		res.Days[n].Date = cycle.Start.AddDate(0, 0, n)
 	}
@@ -231,7 +232,7 @@ func total(snap *Snapshot, names []string, cycle billing.Cycle, today time.Time,
 		if !slices.Contains(names, iface.Name) {
 			continue
 		}
-		t := IfaceTotal{Name: iface.Name, Updated: iface.Updated.In(zone), Created: iface.Created.In(zone),
+		t := traffic.IfaceTotal{Name: iface.Name, Updated: iface.Updated.In(zone), Created: iface.Created.In(zone),
 			LifetimeInBytes: iface.RXTotal, LifetimeOutBytes: iface.TXTotal}
 		for _, d := range iface.Days {
 			if d.Date.Before(cycle.Start) || d.Date.After(cycle.Today) {
@@ -243,7 +244,7 @@ func total(snap *Snapshot, names []string, cycle billing.Cycle, today time.Time,
 			day.InBytes, day.OutBytes = addSat(day.InBytes, d.RX), addSat(day.OutBytes, d.TX)
 		}
 		if why := gaps(iface, cycle, today, vc, need); why != "" {
-			res.Problems = append(res.Problems, Problem{Incomplete, iface.Name, why})
+			res.Problems = append(res.Problems, traffic.Problem{Kind: traffic.Incomplete, Interface: iface.Name, Detail: why})
 		}
 		res.InBytes = add(res.InBytes, t.InBytes)
 		res.OutBytes = add(res.OutBytes, t.OutBytes)
@@ -257,7 +258,7 @@ func total(snap *Snapshot, names []string, cycle billing.Cycle, today time.Time,
 			res.PeakDay, res.PeakDayBytes = d.Date, b
 		}
 	}
-	slices.SortFunc(res.Interfaces, func(a, b IfaceTotal) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(res.Interfaces, func(a, b traffic.IfaceTotal) int { return strings.Compare(a.Name, b.Name) })
 	return res, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
 
@@ -51,7 +52,7 @@ func TestCalibration(t *testing.T) {
 		cancel()
 		<-done
 	}()
-	first := waitResult(t, p, func(r *Result) bool { return true })
+	first := waitResult(t, p, func(r *traffic.Result) bool { return true })
 	counted := first.InBytes + first.OutBytes
 	if first.Usage.CountedBytes != counted || first.Usage.UsedBytes != counted+7e9 {
 		t.Fatalf("before calibration: %+v, want counted %d plus USED_OFFSET", first.Usage, counted)
@@ -72,7 +73,7 @@ func TestCalibration(t *testing.T) {
 				t.Fatalf("offset %d, want %d", c.OffsetBytes, tt.offset)
 			}
 			p.Calibrate(c)
-			res := waitResult(t, p, func(r *Result) bool { return r.Usage.Calibration != nil && *r.Usage.Calibration == c })
+			res := waitResult(t, p, func(r *traffic.Result) bool { return r.Usage.Calibration != nil && *r.Usage.Calibration == c })
 			// The calibration replaces USED_OFFSET in its cycle.
 			if res.Usage.UsedBytes != tt.provider || res.Usage.OffsetBytes != tt.offset {
 				t.Errorf("usage %+v, want used %d offset %d", res.Usage, tt.provider, tt.offset)

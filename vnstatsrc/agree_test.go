@@ -10,6 +10,7 @@ import (
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
 	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc"
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
@@ -65,7 +66,7 @@ func TestAgreesWithVnstat(t *testing.T) {
 				t.Fatalf("db %d START_DAY %d: %v", db, startDay, err)
 			}
 			res := p.State().Result
-			for _, c := range []*monitor.Totals{&res.Totals, res.Previous} {
+			for _, c := range []*traffic.Totals{&res.Totals, res.Previous} {
 				cli, err := vnstattest.CLIDaily(context.Background(), dir, "UTC", c.Cycle.Start, c.Cycle.Today)
 				if err != nil {
 					t.Fatal(err)

@@ -24,6 +24,12 @@ import (
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc"
 )
 
+// The poller is the state the HTTP server and the alerts read.
+var (
+	_ api.StateSource   = (*monitor.Poller)(nil)
+	_ alert.StateSource = (*monitor.Poller)(nil)
+)
+
 // Main is the daemon: Open wires its parts from the configuration (the
 // only place that knows them all), Run serves until its context ends, and
 // Close releases what Open took.

@@ -5,24 +5,25 @@ import (
 	"sync/atomic"
 
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
+	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 )
 
 // State is a poller's state that a test sets: it gives State() as the
 // alert engine and the HTTP handler read it.
-type State struct{ p atomic.Pointer[monitor.State] }
+type State struct{ p atomic.Pointer[traffic.State] }
 
 // NewState holds st.
-func NewState(st *monitor.State) *State {
+func NewState(st *traffic.State) *State {
 	s := &State{}
 	s.p.Store(st)
 	return s
 }
 
 // State is the state last set.
-func (s *State) State() *monitor.State { return s.p.Load() }
+func (s *State) State() *traffic.State { return s.p.Load() }
 
 // Set replaces the state.
-func (s *State) Set(st *monitor.State) { s.p.Store(st) }
+func (s *State) Set(st *traffic.State) { s.p.Store(st) }
 
 // Links is a link lister whose links and error a test sets.
 type Links struct {

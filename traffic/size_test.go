@@ -1,4 +1,4 @@
-package monitor
+package traffic
 
 import "testing"
 
