@@ -287,13 +287,21 @@ func (p *Poller) poll(ctx context.Context, now time.Time) (*traffic.Result, []Li
 	// after the read, so a day more is read in case it moves the cycle.
 	cycle := billing.CycleAt(now.In(p.zone), p.cfg.StartDay)
 	from := cycle.Previous(p.cfg.StartDay).Start.AddDate(0, 0, -1)
-	// Earlier cycles, as far as vnstat keeps daily rows (a year at most).
-	keep := 366
-	if p.cfg.Vnstat.DailyDays >= 0 {
-		keep = min(keep, p.cfg.Vnstat.DailyDays)
+	// The earlier cycles listed (traffic.MaxEarlier before the previous
+	// one), as far as vnstat keeps daily rows: every cycle listed is read
+	// whole, or begins before what vnstat keeps (and says so).
+	oldest := cycle.Previous(p.cfg.StartDay)
+	for range traffic.MaxEarlier {
+		oldest = oldest.Previous(p.cfg.StartDay)
 	}
-	if t := cycle.Today.AddDate(0, 0, -keep); t.Before(from) {
-		from = t
+	earliest := oldest.Start.AddDate(0, 0, -1)
+	if p.cfg.Vnstat.DailyDays >= 0 {
+		if kept := cycle.Today.AddDate(0, 0, -p.cfg.Vnstat.DailyDays); kept.After(earliest) {
+			earliest = kept
+		}
+	}
+	if earliest.Before(from) {
+		from = earliest
 	}
 	var ch choice
 	// The stamp is taken before the read: a write during it changes the

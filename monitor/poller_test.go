@@ -520,28 +520,51 @@ func TestPollEarlierCycles(t *testing.T) {
 	}
 }
 
-// TestPollEarlierCyclesBeyondAYear: with DailyDays -1 (rows kept for ever)
-// and no rows for idle days, the rows are read a year back; the oldest
-// earlier cycle, which starts before that, is incomplete, not a partial
-// sum shown as whole.
+// TestPollEarlierCyclesBeyondAYear: with DailyDays -1 (rows kept for
+// ever) the rows are read as far back as the earliest cycle listed, so
+// every one of the MaxEarlier cycles is whole and its sums are vnstat's
+// (issue 33: the oldest ones, before a year back, showed days vnstat holds
+// as 0 bytes and said vnstat lacked them). With DailyDays 400, the cycles
+// go back to what vnstat keeps, and the one that begins before says so.
 func TestPollEarlierCyclesBeyondAYear(t *testing.T) {
 	now := time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
+	today := vnstattest.Date(2026, time.November, 30)
 	ifaces := multiIfaces()[:1]
 	ifaces[0].Created = vnstattest.Date(2024, time.January, 1)
+	ifaces[0].Days = vnstattest.Series(today, 700, 1, true)
 	vc := DefaultVnstatConfig()
-	vc.DailyDays, vc.TrafficlessEntries = -1, false
+	vc.DailyDays = -1
 	res := pollOnce(t, ifaces, PollerConfig{StartDay: 15, Interfaces: []string{"eth0"}, Vnstat: vc}, hostLinks, now)
-	if len(res.Earlier) == 0 {
-		t.Fatal("no earlier cycles")
+	if len(res.Earlier) != traffic.MaxEarlier {
+		t.Fatalf("%d earlier cycles, want %d", len(res.Earlier), traffic.MaxEarlier)
 	}
-	from := vnstattest.Date(2025, time.November, 29) // 366 days back
 	for _, e := range res.Earlier {
-		if partial := e.Cycle.Start.Before(from); partial != (len(e.Details(traffic.Incomplete)) > 0) {
-			t.Errorf("cycle %s..%s: incomplete %q", e.Cycle.Start.Format(billing.DateFormat), e.Cycle.Today.Format(billing.DateFormat), e.Details(traffic.Incomplete))
+		in, out, _ := wantTotals(ifaces, []string{"eth0"}, e.Cycle.Start, e.Cycle.Today)
+		if d := e.Details(traffic.Incomplete); len(d) > 0 || e.InBytes != in || e.OutBytes != out || in == 0 {
+			t.Errorf("cycle %s..%s: %d/%d, want %d/%d; incomplete %q", e.Cycle.Start.Format(billing.DateFormat), e.Cycle.Today.Format(billing.DateFormat),
+				e.InBytes, e.OutBytes, in, out, d)
 		}
 	}
-	if oldest := res.Earlier[len(res.Earlier)-1]; !oldest.Cycle.Start.Before(from) {
-		t.Errorf("the oldest earlier cycle starts %s, not before the rows read (%s)", oldest.Cycle.Start.Format(billing.DateFormat), from.Format(billing.DateFormat))
+	if oldest := res.Earlier[len(res.Earlier)-1]; oldest.Cycle.Start != vnstattest.Date(2025, time.October, 15) {
+		t.Errorf("the oldest earlier cycle starts %s, want 2025-10-15", oldest.Cycle.Start.Format(billing.DateFormat))
+	}
+
+	vc.DailyDays = 400 // rows before 2025-10-26 are gone
+	res = pollOnce(t, ifaces, PollerConfig{StartDay: 15, Interfaces: []string{"eth0"}, Vnstat: vc}, hostLinks, now)
+	kept := vnstattest.Date(2025, time.October, 26)
+	for _, e := range res.Earlier {
+		d := e.Details(traffic.Incomplete)
+		switch {
+		case e.Cycle.Today.Before(kept):
+			t.Errorf("cycle %s..%s listed, wholly before what vnstat keeps", e.Cycle.Start.Format(billing.DateFormat), e.Cycle.Today.Format(billing.DateFormat))
+		case e.Cycle.Start.Before(kept) && (len(d) != 1 || !strings.Contains(d[0], "vnstat keeps 400 days of daily rows")):
+			t.Errorf("cycle %s..%s: incomplete %q, want the rows DailyDays deleted", e.Cycle.Start.Format(billing.DateFormat), e.Cycle.Today.Format(billing.DateFormat), d)
+		case !e.Cycle.Start.Before(kept) && len(d) > 0:
+			t.Errorf("cycle %s..%s: incomplete %q, want whole", e.Cycle.Start.Format(billing.DateFormat), e.Cycle.Today.Format(billing.DateFormat), d)
+		}
+	}
+	if oldest := res.Earlier[len(res.Earlier)-1]; !oldest.Cycle.Start.Before(kept) {
+		t.Errorf("the oldest earlier cycle starts %s, after what vnstat keeps (%s)", oldest.Cycle.Start.Format(billing.DateFormat), kept.Format(billing.DateFormat))
 	}
 }
 

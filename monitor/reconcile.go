@@ -197,9 +197,10 @@ func reconcile(snap *Snapshot, ch choice, off *traffic.Problem, cfg PollerConfig
 			return nil, nil, err
 		}
 		if c.Start.Before(snap.From) && len(e.Details(traffic.Incomplete)) == 0 {
-			// Rows kept beyond a year (DailyDays -1) were not read.
-			e.Problems = append(e.Problems, traffic.Problem{Kind: traffic.Incomplete, Interface: "", Detail: fmt.Sprintf(
-				"rows before %s were not read (a year at most; cycle start %s)", snap.From.Format(billing.DateFormat), c.Start.Format(billing.DateFormat))})
+			// The read reaches every cycle listed, or what vnstat keeps
+			// (gaps says so): this is a read made from elsewhere.
+			e.Problems = append(e.Problems, traffic.Problem{Kind: traffic.Incomplete, Detail: fmt.Sprintf(
+				"rows before %s were not read (cycle start %s)", snap.From.Format(billing.DateFormat), c.Start.Format(billing.DateFormat))})
 		}
 		e.Usage = billing.Measure(e.InBytes, e.OutBytes, q, c, local, true)
 		res.Earlier = append(res.Earlier, e)
