@@ -51,15 +51,30 @@ func resetDay(y int, m time.Month, startDay int) time.Time {
 // Midnight is the instant the civil date day begins in loc: its first
 // local instant. That is 00:00 but where the clocks jump over it (from
 // 23:58 to 00:58, or from 00:00 to 01:00): then the day begins at the
-// jump, wherever time.Date puts the 00:00 that does not exist.
+// jump, wherever time.Date puts the 00:00 that does not exist. Where the
+// clocks go back over midnight (from 00:59 to 00:00, or from 02:00 on
+// the day to 23:00 the day before), it is the first of the midnights,
+// which time.Date does not promise to give.
 func Midnight(day time.Time, loc *time.Location) time.Time {
 	y, m, d := day.Date()
 	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
-	if before(t.Add(-time.Second), y, m, d) && !before(t, y, m, d) && t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 {
-		return t
+	// 00:00 at each offset the zone has around the day; the first that
+	// is 00:00 of the day there.
+	var first time.Time
+	for _, h := range []time.Duration{-48, -24, -12, -6, 0, 6, 12, 24, 48} {
+		_, off := t.Add(h * time.Hour).Zone()
+		c := civil(y, m, d).Add(-time.Duration(off) * time.Second).In(loc)
+		if cy, cm, cd := c.Date(); cy == y && cm == m && cd == d && c.Hour() == 0 && c.Minute() == 0 && c.Second() == 0 &&
+			(first.IsZero() || c.Before(first)) {
+			first = c
+		}
 	}
-	// The first second whose local date is not before day, between two
-	// days around t (a jump is at most a day).
+	if !first.IsZero() {
+		return first
+	}
+	// No 00:00: the first second whose local date is not before day,
+	// between two days around t (a jump is at most a day, and the date
+	// does not go back across a midnight that is skipped).
 	lo, hi := t.Add(-48*time.Hour).Unix(), t.Add(48*time.Hour).Unix()
 	for lo < hi {
 		mid := lo + (hi-lo)/2

@@ -129,16 +129,16 @@ type savedState struct {
 	Ahead string
 }
 
-// judgeSaved reads an interface's saved counters in zone loc, and says
-// whether vnstatd recorded them from this boot's kernel counters. The
-// interface's Days must have been read.
-func judgeSaved(i Interface, snapBoot, boot time.Time, variation time.Duration, loc *time.Location) savedState {
+// judgeSaved reads an interface's saved counters in zone loc, written to
+// the database by written, and says whether vnstatd recorded them from
+// this boot's kernel counters. The interface's Days must have been read.
+func judgeSaved(i Interface, snapBoot, boot, written time.Time, variation time.Duration, loc *time.Location) savedState {
 	// `vnstat --add` writes 0/0 with created = updated and no row;
 	// vnstatd's first save of an idle interface writes the same counters,
 	// but with a row for the day (TrafficlessEntries).
 	added := i.RXCounter == 0 && i.TXCounter == 0 && i.Updated == i.Created &&
 		!slices.ContainsFunc(i.Days, func(d Day) bool { return d.Date.Equal(i.Updated.Date()) })
-	s := savedState{RX: i.RXCounter, TX: i.TXCounter, Updated: i.Updated.In(loc)}
+	s := savedState{RX: i.RXCounter, TX: i.TXCounter, Updated: i.Updated.Written(loc, written)}
 	switch {
 	case snapBoot.IsZero():
 		s.Why = "vnstatd has never run on this database (no boot time in it)"

@@ -209,7 +209,7 @@ func reconcile(snap *Snapshot, ch choice, off *traffic.Problem, cfg PollerConfig
 	saved := make(map[string]savedState, len(ch.names))
 	for _, i := range snap.Interfaces {
 		if slices.Contains(ch.names, i.Name) {
-			saved[i.Name] = judgeSaved(i, snap.BootTime, cfg.BootTime, cfg.Vnstat.BootVariation, zone)
+			saved[i.Name] = judgeSaved(i, snap.BootTime, cfg.BootTime, snap.ModTime, cfg.Vnstat.BootVariation, zone)
 		}
 	}
 	return res, saved, nil
@@ -233,7 +233,7 @@ func total(snap *Snapshot, names []string, cycle billing.Cycle, today time.Time,
 		if !slices.Contains(names, iface.Name) {
 			continue
 		}
-		t := traffic.IfaceTotal{Name: iface.Name, Updated: iface.Updated.In(zone), Created: iface.Created.In(zone),
+		t := traffic.IfaceTotal{Name: iface.Name, Updated: iface.Updated.Written(zone, snap.ModTime), Created: iface.Created.In(zone),
 			LifetimeInBytes: iface.RXTotal, LifetimeOutBytes: iface.TXTotal}
 		for _, d := range iface.Days {
 			if d.Date.Before(cycle.Start) || d.Date.After(cycle.Today) {

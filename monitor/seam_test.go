@@ -191,3 +191,88 @@ func TestLiveAtSeamOddZone(t *testing.T) {
 		t.Errorf("after a save past the slot: live %d, previous settled %v (live %d)", res.LiveInBytes, res.Previous.Settled, res.Previous.LiveInBytes)
 	}
 }
+
+// TestLiveSplitWhereMidnightJumps: in every zone of the system's tzdata,
+// on every day from 2000 to 2030 whose midnight the zone skips or
+// repeats, a cycle that begins that day begins at the day's first
+// instant: what the kernel counted by the last sample before it goes to
+// the cycle that ended, what came after it waits for vnstatd's save, and
+// the new cycle gets none of it (issue 33: where midnight is skipped the
+// day was taken to begin an hour early, at 23:00 the day before).
+func TestLiveSplitWhereMidnightJumps(t *testing.T) {
+	jumps := vnstattest.MidnightJumps(t, 2000, 2030)
+	vc := DefaultVnstatConfig()
+	vc.TrafficlessEntries = false
+	wrong := 0
+	for _, j := range jumps {
+		start := j.First
+		save := start.Add(-2 * time.Minute)
+		w := save.In(j.Loc)
+		ifaces := []vnstattest.Iface{{Name: "eth0", Created: j.Day.AddDate(0, 0, -400), RXCounter: 9_000, TXCounter: 19_000,
+			Updated: time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, time.UTC)}}
+		link := func(rx uint64) []Link {
+			return []Link{{Name: "eth0", Index: 2, Kind: "device", ParentBus: "virtio", RxBytes: rx, TxBytes: 19_000}}
+		}
+		now := start.Add(-30 * time.Second)
+		p, v := newTestPoller(t, PollerConfig{StartDay: j.Day.Day(), Live: true, Local: j.Loc, Vnstat: vc, BootTime: start.Add(-24 * time.Hour)}, link(9_600), &now, ifaces)
+		v.modTime = save.Add(5 * time.Second)
+		if err := p.Poll(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		// 30 s in: some zones went back to the day before at 00:01.
+		now = start.Add(30 * time.Second)
+		p.links.(*fakeLinks).links = link(10_000)
+		if err := p.Poll(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		res := p.State().Result
+		if res.Cycle.Start != j.Day || res.LiveInBytes != 0 || res.Previous == nil || res.Previous.LiveInBytes != 600 ||
+			len(res.Details(traffic.LiveWithheld)) != 1 {
+			if wrong++; wrong <= 5 {
+				prev := uint64(0)
+				if res.Previous != nil {
+					prev = res.Previous.LiveInBytes
+				}
+				t.Errorf("%s %s (skipped %v): cycle %s, live %d, previous live %d, withheld %q; want the day's cycle, 0, 600 and 400 withheld (problems %v)",
+					j.Zone, j.Day.Format(billing.DateFormat), j.Skipped, res.Cycle.Start.Format(billing.DateFormat), res.LiveInBytes, prev, res.Details(traffic.LiveWithheld), res.Problems)
+			}
+		}
+	}
+	if wrong > 0 {
+		t.Errorf("%d of %d days wrong", wrong, len(jumps))
+	}
+	t.Logf("%d days in %d years whose midnight a zone skips or repeats", len(jumps), 31)
+}
+
+// TestWallWrittenWhereClocksGoBack: a save time vnstatd wrote in the hour
+// that comes twice stands for the instant before the database's write:
+// the first 01:30 when the file was written at 01:31 the first time, the
+// second when written at 01:31 the second time; and in Casey, where the
+// clocks went from 02:00 back to 23:00 the day before, a save at 23:58
+// before the change is not taken for one three hours later.
+func TestWallWrittenWhereClocksGoBack(t *testing.T) {
+	for _, tt := range []struct {
+		zone    string
+		wall    time.Time // as vnstat wrote it
+		written time.Time // the database's write, UTC
+		wantUTC time.Time
+	}{
+		{"America/New_York", time.Date(2026, time.November, 1, 1, 30, 0, 0, time.UTC),
+			time.Date(2026, time.November, 1, 5, 31, 0, 0, time.UTC), time.Date(2026, time.November, 1, 5, 30, 0, 0, time.UTC)},
+		{"America/New_York", time.Date(2026, time.November, 1, 1, 30, 0, 0, time.UTC),
+			time.Date(2026, time.November, 1, 6, 31, 0, 0, time.UTC), time.Date(2026, time.November, 1, 6, 30, 0, 0, time.UTC)},
+		{"Antarctica/Casey", time.Date(2010, time.March, 4, 23, 58, 0, 0, time.UTC),
+			time.Date(2010, time.March, 4, 12, 58, 5, 0, time.UTC), time.Date(2010, time.March, 4, 12, 58, 0, 0, time.UTC)},
+		{"Europe/Berlin", time.Date(2026, time.November, 20, 12, 0, 0, 0, time.UTC),
+			time.Date(2026, time.November, 20, 11, 0, 5, 0, time.UTC), time.Date(2026, time.November, 20, 11, 0, 0, 0, time.UTC)},
+	} {
+		loc, err := time.LoadLocation(tt.zone)
+		if err != nil {
+			t.Skipf("no tzdata for %s: %v", tt.zone, err)
+		}
+		w := Wall{tt.wall}
+		if got := w.Written(loc, tt.written); !got.Equal(tt.wantUTC) {
+			t.Errorf("%s %s written %s: %s, want %s", tt.zone, w, tt.written, got.UTC(), tt.wantUTC)
+		}
+	}
+}

@@ -64,6 +64,42 @@ func (w Wall) In(loc *time.Location) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, loc)
 }
 
+// Written returns the instant the reading stands for in zone loc, for a
+// time vnstatd wrote no later than the database's write at written: where
+// the clocks went back over it and the reading stands for two instants
+// (a save at 00:30 in the hour that comes twice), the later one that is
+// not after the write, else the earlier. time.Date, which In uses, does
+// not promise which: taking the later one made a save from before the
+// clocks went back look hours ahead of the clock.
+func (w Wall) Written(loc *time.Location, written time.Time) time.Time {
+	t := w.In(loc)
+	if written.IsZero() {
+		return t
+	}
+	wall := w.Time
+	var first, last time.Time
+	for _, h := range []time.Duration{-24, -12, -6, -3, -1, 0, 1, 3, 6, 12, 24} {
+		_, off := t.Add(h * time.Hour).Zone()
+		c := wall.Add(-time.Duration(off) * time.Second).In(loc)
+		if cw := c.Format(time.DateTime); cw != wall.Format(time.DateTime) {
+			continue
+		}
+		if first.IsZero() || c.Before(first) {
+			first = c
+		}
+		if !c.After(written.Add(zoneTolerance)) && (last.IsZero() || c.After(last)) {
+			last = c
+		}
+	}
+	switch {
+	case !last.IsZero():
+		return last
+	case !first.IsZero():
+		return first
+	}
+	return t
+}
+
 // Date returns the reading's civil date, midnight UTC.
 func (w Wall) Date() time.Time {
 	return w.Truncate(24 * time.Hour)
