@@ -66,14 +66,21 @@ type page struct {
 	DaysLeft             int
 	Mode                 string
 	In, Out, Used        figure
-	Quota                *quotaView
-	Days                 daysView
-	Previous             []cycleView
-	Interfaces           []ifaceView
-	Status, StatusClass  string
-	Problems             []string
-	ReadAt, LiveAsOf     string
-	LiveAge              string
+	// Counted is the traffic by the billing mode; Offset, when there is
+	// one, what USED_OFFSET or the calibration adds: Used is their sum.
+	Counted figure
+	Offset  *offsetView
+	// Partial says, when vnstat began counting after the cycle began,
+	// since when, and whether the usage includes what came before.
+	Partial             string
+	Quota               *quotaView
+	Days                daysView
+	Previous            []cycleView
+	Interfaces          []ifaceView
+	Status, StatusClass string
+	Problems            []string
+	ReadAt, LiveAsOf    string
+	LiveAge             string
 }
 
 // figure is a byte count as shown (Text) and exactly (Bytes, for the
@@ -81,6 +88,14 @@ type page struct {
 type figure struct {
 	Text  string
 	Bytes uint64
+}
+
+// offsetView is a signed byte count added to the usage, and where it
+// comes from.
+type offsetView struct {
+	Label string
+	Text  string
+	Bytes int64
 }
 
 type quotaView struct {
@@ -135,6 +150,20 @@ func renderDashboard(st *traffic.State, health traffic.Health, thresholds []int,
 		ResetsOn: u.ResetsOn.Format(billing.DateFormat), DaysLeft: int(u.ResetsOn.Sub(res.Cycle.Today) / (24 * time.Hour)),
 		Mode: t.ModeName(u.Mode), In: fig(res.InBytes), Out: fig(res.OutBytes), Used: fig(u.UsedBytes),
 		Status: t.Status(health.Status), StatusClass: string(health.Status), ReadAt: res.PolledAt.Format("2006-01-02 15:04:05")}
+	p.Counted = fig(u.CountedBytes)
+	if u.OffsetBytes != 0 {
+		sign, n := "+", uint64(u.OffsetBytes)
+		if u.OffsetBytes < 0 {
+			sign, n = "−", uint64(-u.OffsetBytes)
+		}
+		p.Offset = &offsetView{Label: t.Offset(), Text: sign + " " + size(n), Bytes: u.OffsetBytes}
+		if c := u.Calibration; c != nil {
+			p.Offset.Label = t.Calibration(c.SetAt.In(res.Location()).Format("2006-01-02 15:04"))
+		}
+	}
+	if since, names := res.CountingSince(); len(names) > 0 {
+		p.Partial = t.Partial(strings.Join(names, ", "), since.In(res.Location()).Format("2006-01-02 15:04"), p.Start, u.Calibration != nil, u.OffsetBytes != 0)
+	}
 	p.Title = t.Title()
 	if host != "" {
 		p.Title = host + " · " + p.Title

@@ -3,9 +3,11 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -198,5 +200,67 @@ func decode(t *testing.T, b []byte, v any) {
 	t.Helper()
 	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatalf("%v: %s", err, b)
+	}
+}
+
+// TestDashboardExplainsUsed: Used on the page is what is shown under it:
+// the counted traffic and the offset (USED_OFFSET, or the calibration and
+// when it was given), signed; and a cycle vnstat began counting late says
+// since when, and whether the usage includes what came before, in both
+// languages (issue 33, point 3: Used 32 GB against Received 20 GB and
+// Sent 5 GB, nothing to explain the 7 GB).
+func TestDashboardExplainsUsed(t *testing.T) {
+	base := dashboardState(1)
+	cycleStart := base.Result.Cycle.Start
+	loc := base.Result.Location()
+	late := billing.Midnight(cycleStart, loc).Add(50 * time.Hour)
+	tests := []struct {
+		name         string
+		offset       int64
+		cal          *billing.Calibration
+		created      time.Time
+		want, wantZH []string
+	}{
+		{"offset", 7e9, nil, time.Time{}, []string{"Offset (USED_OFFSET)", "+ 6.52 GiB"}, []string{"偏移量（USED_OFFSET）"}},
+		{"calibration below", -1310720, &billing.Calibration{OffsetBytes: -1310720, SetAt: base.LastPoll.Add(-time.Hour)}, time.Time{},
+			[]string{"Calibration of 2026-11-30 11:00", "− 1.25 MiB"}, []string{"校准（2026-11-30 11:00）"}},
+		{"partial", 0, nil, late, []string{"vnstat began counting eth0 at 2026-11-17 02:00, after this cycle began on 2026-11-15", "set USED_OFFSET or calibrate"},
+			[]string{"vnstat 于 2026-11-17 02:00 开始统计 eth0"}},
+		{"partial with offset", 7e9, nil, late, []string{"the usage includes USED_OFFSET for it", "+ 6.52 GiB"}, []string{"用量已通过 USED_OFFSET 包含这部分"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := *base.Result
+			res.Interfaces = slices.Clone(res.Interfaces)
+			res.Interfaces[0].Created = tt.created
+			u := res.Usage
+			u.CountedBytes = res.InBytes + res.OutBytes
+			u.OffsetBytes, u.Calibration = tt.offset, tt.cal
+			u.UsedBytes = uint64(int64(u.CountedBytes) + tt.offset)
+			res.Usage = u
+			st := &traffic.State{Result: &res, LastPoll: base.LastPoll}
+			h := NewHandler(testrig.NewState(st), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(st.LastPoll), nil)
+			for lang, want := range map[string][]string{"en": tt.want, "zh-CN": tt.wantZH} {
+				page := html.UnescapeString(getPage(t, h, secret+DashboardPath+"?lang="+lang).Body.String())
+				for _, s := range want {
+					if !strings.Contains(page, s) {
+						t.Errorf("%s: the page lacks %q", lang, s)
+					}
+				}
+				if tt.offset != 0 {
+					m := regexp.MustCompile(`<data id="(used|counted|offset)" value="(-?[0-9]+)">`).FindAllStringSubmatch(page, -1)
+					got := map[string]int64{}
+					for _, x := range m {
+						got[x[1]], _ = strconv.ParseInt(x[2], 10, 64)
+					}
+					if len(got) != 3 || got["used"] != got["counted"]+got["offset"] {
+						t.Errorf("%s: used %d, counted %d, offset %d: Used is not the parts shown", lang, got["used"], got["counted"], got["offset"])
+					}
+				}
+				if partial := strings.Contains(page, `id="partial"`); partial != !tt.created.IsZero() {
+					t.Errorf("%s: partial note %v", lang, partial)
+				}
+			}
+		})
 	}
 }

@@ -41,6 +41,16 @@ type words interface {
 	LiveAsOf() string
 	Table() string
 	Date() string
+	// Counted names the traffic by the billing mode, before any offset.
+	Counted() string
+	// Offset names USED_OFFSET's part of the usage; Calibration the
+	// calibration's, given at set.
+	Offset() string
+	Calibration(set string) string
+	// Partial says that vnstat began counting ifaces at since, after the
+	// cycle began on start, and whether the usage includes what came
+	// before (through the calibration, or USED_OFFSET).
+	Partial(ifaces, since, start string, calibrated, offset bool) string
 	// ModeName names a billing mode (sum, max, in, out).
 	ModeName(mode string) string
 	// Status names a health status.
@@ -87,6 +97,21 @@ func (english) ReadAt() string     { return "Read at" }
 func (english) LiveAsOf() string   { return "live part as of" }
 func (english) Table() string      { return "Figures" }
 func (english) Date() string       { return "Date" }
+
+func (english) Counted() string               { return "Counted" }
+func (english) Offset() string                { return "Offset (USED_OFFSET)" }
+func (english) Calibration(set string) string { return "Calibration of " + set }
+
+func (english) Partial(ifaces, since, start string, calibrated, offset bool) string {
+	s := fmt.Sprintf("vnstat began counting %s at %s, after this cycle began on %s: traffic before then is not in the received and sent figures", ifaces, since, start)
+	switch {
+	case calibrated:
+		return s + "; the usage includes it through the calibration."
+	case offset:
+		return s + "; the usage includes USED_OFFSET for it."
+	}
+	return s + "; set USED_OFFSET or calibrate to count it against the quota."
+}
 
 func (english) ModeName(mode string) string {
 	switch mode {
@@ -151,6 +176,21 @@ func (chinese) ReadAt() string     { return "读取于" }
 func (chinese) LiveAsOf() string   { return "实时部分采样于" }
 func (chinese) Table() string      { return "数字" }
 func (chinese) Date() string       { return "日期" }
+
+func (chinese) Counted() string               { return "统计值" }
+func (chinese) Offset() string                { return "偏移量（USED_OFFSET）" }
+func (chinese) Calibration(set string) string { return "校准（" + set + "）" }
+
+func (chinese) Partial(ifaces, since, start string, calibrated, offset bool) string {
+	s := fmt.Sprintf("vnstat 于 %s 开始统计 %s，晚于本周期开始的 %s：之前的流量不在接收和发送的数字中", since, ifaces, start)
+	switch {
+	case calibrated:
+		return s + "；用量已通过校准包含这部分。"
+	case offset:
+		return s + "；用量已通过 USED_OFFSET 包含这部分。"
+	}
+	return s + "；设置 USED_OFFSET 或进行校准，才能把这部分计入额度。"
+}
 
 func (chinese) ModeName(mode string) string {
 	switch mode {
