@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
@@ -10,6 +11,7 @@ import (
 	"html/template"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -260,24 +262,56 @@ func dayBars(res *traffic.Result, fig func(uint64) figure) daysView {
 	return v
 }
 
-// langOf is the page's language: ?lang= when it names one, else the first
-// of Accept-Language's that the page has (Chinese for any zh), else
-// English.
+// langOf is the page's language: ?lang= when it names one of the page's,
+// else the most preferred of Accept-Language's that the page has, else
+// English. Tags match as RFC 4647 says: without regard to case, a range
+// matching the tags it is a prefix of, q-values ordering them and q=0
+// refusing one. The page has one language per primary subtag, so any zh
+// (zh-TW, zh-Hant) is its Chinese.
 func langOf(query, accept string) string {
-	if _, ok := languages[query]; ok {
-		return query
+	if lang, ok := pageLang(query); ok {
+		return lang
 	}
+	type choice struct {
+		lang string
+		q    float64
+	}
+	var choices []choice
 	for _, part := range strings.Split(accept, ",") {
-		tag, _, _ := strings.Cut(strings.TrimSpace(part), ";")
-		tag = strings.ToLower(tag)
-		switch {
-		case tag == "zh" || strings.HasPrefix(tag, "zh-"):
-			return "zh-CN"
-		case tag == "en" || strings.HasPrefix(tag, "en-"):
-			return "en"
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		if name, value, ok := strings.Cut(strings.TrimSpace(params), "="); ok && strings.EqualFold(strings.TrimSpace(name), "q") {
+			var err error
+			if q, err = strconv.ParseFloat(strings.TrimSpace(value), 64); err != nil || q < 0 || q > 1 {
+				q = 0
+			}
+		}
+		lang, ok := pageLang(strings.TrimSpace(tag))
+		if strings.TrimSpace(tag) == "*" {
+			lang, ok = "en", true
+		}
+		if ok && q > 0 {
+			choices = append(choices, choice{lang, q})
 		}
 	}
+	slices.SortStableFunc(choices, func(a, b choice) int { return cmp.Compare(b.q, a.q) })
+	if len(choices) > 0 {
+		return choices[0].lang
+	}
 	return "en"
+}
+
+// pageLang is the page's language that tag (a language tag or range, in
+// any case) asks for.
+func pageLang(tag string) (string, bool) {
+	primary, _, _ := strings.Cut(strings.ToLower(tag), "-")
+	switch primary {
+	case "en":
+		return "en", true
+	case "zh":
+		return "zh-CN", true
+	}
+	return "", false
 }
 
 // pages are the dashboard (in each language) and the history for one

@@ -264,3 +264,34 @@ func TestDashboardExplainsUsed(t *testing.T) {
 		})
 	}
 }
+
+// TestLangOf: ?lang= and Accept-Language are matched as RFC 4647 says:
+// without regard to case, any zh is the page's Chinese, q-values order
+// the choices and q=0 refuses one (issue 33, point 6: zh, zh-cn and ZH-CN
+// gave English, and "zh;q=0, en;q=0.5" gave Chinese).
+func TestLangOf(t *testing.T) {
+	tests := []struct {
+		query, accept, want string
+	}{
+		{"zh", "", "zh-CN"},
+		{"zh-cn", "", "zh-CN"},
+		{"ZH-CN", "", "zh-CN"},
+		{"zh-Hant-TW", "en", "zh-CN"},
+		{"EN", "zh", "en"},
+		{"fr", "zh-TW", "zh-CN"},
+		{"", "zh;q=0, en;q=0.5", "en"},
+		{"", "fr, zh;q=0.8, en;q=0.7", "zh-CN"},
+		{"", "en;q=0.2, zh-TW;q=0.9", "zh-CN"},
+		{"", "en-GB,en;q=0.9,zh-CN;q=0.8", "en"},
+		{"", "ZH-cn", "zh-CN"},
+		{"", "zh;q=0", "en"},
+		{"", "*;q=0.5, zh;q=0.4", "en"},
+		{"", "zh;q=abc, en;q=0.1", "en"},
+		{"", "", "en"},
+	}
+	for _, tt := range tests {
+		if got := langOf(tt.query, tt.accept); got != tt.want {
+			t.Errorf("langOf(%q, %q) = %q, want %q", tt.query, tt.accept, got, tt.want)
+		}
+	}
+}
