@@ -58,9 +58,10 @@ func BenchmarkDashboard(b *testing.B) {
 func BenchmarkDashboardRender(b *testing.B) {
 	st := dashboardState(4)
 	h := NewHandler(testrig.NewState(st), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute, Thresholds: []int{80, 90, 100}}, at(polled), nil)
+	health := traffic.Judge(st, polled, time.Minute)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := h.buildPages(st); err != nil {
+		if _, err := h.buildPages(st, health, polled); err != nil {
 			b.Fatal(err)
 		}
 	}

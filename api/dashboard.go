@@ -318,6 +318,7 @@ func pageLang(tag string) (string, bool) {
 // published state, built at the first request for it.
 type pages struct {
 	state      *traffic.State
+	health     traffic.Health // the verdict they show
 	html       map[string][]byte
 	history    []byte
 	historyLen []string
@@ -329,10 +330,14 @@ func (h *Handler) servePage(w http.ResponseWriter, r *http.Request, route string
 	if st.Result == nil {
 		return h.noData(w, route, st)
 	}
+	// The verdict is the request's, as /health's is: a poll that hangs
+	// turns the page's status too, though the state stays the same.
+	now := h.now()
+	health := traffic.Judge(st, now, h.pollInterval)
 	pg := h.pages.Load()
-	if pg == nil || pg.state != st {
+	if pg == nil || pg.state != st || !sameHealth(pg.health, health) {
 		var err error
-		if pg, err = h.buildPages(st); err != nil {
+		if pg, err = h.buildPages(st, health, now); err != nil {
 			return h.fail(w, route, http.StatusInternalServerError, "rendering "+route, err)
 		}
 		h.pages.Store(pg)
@@ -355,11 +360,14 @@ func (h *Handler) servePage(w http.ResponseWriter, r *http.Request, route string
 	return http.StatusOK
 }
 
+// sameHealth reports whether a and b are the same verdict.
+func sameHealth(a, b traffic.Health) bool {
+	return a.Status == b.Status && slices.Equal(a.Problems, b.Problems)
+}
+
 // buildPages renders st's dashboard in every language and its history.
-func (h *Handler) buildPages(st *traffic.State) (*pages, error) {
-	now := h.now()
-	health := traffic.Judge(st, now, h.pollInterval)
-	pg := &pages{state: st, html: map[string][]byte{}}
+func (h *Handler) buildPages(st *traffic.State, health traffic.Health, now time.Time) (*pages, error) {
+	pg := &pages{state: st, health: health, html: map[string][]byte{}}
 	for lang := range languages {
 		b, err := renderDashboard(st, health, h.thresholds, h.host, lang, now)
 		if err != nil {

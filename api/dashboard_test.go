@@ -295,3 +295,36 @@ func TestLangOf(t *testing.T) {
 		}
 	}
 }
+
+// TestDashboardVerdictPerRequest: the page's health is judged at each
+// request, as /health's is: with the same state, a poll that hangs past
+// two intervals turns the page's status to error with poller_stuck
+// (issue 33, point 8: the page kept the verdict of when it was built).
+func TestDashboardVerdictPerRequest(t *testing.T) {
+	st := dashboardState(1)
+	now := st.LastPoll.Add(time.Second)
+	h := NewHandler(testrig.NewState(st), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute},
+		func() time.Time { return now }, nil)
+	status := regexp.MustCompile(`<span id="status" class="st-([a-z]+)">`)
+	get := func() string {
+		page := getPage(t, h, secret+DashboardPath).Body.String()
+		m := status.FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("no status in the page")
+		}
+		if m[1] == "error" && !strings.Contains(page, string(traffic.PollerStuck)) {
+			t.Errorf("error without poller_stuck")
+		}
+		return m[1]
+	}
+	if got := get(); got != "ok" {
+		t.Fatalf("status %s at first, want ok", got)
+	}
+	now = st.LastPoll.Add(3 * time.Minute)
+	if got := get(); got != "error" {
+		t.Errorf("status %s with the poll three intervals old, want error (poller_stuck)", got)
+	}
+	if code := do(t, h, http.MethodGet, HealthPath).Code; code != http.StatusServiceUnavailable {
+		t.Errorf("/health %d", code)
+	}
+}
