@@ -31,14 +31,21 @@ const (
 // no script).
 const dashboardRefresh = 60
 
-//go:embed dashboard.html dashboard.css
+//go:embed dashboard.html dashboard.css waiting.html
 var dashboardFiles embed.FS
+
+// waitingRefresh is how often the page that waits for vnstat's first good
+// read reloads itself.
+const waitingRefresh = 10
 
 var (
 	dashboardCSS  = mustRead("dashboard.css")
 	dashboardPage = template.Must(template.New("dashboard.html").Funcs(template.FuncMap{
 		"css": func() template.CSS { return template.CSS(dashboardCSS) },
 	}).ParseFS(dashboardFiles, "dashboard.html"))
+	waitingPage = template.Must(template.New("waiting.html").Funcs(template.FuncMap{
+		"css": func() template.CSS { return template.CSS(dashboardCSS) },
+	}).ParseFS(dashboardFiles, "waiting.html"))
 	// dashboardCSP allows the page nothing from anywhere: no script, no
 	// fetch, no image, no font; its one style block by its hash.
 	dashboardCSP = fmt.Sprintf("default-src 'none'; style-src 'sha256-%s'; img-src 'none'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
@@ -327,6 +334,9 @@ type pages struct {
 // servePage writes the dashboard or the history for the latest state.
 func (h *Handler) servePage(w http.ResponseWriter, r *http.Request, route string) int {
 	st := h.state.State()
+	if st.Result == nil && route == "dashboard" {
+		return h.serveWaiting(w, r, st)
+	}
 	if st.Result == nil {
 		return h.noData(w, route, st)
 	}
@@ -358,6 +368,39 @@ func (h *Handler) servePage(w http.ResponseWriter, r *http.Request, route string
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
 	return http.StatusOK
+}
+
+// serveWaiting answers the dashboard before vnstat's first good read: a
+// small page in the reader's language that says so, with why the last
+// read failed, and reloads itself (503, so that a monitor sees it).
+func (h *Handler) serveWaiting(w http.ResponseWriter, r *http.Request, st *traffic.State) int {
+	lang := langOf(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))
+	t := languages[lang]
+	v := struct {
+		Lang, Title, Message, Reason, Retry string
+		Refresh                             int
+	}{Lang: lang, Title: t.Title(), Message: t.Waiting(), Retry: t.Retry(waitingRefresh), Refresh: waitingRefresh}
+	if h.host != "" {
+		v.Title = h.host + " · " + v.Title
+	}
+	if st.Err != nil {
+		v.Reason = st.Err.Error()
+	}
+	var b bytes.Buffer
+	if err := waitingPage.Execute(&b, v); err != nil {
+		return h.fail(w, "dashboard", http.StatusInternalServerError, "rendering dashboard", err)
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "text/html; charset=utf-8")
+	hd.Set("Content-Security-Policy", dashboardCSP)
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("Vary", "Accept-Language")
+	hd.Set("Content-Length", strconv.Itoa(b.Len()))
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = w.Write(b.Bytes())
+	return http.StatusServiceUnavailable
 }
 
 // sameHealth reports whether a and b are the same verdict.

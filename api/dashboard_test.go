@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"net/http"
@@ -326,5 +327,34 @@ func TestDashboardVerdictPerRequest(t *testing.T) {
 	}
 	if code := do(t, h, http.MethodGet, HealthPath).Code; code != http.StatusServiceUnavailable {
 		t.Errorf("/health %d", code)
+	}
+}
+
+// TestDashboardBeforeFirstRead: before vnstat's first good read the
+// dashboard answers 503 with a small page, in the reader's language, that
+// says so, quotes why the read failed as text, and reloads itself; the
+// history stays JSON (issue 33, point 5: a phone showed raw JSON and
+// never reloaded).
+func TestDashboardBeforeFirstRead(t *testing.T) {
+	st := &traffic.State{Err: errors.New(`reading vnstat's database /var/lib/vnstat/vnstat.db: <script>alert(1)</script> no such file`)}
+	h := NewHandler(testrig.NewState(st), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute, Host: "vps1"}, at(polled), nil)
+	for lang, want := range map[string]string{"en": "No traffic figures yet", "zh-CN": "还没有流量数字"} {
+		w := getPage(t, h, secret+DashboardPath+"?lang="+lang)
+		body := w.Body.String()
+		if w.Code != http.StatusServiceUnavailable || w.Header().Get("Content-Type") != "text/html; charset=utf-8" ||
+			w.Header().Get("Content-Security-Policy") != dashboardCSP {
+			t.Errorf("%s: %d %q", lang, w.Code, w.Header())
+		}
+		for _, s := range []string{want, `<meta http-equiv="refresh" content="10">`, `&lt;script&gt;alert(1)&lt;/script&gt; no such file`, "vps1 · "} {
+			if !strings.Contains(body, s) {
+				t.Errorf("%s: the page lacks %q:\n%s", lang, s, body)
+			}
+		}
+		if strings.Contains(body, "<script>") {
+			t.Errorf("%s: the reason is markup", lang)
+		}
+	}
+	if w := do(t, h, http.MethodGet, secret+HistoryPath); w.Code != http.StatusServiceUnavailable {
+		t.Errorf("history %d", w.Code)
 	}
 }

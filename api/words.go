@@ -51,6 +51,10 @@ type words interface {
 	// cycle began on start, and whether the usage includes what came
 	// before (through the calibration, or USED_OFFSET).
 	Partial(ifaces, since, start string, calibrated, offset bool) string
+	// Waiting says that vnstat has not been read yet; Retry that the page
+	// reloads every n seconds.
+	Waiting() string
+	Retry(n int) string
 	// ModeName names a billing mode (sum, max, in, out).
 	ModeName(mode string) string
 	// Status names a health status.
@@ -98,6 +102,10 @@ func (english) LiveAsOf() string   { return "live part as of" }
 func (english) Table() string      { return "Figures" }
 func (english) Date() string       { return "Date" }
 
+func (english) Waiting() string {
+	return "No traffic figures yet: vnstat's database has not been read successfully. This page reloads until it has."
+}
+func (english) Retry(n int) string            { return fmt.Sprintf("Reloads every %d seconds.", n) }
 func (english) Counted() string               { return "Counted" }
 func (english) Offset() string                { return "Offset (USED_OFFSET)" }
 func (english) Calibration(set string) string { return "Calibration of " + set }
@@ -177,6 +185,10 @@ func (chinese) LiveAsOf() string   { return "实时部分采样于" }
 func (chinese) Table() string      { return "数字" }
 func (chinese) Date() string       { return "日期" }
 
+func (chinese) Waiting() string {
+	return "还没有流量数字：尚未成功读取 vnstat 的数据库。本页会自动刷新，直到读取成功。"
+}
+func (chinese) Retry(n int) string            { return fmt.Sprintf("每 %d 秒刷新一次。", n) }
 func (chinese) Counted() string               { return "统计值" }
 func (chinese) Offset() string                { return "偏移量（USED_OFFSET）" }
 func (chinese) Calibration(set string) string { return "校准（" + set + "）" }
