@@ -153,7 +153,8 @@ func renderDashboard(st *traffic.State, health traffic.Health, thresholds []int,
 	t := languages[lang]
 	u := res.Usage
 	size := traffic.SizeFor(u.LimitBytes)
-	fig := func(n uint64) figure { return figure{size(n), n} }
+	// A number and its unit stay on one line.
+	fig := func(n uint64) figure { return figure{strings.Replace(size(n), " ", "\u00a0", 1), n} }
 	p := page{Lang: lang, T: t, Refresh: dashboardRefresh,
 		Start: res.Cycle.Start.Format(billing.DateFormat), End: res.Cycle.Today.Format(billing.DateFormat),
 		ResetsOn: u.ResetsOn.Format(billing.DateFormat), DaysLeft: int(u.ResetsOn.Sub(res.Cycle.Today) / (24 * time.Hour)),
@@ -165,7 +166,7 @@ func renderDashboard(st *traffic.State, health traffic.Health, thresholds []int,
 		if u.OffsetBytes < 0 {
 			sign, n = "−", uint64(-u.OffsetBytes)
 		}
-		p.Offset = &offsetView{Label: t.Offset(), Text: sign + " " + size(n), Bytes: u.OffsetBytes}
+		p.Offset = &offsetView{Label: t.Offset(), Text: sign + "\u00a0" + fig(n).Text, Bytes: u.OffsetBytes}
 		if c := u.Calibration; c != nil {
 			p.Offset.Label = t.Calibration(c.SetAt.In(res.Location()).Format("2006-01-02 15:04"))
 		}

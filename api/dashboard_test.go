@@ -222,12 +222,12 @@ func TestDashboardExplainsUsed(t *testing.T) {
 		created      time.Time
 		want, wantZH []string
 	}{
-		{"offset", 7e9, nil, time.Time{}, []string{"Offset (USED_OFFSET)", "+ 6.52 GiB"}, []string{"偏移量（USED_OFFSET）"}},
+		{"offset", 7e9, nil, time.Time{}, []string{"Offset (USED_OFFSET)", "+\u00a06.52\u00a0GiB"}, []string{"偏移量（USED_OFFSET）"}},
 		{"calibration below", -1310720, &billing.Calibration{OffsetBytes: -1310720, SetAt: base.LastPoll.Add(-time.Hour)}, time.Time{},
-			[]string{"Calibration of 2026-11-30 11:00", "− 1.25 MiB"}, []string{"校准（2026-11-30 11:00）"}},
+			[]string{"Calibration of 2026-11-30 11:00", "−\u00a01.25\u00a0MiB"}, []string{"校准（2026-11-30 11:00）"}},
 		{"partial", 0, nil, late, []string{"vnstat began counting eth0 at 2026-11-17 02:00, after this cycle began on 2026-11-15", "set USED_OFFSET or calibrate"},
 			[]string{"vnstat 于 2026-11-17 02:00 开始统计 eth0"}},
-		{"partial with offset", 7e9, nil, late, []string{"the usage includes USED_OFFSET for it", "+ 6.52 GiB"}, []string{"用量已通过 USED_OFFSET 包含这部分"}},
+		{"partial with offset", 7e9, nil, late, []string{"the usage includes USED_OFFSET for it", "+\u00a06.52\u00a0GiB"}, []string{"用量已通过 USED_OFFSET 包含这部分"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -356,5 +356,34 @@ func TestDashboardBeforeFirstRead(t *testing.T) {
 	}
 	if w := do(t, h, http.MethodGet, secret+HistoryPath); w.Code != http.StatusServiceUnavailable {
 		t.Errorf("history %d", w.Code)
+	}
+}
+
+// TestDashboardKeepsTogether: a number and its unit, the days left and
+// their word, and dates do not break across lines, a long host name or
+// interface name wraps, and "1 day left" is singular (issue 33, point 7:
+// "2.08 / GB", "1 days left").
+func TestDashboardKeepsTogether(t *testing.T) {
+	st := dashboardState(1)
+	res := *st.Result
+	res.Usage.ResetsOn = res.Cycle.Today.AddDate(0, 0, 1)
+	one := &traffic.State{Result: &res, LastPoll: st.LastPoll}
+	h := NewHandler(testrig.NewState(one), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute}, at(st.LastPoll), nil)
+	page := getPage(t, h, secret+DashboardPath+"?lang=en").Body.String()
+	if !strings.Contains(page, `<span id="days-left">1</span> day left`) {
+		t.Errorf("the page does not say 1 day left")
+	}
+	for _, m := range regexp.MustCompile(`<data[^>]*>([^<]*)</data>`).FindAllStringSubmatch(page, -1) {
+		if strings.Contains(m[1], " ") {
+			t.Errorf("figure %q can break between number and unit", m[1])
+		}
+	}
+	for _, rule := range []string{"time,data,.nw{white-space:nowrap}", "overflow-wrap:anywhere"} {
+		if !strings.Contains(dashboardCSS, rule) {
+			t.Errorf("the style lacks %s", rule)
+		}
+	}
+	if !strings.Contains(page, `<span class="nw">`) {
+		t.Errorf("the days left can break from their word")
 	}
 }

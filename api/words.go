@@ -15,7 +15,8 @@ type words interface {
 	Cycle() string
 	From() string
 	Resets() string
-	DaysLeft() string
+	// DaysLeft follows the number of days left until the reset.
+	DaysLeft(n int) string
 	Used() string
 	Of() string
 	In() string
@@ -69,11 +70,16 @@ var languages = map[string]words{"en": english{}, "zh-CN": chinese{}}
 // english is the dashboard in English.
 type english struct{}
 
-func (english) Title() string      { return "Traffic" }
-func (english) Cycle() string      { return "This cycle" }
-func (english) From() string       { return "from" }
-func (english) Resets() string     { return "resets on" }
-func (english) DaysLeft() string   { return "days left" }
+func (english) Title() string  { return "Traffic" }
+func (english) Cycle() string  { return "This cycle" }
+func (english) From() string   { return "from" }
+func (english) Resets() string { return "resets on" }
+func (english) DaysLeft(n int) string {
+	if n == 1 {
+		return "day left"
+	}
+	return "days left"
+}
 func (english) Used() string       { return "Used" }
 func (english) Of() string         { return "of" }
 func (english) In() string         { return "Received" }
@@ -152,21 +158,21 @@ func (english) Age(d time.Duration) string { return fmt.Sprintf("%s ago", d) }
 // chinese is the dashboard in Simplified Chinese.
 type chinese struct{}
 
-func (chinese) Title() string      { return "流量" }
-func (chinese) Cycle() string      { return "本周期" }
-func (chinese) From() string       { return "起始" }
-func (chinese) Resets() string     { return "重置日" }
-func (chinese) DaysLeft() string   { return "天后重置" }
-func (chinese) Used() string       { return "已用" }
-func (chinese) Of() string         { return "/" }
-func (chinese) In() string         { return "接收" }
-func (chinese) Out() string        { return "发送" }
-func (chinese) Mode() string       { return "计费方式" }
-func (chinese) Remaining() string  { return "剩余" }
-func (chinese) Projected() string  { return "预计到重置时" }
-func (chinese) NoQuota() string    { return "未设置额度（QUOTA）。" }
-func (chinese) Thresholds() string { return "提醒阈值" }
-func (chinese) Daily() string      { return "本周期每天" }
+func (chinese) Title() string       { return "流量" }
+func (chinese) Cycle() string       { return "本周期" }
+func (chinese) From() string        { return "起始" }
+func (chinese) Resets() string      { return "重置日" }
+func (chinese) DaysLeft(int) string { return "天后重置" }
+func (chinese) Used() string        { return "已用" }
+func (chinese) Of() string          { return "/" }
+func (chinese) In() string          { return "接收" }
+func (chinese) Out() string         { return "发送" }
+func (chinese) Mode() string        { return "计费方式" }
+func (chinese) Remaining() string   { return "剩余" }
+func (chinese) Projected() string   { return "预计到重置时" }
+func (chinese) NoQuota() string     { return "未设置额度（QUOTA）。" }
+func (chinese) Thresholds() string  { return "提醒阈值" }
+func (chinese) Daily() string       { return "本周期每天" }
 func (chinese) DailyDesc() string {
 	return "每天一根柱：接收在下，发送在上；最后一天仍在统计中"
 }
