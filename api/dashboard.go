@@ -113,12 +113,54 @@ type quotaView struct {
 	// UsedW, ProjectedW and the marks' X are in the bar's 0..300 units.
 	UsedW, ProjectedW float64
 	Marks             []mark
-	Over              bool
+	// Height is the chart's, with its rows of labels.
+	Height float64
+	Over   bool
 }
 
 type mark struct {
 	X     float64
 	Label string
+	// LabelX is where the label starts and LabelY its baseline: labels
+	// that would overlap go to a row below, and those that fit in no row
+	// are left out (the chart's title lists every threshold).
+	LabelX, LabelY float64
+	Shown          bool
+}
+
+// Threshold labels: their font size in the chart's units, how many rows
+// they may take, and the gap between two on a row.
+const (
+	labelSize = 9.0
+	labelRows = 3
+	labelGap  = 3.0
+)
+
+// labelWidth is how wide a label is drawn, generously: 0.62 em a
+// character.
+func labelWidth(label string) float64 { return labelSize * 0.62 * float64(len(label)) }
+
+// layoutLabels places the marks' labels in width from row y0 down: each
+// centred on its mark, kept inside the chart, on the first row where it
+// overlaps no other. It returns the rows used.
+func layoutLabels(marks []mark, width, y0 float64) int {
+	var ends []float64 // the right end of each row's last label
+	for i := range marks {
+		m := &marks[i]
+		w := labelWidth(m.Label)
+		x := min(max(m.X-w/2, 0), width-w-0.5)
+		for r := range labelRows {
+			if r == len(ends) {
+				ends = append(ends, -labelGap)
+			}
+			if x >= ends[r]+labelGap {
+				m.LabelX, m.LabelY, m.Shown = x, y0+float64(r)*(labelSize+1), true
+				ends[r] = x + w
+				break
+			}
+		}
+	}
+	return len(ends)
 }
 
 type daysView struct {
@@ -188,6 +230,7 @@ func renderDashboard(st *traffic.State, health traffic.Health, thresholds []int,
 				q.Marks = append(q.Marks, mark{X: barWidth(uint64(th), 100), Label: fmt.Sprintf("%d%%", th)})
 			}
 		}
+		q.Height = 26 + float64(layoutLabels(q.Marks, 300, 34))*(labelSize+1)
 		p.Quota = q
 	}
 	p.Days = dayBars(res, fig)

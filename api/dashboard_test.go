@@ -387,3 +387,52 @@ func TestDashboardKeepsTogether(t *testing.T) {
 		t.Errorf("the days left can break from their word")
 	}
 }
+
+// TestThresholdLabels: the ALERT_AT labels under the usage bar never
+// overlap and are never cut at the chart's edges, for any thresholds up to
+// 1000 %; every threshold is in the chart's title (issue 33, point 4:
+// 110 % and 120 % ran into each other and "120%" was cut).
+func TestThresholdLabels(t *testing.T) {
+	text := regexp.MustCompile(`<text class="mkt" x="([0-9.]+)" y="([0-9.]+)"( text-anchor="middle")?>([^<]*)</text>`)
+	box := regexp.MustCompile(`<svg viewBox="0 0 300 ([0-9.]+)" role="img" aria-labelledby="quota-t">`)
+	var every []int
+	for n := 1; n <= 1000; n += 7 {
+		every = append(every, n)
+	}
+	for _, th := range [][]int{{110, 120}, {50, 80, 90, 100, 110, 120}, {80, 90, 100}, {1, 2, 3, 4, 5}, {100, 1000}, every} {
+		st := dashboardState(1)
+		h := NewHandler(testrig.NewState(st), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute, Thresholds: th}, at(st.LastPoll), nil)
+		page := getPage(t, h, secret+DashboardPath).Body.String()
+		b := box.FindStringSubmatch(page)
+		if b == nil {
+			t.Fatalf("%v: no usage chart", th)
+		}
+		height, _ := strconv.ParseFloat(b[1], 64)
+		type span struct{ from, to float64 }
+		rows := map[float64][]span{}
+		for _, m := range text.FindAllStringSubmatch(page, -1) {
+			x, _ := strconv.ParseFloat(m[1], 64)
+			y, _ := strconv.ParseFloat(m[2], 64)
+			w := labelWidth(m[4])
+			sp := span{x, x + w}
+			if m[3] != "" {
+				sp = span{x - w/2, x + w/2}
+			}
+			if sp.from < 0 || sp.to > 300 || y > height {
+				t.Errorf("%v: label %s at %.1f..%.1f, %.0f: cut (chart 300 x %.0f)", th, m[4], sp.from, sp.to, y, height)
+			}
+			for _, o := range rows[y] {
+				if sp.from < o.to && o.from < sp.to {
+					t.Errorf("%v: label %s at %.1f..%.1f overlaps one at %.1f..%.1f", th, m[4], sp.from, sp.to, o.from, o.to)
+				}
+			}
+			rows[y] = append(rows[y], sp)
+		}
+		title := regexp.MustCompile(`<title id="quota-t">([^<]*)</title>`).FindStringSubmatch(page)
+		for _, n := range th {
+			if n <= 120 && (title == nil || !strings.Contains(title[1], " "+strconv.Itoa(n)+"%")) {
+				t.Errorf("%v: the chart's title lacks %d%%", th, n)
+			}
+		}
+	}
+}
