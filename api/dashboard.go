@@ -84,6 +84,7 @@ type page struct {
 	Partial             string
 	Quota               *quotaView
 	Days                daysView
+	Pace                paceView
 	Previous            []cycleView
 	Interfaces          []ifaceView
 	Status, StatusClass string
@@ -137,8 +138,18 @@ const (
 )
 
 // labelWidth is how wide a label is drawn, generously: 0.62 em a
-// character.
-func labelWidth(label string) float64 { return labelSize * 0.62 * float64(len(label)) }
+// character, a whole em for a wide one (CJK).
+func labelWidth(label string) float64 {
+	var em float64
+	for _, r := range label {
+		if r >= 0x1100 {
+			em++
+		} else {
+			em += 0.62
+		}
+	}
+	return labelSize * em
+}
 
 // layoutLabels places the marks' labels in width from row y0 down: each
 // centred on its mark, kept inside the chart, on the first row where it
@@ -164,8 +175,9 @@ func layoutLabels(marks []mark, width, y0 float64) int {
 }
 
 type daysView struct {
-	Bars []bar
-	Max  figure
+	Bars  []bar
+	Max   figure
+	Ticks []tick
 }
 
 type bar struct {
@@ -230,10 +242,11 @@ func renderDashboard(st *traffic.State, health traffic.Health, thresholds []int,
 				q.Marks = append(q.Marks, mark{X: barWidth(uint64(th), 100), Label: fmt.Sprintf("%d%%", th)})
 			}
 		}
-		q.Height = 26 + float64(layoutLabels(q.Marks, 300, 34))*(labelSize+1)
+		q.Height = 28 + float64(layoutLabels(q.Marks, 300, 34))*(labelSize+1)
 		p.Quota = q
 	}
-	p.Days = dayBars(res, fig)
+	p.Days = dayBars(res, t, fig)
+	p.Pace = paceChart(res, thresholds, t, fig)
 	for _, c := range append([]*traffic.Totals{res.Previous}, res.Earlier...) {
 		if c == nil {
 			continue
@@ -276,9 +289,10 @@ func barWidth(used, limit uint64) float64 {
 }
 
 // dayBars lays out the cycle's days as stacked bars (in below, out above),
-// the live part of the last day on top, in a 300 x 120 chart.
-func dayBars(res *traffic.Result, fig func(uint64) figure) daysView {
-	const height = 110.0
+// the live part of the last day on top, scaled to the largest day at the
+// top of the plot, with their dates under them.
+func dayBars(res *traffic.Result, t words, fig func(uint64) figure) daysView {
+	const height = plotBottom - plotTop
 	n := len(res.Days)
 	var v daysView
 	var peak uint64
@@ -290,18 +304,20 @@ func dayBars(res *traffic.Result, fig func(uint64) figure) daysView {
 		peak = max(peak, total)
 	}
 	v.Max = fig(peak)
-	slot := 300.0 / float64(max(n, 1))
+	slot := chartWidth / float64(max(n, 1))
 	scale := func(b uint64) float64 {
 		if peak == 0 {
 			return 0
 		}
 		return height * float64(b) / float64(peak)
 	}
+	var days []time.Time
+	var xs []float64
 	for i, d := range res.Days {
 		b := bar{Date: d.Date.Format(billing.DateFormat), X: float64(i)*slot + slot*0.1, W: slot * 0.8,
 			In: fig(d.InBytes), Out: fig(d.OutBytes), Today: i == n-1}
 		b.InH, b.OutH = scale(d.InBytes), scale(d.OutBytes)
-		b.InY = 120 - b.InH
+		b.InY = plotBottom - b.InH
 		b.OutY = b.InY - b.OutH
 		if b.Today {
 			live := res.LiveInBytes + res.LiveOutBytes
@@ -309,7 +325,9 @@ func dayBars(res *traffic.Result, fig func(uint64) figure) daysView {
 			b.LiveY = b.OutY - b.LiveH
 		}
 		v.Bars = append(v.Bars, b)
+		days, xs = append(days, d.Date), append(xs, float64(i)*slot+slot/2)
 	}
+	v.Ticks = dateTicks(days, xs, slot, t)
 	return v
 }
 

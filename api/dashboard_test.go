@@ -388,50 +388,82 @@ func TestDashboardKeepsTogether(t *testing.T) {
 	}
 }
 
-// TestThresholdLabels: the ALERT_AT labels under the usage bar never
-// overlap and are never cut at the chart's edges, for any thresholds up to
-// 1000 %; every threshold is in the chart's title (issue 33, point 4:
-// 110 % and 120 % ran into each other and "120%" was cut).
-func TestThresholdLabels(t *testing.T) {
-	text := regexp.MustCompile(`<text class="mkt" x="([0-9.]+)" y="([0-9.]+)"( text-anchor="middle")?>([^<]*)</text>`)
-	box := regexp.MustCompile(`<svg viewBox="0 0 300 ([0-9.]+)" role="img" aria-labelledby="quota-t">`)
+// TestChartLabels: no label on any of the page's charts (the ALERT_AT
+// labels under the usage bar, the pace chart's levels and projection, the
+// dates under both charts, their scales) runs into another or is cut at
+// the chart's edges, for any thresholds up to 1000 %, with and without a
+// quota, a projection far over it, and a cycle on its first day; every
+// threshold is in the usage chart's title (issue 33, point 4: 110 % and
+// 120 % ran into each other and "120%" was cut).
+func TestChartLabels(t *testing.T) {
+	svg := regexp.MustCompile(`(?s)<svg viewBox="0 0 300 ([0-9.]+)" role="img" aria-labelledby="([a-z]+)-t".*?</svg>`)
+	text := regexp.MustCompile(`<text class="mkt[^"]*" x="([0-9.-]+)" y="([0-9.-]+)">([^<]*)</text>`)
 	var every []int
 	for n := 1; n <= 1000; n += 7 {
 		every = append(every, n)
 	}
-	for _, th := range [][]int{{110, 120}, {50, 80, 90, 100, 110, 120}, {80, 90, 100}, {1, 2, 3, 4, 5}, {100, 1000}, every} {
-		st := dashboardState(1)
-		h := NewHandler(testrig.NewState(st), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute, Thresholds: th}, at(st.LastPoll), nil)
-		page := getPage(t, h, secret+DashboardPath).Body.String()
-		b := box.FindStringSubmatch(page)
-		if b == nil {
-			t.Fatalf("%v: no usage chart", th)
-		}
-		height, _ := strconv.ParseFloat(b[1], 64)
-		type span struct{ from, to float64 }
-		rows := map[float64][]span{}
-		for _, m := range text.FindAllStringSubmatch(page, -1) {
-			x, _ := strconv.ParseFloat(m[1], 64)
-			y, _ := strconv.ParseFloat(m[2], 64)
-			w := labelWidth(m[4])
-			sp := span{x, x + w}
-			if m[3] != "" {
-				sp = span{x - w/2, x + w/2}
-			}
-			if sp.from < 0 || sp.to > 300 || y > height {
-				t.Errorf("%v: label %s at %.1f..%.1f, %.0f: cut (chart 300 x %.0f)", th, m[4], sp.from, sp.to, y, height)
-			}
-			for _, o := range rows[y] {
-				if sp.from < o.to && o.from < sp.to {
-					t.Errorf("%v: label %s at %.1f..%.1f overlaps one at %.1f..%.1f", th, m[4], sp.from, sp.to, o.from, o.to)
+	type variant struct {
+		name   string
+		change func(*traffic.Result)
+	}
+	variants := []variant{
+		{"as is", func(*traffic.Result) {}},
+		{"no quota", func(r *traffic.Result) { r.Usage.LimitBytes = 0 }},
+		{"projected 20x", func(r *traffic.Result) { r.Usage.ProjectedBytes = r.Usage.LimitBytes * 20 }},
+		{"over", func(r *traffic.Result) { r.Usage.UsedBytes, r.Usage.ProjectedBytes = r.Usage.LimitBytes*3, r.Usage.LimitBytes*3 }},
+		{"first day", func(r *traffic.Result) {
+			r.Cycle.Today, r.Days = r.Cycle.Start, r.Days[:1]
+			r.PolledAt = r.PolledAt.AddDate(0, 0, -15)
+			r.LiveAsOf = r.PolledAt
+		}},
+	}
+	for _, th := range [][]int{{110, 120}, {50, 80, 90, 100, 110, 120}, {80, 90, 100}, {1, 2, 3, 4, 5}, {95, 96, 97, 98, 99, 100}, {100, 1000}, every} {
+		for _, v := range variants {
+			for lang := range languages {
+				st := dashboardState(1)
+				v.change(st.Result)
+				h := NewHandler(testrig.NewState(st), Config{HTTP: config.HTTP{WebhookPath: secret}, PollInterval: time.Minute, Thresholds: th}, at(st.LastPoll), nil)
+				page := getPage(t, h, secret+DashboardPath+"?lang="+lang).Body.String()
+				charts := svg.FindAllStringSubmatch(page, -1)
+				var names []string
+				for _, c := range charts {
+					names = append(names, c[2])
+					height, _ := strconv.ParseFloat(c[1], 64)
+					type box struct {
+						label          string
+						x0, x1, y0, y1 float64
+					}
+					var placed []box
+					for _, m := range text.FindAllStringSubmatch(c[0], -1) {
+						x, _ := strconv.ParseFloat(m[1], 64)
+						y, _ := strconv.ParseFloat(m[2], 64)
+						label := html.UnescapeString(m[3])
+						b := box{label, x, x + labelWidth(label), y - labelSize*0.8, y + labelSize*0.25}
+						if b.x0 < 0 || b.x1 > 300 || b.y0 < 0 || b.y1 > height {
+							t.Errorf("%v, %s, %s: %s chart: label %q at %.1f..%.1f, %.1f: cut (chart 300 x %.0f)", th, v.name, lang, c[2], label, b.x0, b.x1, y, height)
+						}
+						for _, o := range placed {
+							if b.x0 < o.x1 && o.x0 < b.x1 && b.y0 < o.y1 && o.y0 < b.y1 {
+								t.Errorf("%v, %s, %s: %s chart: label %q at %.1f..%.1f, %.1f overlaps %q at %.1f..%.1f, %.1f",
+									th, v.name, lang, c[2], label, b.x0, b.x1, y, o.label, o.x0, o.x1, o.y1)
+							}
+						}
+						placed = append(placed, b)
+					}
 				}
-			}
-			rows[y] = append(rows[y], sp)
-		}
-		title := regexp.MustCompile(`<title id="quota-t">([^<]*)</title>`).FindStringSubmatch(page)
-		for _, n := range th {
-			if n <= 120 && (title == nil || !strings.Contains(title[1], " "+strconv.Itoa(n)+"%")) {
-				t.Errorf("%v: the chart's title lacks %d%%", th, n)
+				want := []string{"quota", "pace", "daily"}
+				if st.Result.Usage.LimitBytes == 0 {
+					want = want[1:]
+				}
+				if !slices.Equal(names, want) {
+					t.Errorf("%v, %s: charts %v, want %v", th, v.name, names, want)
+				}
+				title := regexp.MustCompile(`<title id="quota-t">([^<]*)</title>`).FindStringSubmatch(page)
+				for _, n := range th {
+					if st.Result.Usage.LimitBytes > 0 && n <= 120 && (title == nil || !strings.Contains(title[1], " "+strconv.Itoa(n)+"%")) {
+						t.Errorf("%v, %s: the usage chart's title lacks %d%%", th, v.name, n)
+					}
+				}
 			}
 		}
 	}

@@ -56,6 +56,24 @@ type words interface {
 	// reloads every n seconds.
 	Waiting() string
 	Retry(n int) string
+	// Pace heads the pace chart; PaceUsed, PaceEven and PaceProjection
+	// name its lines, PaceNow the present.
+	Pace() string
+	PaceUsed() string
+	PaceEven() string
+	PaceProjection() string
+	PaceNow() string
+	// PaceTitle is the pace chart's title: against quota with the
+	// thresholds, or, with quota "", without a quota.
+	PaceTitle(quota, thresholds string) string
+	// PaceDesc says how the cycle is going: used (pct of the quota) with
+	// elapsed percent of the cycle gone, ahead of an even pace or not,
+	// and projected (projPct) at the reset. PaceDescNoQuota says it
+	// without a quota.
+	PaceDesc(used, pct, elapsed, projected, projPct string, ahead bool) string
+	PaceDescNoQuota(used, elapsed, projected string) string
+	// Day is a date on a chart's axis, short.
+	Day(d time.Time) string
 	// ModeName names a billing mode (sum, max, in, out).
 	ModeName(mode string) string
 	// Status names a health status.
@@ -125,6 +143,32 @@ func (english) Partial(ifaces, since, start string, calibrated, offset bool) str
 		return s + "; the usage includes USED_OFFSET for it."
 	}
 	return s + "; set USED_OFFSET or calibrate to count it against the quota."
+}
+
+func (english) Pace() string           { return "Pace through the cycle" }
+func (english) PaceUsed() string       { return "used" }
+func (english) PaceEven() string       { return "even pace to the quota" }
+func (english) PaceProjection() string { return "projection" }
+func (english) PaceNow() string        { return "now" }
+func (english) Day(d time.Time) string { return d.Format("Jan 2") }
+
+func (english) PaceTitle(quota, thresholds string) string {
+	if quota == "" {
+		return "Usage through the cycle so far, and projected to the reset"
+	}
+	return fmt.Sprintf("Usage through the cycle against an even pace to the quota of %s at the reset; alert thresholds %s", quota, thresholds)
+}
+
+func (english) PaceDesc(used, pct, elapsed, projected, projPct string, ahead bool) string {
+	pace := "within an even pace"
+	if ahead {
+		pace = "ahead of an even pace"
+	}
+	return fmt.Sprintf("%s used (%s%% of the quota) with %s%% of the cycle gone: %s. At this rate, %s (%s%%) at the reset.", used, pct, elapsed, pace, projected, projPct)
+}
+
+func (english) PaceDescNoQuota(used, elapsed, projected string) string {
+	return fmt.Sprintf("%s used with %s%% of the cycle gone. At this rate, %s at the reset.", used, elapsed, projected)
 }
 
 func (english) ModeName(mode string) string {
@@ -208,6 +252,32 @@ func (chinese) Partial(ifaces, since, start string, calibrated, offset bool) str
 		return s + "；用量已通过 USED_OFFSET 包含这部分。"
 	}
 	return s + "；设置 USED_OFFSET 或进行校准，才能把这部分计入额度。"
+}
+
+func (chinese) Pace() string           { return "本周期进度" }
+func (chinese) PaceUsed() string       { return "已用" }
+func (chinese) PaceEven() string       { return "匀速用完额度" }
+func (chinese) PaceProjection() string { return "预计" }
+func (chinese) PaceNow() string        { return "现在" }
+func (chinese) Day(d time.Time) string { return fmt.Sprintf("%d月%d日", d.Month(), d.Day()) }
+
+func (chinese) PaceTitle(quota, thresholds string) string {
+	if quota == "" {
+		return "本周期至今的用量，及到重置时的预计"
+	}
+	return fmt.Sprintf("本周期的用量，对比到重置时匀速用完 %s 额度的直线；提醒阈值 %s", quota, thresholds)
+}
+
+func (chinese) PaceDesc(used, pct, elapsed, projected, projPct string, ahead bool) string {
+	pace := "未超过匀速"
+	if ahead {
+		pace = "快于匀速"
+	}
+	return fmt.Sprintf("周期已过 %s%%，已用 %s（额度的 %s%%），%s。按此速度，到重置时约为 %s（%s%%）。", elapsed, used, pct, pace, projected, projPct)
+}
+
+func (chinese) PaceDescNoQuota(used, elapsed, projected string) string {
+	return fmt.Sprintf("周期已过 %s%%，已用 %s。按此速度，到重置时约为 %s。", elapsed, used, projected)
 }
 
 func (chinese) ModeName(mode string) string {

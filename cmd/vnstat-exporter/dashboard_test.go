@@ -3,12 +3,20 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"html"
 	"image"
 	"image/png"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -145,4 +153,116 @@ func colours(img image.Image) int {
 		}
 	}
 	return len(seen)
+}
+
+// overflowProbe is a page that frames the dashboard (through the test's
+// proxy, same origin) at a phone's width, opens its tables, and writes
+// what runs wider than the frame: the document's scroll width against its
+// width, and each element whose box leaves it.
+const overflowProbe = `<!doctype html><html><head><meta charset="utf-8"><title>probe</title></head><body style="margin:0">
+<iframe id="f" src="/dash?lang=LANG" style="width:WIDTHpx;height:9000px;border:0"></iframe><pre id="out">not loaded</pre>
+<script>
+document.getElementById("f").onload = function () {
+  var d = this.contentDocument, W = d.documentElement.clientWidth, wide = [];
+  d.querySelectorAll("details").forEach(function (x) { x.open = true; });
+  d.querySelectorAll("body *").forEach(function (e) {
+    var r = e.getBoundingClientRect();
+    if (r.width > 0 && (r.right > W + 0.5 || r.left < -0.5)) {
+      wide.push(e.tagName + (e.id ? "#" + e.id : "") + " " + Math.round(r.left) + ".." + Math.round(r.right) + " " + (e.textContent || "").slice(0, 40));
+    }
+  });
+  document.getElementById("out").textContent = JSON.stringify({client: W, scroll: d.documentElement.scrollWidth, wide: wide.slice(0, 20)});
+};
+</script></body></html>`
+
+// TestDashboardFitsNarrowScreens: Chromium lays the dashboard out in a
+// frame 360 px wide (and 1280 px), in English and Chinese, for a host
+// name of 64 bytes (the kernel's longest), 20 interfaces with names of 15
+// bytes (the longest) and ALERT_AT 50,80,90,100,110,120; nothing runs
+// wider than the frame, the tables opened (issue 33: a 61-byte host name
+// ran off a 360 px screen).
+func TestDashboardFitsNarrowScreens(t *testing.T) {
+	testrig.Long(t)
+	browser := chromium()
+	if browser == "" {
+		t.Skip("needs chromium (apt-get install chromium)")
+	}
+	testrig.Vnstat(t)
+	testrig.Root(t, "to give the daemon a host name of its own (unshare --uts)")
+	testrig.Tools(t, "util-linux", "unshare")
+	now, today := localToday()
+	var ifaces []vnstattest.Iface
+	var names []string
+	for i := range 20 {
+		name := fmt.Sprintf("enp%02ds31f6np0v", i)
+		ifaces = append(ifaces, vnstattest.Iface{Name: name, Created: today.AddDate(0, 0, -70), Updated: now,
+			Days: vnstattest.Series(today, 62, uint64(21+i), true)})
+		names = append(names, name)
+	}
+	host := strings.Repeat("h", 20) + "-" + strings.Repeat("0123456789", 4) + "-en" // 64 bytes, one word
+	if len(host) != 64 {
+		t.Fatalf("host name of %d bytes", len(host))
+	}
+	// The daemon in a UTS namespace of its own, named host.
+	wrapper := filepath.Join(t.TempDir(), "named")
+	script := fmt.Sprintf("#!/bin/sh\nexec unshare --uts sh -c 'printf %%s \"$0\" > /proc/sys/kernel/hostname && exec \"$1\"' %s %s\n", host, buildBinary(t))
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemon(t, wrapper, "VNSTAT_DBDIR="+buildDB(t, ifaces), "INTERFACES="+strings.Join(names, ","), "LIVE=false",
+		"POLL_INTERVAL=1m", "START_DAY=1", "QUOTA=2TiB", "ALERT_AT=50,80,90,100,110,120")
+	page := d.waitFor(t, e2eSecret+"/dashboard", http.StatusOK)
+	if !strings.Contains(string(page), "<h1>"+host+" ·") {
+		t.Fatalf("the page is not titled with the host name %s", host)
+	}
+
+	// The probe's origin: the probe page, and the dashboard without
+	// frame-ancestors (the rest of its policy holds).
+	target, err := url.Parse(d.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.ModifyResponse = func(r *http.Response) error {
+		r.Header.Set("Content-Security-Policy", strings.Replace(r.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'", "frame-ancestors 'self'", 1))
+		return nil
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/probe/{lang}/{width}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = io.WriteString(w, strings.NewReplacer("LANG", r.PathValue("lang"), "WIDTH", r.PathValue("width")).Replace(overflowProbe))
+	})
+	mux.HandleFunc("/dash", func(w http.ResponseWriter, r *http.Request) {
+		r.URL.Path = e2eSecret + "/dashboard"
+		proxy.ServeHTTP(w, r)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	out := regexp.MustCompile(`(?s)<pre id="out">(.*?)</pre>`)
+	for _, lang := range []string{"en", "zh-CN"} {
+		for _, width := range []int{360, 1280} {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			dom, err := exec.CommandContext(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+				"--window-size="+strconv.Itoa(width+40)+",900", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+				"--user-data-dir="+t.TempDir(), "--virtual-time-budget=10000", "--dump-dom",
+				srv.URL+"/probe/"+lang+"/"+strconv.Itoa(width)).Output()
+			cancel()
+			if err != nil {
+				t.Fatalf("%s at %d px: chromium: %v", lang, width, err)
+			}
+			m := out.FindSubmatch(dom)
+			var got struct {
+				Client, Scroll int
+				Wide           []string
+			}
+			if m == nil || json.Unmarshal([]byte(html.UnescapeString(string(m[1]))), &got) != nil {
+				t.Fatalf("%s at %d px: the probe wrote no measure:\n%s", lang, width, dom)
+			}
+			t.Logf("%s at %d px: document %d px wide, %d px scrolled", lang, width, got.Client, got.Scroll)
+			if got.Client != width || got.Scroll > got.Client || len(got.Wide) > 0 {
+				t.Errorf("%s at %d px: the page is %d px wide in a frame of %d px; wider than it: %q", lang, width, got.Scroll, got.Client, got.Wide)
+			}
+		}
+	}
 }
