@@ -410,7 +410,9 @@ func TestChartLabels(t *testing.T) {
 		{"as is", func(*traffic.Result) {}},
 		{"no quota", func(r *traffic.Result) { r.Usage.LimitBytes = 0 }},
 		{"projected 20x", func(r *traffic.Result) { r.Usage.ProjectedBytes = r.Usage.LimitBytes * 20 }},
-		{"over", func(r *traffic.Result) { r.Usage.UsedBytes, r.Usage.ProjectedBytes = r.Usage.LimitBytes*3, r.Usage.LimitBytes*3 }},
+		{"over", func(r *traffic.Result) {
+			r.Usage.UsedBytes, r.Usage.ProjectedBytes = r.Usage.LimitBytes*3, r.Usage.LimitBytes*3
+		}},
 		{"first day", func(r *traffic.Result) {
 			r.Cycle.Today, r.Days = r.Cycle.Start, r.Days[:1]
 			r.PolledAt = r.PolledAt.AddDate(0, 0, -15)

@@ -36,8 +36,8 @@ type paceView struct {
 	Even *segment
 	// Projection runs from now to the projection at the reset, cut at the
 	// top of the plot; ProjLabel is its figure, drawn at its end.
-	Projection           segment
-	ProjLabel            string
+	Projection             segment
+	ProjLabel              string
 	ProjLabelX, ProjLabelY float64
 	// NowX is where now is.
 	NowX float64
