@@ -86,7 +86,7 @@ func TestLanguagesMatch(t *testing.T) {
 	}
 }
 
-var link = regexp.MustCompile(`\]\(([^)#:]+)(#[^)]*)?\)`)
+var link = regexp.MustCompile(`(?:\]\(|<img src=")([^)#:"]+)(#[^)]*)?[)"]`)
 
 // TestLinksResolve: every relative link in the documents names a file
 // that exists, and no placeholder is left.

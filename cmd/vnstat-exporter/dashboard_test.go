@@ -76,8 +76,8 @@ func TestDashboardInBrowser(t *testing.T) {
 		w, h       int
 		lang, mode string
 	}{
-		{360, 800, "en", "light"}, {360, 800, "zh-CN", "light"}, {360, 800, "en", "dark"}, {360, 800, "zh-CN", "dark"},
-		{1280, 800, "en", "light"}, {1280, 800, "zh-CN", "dark"},
+		{360, 1400, "en", "light"}, {360, 1400, "zh-CN", "light"}, {360, 1400, "en", "dark"}, {360, 1400, "zh-CN", "dark"},
+		{1280, 1200, "en", "light"}, {1280, 1200, "zh-CN", "dark"},
 	} {
 		name := "dashboard-" + c.lang + "-" + c.mode + "-" + strconv.Itoa(c.w) + ".png"
 		out := filepath.Join(t.TempDir(), name)
