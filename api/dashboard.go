@@ -31,7 +31,7 @@ const (
 // no script).
 const dashboardRefresh = 60
 
-//go:embed dashboard.html dashboard.css waiting.html
+//go:embed dashboard.html dashboard.css waiting.html head.html
 var dashboardFiles embed.FS
 
 // waitingRefresh is how often the page that waits for vnstat's first good
@@ -40,17 +40,21 @@ const waitingRefresh = 10
 
 var (
 	dashboardCSS  = mustRead("dashboard.css")
-	dashboardPage = template.Must(template.New("dashboard.html").Funcs(template.FuncMap{
-		"css": func() template.CSS { return template.CSS(dashboardCSS) },
-	}).ParseFS(dashboardFiles, "dashboard.html"))
-	waitingPage = template.Must(template.New("waiting.html").Funcs(template.FuncMap{
-		"css": func() template.CSS { return template.CSS(dashboardCSS) },
-	}).ParseFS(dashboardFiles, "waiting.html"))
+	dashboardPage = pageTemplate("dashboard.html")
+	waitingPage   = pageTemplate("waiting.html")
 	// dashboardCSP allows the page nothing from anywhere: no script, no
 	// fetch, no image, no font; its one style block by its hash.
 	dashboardCSP = fmt.Sprintf("default-src 'none'; style-src 'sha256-%s'; img-src 'none'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
 		base64.StdEncoding.EncodeToString(sha256Sum(dashboardCSS)))
 )
+
+// pageTemplate is the page name with the head all pages share
+// (head.html: the language, the title, the refresh and the style).
+func pageTemplate(name string) *template.Template {
+	return template.Must(template.New(name).Funcs(template.FuncMap{
+		"css": func() template.CSS { return template.CSS(dashboardCSS) },
+	}).ParseFS(dashboardFiles, name, "head.html"))
+}
 
 func mustRead(name string) string {
 	b, err := dashboardFiles.ReadFile(name)
@@ -418,7 +422,12 @@ func (h *Handler) servePage(w http.ResponseWriter, r *http.Request, route string
 		writeBody(w, http.StatusOK, pg.history, pg.historyLen)
 		return http.StatusOK
 	}
-	body := pg.html[langOf(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))]
+	return writePage(w, http.StatusOK, pg.html[langOf(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))])
+}
+
+// writePage writes an HTML page of the dashboard's, with its policy and
+// headers.
+func writePage(w http.ResponseWriter, status int, body []byte) int {
 	hd := w.Header()
 	hd.Set("Content-Type", "text/html; charset=utf-8")
 	hd.Set("Content-Security-Policy", dashboardCSP)
@@ -427,9 +436,9 @@ func (h *Handler) servePage(w http.ResponseWriter, r *http.Request, route string
 	hd.Set("Referrer-Policy", "no-referrer")
 	hd.Set("Vary", "Accept-Language")
 	hd.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(http.StatusOK)
+	w.WriteHeader(status)
 	_, _ = w.Write(body)
-	return http.StatusOK
+	return status
 }
 
 // serveWaiting answers the dashboard before vnstat's first good read: a
@@ -452,17 +461,7 @@ func (h *Handler) serveWaiting(w http.ResponseWriter, r *http.Request, st *traff
 	if err := waitingPage.Execute(&b, v); err != nil {
 		return h.fail(w, "dashboard", http.StatusInternalServerError, "rendering dashboard", err)
 	}
-	hd := w.Header()
-	hd.Set("Content-Type", "text/html; charset=utf-8")
-	hd.Set("Content-Security-Policy", dashboardCSP)
-	hd.Set("Cache-Control", "no-store")
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Referrer-Policy", "no-referrer")
-	hd.Set("Vary", "Accept-Language")
-	hd.Set("Content-Length", strconv.Itoa(b.Len()))
-	w.WriteHeader(http.StatusServiceUnavailable)
-	_, _ = w.Write(b.Bytes())
-	return http.StatusServiceUnavailable
+	return writePage(w, http.StatusServiceUnavailable, b.Bytes())
 }
 
 // sameHealth reports whether a and b are the same verdict.

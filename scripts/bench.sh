@@ -118,6 +118,11 @@ pids+=($!)
 sleep 0.5
 echo "dashboard page $(stat -c %s "$work/page.html") bytes"
 servers+=("dashboard http://127.0.0.1:$port$secret/dashboard" "minimal-page http://127.0.0.1:$((port + 9))/")
+if [ -n "${BENCH_BASE:-}" ]; then
+  curl -s "http://127.0.0.1:$((port + 2))$secret/dashboard" >"$work/page-before.html"
+  echo "dashboard page before $(stat -c %s "$work/page-before.html") bytes"
+  servers+=("before-dashboard http://127.0.0.1:$((port + 2))$secret/dashboard")
+fi
 
 # run NAME URL: one wrk round; prints "NAME req/s p50 p99".
 run() {
@@ -144,10 +149,17 @@ rps() { awk -v n="$1" '$2==n{print $3}' "$work/rounds"; }
 ratios() { awk -v n="$1" -v m="$2" '$2==n{a[$1]=$3} $2==m{b[$1]=$3} END{for(r=1;r in b;r++) printf "%.3f\n", a[r]/b[r]}' "$work/rounds"; }
 for s in "${servers[@]}"; do
   name=${s%% *}
-  case $name in minimal | minimal-page) continue ;; dashboard) base=minimal-page ;; *) base=minimal ;; esac
+  case $name in minimal | minimal-page | before-dashboard) continue ;; dashboard) base=minimal-page ;; *) base=minimal ;; esac
   ma=$(rps "$name" | med %.0f)
   mb=$(rps "$base" | med %.0f)
   echo "median req/s: $name $ma, $base $mb, ratio of medians $(awk -v a="$ma" -v b="$mb" 'BEGIN{printf "%.3f", a/b}'); per round: $(ratios "$name" "$base" | tr '\n' ' ')(median $(ratios "$name" "$base" | med %.3f))"
+done
+# The dashboard against the webhook's JSON from the same daemon, and
+# (BENCH_BASE) the same for the daemon before.
+for pair in "dashboard daemon" "before-dashboard before"; do
+  set -- $pair
+  [ -n "$(rps "$1")" ] || continue
+  echo "$1 / $2 (the webhook's JSON) per round: $(ratios "$1" "$2" | tr '\n' ' ')(median $(ratios "$1" "$2" | med %.3f))"
 done
 echo "daemon RSS under load (end of a round): $rss_load KiB; peak: $(awk '/VmHWM/{print $2}' /proc/$main_daemon/status) KiB"
 
