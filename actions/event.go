@@ -19,12 +19,14 @@ const Lift = "lift"
 // its cycle by: the cycle it happened in (current), the cycle that ended
 // (previous, the new cycle's summary), or none needed.
 var eventKinds = map[string]string{
-	"threshold":  "current",
-	"projection": "current",
-	"new_cycle":  "previous",
-	"problem":    "",
-	"recovered":  "",
-	"report":     "",
+	"threshold":     "current",
+	"projection":    "current",
+	"new_cycle":     "previous",
+	"problem":       "",
+	"recovered":     "",
+	"report":        "",
+	"weekly_report": "",
+	"cycle_report":  "",
 }
 
 var (

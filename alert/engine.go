@@ -147,7 +147,8 @@ type Config struct {
 
 // rules are the judge's rules from the settings.
 func (c Config) rules() Rules {
-	return Rules{Thresholds: c.At, Grace: c.ProblemGrace, SummaryAfter: c.SummaryAfter, ReportAt: c.ReportAt, Interval: c.Interval}
+	return Rules{Thresholds: c.At, Grace: c.ProblemGrace, SummaryAfter: c.SummaryAfter, ReportAt: c.ReportAt,
+		Weekly: c.ReportWeekly, BeforeReset: c.ReportBeforeReset, Interval: c.Interval}
 }
 
 // StateSource gives the poller's latest state.

@@ -30,6 +30,11 @@ const (
 	Recovered Kind = "recovered"
 	// Report: the daily report.
 	Report Kind = "report"
+	// WeeklyReport: the weekly report (REPORT_WEEKLY).
+	WeeklyReport Kind = "weekly_report"
+	// CycleReport: the report some days before the reset
+	// (REPORT_BEFORE_RESET).
+	CycleReport Kind = "cycle_report"
 	// Test: the message of vnstat-exporter notify-test.
 	Test Kind = "test"
 )
@@ -70,6 +75,16 @@ type Event struct {
 	// kinds.
 	Status   traffic.Status `json:"status,omitempty"`
 	Problems []traffic.Kind `json:"problems,omitempty"`
+	// Week is each day of the week a weekly report is about, oldest
+	// first.
+	Week []DayBytes `json:"week,omitempty"`
+	// ElapsedPercent is the share of the cycle gone at At (the weekly
+	// and the cycle report), for the pace.
+	ElapsedPercent float64 `json:"elapsed_percent,omitempty"`
+	// Due is when a report was due; Late says it went more than
+	// ReportLateAfter after.
+	Due  time.Time `json:"due,omitzero"`
+	Late bool      `json:"late,omitempty"`
 }
 
 // Percent is the usage as a percentage of the limit, 0 without one.
@@ -106,8 +121,15 @@ type Rules struct {
 	// cycle. SUMMARY_AFTER; DefaultSummaryAfter by default.
 	SummaryAfter time.Duration
 	// ReportAt is the time of day of the daily report, minutes after
-	// midnight; negative for none.
+	// midnight; negative for none. The weekly and the cycle report go at
+	// it too.
 	ReportAt int
+	// Weekly is the day of the weekly report, 1 Monday to 7 Sunday; 0
+	// for none.
+	Weekly int
+	// BeforeReset is how many days before the reset the cycle report
+	// goes; 0 for none.
+	BeforeReset int
 	// Interval is the poll interval, for traffic.Judge.
 	Interval time.Duration
 }
@@ -163,6 +185,12 @@ type State struct {
 	Other map[string]Marks `json:"other_cycles,omitempty"`
 	// ReportDate is the local date of the last daily report.
 	ReportDate string `json:"report_date,omitempty"`
+	// WeeklyDate is the local date of the last weekly report (or of the
+	// one that was due when the state began).
+	WeeklyDate string `json:"weekly_date,omitempty"`
+	// CycleReport is the start of the cycle whose cycle report went (or
+	// was due when the state began).
+	CycleReport string `json:"cycle_report,omitempty"`
 	// Problems are the counting problems seen, by key.
 	Problems map[string]*ProblemState `json:"problems,omitempty"`
 	// Outbox holds the events not yet done everywhere.
@@ -277,24 +305,7 @@ func evaluate(st *State, in Input, r Rules) []Event {
 		evs = append(evs, usageEvents(st, res, in.Now, r)...)
 	}
 	evs = append(evs, problemEvents(st, h, in.Now, r)...)
-	if r.ReportAt >= 0 {
-		day := in.Now.Format(billing.DateFormat)
-		mins := in.Now.Hour()*60 + in.Now.Minute()
-		if mins >= r.ReportAt && st.ReportDate != day {
-			st.ReportDate = day
-			ev := Event{Key: "report@" + day, Kind: Report, At: in.Now, Status: h.Status}
-			for _, p := range h.Problems {
-				if !slices.Contains(ev.Problems, p.Kind) {
-					ev.Problems = append(ev.Problems, p.Kind)
-				}
-			}
-			if res != nil && h.Status != traffic.Failing {
-				fill(&ev, &res.Totals, res.Usage.ProjectedBytes)
-			}
-			evs = append(evs, ev)
-		}
-	}
-	return evs
+	return append(evs, reportEvents(st, in, h, r)...)
 }
 
 // usageEvents are the events of the cycle's usage: a new cycle, a

@@ -59,10 +59,67 @@ func message(ev Event, host, lang string) string {
 		if ev.Status != traffic.OK {
 			line(w.Status(string(ev.Status), joinKinds(ev.Problems)))
 		}
+	case WeeklyReport:
+		line(w.WeeklyReport(host, ev.Week0(), dayBefore(ev.Due.Format(billing.DateFormat))))
+		lateLine(line, w, ev)
+		if ev.CycleStart == "" {
+			line(w.NoNumbers(string(ev.Status), joinKinds(ev.Problems)))
+			break
+		}
+		var in, out uint64
+		for _, d := range ev.Week {
+			date, _ := time.Parse(billing.DateFormat, d.Date)
+			if d.Missing {
+				line(w.NoDay(d.Date, date.Weekday()))
+				continue
+			}
+			in, out = in+d.InBytes, out+d.OutBytes
+			line(w.Day(d.Date, date.Weekday(), size(d.InBytes+d.OutBytes), size(d.InBytes), size(d.OutBytes)))
+		}
+		line(w.Week(size(in+out), size(in), size(out)))
+		usageLines(line, w, ev, true, size)
+		paceLine(line, w, ev)
+		if ev.Status != traffic.OK {
+			line(w.Status(string(ev.Status), joinKinds(ev.Problems)))
+		}
+	case CycleReport:
+		line(w.CycleReport(host, ev.DaysLeft, ev.ResetsOn))
+		lateLine(line, w, ev)
+		if ev.LimitBytes > 0 {
+			line(w.UsedOf(size(ev.UsedBytes), size(ev.LimitBytes), shownPercent(ev.UsedBytes, ev.LimitBytes, 1)))
+			if ev.UsedBytes >= ev.LimitBytes {
+				line(w.UsedUp(size(ev.UsedBytes - ev.LimitBytes)))
+			} else {
+				left := ev.LimitBytes - ev.UsedBytes
+				line(w.PerDay(size(left), size(left/uint64(max(ev.DaysLeft, 1))), ev.DaysLeft))
+			}
+			line(w.Projected(size(ev.ProjectedBytes), shownPercent(ev.ProjectedBytes, ev.LimitBytes, 1)))
+			paceLine(line, w, ev)
+		} else {
+			line(w.Used(size(ev.UsedBytes)))
+		}
+		if ev.Status != traffic.OK {
+			line(w.Status(string(ev.Status), joinKinds(ev.Problems)))
+		}
 	case Test:
 		line(w.Test(host))
 	}
 	return b.String()
+}
+
+// lateLine says, for a report that goes late, when it was due.
+func lateLine(line func(string), w phrasebook, ev Event) {
+	if ev.Late {
+		line(w.Late(ev.Due.Format("2006-01-02 15:04")))
+	}
+}
+
+// paceLine compares the usage with an even pace to the quota, in points
+// of the quota.
+func paceLine(line func(string), w phrasebook, ev Event) {
+	if ev.LimitBytes > 0 {
+		line(w.Pace(shownPercent(ev.UsedBytes, ev.LimitBytes, 1)-math.Round(ev.ElapsedPercent*10)/10, ev.ElapsedPercent))
+	}
 }
 
 // shownPercent is used as a percentage of limit with n decimals (0 to

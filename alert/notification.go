@@ -75,7 +75,7 @@ func priorityOf(ev Event) Priority {
 	switch {
 	case ev.Kind == Threshold && ev.Threshold >= 100, ev.Kind == Projection, ev.Kind == ProblemKind && ev.Reminder == 0:
 		return High
-	case ev.Kind == Report:
+	case ev.Kind == Report, ev.Kind == WeeklyReport, ev.Kind == CycleReport:
 		return Low
 	}
 	return Normal

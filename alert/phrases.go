@@ -2,6 +2,7 @@ package alert
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 )
@@ -27,6 +28,26 @@ type phrasebook interface {
 	NoNumbers(status, kinds string) string
 	Status(status, kinds string) string
 	Test(host string) string
+	// WeeklyReport heads the weekly report of the week from to to;
+	// CycleReport the cycle report, days before the reset on.
+	WeeklyReport(host, from, to string) string
+	CycleReport(host string, days int, on string) string
+	// Late says a report goes late: it was due at due.
+	Late(due string) string
+	// Day is one day of the week in a report: total, received and sent;
+	// NoDay one vnstat has no row for.
+	Day(date string, weekday time.Weekday, total, in, out string) string
+	NoDay(date string, weekday time.Weekday) string
+	// Week is the week's total, received and sent.
+	Week(total, in, out string) string
+	// Pace compares the usage with an even pace: ahead by points of the
+	// quota (behind when negative), with elapsed percent of the cycle
+	// gone.
+	Pace(points, elapsed float64) string
+	// PerDay is what is left of the quota, a day for the days left;
+	// UsedUp says the quota is used up, over by over.
+	PerDay(left, perDay string, days int) string
+	UsedUp(over string) string
 	// Kind names a kind of problem that is told; "" for one that is not.
 	Kind(k traffic.Kind) string
 }
@@ -94,6 +115,43 @@ func (english) Status(status, kinds string) string {
 }
 func (english) Test(host string) string {
 	return host + ": test message from vnstat-exporter; notifications work"
+}
+func (english) WeeklyReport(host, from, to string) string {
+	return fmt.Sprintf("%s: weekly traffic report, %s to %s", host, from, to)
+}
+func (english) CycleReport(host string, days int, on string) string {
+	if days == 1 {
+		return fmt.Sprintf("%s: the last day of the cycle; it resets on %s", host, on)
+	}
+	return fmt.Sprintf("%s: %d days left in the cycle; it resets on %s", host, days, on)
+}
+func (english) Late(due string) string { return "Sent late: it was due at " + due }
+func (english) Day(date string, weekday time.Weekday, total, in, out string) string {
+	return fmt.Sprintf("%s %s: %s (received %s, sent %s)", weekday.String()[:3], date, total, in, out)
+}
+func (english) NoDay(date string, weekday time.Weekday) string {
+	return fmt.Sprintf("%s %s: not in vnstat's daily rows", weekday.String()[:3], date)
+}
+func (english) Week(total, in, out string) string {
+	return fmt.Sprintf("Week: %s (received %s, sent %s)", total, in, out)
+}
+func (english) Pace(points, elapsed float64) string {
+	switch {
+	case points >= 1:
+		return fmt.Sprintf("Ahead of an even pace by %.1f%% of the quota (%.1f%% of the cycle gone)", points, elapsed)
+	case points <= -1:
+		return fmt.Sprintf("Behind an even pace by %.1f%% of the quota (%.1f%% of the cycle gone)", -points, elapsed)
+	}
+	return fmt.Sprintf("On an even pace (%.1f%% of the cycle gone)", elapsed)
+}
+func (english) PerDay(left, perDay string, days int) string {
+	if days == 1 {
+		return fmt.Sprintf("%s left for the last day", left)
+	}
+	return fmt.Sprintf("%s left: %s a day for the %d days left", left, perDay, days)
+}
+func (english) UsedUp(over string) string {
+	return fmt.Sprintf("The quota is used up (%s over)", over)
 }
 func (english) Kind(k traffic.Kind) string {
 	switch k {
@@ -163,6 +221,46 @@ func (chinese) Status(status, kinds string) string {
 }
 func (chinese) Test(host string) string {
 	return host + "：vnstat-exporter 测试消息，通知工作正常"
+}
+func (chinese) WeeklyReport(host, from, to string) string {
+	return fmt.Sprintf("%s：%s 至 %s 流量周报", host, from, to)
+}
+func (chinese) CycleReport(host string, days int, on string) string {
+	if days == 1 {
+		return fmt.Sprintf("%s：本周期最后一天，%s 重置", host, on)
+	}
+	return fmt.Sprintf("%s：本周期还剩 %d 天，%s 重置", host, days, on)
+}
+func (chinese) Late(due string) string { return "迟发：原定于 " + due + " 发送" }
+
+var chineseWeekdays = [...]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}
+
+func (chinese) Day(date string, weekday time.Weekday, total, in, out string) string {
+	return fmt.Sprintf("%s %s：%s（接收 %s，发送 %s）", date, chineseWeekdays[weekday], total, in, out)
+}
+func (chinese) NoDay(date string, weekday time.Weekday) string {
+	return fmt.Sprintf("%s %s：vnstat 的每日记录中没有这一天", date, chineseWeekdays[weekday])
+}
+func (chinese) Week(total, in, out string) string {
+	return fmt.Sprintf("本周：%s（接收 %s，发送 %s）", total, in, out)
+}
+func (chinese) Pace(points, elapsed float64) string {
+	switch {
+	case points >= 1:
+		return fmt.Sprintf("比匀速快 %.1f%% 的额度（周期已过 %.1f%%）", points, elapsed)
+	case points <= -1:
+		return fmt.Sprintf("比匀速慢 %.1f%% 的额度（周期已过 %.1f%%）", -points, elapsed)
+	}
+	return fmt.Sprintf("与匀速持平（周期已过 %.1f%%）", elapsed)
+}
+func (chinese) PerDay(left, perDay string, days int) string {
+	if days == 1 {
+		return fmt.Sprintf("剩余 %s，供最后一天使用", left)
+	}
+	return fmt.Sprintf("剩余 %s：剩下的 %d 天每天 %s", left, days, perDay)
+}
+func (chinese) UsedUp(over string) string {
+	return fmt.Sprintf("额度已用完（超出 %s）", over)
 }
 func (chinese) Kind(k traffic.Kind) string {
 	switch k {

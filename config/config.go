@@ -126,6 +126,12 @@ type Alerts struct {
 	// ReportAt is the time of the daily report in minutes after local
 	// midnight; -1 for none.
 	ReportAt int `env:"REPORT_AT"`
+	// ReportWeekly is the day of the week of the weekly report, at
+	// ReportAt, as ISO 8601 numbers it (1 Monday to 7 Sunday); 0 for none.
+	ReportWeekly int `env:"REPORT_WEEKLY" validate:"min=0,max=7"`
+	// ReportBeforeReset is how many days before the reset the cycle
+	// report goes, at ReportAt; 0 for none.
+	ReportBeforeReset int `env:"REPORT_BEFORE_RESET" validate:"min=0,max=27"`
 	// ProblemGrace is how long a counting problem lasts before it is
 	// reported.
 	ProblemGrace time.Duration `env:"PROBLEM_GRACE" validate:"min=0s,max=24h"`
@@ -322,12 +328,23 @@ func (c Config) LogValue() slog.Value {
 		slog.String("notify_lang", a.Lang),
 		slog.Any("alert_at", a.At),
 		slog.String("report_at", clock(a.ReportAt)),
+		slog.String("report_weekly", weekdayName(a.ReportWeekly)),
+		slog.Int("report_before_reset", a.ReportBeforeReset),
 		slog.Duration("problem_grace", a.ProblemGrace),
 		slog.Duration("summary_after", a.SummaryAfter),
 		slog.String("alert_command", a.Command),
 		slog.Duration("alert_command_timeout", a.CommandTimeout),
 		slog.Bool("root_actions", a.RootActions),
 	)
+}
+
+// weekdayName is the day d (1 Monday to 7 Sunday) in three letters; ""
+// for none.
+func weekdayName(d int) string {
+	if d < 1 || d > 7 {
+		return ""
+	}
+	return strings.ToLower(time.Weekday(d % 7).String()[:3])
 }
 
 // clock formats minutes after midnight as HH:MM; negative is "".

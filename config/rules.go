@@ -46,6 +46,14 @@ func crossCheck(c Config, given func(name string) bool) []string {
 	if given("USED_OFFSET_CYCLE") != given("USED_OFFSET") || given("USED_OFFSET") && validDay && !isResetDay(b.UsedOffsetCycle, b.StartDay) {
 		refused = append(refused, "USED_OFFSET_CYCLE")
 	}
+	// The weekly and the cycle report go at REPORT_AT.
+	a := c.Alerts
+	if a.ReportAt < 0 && a.ReportWeekly > 0 {
+		refused = append(refused, "REPORT_WEEKLY")
+	}
+	if a.ReportAt < 0 && a.ReportBeforeReset > 0 {
+		refused = append(refused, "REPORT_BEFORE_RESET")
+	}
 	// The URLs come from one place.
 	if given("NOTIFY_URLS_FILE") && given("NOTIFY_URLS") {
 		refused = append(refused, "NOTIFY_URLS_FILE")

@@ -109,6 +109,12 @@ func Vars() []Var {
 		{Name: "REPORT_AT", Parse: timeOfDay,
 			Allowed: "a local time HH:MM (00:00 to 23:59), or empty for no daily report",
 			Usage:   "time of the daily report"},
+		{Name: "REPORT_WEEKLY", Parse: weekday,
+			Allowed: "a day of the week, mon to sun (or its whole English name, any case), or empty for no weekly report; needs REPORT_AT",
+			Usage:   "day of the weekly report (at REPORT_AT): each day of the week before, its total, the cycle against QUOTA and its pace"},
+		{Name: "REPORT_BEFORE_RESET", Default: "0", Parse: integer,
+			Allowed: "an integer from 0 (none) to 27: that many days before the reset; needs REPORT_AT",
+			Usage:   "days before the reset of the cycle report (at REPORT_AT): what is left, per day left"},
 		{Name: "PROBLEM_GRACE", Default: "10m", Parse: duration,
 			Allowed: "a Go duration from 0s to 24h",
 			Usage:   "how long a counting problem lasts before it is reported"},
@@ -212,6 +218,29 @@ func timeOfDay(v string) (any, error) {
 		err = errors.New("not HH:MM")
 	}
 	return t.Hour()*60 + t.Minute(), err
+}
+
+// weekday is a day of the week by its English name or its first three
+// letters, in any case, as ISO 8601 numbers it (1 Monday to 7 Sunday);
+// empty is 0, none.
+func weekday(v string) (any, error) {
+	if v == "" {
+		return 0, nil
+	}
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		if name := d.String(); strings.EqualFold(v, name) || strings.EqualFold(v, name[:3]) {
+			return ISOWeekday(d), nil
+		}
+	}
+	return 0, errors.New("not a day of the week")
+}
+
+// ISOWeekday is d as ISO 8601 numbers it: 1 Monday to 7 Sunday.
+func ISOWeekday(d time.Weekday) int {
+	if d == time.Sunday {
+		return 7
+	}
+	return int(d)
 }
 
 // date is a civil date YYYY-MM-DD at midnight UTC; empty is the zero time.
