@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -38,6 +39,30 @@ func newTelegram(raw string) (*telegramSender, error) {
 		return nil, errors.New("no chats= given")
 	}
 	return &telegramSender{cfg: cfg}, nil
+}
+
+// TelegramBot is the bot token of the first telegram:// URL of urls and
+// the chats it names by number (a channel named @name cannot be matched
+// with a message's chat, which has a number; a chat:thread is its chat);
+// "" without such a URL.
+func TelegramBot(urls []string) (token string, chats []int64, err error) {
+	for _, raw := range urls {
+		if serviceOf(raw) != "telegram" {
+			continue
+		}
+		s, err := newTelegram(raw)
+		if err != nil {
+			return "", nil, err
+		}
+		for _, c := range s.cfg.Chats {
+			id, _, _ := strings.Cut(c, ":")
+			if n, err := strconv.ParseInt(id, 10, 64); err == nil && !slices.Contains(chats, n) {
+				chats = append(chats, n)
+			}
+		}
+		return s.cfg.Token, chats, nil
+	}
+	return "", nil, nil
 }
 
 // telegramMessage is the body of sendMessage.

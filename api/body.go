@@ -1,7 +1,6 @@
 package api
 
 import (
-	"math/big"
 	"slices"
 
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
@@ -140,15 +139,6 @@ func (d decimal2) MarshalJSON() ([]byte, error) { return []byte(d), nil }
 // mib is bytes in MiB (2^20 bytes) with two decimals.
 func mib(bytes uint64) decimal2 { return ratio2(bytes, 1, 1<<20) }
 
-// ratio2 is a*mul/den with two decimals, rounded half up, computed exactly.
-func ratio2(a, mul, den uint64) decimal2 {
-	// hundredths = floor((a*mul*100 + den/2) / den)
-	n := new(big.Int).SetUint64(a)
-	n.Mul(n, new(big.Int).SetUint64(mul*100))
-	d := new(big.Int).SetUint64(den)
-	n.Add(n, new(big.Int).Rsh(d, 1))
-	n.Quo(n, d)
-	whole, frac := n.QuoRem(n, big.NewInt(100), new(big.Int))
-	f := frac.Int64()
-	return decimal2(whole.String() + "." + string(rune('0'+f/10)) + string(rune('0'+f%10)))
-}
+// ratio2 is a*mul/den with two decimals, rounded half up, computed
+// exactly (traffic.Ratio2).
+func ratio2(a, mul, den uint64) decimal2 { return decimal2(traffic.Ratio2(a, mul, den)) }

@@ -75,6 +75,9 @@ type Config struct {
 	// Alerts gives the alert engine's status for the detailed health, a
 	// value encoded as JSON under "alerts"; nil when alerts are off.
 	Alerts func() any
+	// Bot gives the Telegram bot's status, under "telegram_bot"; nil
+	// when the bot is off.
+	Bot func() any
 	// Thresholds are the alert thresholds (ALERT_AT), marked on the
 	// dashboard's usage bar; Host is the host's name, in its title.
 	Thresholds []int
@@ -94,6 +97,7 @@ type Handler struct {
 	host          string
 	calibrate     func(billing.Calibration) error
 	alerts        func() any
+	bot           func() any
 	metricsPath   *[sha256.Size]byte
 	metrics       http.Handler
 	pollInterval  time.Duration
@@ -131,7 +135,7 @@ func NewHandler(src StateSource, cfg Config, now func() time.Time, logger *slog.
 		logger = slog.New(slog.DiscardHandler)
 	}
 	h := &Handler{state: src, webhook: sha256.Sum256([]byte(cfg.WebhookPath)), details: sha256.Sum256([]byte(cfg.WebhookPath + HealthPath)),
-		calibratePath: sha256.Sum256([]byte(cfg.WebhookPath + CalibratePath)), calibrate: cfg.Calibrate, alerts: cfg.Alerts,
+		calibratePath: sha256.Sum256([]byte(cfg.WebhookPath + CalibratePath)), calibrate: cfg.Calibrate, alerts: cfg.Alerts, bot: cfg.Bot,
 		dashboard: sha256.Sum256([]byte(cfg.WebhookPath + DashboardPath)), history: sha256.Sum256([]byte(cfg.WebhookPath + HistoryPath)),
 		thresholds: cfg.Thresholds, host: cfg.Host,
 		pollInterval: cfg.PollInterval, now: now, logger: logger}
@@ -295,6 +299,9 @@ func (h *Handler) serveHealth(w http.ResponseWriter, details bool) int {
 	var err error
 	if details {
 		body := newDetailsBody(st, verdict, now)
+		if h.bot != nil {
+			body.Bot = h.bot()
+		}
 		if h.alerts != nil {
 			body.Alerts = h.alerts()
 		}
@@ -417,6 +424,8 @@ type detailsBody struct {
 	Problems        []problemBody  `json:"problems,omitempty"`
 	// Alerts is the alert engine's status, when alerts are on.
 	Alerts any `json:"alerts,omitempty"`
+	// Bot is the Telegram bot's status, when it is on.
+	Bot any `json:"telegram_bot,omitempty"`
 }
 
 func newDetailsBody(st *traffic.State, v traffic.Health, now time.Time) detailsBody {

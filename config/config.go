@@ -145,6 +145,12 @@ type Alerts struct {
 	// RootActions writes each event into StateDir/actions for the root
 	// systemd path unit.
 	RootActions bool `env:"ROOT_ACTIONS"`
+	// TelegramBot answers commands in Telegram with the token of the
+	// telegram:// URL.
+	TelegramBot bool `env:"TELEGRAM_BOT"`
+	// TelegramAllow are the chats the bot answers; empty means the
+	// telegram:// URL's.
+	TelegramAllow []int64 `env:"TELEGRAM_ALLOW"`
 }
 
 // Log is how the program logs.
@@ -335,6 +341,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("alert_command", a.Command),
 		slog.Duration("alert_command_timeout", a.CommandTimeout),
 		slog.Bool("root_actions", a.RootActions),
+		slog.Bool("telegram_bot", a.TelegramBot),
+		slog.Any("telegram_allow", a.TelegramAllow),
 	)
 }
 

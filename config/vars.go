@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -130,6 +131,12 @@ func Vars() []Var {
 		{Name: "ROOT_ACTIONS", Default: "false", Parse: boolean,
 			Allowed: "true or false",
 			Usage:   "write each event into STATE_DIR/actions for the root path unit vnstat-exporter-actions.path"},
+		{Name: "TELEGRAM_BOT", Default: "false", Parse: boolean,
+			Allowed: "true or false; true needs a telegram:// URL in NOTIFY_URLS or NOTIFY_URLS_FILE (its token is the bot's)",
+			Usage:   "answer /usage, /today, /week, /cycles, /status and /help in Telegram (long polling, no inbound port)"},
+		{Name: "TELEGRAM_ALLOW", Parse: chatIDs,
+			Allowed: "comma-separated Telegram chat IDs (integers, negative for groups), each once; empty for the chats of the telegram:// URL",
+			Usage:   "chats the bot answers"},
 	}
 	for i := range vars {
 		vars[i].Flag = strings.ReplaceAll(strings.ToLower(vars[i].Name), "_", "-")
@@ -206,6 +213,25 @@ func percents(v string) (any, error) {
 		ns = append(ns, n)
 	}
 	return ns, nil
+}
+
+// chatIDs is comma-separated Telegram chat IDs; empty is none.
+func chatIDs(v string) (any, error) {
+	if strings.TrimSpace(v) == "" {
+		return []int64(nil), nil
+	}
+	var ids []int64
+	for _, f := range strings.Split(v, ",") {
+		id, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64)
+		if err != nil || id == 0 {
+			return nil, fmt.Errorf("%q is not a chat ID", strings.TrimSpace(f))
+		}
+		if slices.Contains(ids, id) {
+			return nil, fmt.Errorf("%d is given twice", id)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
 }
 
 // timeOfDay is HH:MM as minutes after midnight; empty is -1 (none).

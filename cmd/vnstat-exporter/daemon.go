@@ -17,6 +17,7 @@ import (
 	"github.com/vnstat-exporter/vnstat-exporter/alert"
 	"github.com/vnstat-exporter/vnstat-exporter/api"
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
+	"github.com/vnstat-exporter/vnstat-exporter/bot"
 	"github.com/vnstat-exporter/vnstat-exporter/config"
 	"github.com/vnstat-exporter/vnstat-exporter/linksrc"
 	"github.com/vnstat-exporter/vnstat-exporter/monitor"
@@ -45,6 +46,10 @@ type Main struct {
 	watcher *linksrc.Watcher
 	server  *api.Server
 	engine  *alert.Engine // nil without alerts
+	// Bot is the Telegram bot's token and chats, nil without the bot;
+	// bot the bot.
+	Bot *bot.Config
+	bot *bot.Bot
 }
 
 // Open listens (first, so that a port in use ends the program at once),
@@ -89,6 +94,13 @@ func (m *Main) Open() error {
 	if cfg.Alerts.On() {
 		m.engine = m.newEngine(host)
 		apiCfg.Alerts = func() any { return m.engine.Status() }
+	}
+	if m.Bot != nil {
+		bc := *m.Bot
+		bc.Lang, bc.Host, bc.Interval, bc.Dir = cfg.Alerts.Lang, host, cfg.Vnstat.PollInterval, m.Dir
+		m.bot = bot.New(bc, m.poller, logger.With("component", "telegram"))
+		apiCfg.Bot = func() any { return m.bot.Status() }
+		logger.Info("telegram bot on", "chats", bc.Allow)
 	}
 	handler := api.NewHandler(m.poller, apiCfg, nil, logger.With("component", "api"))
 	m.server = api.NewServer(m.ln, handler, cfg.HTTP.MaxConnections, logger.With("component", "http"))
@@ -158,6 +170,9 @@ func (m *Main) Run(ctx context.Context) error {
 	g.Go(func() error { return m.watcher.Run(ctx) })
 	if m.engine != nil {
 		g.Go(func() error { return m.engine.Run(ctx) })
+	}
+	if m.bot != nil {
+		g.Go(func() error { return m.bot.Run(ctx) })
 	}
 	err := g.Wait()
 	m.Logger.Info("stopped")

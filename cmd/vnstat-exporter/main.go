@@ -13,7 +13,9 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/vnstat-exporter/vnstat-exporter/alert"
 	"github.com/vnstat-exporter/vnstat-exporter/api"
+	"github.com/vnstat-exporter/vnstat-exporter/bot"
 	"github.com/vnstat-exporter/vnstat-exporter/config"
 	"github.com/vnstat-exporter/vnstat-exporter/store"
 )
@@ -161,6 +163,25 @@ func urlCommand(_ context.Context, in invocation) int {
 	return 0
 }
 
+// telegramBot is the bot's token and the chats it answers: the first
+// telegram:// URL's token, and TELEGRAM_ALLOW or else the URL's chats.
+func telegramBot(a config.Alerts) (*bot.Config, error) {
+	token, chats, err := alert.TelegramBot(a.NotifyURLs)
+	allow := a.TelegramAllow
+	if len(allow) == 0 {
+		allow = chats
+	}
+	switch {
+	case err != nil:
+		return nil, config.Refuse("TELEGRAM_BOT", "true", err)
+	case token == "":
+		return nil, config.Refuse("TELEGRAM_BOT", "true", errors.New("no telegram:// URL in NOTIFY_URLS or NOTIFY_URLS_FILE"))
+	case len(allow) == 0:
+		return nil, config.Refuse("TELEGRAM_BOT", "true", errors.New("the telegram:// URL names no chat by its number (a @channel cannot be matched with a message); set TELEGRAM_ALLOW"))
+	}
+	return &bot.Config{Token: token, Allow: allow}, nil
+}
+
 // daemonCommand checks the files the settings name, opens STATE_DIR (kept
 // by one daemon only, when it holds the alerts' state) and runs the
 // daemon.
@@ -187,6 +208,13 @@ func daemonCommand(ctx context.Context, in invocation) int {
 		}
 	}
 	m := &Main{Config: cfg, Logger: newLogger(cfg.Log, stderr), Channels: channels}
+	if cfg.Alerts.TelegramBot {
+		var berr error
+		if m.Bot, berr = telegramBot(cfg.Alerts); berr != nil {
+			fmt.Fprintln(stderr, "vnstat-exporter:", berr)
+			return 2
+		}
+	}
 	if err != nil {
 		m.Logger.Info("calibration off: no writable state directory", "state_dir", cfg.StateDir, "err", err)
 	} else {
