@@ -37,11 +37,12 @@ const (
 	MaxAnswer   = 8 << 20
 )
 
-// A chat gets at most Burst answers at once, and one more every Refill;
+// A chat gets at most Burst answers at once (every command once, and
+// some), and one more every Refill;
 // commands beyond that are not answered (and said so in the log once an
 // hour).
 const (
-	Burst  = 5
+	Burst  = 10
 	Refill = 3 * time.Second
 )
 

@@ -108,7 +108,7 @@ func fixed(t time.Time) func() time.Time { return func() time.Time { return t } 
 // is in no log line.
 func TestBotAnswers(t *testing.T) {
 	api, _ := testrig.NewBotAPI(t, "", "")
-	r := start(t, api, openDir(t), fixed(polled.Add(time.Second)), 10)
+	r := start(t, api, openDir(t), fixed(polled.Add(time.Second)), 0)
 	api.WaitFor(t, "the command menu", func() bool { return len(api.Commands()) == len(Commands) })
 	for _, c := range []struct {
 		chat int64

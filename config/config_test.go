@@ -83,6 +83,8 @@ func TestLoadValid(t *testing.T) {
 		"ALERT_COMMAND":         dir + "/vnstat.conf",
 		"ALERT_COMMAND_TIMEOUT": "1h",
 		"ROOT_ACTIONS":          "true",
+		"TELEGRAM_BOT":          "true",
+		"TELEGRAM_ALLOW":        "42, -1001234567890",
 	}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
@@ -96,7 +98,7 @@ func TestLoadValid(t *testing.T) {
 			UsedOffsetCycle: time.Date(2026, time.November, 30, 0, 0, 0, 0, time.UTC)},
 		Alerts: Alerts{NotifyURLs: []string{"telegram://123:abc@telegram?chats=42", "ntfy://ntfy.sh/topic?tags=a,b"}, Lang: "zh-CN",
 			At: []int{50, 100, 150}, ReportAt: 8*60 + 5, ReportWeekly: 7, ReportBeforeReset: 27, SummaryAfter: 90 * time.Second,
-			Command: dir + "/vnstat.conf", CommandTimeout: time.Hour, RootActions: true},
+			Command: dir + "/vnstat.conf", CommandTimeout: time.Hour, RootActions: true, TelegramBot: true, TelegramAllow: []int64{42, -1001234567890}},
 		Log:      Log{Level: slog.LevelDebug, Format: "json"},
 		StateDir: dir + "/state",
 		// An old env file's settings: warned about, not refused.
@@ -216,6 +218,10 @@ func TestLoadRefuses(t *testing.T) {
 		{"alert command timeout zero", "ALERT_COMMAND_TIMEOUT", "0s"},
 		{"alert command timeout long", "ALERT_COMMAND_TIMEOUT", "2h"},
 		{"root actions", "ROOT_ACTIONS", "yes please"},
+		{"telegram bot", "TELEGRAM_BOT", "on"},
+		{"telegram allow name", "TELEGRAM_ALLOW", "@mychannel"},
+		{"telegram allow twice", "TELEGRAM_ALLOW", "42,42"},
+		{"telegram allow zero", "TELEGRAM_ALLOW", "0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

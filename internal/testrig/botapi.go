@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -58,7 +59,7 @@ type botUpdate struct {
 
 // BotMessage is an answer the bot sent.
 type BotMessage struct {
-	Chat    int64  `json:"chat_id"`
+	Chat    int64  `json:"-"`
 	Text    string `json:"text"`
 	ReplyTo int64  `json:"reply_to_message_id"`
 }
@@ -194,6 +195,8 @@ func (a *BotAPI) serve(w http.ResponseWriter, r *http.Request) {
 		Timeout  int               `json:"timeout"`
 		Limit    int               `json:"limit"`
 		Commands []json.RawMessage `json:"commands"`
+		// ChatID is a number, or a string, as the Bot API takes it.
+		ChatID json.RawMessage `json:"chat_id"`
 		BotMessage
 	}
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&params); err != nil {
@@ -211,6 +214,7 @@ func (a *BotAPI) serve(w http.ResponseWriter, r *http.Request) {
 			<-r.Context().Done()
 			return
 		}
+		params.BotMessage.Chat, _ = strconv.ParseInt(strings.Trim(string(params.ChatID), `"`), 10, 64)
 		a.sent = append(a.sent, params.BotMessage)
 		a.mu.Unlock()
 		a.answer(w, http.StatusOK, true, map[string]any{"message_id": 1}, "")
