@@ -95,10 +95,11 @@ func TestTelegramBotEndToEnd(t *testing.T) {
 	if len(sent) != len(bot.Commands) {
 		t.Fatalf("%d answers to %d commands (and a stranger's)", len(sent), len(bot.Commands))
 	}
-	for _, m := range sent {
+	for i, m := range sent {
 		if m.Chat != 42 {
 			t.Errorf("an answer to chat %d", m.Chat)
 		}
+		t.Logf("/%s\n%s", bot.Commands[i], m.Text)
 	}
 	usage := sent[0].Text
 	for _, want := range []string{

@@ -191,6 +191,14 @@ func daemonCommand(ctx context.Context, in invocation) int {
 	if code >= 0 {
 		return code
 	}
+	var botCfg *bot.Config
+	if cfg.Alerts.TelegramBot {
+		var err error
+		if botCfg, err = telegramBot(cfg.Alerts); err != nil {
+			fmt.Fprintln(stderr, "vnstat-exporter:", err)
+			return 2
+		}
+	}
 	// STATE_DIR keeps the alerts' state, which must be kept, and the
 	// calibration, which goes without it.
 	dir, err := store.Open(cfg.StateDir, nil)
@@ -207,14 +215,7 @@ func daemonCommand(ctx context.Context, in invocation) int {
 			return 2
 		}
 	}
-	m := &Main{Config: cfg, Logger: newLogger(cfg.Log, stderr), Channels: channels}
-	if cfg.Alerts.TelegramBot {
-		var berr error
-		if m.Bot, berr = telegramBot(cfg.Alerts); berr != nil {
-			fmt.Fprintln(stderr, "vnstat-exporter:", berr)
-			return 2
-		}
-	}
+	m := &Main{Config: cfg, Logger: newLogger(cfg.Log, stderr), Channels: channels, Bot: botCfg}
 	if err != nil {
 		m.Logger.Info("calibration off: no writable state directory", "state_dir", cfg.StateDir, "err", err)
 	} else {

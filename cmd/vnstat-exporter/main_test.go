@@ -36,6 +36,10 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		{"metrics on the calibration", nil, map[string]string{"WEBHOOK_PATH": "/hook/x", "METRICS_PATH": "/hook/x/calibrate"}, "invalid METRICS_PATH (value hidden, 17 bytes)"},
 		{"calibrate with two values", []string{"calibrate", "5GB", "6GB"}, nil, `unexpected argument "6GB"`},
 		{"metrics on /health", nil, map[string]string{"METRICS_PATH": "/health"}, "invalid METRICS_PATH"},
+		{"telegram bot without a telegram URL", nil, map[string]string{"TELEGRAM_BOT": "true", "NOTIFY_URLS": "ntfy://ntfy.sh/topic"},
+			`invalid TELEGRAM_BOT "true" (no telegram:// URL in NOTIFY_URLS or NOTIFY_URLS_FILE)`},
+		{"telegram bot for a channel by name", nil, map[string]string{"TELEGRAM_BOT": "true", "NOTIFY_URLS": "telegram://110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw@telegram?chats=@mychannel"},
+			"the telegram:// URL names no chat by its number (a @channel cannot be matched with a message); set TELEGRAM_ALLOW"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
