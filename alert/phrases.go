@@ -2,8 +2,8 @@ package alert
 
 import (
 	"fmt"
-	"time"
 
+	"github.com/vnstat-exporter/vnstat-exporter/phrases"
 	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 )
 
@@ -11,6 +11,8 @@ import (
 // implements every phrase, with typed arguments: a phrase missing from a
 // language does not compile, nor does one given the wrong arguments.
 type phrasebook interface {
+	// The phrases the dashboard and the bot say alike (Day, NoDay).
+	phrases.Shared
 	Threshold(host string, pct int) string
 	Projection(host string) string
 	NewCycle(host, from, to string) string
@@ -34,10 +36,6 @@ type phrasebook interface {
 	CycleReport(host string, days int, on string) string
 	// Late says a report goes late: it was due at due.
 	Late(due string) string
-	// Day is one day of the week in a report: total, received and sent;
-	// NoDay one vnstat has no row for.
-	Day(date string, weekday time.Weekday, total, in, out string) string
-	NoDay(date string, weekday time.Weekday) string
 	// Week is the week's total, received and sent.
 	Week(total, in, out string) string
 	// Pace compares the usage with an even pace: ahead by points of the
@@ -66,7 +64,7 @@ func phrasesFor(lang string) phrasebook {
 	return english{}
 }
 
-type english struct{}
+type english struct{ phrases.English }
 
 func (english) Threshold(host string, pct int) string {
 	return fmt.Sprintf("%s: traffic has reached %d%% of the quota", host, pct)
@@ -126,12 +124,6 @@ func (english) CycleReport(host string, days int, on string) string {
 	return fmt.Sprintf("%s: %d days left in the cycle; it resets on %s", host, days, on)
 }
 func (english) Late(due string) string { return "Sent late: it was due at " + due }
-func (english) Day(date string, weekday time.Weekday, total, in, out string) string {
-	return fmt.Sprintf("%s %s: %s (received %s, sent %s)", weekday.String()[:3], date, total, in, out)
-}
-func (english) NoDay(date string, weekday time.Weekday) string {
-	return fmt.Sprintf("%s %s: not in vnstat's daily rows", weekday.String()[:3], date)
-}
 func (english) Week(total, in, out string) string {
 	return fmt.Sprintf("Week: %s (received %s, sent %s)", total, in, out)
 }
@@ -173,7 +165,7 @@ func (english) Kind(k traffic.Kind) string {
 	return ""
 }
 
-type chinese struct{}
+type chinese struct{ phrases.Chinese }
 
 func (chinese) Threshold(host string, pct int) string {
 	return fmt.Sprintf("%s：流量已达套餐的 %d%%", host, pct)
@@ -233,14 +225,6 @@ func (chinese) CycleReport(host string, days int, on string) string {
 }
 func (chinese) Late(due string) string { return "迟发：原定于 " + due + " 发送" }
 
-var chineseWeekdays = [...]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}
-
-func (chinese) Day(date string, weekday time.Weekday, total, in, out string) string {
-	return fmt.Sprintf("%s %s：%s（接收 %s，发送 %s）", date, chineseWeekdays[weekday], total, in, out)
-}
-func (chinese) NoDay(date string, weekday time.Weekday) string {
-	return fmt.Sprintf("%s %s：vnstat 的每日记录中没有这一天", date, chineseWeekdays[weekday])
-}
 func (chinese) Week(total, in, out string) string {
 	return fmt.Sprintf("本周：%s（接收 %s，发送 %s）", total, in, out)
 }

@@ -217,7 +217,7 @@ func renderDashboard(st *traffic.State, health traffic.Health, thresholds []int,
 		Start: res.Cycle.Start.Format(billing.DateFormat), End: res.Cycle.Today.Format(billing.DateFormat),
 		ResetsOn: u.ResetsOn.Format(billing.DateFormat), DaysLeft: int(u.ResetsOn.Sub(res.Cycle.Today) / (24 * time.Hour)),
 		Mode: t.ModeName(u.Mode), In: fig(res.InBytes), Out: fig(res.OutBytes), Used: fig(u.UsedBytes),
-		Status: t.Status(health.Status), StatusClass: string(health.Status), ReadAt: res.PolledAt.Format("2006-01-02 15:04:05")}
+		Status: t.StatusName(health.Status), StatusClass: string(health.Status), ReadAt: res.PolledAt.Format("2006-01-02 15:04:05")}
 	p.Counted = fig(u.CountedBytes)
 	if u.OffsetBytes != 0 {
 		sign, n := "+", uint64(u.OffsetBytes)

@@ -228,7 +228,7 @@ func dateTicks(days []time.Time, xs []float64, spacing float64, t words) []tick 
 	}
 	var widest float64
 	for _, d := range days {
-		widest = max(widest, labelWidth(t.Day(d)))
+		widest = max(widest, labelWidth(t.AxisDay(d)))
 	}
 	step := 14
 	for _, s := range []int{1, 2, 7} {
@@ -243,7 +243,7 @@ func dateTicks(days []time.Time, xs []float64, spacing float64, t words) []tick 
 	}
 	var out []tick
 	for _, i := range order {
-		label := t.Day(days[i])
+		label := t.AxisDay(days[i])
 		w := labelWidth(label)
 		tk := tick{X: xs[i], Label: label, LabelX: min(max(xs[i]-w/2, 0), chartWidth-w-0.5)}
 		if !slices.ContainsFunc(out, func(o tick) bool {

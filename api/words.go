@@ -4,13 +4,15 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/vnstat-exporter/vnstat-exporter/traffic"
+	"github.com/vnstat-exporter/vnstat-exporter/phrases"
 )
 
 // words are the dashboard's words in one language. Each language is a
 // type that has every one of them: a phrase missing from a language, or
 // given the wrong arguments, does not compile.
 type words interface {
+	// The phrases the notifications and the bot say alike.
+	phrases.Shared
 	Title() string
 	Cycle() string
 	From() string
@@ -72,12 +74,8 @@ type words interface {
 	// without a quota.
 	PaceDesc(used, pct, elapsed, projected, projPct string, ahead bool) string
 	PaceDescNoQuota(used, elapsed, projected string) string
-	// Day is a date on a chart's axis, short.
-	Day(d time.Time) string
-	// ModeName names a billing mode (sum, max, in, out).
-	ModeName(mode string) string
-	// Status names a health status.
-	Status(s traffic.Status) string
+	// AxisDay is a date on a chart's axis, short.
+	AxisDay(d time.Time) string
 	// Age is how long ago something was.
 	Age(d time.Duration) string
 }
@@ -86,7 +84,7 @@ type words interface {
 var languages = map[string]words{"en": english{}, "zh-CN": chinese{}}
 
 // english is the dashboard in English.
-type english struct{}
+type english struct{ phrases.English }
 
 func (english) Title() string  { return "Traffic" }
 func (english) Cycle() string  { return "This cycle" }
@@ -145,12 +143,12 @@ func (english) Partial(ifaces, since, start string, calibrated, offset bool) str
 	return s + "; set USED_OFFSET or calibrate to count it against the quota."
 }
 
-func (english) Pace() string           { return "Pace through the cycle" }
-func (english) PaceUsed() string       { return "used" }
-func (english) PaceEven() string       { return "even pace to the quota" }
-func (english) PaceProjection() string { return "projection" }
-func (english) PaceNow() string        { return "now" }
-func (english) Day(d time.Time) string { return d.Format("Jan 2") }
+func (english) Pace() string               { return "Pace through the cycle" }
+func (english) PaceUsed() string           { return "used" }
+func (english) PaceEven() string           { return "even pace to the quota" }
+func (english) PaceProjection() string     { return "projection" }
+func (english) PaceNow() string            { return "now" }
+func (english) AxisDay(d time.Time) string { return d.Format("Jan 2") }
 
 func (english) PaceTitle(quota, thresholds string) string {
 	if quota == "" {
@@ -171,36 +169,10 @@ func (english) PaceDescNoQuota(used, elapsed, projected string) string {
 	return fmt.Sprintf("%s used with %s%% of the cycle gone. At this rate, %s at the reset.", used, elapsed, projected)
 }
 
-func (english) ModeName(mode string) string {
-	switch mode {
-	case "sum":
-		return "received + sent"
-	case "max":
-		return "the larger direction"
-	case "in":
-		return "received"
-	case "out":
-		return "sent"
-	}
-	return mode
-}
-
-func (english) Status(s traffic.Status) string {
-	switch s {
-	case traffic.OK:
-		return "ok"
-	case traffic.Degraded:
-		return "degraded"
-	case traffic.Failing:
-		return "error"
-	}
-	return string(s)
-}
-
 func (english) Age(d time.Duration) string { return fmt.Sprintf("%s ago", d) }
 
 // chinese is the dashboard in Simplified Chinese.
-type chinese struct{}
+type chinese struct{ phrases.Chinese }
 
 func (chinese) Title() string       { return "流量" }
 func (chinese) Cycle() string       { return "本周期" }
@@ -254,12 +226,12 @@ func (chinese) Partial(ifaces, since, start string, calibrated, offset bool) str
 	return s + "；设置 USED_OFFSET 或进行校准，才能把这部分计入额度。"
 }
 
-func (chinese) Pace() string           { return "本周期进度" }
-func (chinese) PaceUsed() string       { return "已用" }
-func (chinese) PaceEven() string       { return "匀速用完额度" }
-func (chinese) PaceProjection() string { return "预计" }
-func (chinese) PaceNow() string        { return "现在" }
-func (chinese) Day(d time.Time) string { return fmt.Sprintf("%d月%d日", d.Month(), d.Day()) }
+func (chinese) Pace() string               { return "本周期进度" }
+func (chinese) PaceUsed() string           { return "已用" }
+func (chinese) PaceEven() string           { return "匀速用完额度" }
+func (chinese) PaceProjection() string     { return "预计" }
+func (chinese) PaceNow() string            { return "现在" }
+func (chinese) AxisDay(d time.Time) string { return fmt.Sprintf("%d月%d日", d.Month(), d.Day()) }
 
 func (chinese) PaceTitle(quota, thresholds string) string {
 	if quota == "" {
@@ -278,32 +250,6 @@ func (chinese) PaceDesc(used, pct, elapsed, projected, projPct string, ahead boo
 
 func (chinese) PaceDescNoQuota(used, elapsed, projected string) string {
 	return fmt.Sprintf("周期已过 %s%%，已用 %s。按此速度，到重置时约为 %s。", elapsed, used, projected)
-}
-
-func (chinese) ModeName(mode string) string {
-	switch mode {
-	case "sum":
-		return "接收 + 发送"
-	case "max":
-		return "较大的方向"
-	case "in":
-		return "接收"
-	case "out":
-		return "发送"
-	}
-	return mode
-}
-
-func (chinese) Status(s traffic.Status) string {
-	switch s {
-	case traffic.OK:
-		return "正常"
-	case traffic.Degraded:
-		return "部分数据缺失"
-	case traffic.Failing:
-		return "错误"
-	}
-	return string(s)
 }
 
 func (chinese) Age(d time.Duration) string { return fmt.Sprintf("%s 前", d) }

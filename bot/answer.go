@@ -76,7 +76,7 @@ func Answer(command string, st *traffic.State, host, lang string, now time.Time,
 			line(w.Used(size(u.UsedBytes)))
 			line(w.Projected(size(u.ProjectedBytes), ""))
 		}
-		line(w.InOut(size(res.InBytes), size(res.OutBytes), w.Mode(u.Mode)))
+		line(w.InOut(size(res.InBytes), size(res.OutBytes), w.ModeName(u.Mode)))
 		if u.OffsetBytes > 0 {
 			line(w.Offset("+" + size(uint64(u.OffsetBytes))))
 		} else if u.OffsetBytes < 0 {
@@ -93,7 +93,7 @@ func Answer(command string, st *traffic.State, host, lang string, now time.Time,
 		}
 		in, out = in+res.LiveInBytes, out+res.LiveOutBytes
 		line(w.TodayHead(host, res.Cycle.Today.Format(billing.DateFormat)))
-		line(w.Day("", 0, size(in+out), size(in), size(out)))
+		line(w.DayTotal(size(in+out), size(in), size(out)))
 		if live := res.LiveInBytes + res.LiveOutBytes; live > 0 {
 			line(w.Live(size(live), res.LiveAsOf.In(loc).Format(time.TimeOnly)))
 		}

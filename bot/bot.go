@@ -186,15 +186,14 @@ func (b *Bot) Run(ctx context.Context) error {
 	if _, err := b.cfg.Dir.Load(OffsetFile, &st); err != nil {
 		b.logger.Error("telegram offset unreadable; starting from what the Bot API keeps", "err", err)
 	}
-	failures := 0
+	// Failures in a row of getUpdates, and of answers.
+	polls, answers := 0, 0
 	for ctx.Err() == nil {
 		if !b.Status().CommandsSet {
 			if err := b.setCommands(ctx); err != nil {
 				b.logger.Warn("telegram: registering the command menu failed; tried again after the next poll", "err", err)
 			} else {
-				b.mu.Lock()
-				b.status.CommandsSet = true
-				b.mu.Unlock()
+				b.count(func(s *Status) { s.CommandsSet = true })
 			}
 		}
 		updates, err := b.getUpdates(ctx, st.Offset)
@@ -202,25 +201,15 @@ func (b *Bot) Run(ctx context.Context) error {
 			break
 		}
 		if err != nil {
-			failures++
-			wait := retryAfter(err, failures, b.cfg.RetryFirst)
-			b.mu.Lock()
-			b.status.Polling, b.status.Error, b.status.Failures, b.status.RetryAt = false, err.Error(), failures, b.cfg.Now().Add(wait)
-			b.mu.Unlock()
-			b.logger.Warn("telegram: getUpdates failed", "err", err, "failures", failures, "retry_in", wait)
-			select {
-			case <-ctx.Done():
-			case <-time.After(wait):
-			}
+			polls++
+			b.failed(ctx, "getUpdates", err, polls, false)
 			continue
 		}
-		if failures > 0 {
-			b.logger.Info("telegram: polling again", "after_failures", failures)
+		if polls > 0 {
+			b.logger.Info("telegram: polling again", "after_failures", polls)
 		}
-		failures = 0
-		b.mu.Lock()
-		b.status.Polling, b.status.Error, b.status.Failures, b.status.RetryAt = true, "", 0, time.Time{}
-		b.mu.Unlock()
+		polls = 0
+		b.count(func(s *Status) { s.Polling, s.Error, s.Failures, s.RetryAt = true, "", 0, time.Time{} })
 		for _, u := range updates {
 			if u.ID < st.Offset {
 				continue
@@ -233,34 +222,43 @@ func (b *Bot) Run(ctx context.Context) error {
 				answered, err = true, nil
 			}
 			if err != nil {
-				// Not answered: asked for again (from this update) after
+				// Not answered: asked for again, from this update, after
 				// the wait.
-				failures++
-				wait := retryAfter(err, failures, b.cfg.RetryFirst)
-				b.mu.Lock()
-				b.status.Error, b.status.Failures, b.status.RetryAt = err.Error(), failures, b.cfg.Now().Add(wait)
-				b.mu.Unlock()
-				b.logger.Warn("telegram: answering failed", "err", err, "failures", failures, "retry_in", wait)
-				select {
-				case <-ctx.Done():
-				case <-time.After(wait):
-				}
+				answers++
+				b.failed(ctx, "answering", err, answers, true)
 				break
-			} else if answered {
-				// Kept at once: a restart answers no command twice.
-				st.Offset = u.ID + 1
-				if err := b.cfg.Dir.Save(OffsetFile, st); err != nil {
-					b.logger.Error("telegram: keeping the offset failed", "err", err)
-				}
-				continue
 			}
+			answers = 0
 			st.Offset = u.ID + 1
+			if answered {
+				// Kept at once: a restart answers no command twice.
+				b.keep(st)
+			}
 		}
-		if err := b.cfg.Dir.Save(OffsetFile, st); err != nil {
-			b.logger.Error("telegram: keeping the offset failed", "err", err)
-		}
+		b.keep(st)
 	}
 	return nil
+}
+
+// failed shows a failure of what, the nth in a row, in the status and the
+// log, and waits before the next try (polling says getUpdates works).
+func (b *Bot) failed(ctx context.Context, what string, err error, n int, polling bool) {
+	wait := retryAfter(err, n, b.cfg.RetryFirst)
+	b.count(func(s *Status) {
+		s.Polling, s.Error, s.Failures, s.RetryAt = polling, err.Error(), n, b.cfg.Now().Add(wait)
+	})
+	b.logger.Warn("telegram: "+what+" failed", "err", err, "failures", n, "retry_in", wait)
+	select {
+	case <-ctx.Done():
+	case <-time.After(wait):
+	}
+}
+
+// keep writes the offset into STATE_DIR.
+func (b *Bot) keep(st offsetState) {
+	if err := b.cfg.Dir.Save(OffsetFile, st); err != nil {
+		b.logger.Error("telegram: keeping the offset failed", "err", err)
+	}
 }
 
 // retryAfter is the wait before the next try after n failures in a row,

@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -215,6 +217,39 @@ func TestBotFailures(t *testing.T) {
 	}
 	if n := strings.Count(r.logs.String(), "getUpdates failed"); n != 3 {
 		t.Errorf("%d failures logged, want 3", n)
+	}
+}
+
+// TestBotErrorsHoldNoToken: a Bot API that cannot be reached (a closed
+// port), one whose certificate is not trusted, and one that answers
+// what is not JSON fail with errors that do not hold the token, in the
+// status and in the log.
+func TestBotErrorsHoldNoToken(t *testing.T) {
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	untrusted := httptest.NewTLSServer(http.NotFoundHandler())
+	defer untrusted.Close()
+	garbage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("<html>" + r.URL.Path)) }))
+	defer garbage.Close()
+	for _, url := range []string{closed.URL, untrusted.URL, garbage.URL} {
+		logs := &syncBuffer{}
+		b := New(Config{Token: testrig.BotToken, Allow: []int64{42}, Lang: "en", Dir: openDir(t), API: url, RetryFirst: time.Hour},
+			testrig.NewState(fixture()), slog.New(slog.NewTextHandler(logs, nil)))
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { _ = b.Run(ctx); close(done) }()
+		for deadline := time.Now().Add(time.Minute); b.Status().Failures == 0; time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: no failure in a minute", url)
+			}
+		}
+		cancel()
+		<-done
+		st := b.Status()
+		if st.Error == "" || strings.Contains(st.Error, "AAHdq") || strings.Contains(logs.String(), "AAHdq") || strings.Contains(st.Error, "110201543") {
+			t.Errorf("%s: error %q (log %s)", url, st.Error, logs)
+		}
+		t.Logf("%s", st.Error)
 	}
 }
 

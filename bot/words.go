@@ -2,20 +2,20 @@ package bot
 
 import (
 	"fmt"
-	"time"
 
-	"github.com/vnstat-exporter/vnstat-exporter/traffic"
+	"github.com/vnstat-exporter/vnstat-exporter/phrases"
 )
 
 // words are the answers' words in one language: a phrase missing from a
 // language, or given the wrong arguments, does not compile.
 type words interface {
+	// The phrases the dashboard and the notifications say alike.
+	phrases.Shared
 	// Describe is a command's line in the menu and the help.
 	Describe(command string) string
 	HelpHead(host string) string
 	NoFigures(host string) string
 	StatusHead(host, status string) string
-	StatusName(s traffic.Status) string
 	StatusLine(status, kinds string) string
 	ReadAt(at string) string
 	LiveAsOf(at string) string
@@ -27,14 +27,12 @@ type words interface {
 	Remaining(left string) string
 	Projected(projected, pct string) string
 	InOut(in, out, mode string) string
-	Mode(mode string) string
 	Offset(signed string) string
 	Resets(on string, days int) string
 	CountingSince(ifaces, since string) string
 	TodayHead(host, date string) string
-	// Day is a day's total, received and sent (date "" for today's).
-	Day(date string, weekday time.Weekday, total, in, out string) string
-	NoDay(date string, weekday time.Weekday) string
+	// DayTotal is a day's total, received and sent, without its date.
+	DayTotal(total, in, out string) string
 	Live(live, asOf string) string
 	WeekHead(host string) string
 	Total(total, in, out string) string
@@ -52,7 +50,7 @@ func wordsFor(lang string) words {
 	return english{}
 }
 
-type english struct{}
+type english struct{ phrases.English }
 
 func (english) Describe(c string) string {
 	switch c {
@@ -74,15 +72,6 @@ func (english) NoFigures(host string) string {
 	return host + ": no traffic figures yet: vnstat's database has not been read successfully."
 }
 func (english) StatusHead(host, status string) string { return host + ": status " + status }
-func (english) StatusName(s traffic.Status) string {
-	switch s {
-	case traffic.OK:
-		return "ok"
-	case traffic.Degraded:
-		return "degraded"
-	}
-	return "error"
-}
 func (english) StatusLine(status, kinds string) string {
 	return fmt.Sprintf("Status %s: %s (/status)", status, kinds)
 }
@@ -105,17 +94,6 @@ func (english) Projected(projected, pct string) string {
 func (english) InOut(in, out, mode string) string {
 	return fmt.Sprintf("Received %s, sent %s (billing: %s)", in, out, mode)
 }
-func (english) Mode(mode string) string {
-	switch mode {
-	case "max":
-		return "the larger direction"
-	case "in":
-		return "received"
-	case "out":
-		return "sent"
-	}
-	return "received + sent"
-}
 func (english) Offset(signed string) string { return "Offset (USED_OFFSET or calibration) " + signed }
 func (english) Resets(on string, days int) string {
 	if days == 1 {
@@ -127,17 +105,11 @@ func (english) CountingSince(ifaces, since string) string {
 	return fmt.Sprintf("vnstat began counting %s at %s, after the cycle began: traffic before then is not in the figures", ifaces, since)
 }
 func (english) TodayHead(host, date string) string { return fmt.Sprintf("%s: today, %s", host, date) }
-func (english) Day(date string, weekday time.Weekday, total, in, out string) string {
-	if date == "" {
-		return fmt.Sprintf("%s (received %s, sent %s)", total, in, out)
-	}
-	return fmt.Sprintf("%s %s: %s (received %s, sent %s)", weekday.String()[:3], date, total, in, out)
-}
-func (english) NoDay(date string, weekday time.Weekday) string {
-	return fmt.Sprintf("%s %s: not in vnstat's daily rows", weekday.String()[:3], date)
-}
 func (english) Live(live, asOf string) string {
 	return fmt.Sprintf("of which %s counted since vnstat's last save (as of %s)", live, asOf)
+}
+func (english) DayTotal(total, in, out string) string {
+	return fmt.Sprintf("%s (received %s, sent %s)", total, in, out)
 }
 func (english) WeekHead(host string) string { return host + ": the last seven days" }
 func (english) Total(total, in, out string) string {
@@ -158,7 +130,7 @@ func (english) Cycle(from, to, used, pct string, running, complete bool) string 
 	return s
 }
 
-type chinese struct{}
+type chinese struct{ phrases.Chinese }
 
 func (chinese) Describe(c string) string {
 	switch c {
@@ -180,15 +152,6 @@ func (chinese) NoFigures(host string) string {
 	return host + "：还没有流量数字：尚未成功读取 vnstat 的数据库。"
 }
 func (chinese) StatusHead(host, status string) string { return host + "：状态 " + status }
-func (chinese) StatusName(s traffic.Status) string {
-	switch s {
-	case traffic.OK:
-		return "正常"
-	case traffic.Degraded:
-		return "部分数据缺失"
-	}
-	return "错误"
-}
 func (chinese) StatusLine(status, kinds string) string {
 	return fmt.Sprintf("状态 %s：%s（/status）", status, kinds)
 }
@@ -211,17 +174,6 @@ func (chinese) Projected(projected, pct string) string {
 func (chinese) InOut(in, out, mode string) string {
 	return fmt.Sprintf("接收 %s，发送 %s（计费方式：%s）", in, out, mode)
 }
-func (chinese) Mode(mode string) string {
-	switch mode {
-	case "max":
-		return "较大的方向"
-	case "in":
-		return "接收"
-	case "out":
-		return "发送"
-	}
-	return "接收 + 发送"
-}
 func (chinese) Offset(signed string) string { return "偏移量（USED_OFFSET 或校准）" + signed }
 func (chinese) Resets(on string, days int) string {
 	return fmt.Sprintf("%s 重置（剩余 %d 天）", on, days)
@@ -231,19 +183,11 @@ func (chinese) CountingSince(ifaces, since string) string {
 }
 func (chinese) TodayHead(host, date string) string { return fmt.Sprintf("%s：今天 %s", host, date) }
 
-var chineseWeekdays = [...]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}
-
-func (chinese) Day(date string, weekday time.Weekday, total, in, out string) string {
-	if date == "" {
-		return fmt.Sprintf("%s（接收 %s，发送 %s）", total, in, out)
-	}
-	return fmt.Sprintf("%s %s：%s（接收 %s，发送 %s）", date, chineseWeekdays[weekday], total, in, out)
-}
-func (chinese) NoDay(date string, weekday time.Weekday) string {
-	return fmt.Sprintf("%s %s：vnstat 的每日记录中没有这一天", date, chineseWeekdays[weekday])
-}
 func (chinese) Live(live, asOf string) string {
 	return fmt.Sprintf("其中 %s 是 vnstat 上次保存后统计的（采样于 %s）", live, asOf)
+}
+func (chinese) DayTotal(total, in, out string) string {
+	return fmt.Sprintf("%s（接收 %s，发送 %s）", total, in, out)
 }
 func (chinese) WeekHead(host string) string { return host + "：最近七天" }
 func (chinese) Total(total, in, out string) string {
