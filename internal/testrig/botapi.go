@@ -31,17 +31,16 @@ const BotToken = "110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 type BotAPI struct {
 	srv *httptest.Server
 
-	mu        sync.Mutex
-	changed   chan struct{} // closed and replaced when an update is queued
-	updates   []botUpdate
-	nextID    int64
-	sent      []BotMessage
-	commands  []string
-	hold      bool // sendMessage is taken and never answered
-	held      int
-	failGets  int
-	gets      int
-	lastError string
+	mu       sync.Mutex
+	changed  chan struct{} // closed and replaced when an update is queued
+	updates  []botUpdate
+	nextID   int64
+	sent     []BotMessage
+	commands []string
+	hold     bool // sendMessage is taken and never answered
+	held     int
+	failGets int
+	gets     int
 }
 
 type botUpdate struct {
