@@ -8,8 +8,9 @@ import (
 )
 
 // TestLayers: billing imports no package of this project, traffic only
-// billing, and the settings, the state, the root side, the HTTP server
-// and the alerts use the vocabularies, not the engine (monitor).
+// billing, phrases only traffic, and the settings, the state, the root
+// side, the HTTP server, the alerts and the Telegram bot use the
+// vocabularies, not the engine (monitor).
 func TestLayers(t *testing.T) {
 	const module = "github.com/vnstat-exporter/vnstat-exporter/"
 	for dir, allowed := range map[string][]string{
@@ -18,8 +19,10 @@ func TestLayers(t *testing.T) {
 		"../store":   {"billing"},
 		"../actions": {"billing", "config"},
 		"../traffic": {"billing"},
-		"../api":     {"billing", "config", "traffic"},
-		"../alert":   {"actions", "billing", "config", "store", "traffic"},
+		"../phrases": {"traffic"},
+		"../api":     {"billing", "config", "phrases", "traffic"},
+		"../alert":   {"actions", "billing", "config", "phrases", "store", "traffic"},
+		"../bot":     {"billing", "phrases", "store", "traffic"},
 	} {
 		pkg, err := build.ImportDir(dir, 0)
 		if err != nil {
