@@ -107,8 +107,11 @@ type Status struct {
 	Error    string    `json:"error,omitempty"`
 	Failures int       `json:"failures,omitempty"`
 	RetryAt  time.Time `json:"retry_at,omitzero"`
-	// CommandsSet says the command menu was registered (setMyCommands).
-	CommandsSet bool `json:"commands_set"`
+	// CommandsSet says the command menu was registered (setMyCommands);
+	// Username is the bot's (getMe), whose commands in a group are the
+	// ones without a bot's name or with its.
+	CommandsSet bool   `json:"commands_set"`
+	Username    string `json:"username,omitempty"`
 	// Answered, Ignored and Limited count the commands answered, those of
 	// chats not allowed, and those over a chat's rate, since the start.
 	Answered uint64 `json:"answered"`
@@ -194,6 +197,16 @@ func (b *Bot) Run(ctx context.Context) error {
 				b.logger.Warn("telegram: registering the command menu failed; tried again after the next poll", "err", err)
 			} else {
 				b.count(func(s *Status) { s.CommandsSet = true })
+			}
+		}
+		if b.Status().Username == "" {
+			var me struct {
+				Username string `json:"username"`
+			}
+			if err := b.call(ctx, "getMe", map[string]any{}, &me); err != nil {
+				b.logger.Warn("telegram: getMe failed; tried again after the next poll", "err", err)
+			} else {
+				b.count(func(s *Status) { s.Username = me.Username })
 			}
 		}
 		updates, err := b.getUpdates(ctx, st.Offset)
@@ -311,7 +324,12 @@ func (b *Bot) handle(ctx context.Context, u update) (bool, error) {
 		}
 		return false, nil
 	}
-	text := Answer(commandOf(m.Text), b.src.State(), b.cfg.Host, b.cfg.Lang, now, b.cfg.Interval)
+	command, to := commandOf(m.Text)
+	if me := b.Status().Username; to != "" && me != "" && !strings.EqualFold(to, me) {
+		// A command to another bot in a group.
+		return false, nil
+	}
+	text := Answer(command, b.src.State(), b.cfg.Host, b.cfg.Lang, now, b.cfg.Interval)
 	if err := b.call(ctx, "sendMessage", map[string]any{"chat_id": chat, "text": text, "reply_to_message_id": m.ID,
 		"allow_sending_without_reply": true}, nil); err != nil {
 		return false, err
@@ -320,12 +338,13 @@ func (b *Bot) handle(ctx context.Context, u update) (bool, error) {
 	return true, nil
 }
 
-// commandOf is the command of a message's text: its first word without
-// the / and any @botname, in lower case.
-func commandOf(text string) string {
+// commandOf is the command of a message's text, its first word without
+// the / in lower case, and the bot it is addressed to (/usage@name), ""
+// for none.
+func commandOf(text string) (command, to string) {
 	word, _, _ := strings.Cut(strings.TrimPrefix(text, "/"), " ")
-	word, _, _ = strings.Cut(word, "@")
-	return strings.ToLower(strings.TrimSpace(word))
+	word, to, _ = strings.Cut(word, "@")
+	return strings.ToLower(strings.TrimSpace(word)), strings.TrimSpace(to)
 }
 
 func (b *Bot) count(f func(*Status)) {

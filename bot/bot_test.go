@@ -115,7 +115,7 @@ func TestBotAnswers(t *testing.T) {
 	for _, c := range []struct {
 		chat int64
 		text string
-	}{{7, "/usage"}, {42, "/usage"}, {42, "/Today@vps1_bot"}, {42, "hello"}, {7, "/status"}, {42, "/week"}, {42, "/cycles"},
+	}{{7, "/usage"}, {42, "/usage"}, {42, "/Today@vps1_bot"}, {42, "/usage@other_bot"}, {42, "hello"}, {7, "/status"}, {42, "/week"}, {42, "/cycles"},
 		{42, "/status"}, {42, "/help"}, {42, "/start"}, {7, "/help"}} {
 		api.Send(c.chat, c.text)
 	}
@@ -272,9 +272,9 @@ func TestRetryAfter(t *testing.T) {
 }
 
 func TestCommandOf(t *testing.T) {
-	for text, want := range map[string]string{"/usage": "usage", "/Usage@my_bot": "usage", "/week now": "week", "/": ""} {
-		if got := commandOf(text); got != want {
-			t.Errorf("commandOf(%q) = %q, want %q", text, got, want)
+	for text, want := range map[string][2]string{"/usage": {"usage", ""}, "/Usage@my_bot": {"usage", "my_bot"}, "/week now": {"week", ""}, "/": {"", ""}} {
+		if c, to := commandOf(text); c != want[0] || to != want[1] {
+			t.Errorf("commandOf(%q) = %q, %q, want %q", text, c, to, want)
 		}
 	}
 }

@@ -20,6 +20,9 @@ import (
 	"time"
 )
 
+// BotUsername is the stand-in bot's username (getMe).
+const BotUsername = "vps1_bot"
+
 // BotToken is the token the Bot API stand-in takes.
 const BotToken = "110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 
@@ -217,6 +220,8 @@ func (a *BotAPI) serve(w http.ResponseWriter, r *http.Request) {
 		a.sent = append(a.sent, params.BotMessage)
 		a.mu.Unlock()
 		a.answer(w, http.StatusOK, true, map[string]any{"message_id": 1}, "")
+	case "getMe":
+		a.answer(w, http.StatusOK, true, map[string]any{"id": 110201543, "is_bot": true, "first_name": "vps1", "username": BotUsername}, "")
 	case "setMyCommands":
 		var cmds []string
 		for _, c := range params.Commands {
