@@ -26,30 +26,35 @@ import (
 	"github.com/vnstat-exporter/vnstat-exporter/vnstatsrc/vnstattest"
 )
 
-// chromium is Debian's headless browser, or "" when it is not installed.
-func chromium() string {
+// browserTest skips a test unless it is a long run with Chromium
+// (Debian's headless browser) and vnstat's tools, and gives Chromium's
+// path.
+func browserTest(t *testing.T) string {
+	t.Helper()
+	testrig.Long(t)
+	var browser string
 	for _, name := range []string{"chromium", "chromium-browser"} {
 		if p, err := exec.LookPath(name); err == nil {
-			return p
+			browser = p
+			break
 		}
 	}
-	return ""
+	if browser == "" {
+		t.Skip("needs chromium (apt-get install chromium)")
+	}
+	testrig.Vnstat(t)
+	return browser
 }
 
 // TestDashboardInBrowser: a real Chromium (headless) loads the dashboard
-// from the running daemon at 360x800 and 1280x800, in English and
+// from the running daemon at 360x1400 and 1280x1200, in English and
 // Chinese, light and dark. The daemon sees no request but the page's own
 // (Chromium may ask for /favicon.ico, which gets a 404), and each
 // screenshot is a picture, not a blank page. With DASHBOARD_SCREENSHOTS
 // set to a directory, the screenshots are kept there (docs/ holds the
 // README's).
 func TestDashboardInBrowser(t *testing.T) {
-	testrig.Long(t)
-	browser := chromium()
-	if browser == "" {
-		t.Skip("needs chromium (apt-get install chromium)")
-	}
-	testrig.Vnstat(t)
+	browser := browserTest(t)
 	now, today := localToday()
 	startDay := today.AddDate(0, 0, -11).Day()
 	if startDay > 28 {
@@ -182,12 +187,7 @@ document.getElementById("f").onload = function () {
 // wider than the frame, the tables opened (issue 33: a 61-byte host name
 // ran off a 360 px screen).
 func TestDashboardFitsNarrowScreens(t *testing.T) {
-	testrig.Long(t)
-	browser := chromium()
-	if browser == "" {
-		t.Skip("needs chromium (apt-get install chromium)")
-	}
-	testrig.Vnstat(t)
+	browser := browserTest(t)
 	testrig.Root(t, "to give the daemon a host name of its own (unshare --uts)")
 	testrig.Tools(t, "util-linux", "unshare")
 	now, today := localToday()
