@@ -19,17 +19,20 @@ import (
 )
 
 // alertEnv is the daemon's settings for a database at 95 % of its quota,
-// with the notification URLs given.
+// with the notification URLs given: one event, threshold-90. The cycle
+// begins today (START_DAY is today's day), so that no projected overrun
+// is told on any day (it waits for a fifth of the cycle; with START_DAY
+// 1, from the 7th of a month on, a second event came).
 func alertEnv(t *testing.T, state string, urls ...string) []string {
 	t.Helper()
 	_, today := localToday()
 	lo, dbdir := oneIfaceDB(t, "lo", 13, true)
-	rx, tx := lo.Sum(cycleStart(today, 1), today)
+	rx, tx := lo.Sum(today, today)
 	if rx+tx == 0 {
 		t.Fatal("fixture has no traffic in the cycle")
 	}
 	return []string{"VNSTAT_DBDIR=" + dbdir, "INTERFACES=lo", "POLL_INTERVAL=1s", "LIVE=false", "STATE_DIR=" + state,
-		"QUOTA=" + strconv.FormatUint((rx+tx)*100/95, 10), "NOTIFY_URLS=" + strings.Join(urls, " ")}
+		"START_DAY=" + strconv.Itoa(today.Day()), "QUOTA=" + strconv.FormatUint((rx+tx)*100/95, 10), "NOTIFY_URLS=" + strings.Join(urls, " ")}
 }
 
 // TestOneDaemonPerStateDir: a second daemon on the STATE_DIR of a running
