@@ -365,7 +365,7 @@ func usageEvents(st *State, res *traffic.Result, now time.Time, r Rules) []Event
 		fill(&ev, &res.Totals, u.SavedProjectedBytes())
 		evs = append(evs, ev)
 	}
-	if !st.Projection && u.SavedProjectedBytes() > u.LimitBytes && u.SavedBytes() < u.LimitBytes && elapsed(res.Cycle, now.In(res.Location())) >= ProjectionAfter {
+	if !st.Projection && u.SavedProjectedBytes() > u.LimitBytes && u.SavedBytes() < u.LimitBytes && res.Cycle.Elapsed(now.In(res.Location())) >= ProjectionAfter {
 		st.Projection = true
 		ev := Event{Key: "projection@" + cycle, Kind: Projection, At: now}
 		fill(&ev, &res.Totals, u.SavedProjectedBytes())
@@ -454,12 +454,4 @@ func reached(used, limit uint64, pct int) bool {
 	uh, ul := bits.Mul64(used, 100)
 	lh, ll := bits.Mul64(limit, uint64(pct))
 	return uh > lh || (uh == lh && ul >= ll)
-}
-
-// elapsed is the share of cycle c that has passed at now (in the zone of
-// the cycle's dates).
-func elapsed(c billing.Cycle, now time.Time) float64 {
-	loc := now.Location()
-	start, next := billing.Midnight(c.Start, loc), billing.Midnight(c.Next, loc)
-	return float64(now.Sub(start)) / float64(next.Sub(start))
 }

@@ -60,7 +60,9 @@ func message(ev Event, host, lang string) string {
 			line(w.Status(string(ev.Status), joinKinds(ev.Problems)))
 		}
 	case WeeklyReport:
-		line(w.WeeklyReport(host, ev.Week0(), dayBefore(ev.Due.Format(billing.DateFormat))))
+		// The week is the seven days before the report's day.
+		day := billing.DateOf(ev.Due)
+		line(w.WeeklyReport(host, day.AddDate(0, 0, -7).Format(billing.DateFormat), day.AddDate(0, 0, -1).Format(billing.DateFormat)))
 		lateLine(line, w, ev)
 		if ev.CycleStart == "" {
 			line(w.NoNumbers(string(ev.Status), joinKinds(ev.Problems)))

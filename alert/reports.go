@@ -23,14 +23,6 @@ type DayBytes struct {
 	Missing bool `json:"missing,omitempty"`
 }
 
-// Week0 is the first day of a weekly report's week.
-func (e Event) Week0() string {
-	if len(e.Week) == 0 {
-		return civilDate(e.Due).AddDate(0, 0, -7).Format(billing.DateFormat)
-	}
-	return e.Week[0].Date
-}
-
 // reportEvents are the reports due at in.Now: the daily report at
 // REPORT_AT, the weekly report on its day at REPORT_AT, the cycle report
 // REPORT_BEFORE_RESET days before the reset at REPORT_AT. Each goes once
@@ -45,7 +37,7 @@ func reportEvents(st *State, in Input, h traffic.Health, r Rules) []Event {
 	}
 	now := in.Now
 	loc := now.Location()
-	today := civilDate(now)
+	today := billing.DateOf(now)
 	res := in.State.Result
 	good := res != nil && h.Status != traffic.Failing
 	// report is an event of kind for the day its time is due at.
@@ -94,7 +86,7 @@ func reportEvents(st *State, in Input, h traffic.Health, r Rules) []Event {
 			if good {
 				fill(&ev, &res.Totals, res.Usage.SavedProjectedBytes())
 				ev.Week = week(res, d)
-				ev.ElapsedPercent = 100 * elapsed(res.Cycle, now.In(res.Location()))
+				ev.ElapsedPercent = 100 * res.Cycle.Elapsed(now.In(res.Location()))
 			}
 			evs = append(evs, ev)
 		}
@@ -112,7 +104,7 @@ func reportEvents(st *State, in Input, h traffic.Health, r Rules) []Event {
 			st.CycleReport = cycle
 			ev := report(CycleReport, "cycle_report@"+cycle, due)
 			fill(&ev, &res.Totals, res.Usage.SavedProjectedBytes())
-			ev.ElapsedPercent = 100 * elapsed(c, now.In(res.Location()))
+			ev.ElapsedPercent = 100 * c.Elapsed(now.In(res.Location()))
 			evs = append(evs, ev)
 		}
 	}
@@ -133,30 +125,13 @@ func dueAt(d time.Time, mins int, loc *time.Location) time.Time {
 	return t
 }
 
-// civilDate is t's local date at midnight UTC.
-func civilDate(t time.Time) time.Time {
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
-
-// week is the seven days before d with what vnstat saved for each, from
-// the current cycle's days or the previous cycle's.
+// week is the seven days before d with what vnstat saved for each.
 func week(res *traffic.Result, d time.Time) []DayBytes {
-	var days []traffic.DayTotal
-	if res.Previous != nil {
-		days = append(days, res.Previous.Days...)
-	}
-	days = append(days, res.Days...)
 	var out []DayBytes
 	for i := 7; i >= 1; i-- {
 		date := d.AddDate(0, 0, -i)
-		db := DayBytes{Date: date.Format(billing.DateFormat), Missing: true}
-		for _, t := range days {
-			if t.Date.Equal(date) {
-				db.InBytes, db.OutBytes, db.Missing = t.InBytes, t.OutBytes, false
-			}
-		}
-		out = append(out, db)
+		t, ok := res.Day(date)
+		out = append(out, DayBytes{Date: date.Format(billing.DateFormat), InBytes: t.InBytes, OutBytes: t.OutBytes, Missing: !ok})
 	}
 	return out
 }

@@ -13,13 +13,12 @@ import (
 )
 
 // The dashboard's charts are 300 units wide; their plots run from plotTop
-// to plotBottom, with a row of date labels under them.
+// to plotBottom, with a row of date labels under them (dashboard.html
+// draws them in a 300 x 134 box).
 const (
 	chartWidth = 300.0
 	plotTop    = 12.0
 	plotBottom = 118.0
-	tickY      = 130.0
-	chartH     = 134.0
 )
 
 // paceView is the pace chart: the cycle's usage through each day against
@@ -76,7 +75,7 @@ func paceChart(res *traffic.Result, thresholds []int, t words, fig func(uint64) 
 	xOf := func(at time.Time) float64 {
 		return min(max(chartWidth*float64(at.Sub(start))/whole, 0), chartWidth)
 	}
-	elapsed := xOf(asOf) / chartWidth
+	elapsed := min(max(res.Cycle.Elapsed(asOf.In(loc)), 0), 1)
 
 	var top float64 // bytes at plotTop
 	limit := float64(u.LimitBytes)
@@ -90,11 +89,7 @@ func paceChart(res *traffic.Result, thresholds []int, t words, fig func(uint64) 
 	// The usage at the end of each day gone, counted as the billing
 	// mode counts it, with the cycle's offset from its start.
 	used := func(in, out uint64) uint64 {
-		n := billing.Measure(in, out, billing.Quota{Mode: u.Mode}, res.Cycle, asOf, true).CountedBytes
-		if u.OffsetBytes < 0 {
-			return n - min(n, uint64(-u.OffsetBytes))
-		}
-		return n + uint64(u.OffsetBytes)
+		return billing.WithOffset(billing.Counted(u.Mode, in, out), u.OffsetBytes)
 	}
 	var v paceView
 	pts := []string{point(0, yOf(float64(used(0, 0))))}
@@ -189,8 +184,12 @@ func levels(thresholds []int, limit uint64, top float64, yOf func(float64) float
 	return out
 }
 
-// boxes are the labels placed on a chart, as rectangles.
-type boxes []struct{ x0, x1, y0, y1 float64 }
+// box is a label placed on a chart, as a rectangle; boxes are those
+// placed so far.
+type (
+	box   struct{ x0, x1, y0, y1 float64 }
+	boxes []box
+)
 
 // fit places a label w wide with its baseline at y as far left as it
 // can from x, where it runs into no label placed and stays inside the
@@ -206,10 +205,10 @@ func (b *boxes) fit(x, y, w float64) (float64, bool) {
 		if c < x || c+w > chartWidth {
 			continue
 		}
-		if !slices.ContainsFunc(*b, func(o struct{ x0, x1, y0, y1 float64 }) bool {
+		if !slices.ContainsFunc(*b, func(o box) bool {
 			return c < o.x1+labelGap && o.x0 < c+w+labelGap && y0 < o.y1 && o.y0 < y1
 		}) {
-			*b = append(*b, struct{ x0, x1, y0, y1 float64 }{c, c + w, y0, y1})
+			*b = append(*b, box{c, c + w, y0, y1})
 			return c, true
 		}
 	}

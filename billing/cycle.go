@@ -20,14 +20,29 @@ type Cycle struct {
 // for a cycle that resets on startDay (1..31). In a month without that day
 // the cycle resets on the month's last day.
 func CycleAt(now time.Time, startDay int) Cycle {
-	y, m, d := now.Date()
-	today := civil(y, m, d)
+	today := DateOf(now)
+	y, m, d := today.Date()
 	start := resetDay(y, m, startDay)
 	if d < start.Day() {
 		start = resetDay(y, m-1, startDay)
 	}
 	sy, sm, _ := start.Date()
 	return Cycle{Start: start, Today: today, Next: resetDay(sy, sm+1, startDay)}
+}
+
+// DateOf is t's local date, as cycles hold dates (midnight UTC).
+func DateOf(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return civil(y, m, d)
+}
+
+// Elapsed is the share of c that has passed at now, in now's zone (the
+// zone of the cycle's dates): from the first instant of its first day to
+// that of Next.
+func (c Cycle) Elapsed(now time.Time) float64 {
+	loc := now.Location()
+	start, next := Midnight(c.Start, loc), Midnight(c.Next, loc)
+	return float64(now.Sub(start)) / float64(next.Sub(start))
 }
 
 // Previous returns the whole cycle before c, with Today its last day.

@@ -114,23 +114,9 @@ func Measure(in, out uint64, q Quota, c Cycle, now time.Time, ended bool) Usage 
 	if u.Mode == "" {
 		u.Mode = ModeSum
 	}
-	switch u.Mode {
-	case ModeSum:
-		u.CountedBytes = addSat(in, out)
-	case ModeMax:
-		u.CountedBytes = max(in, out)
-	case ModeIn:
-		u.CountedBytes = in
-	case ModeOut:
-		u.CountedBytes = out
-	}
+	u.CountedBytes = Counted(u.Mode, in, out)
 	u.OffsetBytes, u.Calibration = q.offset(c.Start)
-	switch {
-	case u.OffsetBytes >= 0:
-		u.UsedBytes = addSat(u.CountedBytes, uint64(u.OffsetBytes))
-	case uint64(-u.OffsetBytes) < u.CountedBytes:
-		u.UsedBytes = u.CountedBytes - uint64(-u.OffsetBytes)
-	}
+	u.UsedBytes = WithOffset(u.CountedBytes, u.OffsetBytes)
 	if u.LimitBytes > u.UsedBytes {
 		u.RemainingBytes = u.LimitBytes - u.UsedBytes
 	}
@@ -144,6 +130,30 @@ func Measure(in, out uint64, q Quota, c Cycle, now time.Time, ended bool) Usage 
 		}
 	}
 	return u
+}
+
+// Counted is in and out counted by billing mode.
+func Counted(mode string, in, out uint64) uint64 {
+	switch mode {
+	case ModeMax:
+		return max(in, out)
+	case ModeIn:
+		return in
+	case ModeOut:
+		return out
+	}
+	return addSat(in, out)
+}
+
+// WithOffset is counted with offset added: saturated, never below 0.
+func WithOffset(counted uint64, offset int64) uint64 {
+	switch {
+	case offset >= 0:
+		return addSat(counted, uint64(offset))
+	case uint64(-offset) < counted:
+		return counted - uint64(-offset)
+	}
+	return 0
 }
 
 // MeasureLive is Measure for a cycle whose in/out hold a live part of

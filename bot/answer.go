@@ -98,22 +98,12 @@ func Answer(command string, st *traffic.State, host, lang string, now time.Time,
 			line(w.Live(size(live), res.LiveAsOf.In(loc).Format(time.TimeOnly)))
 		}
 	case "week":
-		var days []traffic.DayTotal
-		if res.Previous != nil {
-			days = append(days, res.Previous.Days...)
-		}
-		days = append(days, res.Days...)
 		line(w.WeekHead(host))
 		var in, out uint64
 		for i := 6; i >= 0; i-- {
 			date := res.Cycle.Today.AddDate(0, 0, -i)
-			var di, do uint64
-			found := false
-			for _, d := range days {
-				if d.Date.Equal(date) {
-					di, do, found = d.InBytes, d.OutBytes, true
-				}
-			}
+			d, found := res.Day(date)
+			di, do := d.InBytes, d.OutBytes
 			if i == 0 {
 				di, do, found = di+res.LiveInBytes, do+res.LiveOutBytes, true
 			}

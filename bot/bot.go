@@ -189,8 +189,10 @@ func (b *Bot) Run(ctx context.Context) error {
 	if _, err := b.cfg.Dir.Load(OffsetFile, &st); err != nil {
 		b.logger.Error("telegram offset unreadable; starting from what the Bot API keeps", "err", err)
 	}
-	// Failures in a row of getUpdates, and of answers.
+	// Failures in a row of getUpdates, and of answers; the offset last
+	// written.
 	polls, answers := 0, 0
+	saved := st.Offset
 	for ctx.Err() == nil {
 		if !b.Status().CommandsSet {
 			if err := b.setCommands(ctx); err != nil {
@@ -245,10 +247,10 @@ func (b *Bot) Run(ctx context.Context) error {
 			st.Offset = u.ID + 1
 			if answered {
 				// Kept at once: a restart answers no command twice.
-				b.keep(st)
+				saved = b.keep(st, saved)
 			}
 		}
-		b.keep(st)
+		saved = b.keep(st, saved)
 	}
 	return nil
 }
@@ -267,11 +269,17 @@ func (b *Bot) failed(ctx context.Context, what string, err error, n int, polling
 	}
 }
 
-// keep writes the offset into STATE_DIR.
-func (b *Bot) keep(st offsetState) {
+// keep writes the offset into STATE_DIR unless it is saved already, and
+// returns the offset written.
+func (b *Bot) keep(st offsetState, saved int64) int64 {
+	if st.Offset == saved {
+		return saved
+	}
 	if err := b.cfg.Dir.Save(OffsetFile, st); err != nil {
 		b.logger.Error("telegram: keeping the offset failed", "err", err)
+		return saved
 	}
+	return st.Offset
 }
 
 // retryAfter is the wait before the next try after n failures in a row,

@@ -113,6 +113,22 @@ type State struct {
 	PollErrors uint64
 }
 
+// Day is what vnstat saved for date (a civil date) over the interfaces,
+// from the current cycle's days or the previous cycle's; false for a
+// day in neither.
+func (r *Result) Day(date time.Time) (DayTotal, bool) {
+	days := r.Days
+	if r.Previous != nil && date.Before(r.Cycle.Start) {
+		days = r.Previous.Days
+	}
+	for _, d := range days {
+		if d.Date.Equal(date) {
+			return d, true
+		}
+	}
+	return DayTotal{}, false
+}
+
 // CountingSince reports a cycle vnstat has not counted from its start: when
 // the latest of the reported interfaces began to be tracked after the
 // cycle began, it returns that time and the interfaces tracked since after
