@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vnstat-exporter/vnstat-exporter/billing"
+	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 	"github.com/vnstat-exporter/vnstat-exporter/traffic"
 )
 
@@ -22,23 +23,8 @@ func dayOut(d time.Time) uint64 { return uint64(d.YearDay())*100_000 + 3 }
 // startDay, with a row for each day of it and of the cycle before, a
 // quota of 100 GB, and vnstatd's last save at saved.
 func reportResult(now time.Time, startDay int, saved time.Time) *traffic.State {
-	totals := func(c billing.Cycle) *traffic.Totals {
-		t := &traffic.Totals{Cycle: c, Interfaces: []traffic.IfaceTotal{{Name: "eth0"}}}
-		for d := c.Start; !d.After(c.Today); d = d.AddDate(0, 0, 1) {
-			t.Days = append(t.Days, traffic.DayTotal{Date: d, InBytes: dayIn(d), OutBytes: dayOut(d)})
-			t.InBytes += dayIn(d)
-			t.OutBytes += dayOut(d)
-		}
-		return t
-	}
-	q := billing.Quota{Limit: 100_000_000_000}
-	c := billing.CycleAt(now, startDay)
-	res := &traffic.Result{Totals: *totals(c), PolledAt: now, UpdatedAt: saved, Zone: now.Location()}
-	res.Usage = billing.Measure(res.InBytes, res.OutBytes, q, c, now, false)
-	prev := c.Previous(startDay)
-	prev.Today = prev.Last()
-	res.Previous = totals(prev)
-	res.Previous.Usage = billing.Measure(res.Previous.InBytes, res.Previous.OutBytes, q, prev, now, true)
+	res := testrig.Result(now, startDay, billing.Quota{Limit: 100_000_000_000}, func(d time.Time) (uint64, uint64) { return dayIn(d), dayOut(d) }, 0, 0)
+	res.UpdatedAt = saved
 	return &traffic.State{Result: res, LastPoll: now}
 }
 

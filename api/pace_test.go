@@ -14,21 +14,14 @@ import (
 )
 
 // paceResult is a cycle starting on startDay, read at polled (in its
-// zone), with in/out bytes on each day through polled's date (the last
-// day's live part on top), counted by q.
+// zone), with in/out bytes on each day (by its index in the cycle)
+// through polled's date, the last day's live part on top, counted by q.
 func paceResult(polled time.Time, startDay int, q billing.Quota, in, out func(day int) uint64, live uint64) *traffic.Result {
-	c := billing.CycleAt(polled, startDay)
-	res := &traffic.Result{PolledAt: polled, Zone: polled.Location()}
-	res.Cycle, res.LiveAsOf = c, polled
-	for d, i := c.Start, 0; !d.After(c.Today); d, i = d.AddDate(0, 0, 1), i+1 {
-		res.Days = append(res.Days, traffic.DayTotal{Date: d, InBytes: in(i), OutBytes: out(i)})
-		res.InBytes += in(i)
-		res.OutBytes += out(i)
-	}
-	res.LiveInBytes = live
-	res.InBytes += live
-	res.Usage = billing.MeasureLive(res.InBytes, res.OutBytes, res.LiveInBytes, 0, q, c, polled, false)
-	return res
+	start := billing.CycleAt(polled, startDay).Start
+	return testrig.Result(polled, startDay, q, func(d time.Time) (uint64, uint64) {
+		i := int(d.Sub(start) / (24 * time.Hour))
+		return in(i), out(i)
+	}, live, 0)
 }
 
 // pts reads a polyline's points.

@@ -24,27 +24,10 @@ var polled = time.Date(2026, time.December, 7, 12, 0, 0, 0, time.UTC)
 // fixture is a cycle from December 1 with a row for each day, a live part
 // on today's, a quota of 300 GB, and a previous cycle.
 func fixture() *traffic.State {
-	q := billing.Quota{Limit: 300e9}
-	mk := func(c billing.Cycle) *traffic.Totals {
-		t := &traffic.Totals{Cycle: c, Interfaces: []traffic.IfaceTotal{{Name: "eth0"}}}
-		for d := c.Start; !d.After(c.Today); d = d.AddDate(0, 0, 1) {
-			in, out := uint64(d.YearDay())*1e9+7, uint64(d.YearDay())*1e8+3
-			t.Days = append(t.Days, traffic.DayTotal{Date: d, InBytes: in, OutBytes: out})
-			t.InBytes += in
-			t.OutBytes += out
-		}
-		return t
-	}
-	c := billing.CycleAt(polled, 1)
-	res := &traffic.Result{Totals: *mk(c), PolledAt: polled, UpdatedAt: polled.Add(-time.Minute), Zone: time.UTC}
-	res.LiveInBytes, res.LiveOutBytes, res.LiveAsOf = 5e6, 1e6, polled
-	res.InBytes += res.LiveInBytes
-	res.OutBytes += res.LiveOutBytes
-	res.Usage = billing.MeasureLive(res.InBytes, res.OutBytes, res.LiveInBytes, res.LiveOutBytes, q, c, polled, false)
-	prev := c.Previous(1)
-	prev.Today = prev.Last()
-	res.Previous = mk(prev)
-	res.Previous.Usage = billing.Measure(res.Previous.InBytes, res.Previous.OutBytes, q, prev, polled, true)
+	res := testrig.Result(polled, 1, billing.Quota{Limit: 300e9}, func(d time.Time) (uint64, uint64) {
+		return uint64(d.YearDay())*1e9 + 7, uint64(d.YearDay())*1e8 + 3
+	}, 5e6, 1e6)
+	res.UpdatedAt = polled.Add(-time.Minute)
 	return &traffic.State{Result: res, LastPoll: polled}
 }
 

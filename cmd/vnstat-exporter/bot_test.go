@@ -38,11 +38,13 @@ func vmRSS(t *testing.T, pid int) int {
 // 127.0.0.1:443, which api.telegram.org is in a private /etc/hosts (a
 // mount namespace of the test's); nothing else resolves. Each command from
 // the allowed chat is answered once, with the webhook's figures at that
-// moment; a stranger's gets nothing (one log line); the daemon killed
-// after it received a command and before its answer went answers it once
-// after the restart, and a command sent while it was down too; 1,000 commands at once are answered within the rate
-// (5, and one every 3 s) and the daemon's memory does not grow with them;
-// the token is in no log line and not in /health.
+// moment (/usage's, /cycles' this cycle) or vnstat's rows (/today, /week);
+// a stranger's gets nothing (one log line); the daemon killed after it
+// received a command and before its answer went answers it once after
+// the restart, and a command sent while it was down too; 1,000 commands
+// at once are answered within the rate (bot.Burst, and one every
+// bot.Refill) and the daemon's memory does not grow with them; the token
+// is in no log line and not in /health.
 func TestTelegramBotEndToEnd(t *testing.T) {
 	testrig.Long(t)
 	testrig.Vnstat(t)
@@ -116,6 +118,13 @@ func TestTelegramBotEndToEnd(t *testing.T) {
 	rx, tx := ifaces[0].Sum(today, today)
 	if !strings.Contains(sent[1].Text, size(rx+tx)+" (received "+size(rx)+", sent "+size(tx)+")") {
 		t.Errorf("/today is not vnstat's row for today (%d, %d):\n%s", rx, tx, sent[1].Text)
+	}
+	wrx, wtx := ifaces[0].Sum(today.AddDate(0, 0, -6), today)
+	if !strings.Contains(sent[2].Text, today.Format(time.DateOnly)+": "+size(rx+tx)) || !strings.Contains(sent[2].Text, "Total "+size(wrx+wtx)+" (received "+size(wrx)+", sent "+size(wtx)+")") {
+		t.Errorf("/week is not vnstat's rows for the last seven days (%d, %d):\n%s", wrx, wtx, sent[2].Text)
+	}
+	if !strings.Contains(sent[3].Text, ": "+size(hook.Quota.UsedBytes)+" ("+hook.Quota.UsedPercent.String()+"%), so far") {
+		t.Errorf("/cycles does not give this cycle as the webhook does:\n%s", sent[3].Text)
 	}
 	if !strings.Contains(sent[4].Text, ": status ok") || !strings.Contains(sent[5].Text, "/cycles – ") {
 		t.Errorf("/status, /help:\n%s\n%s", sent[4].Text, sent[5].Text)
