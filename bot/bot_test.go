@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -31,28 +30,10 @@ func fixture() *traffic.State {
 	return &traffic.State{Result: res, LastPoll: polled}
 }
 
-// syncBuffer keeps the log lines written while the bot runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // running is a bot running against api until stop.
 type running struct {
 	bot  *Bot
-	logs *syncBuffer
+	logs *testrig.Buffer
 	stop func()
 }
 
@@ -60,7 +41,7 @@ type running struct {
 // with the clock now and a burst of burst answers (0: Burst).
 func start(t *testing.T, api *testrig.BotAPI, dir *store.Dir, now func() time.Time, burst int) *running {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testrig.Buffer{}
 	b := New(Config{Token: testrig.BotToken, Allow: []int64{42}, Lang: "en", Host: "vps1", Interval: time.Minute, Dir: dir,
 		API: api.URL(), Now: now, RetryFirst: 10 * time.Millisecond, Burst: burst}, testrig.NewState(fixture()), slog.New(slog.NewTextHandler(logs, nil)))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -215,7 +196,7 @@ func TestBotErrorsHoldNoToken(t *testing.T) {
 	garbage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("<html>" + r.URL.Path)) }))
 	defer garbage.Close()
 	for _, url := range []string{closed.URL, untrusted.URL, garbage.URL} {
-		logs := &syncBuffer{}
+		logs := &testrig.Buffer{}
 		b := New(Config{Token: testrig.BotToken, Allow: []int64{42}, Lang: "en", Dir: openDir(t), API: url, RetryFirst: time.Hour},
 			testrig.NewState(fixture()), slog.New(slog.NewTextHandler(logs, nil)))
 		ctx, cancel := context.WithCancel(context.Background())

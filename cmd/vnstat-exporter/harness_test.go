@@ -4,7 +4,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -19,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vnstat-exporter/vnstat-exporter/internal/testrig"
 )
 
 // built is the daemon binary, built once per test run (buildBinary) in
@@ -66,7 +67,7 @@ func buildBinary(t *testing.T) string {
 type daemon struct {
 	cmd  *exec.Cmd // nil when the daemon runs in this process
 	url  string
-	logs *syncBuffer
+	logs *testrig.Buffer
 	// done receives Wait's error once; exited is closed when the
 	// process has ended, for any number of readers.
 	done   chan error
@@ -82,25 +83,6 @@ type daemon struct {
 // (signals, a PID, its own time zone, its own HTTP transport, a network
 // namespace) gives buildBinary's.
 const inProcess = ""
-
-// syncBuffer is a bytes.Buffer the daemon's output is copied into while
-// the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 func freePort(t *testing.T) int {
 	t.Helper()
@@ -164,7 +146,7 @@ func launchDaemon(t *testing.T, ns, host string, port int, bin string, env ...st
 	cmd.Env = append(os.Environ(), append([]string{
 		"LISTEN_HOST=" + host, "PORT=" + strconv.Itoa(port), "LOG_LEVEL=debug", "WEBHOOK_PATH=" + e2eSecret,
 	}, env...)...)
-	d := &daemon{cmd: cmd, url: "http://" + net.JoinHostPort(host, strconv.Itoa(port)), logs: &syncBuffer{},
+	d := &daemon{cmd: cmd, url: "http://" + net.JoinHostPort(host, strconv.Itoa(port)), logs: &testrig.Buffer{},
 		done: make(chan error, 1), exited: make(chan struct{})}
 	cmd.Stdout = d.logs
 	cmd.Stderr = d.logs
@@ -202,7 +184,7 @@ func runInProcess(t *testing.T, host string, port int, env ...string) *daemon {
 		return os.Getenv(k)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	d := &daemon{url: "http://" + net.JoinHostPort(host, strconv.Itoa(port)), logs: &syncBuffer{}, exited: make(chan struct{}), cancel: cancel}
+	d := &daemon{url: "http://" + net.JoinHostPort(host, strconv.Itoa(port)), logs: &testrig.Buffer{}, exited: make(chan struct{}), cancel: cancel}
 	go func() {
 		d.code = run(ctx, nil, getenv, d.logs, d.logs)
 		close(d.exited)

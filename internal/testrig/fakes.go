@@ -1,6 +1,7 @@
 package testrig
 
 import (
+	"bytes"
 	"sync"
 	"sync/atomic"
 
@@ -50,3 +51,23 @@ func (l *Links) Set(links []monitor.Link, err error) {
 }
 
 var _ monitor.LinkLister = (*Links)(nil)
+
+// Buffer is a bytes.Buffer that a process or a logger writes into while
+// the test reads it.
+type Buffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String is what was written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
